@@ -1,0 +1,26 @@
+/* date.h — calendar days (UTC) as tem stores them: days since 1970-01-01. */
+#ifndef TEM_DATE_H
+#define TEM_DATE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "keys/err.h"
+
+/* Parses "YYYY-MM-DD" (exactly that form, a real calendar date, 1970-01-01 or later) into days
+ * since 1970-01-01. Returns TEM_OK or TEM_ERR ("DATE: not a date of the form YYYY-MM-DD"). */
+int date_parse(const char *s, int32_t *days, struct tem_err *err);
+
+/* Formats days since 1970-01-01 as "YYYY-MM-DD" into out (11 bytes with the NUL). */
+void date_format(int32_t days, char out[11]);
+
+/* Today's date in UTC as days since 1970-01-01 (TEM_TODAY=YYYY-MM-DD overrides it, for tests). */
+int32_t date_today(void);
+
+/* The day (UTC) a Unix time falls on. */
+int32_t date_from_time(time_t t);
+
+/* Formats a Unix time as ISO 8601 UTC, "2026-11-25T04:50:00Z", into out (21 bytes). */
+void date_format_iso(time_t t, char out[21]);
+
+#endif

@@ -1,0 +1,43 @@
+/* err.c — filling struct tem_err. */
+#include "keys/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void err_vset(struct tem_err *err, const char *fmt, va_list ap)
+{
+	if (err == NULL)
+		return;
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+}
+
+int err_set(struct tem_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vset(err, fmt, ap);
+	va_end(ap);
+	return TEM_ERR;
+}
+
+int err_no(struct tem_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vset(err, fmt, ap);
+	va_end(ap);
+	return TEM_NO;
+}
+
+void err_prefix(struct tem_err *err, const char *prefix)
+{
+	char tmp[sizeof err->msg];
+
+	if (err == NULL)
+		return;
+	snprintf(tmp, sizeof tmp, "%s: %s", prefix, err->msg);
+	memcpy(err->msg, tmp, sizeof tmp);
+}

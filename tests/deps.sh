@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian packages tem builds, tests and runs with; quick no-op when all are present.
+set -eu
+PKGS="build-essential pkg-config clang clang-format
+libsodium-dev libqrencode-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev
+libcairo2-dev libpango1.0-dev libzbar-dev libcurl4-openssl-dev libcmocka-dev
+fonts-noto-core fonts-dejavu-core
+minisign zbar-tools poppler-utils librsvg2-bin qrencode wrk curl sqlite3 procps"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

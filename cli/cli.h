@@ -1,0 +1,64 @@
+/* cli.h — what the `tem` subcommands share: one entry point per subcommand (one file each),
+ * error reporting, passphrases, progress, and process hardening. */
+#ifndef TEM_CLI_H
+#define TEM_CLI_H
+
+#include <stdint.h>
+
+#include "keys/err.h"
+#include "keys/keys.h"
+
+/* Exit statuses, as minisign: 0 all good, 1 a verification said no, 2 usage or input error. */
+#define EXIT_NO    1
+#define EXIT_USAGE 2
+
+int cmd_keygen(int argc, char **argv);
+int cmd_issue(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
+int cmd_label(int argc, char **argv);
+int cmd_register(int argc, char **argv);
+
+/* Prints "tem: MESSAGE" on stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "tem: ERR" on stderr and returns EXIT_USAGE (for `return cli_fail(&err);`). */
+int cli_fail(const struct tem_err *err);
+
+/* Prints a usage error "tem: MESSAGE" and the hint "Try 'tem CMD --help'."; returns
+ * EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Turns core dumps off (setrlimit RLIMIT_CORE 0, prctl PR_SET_DUMPABLE 0) before a secret key
+ * is read. */
+void cli_harden(void);
+
+/* Gets a passphrase, in order: from passfile when not NULL (first line), from $TEM_PASSPHRASE,
+ * or from the terminal without echo (asking twice when confirm). Returns sodium_malloc'd
+ * memory (free with cli_passphrase_free) or NULL with err set (no terminal, empty, mismatch). */
+char *cli_passphrase(const char *passfile, int confirm, const char *prompt, struct tem_err *err);
+
+/* Wipes and frees a passphrase from cli_passphrase (NULL is fine). */
+void cli_passphrase_free(char *pass);
+
+/* Loads a secret key file, asking for its passphrase only when it is encrypted. Returns a key
+ * from keys_secret_new (free with keys_secret_free) or NULL with err set. */
+struct tem_seckey *cli_load_secret(const char *path, const char *passfile, struct tem_err *err);
+
+/* Progress on stderr for long work: shown only when stderr is a terminal and !quiet; prints
+ * done/total, rate and time left at most a few times a second, and a final line at the end. */
+struct progress {
+	const char *what; /* "codes", "labels" */
+	uint64_t total;   /* expected count, 0 when unknown */
+	int enabled;      /* 1 when drawing */
+	double start;     /* monotonic seconds at start */
+	double last;      /* when last drawn */
+};
+void progress_start(struct progress *p, const char *what, uint64_t total, int quiet);
+void progress_update(struct progress *p, uint64_t done);
+void progress_end(struct progress *p, uint64_t done);
+
+#endif

@@ -1,0 +1,77 @@
+# lib.sh — sourced by every end-to-end test: TAP output, a scratch folder removed on exit,
+# and small assertions. Tests run the real binaries named by $TEM and $TEMD.
+set -u
+: "${TEM:?TEM must name the tem binary (run through make test)}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/tem-e2e.XXXXXX")
+PIDS=""
+_n=0
+_cleanup() {
+	for _p in $PIDS; do kill -9 "$_p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+# Encrypted test keys use scrypt's interactive limits so the suite stays fast; the default is
+# minisign's (1 GiB, seconds per key), which the keys tests exercise once.
+export TEM_SCRYPT_LIMITS=interactive
+unset TEM_PASSPHRASE
+
+ok() {
+	_n=$((_n + 1))
+	echo "ok $_n - $1"
+}
+
+# not_ok NAME [DETAIL...]: a failure, each DETAIL on a '#' line.
+not_ok() {
+	_n=$((_n + 1))
+	echo "not ok $_n - $1"
+	shift
+	for _d in "$@"; do printf '#   %s\n' "$_d"; done
+}
+
+# run_expect STATUS NAME CMD...: runs CMD (stdout in $T/out, stderr in $T/err) and checks its
+# exit status.
+run_expect() {
+	_want=$1
+	_name=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err" </dev/null
+	_got=$?
+	if [ "$_got" -eq "$_want" ]; then
+		ok "$_name"
+	else
+		not_ok "$_name" "expected exit $_want, got $_got" "stdout: $(head -c 400 "$T/out")" \
+			"stderr: $(head -c 400 "$T/err")"
+	fi
+}
+
+# check NAME CMD...: CMD must exit 0.
+check() {
+	_name=$1
+	shift
+	run_expect 0 "$_name" "$@"
+}
+
+# expect_grep NAME PATTERN FILE: FILE must contain a line matching the basic regex PATTERN.
+expect_grep() {
+	if grep -q -- "$2" "$3"; then
+		ok "$1"
+	else
+		not_ok "$1" "expected /$2/ in $3" "got: $(head -c 400 "$3")"
+	fi
+}
+
+# expect_no_file NAME PATH: nothing may have been left at PATH.
+expect_no_file() {
+	if [ -e "$2" ]; then not_ok "$1" "$2 exists"; else ok "$1"; fi
+}
+
+# expect_eq NAME WANT GOT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2'" "got '$3'"; fi
+}
+
+# done_testing: prints the TAP plan; call last.
+done_testing() {
+	echo "1..$_n"
+}

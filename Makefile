@@ -95,18 +95,26 @@ $(O)tests/bench/%: $(O)tests/bench/%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
 deps:
 	@sh tests/deps.sh
 
-test: all $(UNIT_BINS)
+# test, bench and demo first install what is missing, then build in a sub-make (so pkg-config
+# flags are read after the install).
+test:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
 		sh tests/run.sh $(UNIT_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
 
 check:
 	$(MAKE) B=build/san SAN=1 test
 
-bench: all $(BENCH_BINS)
+bench:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
 		sh tests/bench/run.sh
 
-demo: all
+demo:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory all
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" sh tests/demo.sh
 
 install: all

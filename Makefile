@@ -66,7 +66,8 @@ all: $(TEM) $(TEMD)
 
 $(O)%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB_KEYS): $(call obj,$(KEYS_SRC))
 	@mkdir -p $(dir $@)

@@ -34,10 +34,11 @@ int err_no(struct tem_err *err, const char *fmt, ...)
 
 void err_prefix(struct tem_err *err, const char *prefix)
 {
-	char tmp[sizeof err->msg];
+	char tmp[2 * sizeof err->msg + 8];
 
 	if (err == NULL)
 		return;
-	snprintf(tmp, sizeof tmp, "%s: %s", prefix, err->msg);
-	memcpy(err->msg, tmp, sizeof tmp);
+	snprintf(tmp, sizeof tmp, "%.255s: %s", prefix, err->msg);
+	memcpy(err->msg, tmp, sizeof err->msg - 1);
+	err->msg[sizeof err->msg - 1] = '\0';
 }

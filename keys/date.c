@@ -1,0 +1,106 @@
+/* date.c — UTC calendar days since 1970-01-01, with strict YYYY-MM-DD parsing. */
+#include "keys/date.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's
+ * days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* The inverse of days_from_civil. */
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	const unsigned doe = (unsigned)(z - era * 146097);
+	const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	const unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int date_parse(const char *s, int32_t *days, struct tem_err *err)
+{
+	int y, m, d, y2;
+	unsigned m2, d2;
+	int64_t z;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return err_set(err, "%.40s: not a date of the form YYYY-MM-DD", s);
+	y = digits(s, 4);
+	m = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31)
+		return err_set(err, "%s: not a date of the form YYYY-MM-DD", s);
+	z = days_from_civil(y, (unsigned)m, (unsigned)d);
+	civil_from_days(z, &y2, &m2, &d2);
+	if (y2 != y || (int)m2 != m || (int)d2 != d)
+		return err_set(err, "%s: no such day", s);
+	if (z < 0)
+		return err_set(err, "%s: before 1970-01-01", s);
+	*days = (int32_t)z;
+	return TEM_OK;
+}
+
+void date_format(int32_t days, char out[11])
+{
+	int y;
+	unsigned m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, m % 100u, d % 100u);
+}
+
+int32_t date_from_time(time_t t)
+{
+	int64_t s = (int64_t)t;
+	int64_t q = s / 86400;
+	if (s % 86400 < 0)
+		q--;
+	return (int32_t)q;
+}
+
+int32_t date_today(void)
+{
+	const char *o = getenv("TEM_TODAY");
+	int32_t d;
+
+	if (o != NULL && date_parse(o, &d, NULL) == TEM_OK)
+		return d;
+	return date_from_time(time(NULL));
+}
+
+void date_format_iso(time_t t, char out[21])
+{
+	int64_t s = (int64_t)t;
+	int32_t day = date_from_time(t);
+	int64_t rem = s - (int64_t)day * 86400;
+	char ymd[11];
+
+	date_format(day, ymd);
+	snprintf(out, 21, "%.10sT%02u:%02u:%02uZ", ymd, (unsigned)(rem / 3600) % 100u,
+		 (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+}

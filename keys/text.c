@@ -1,0 +1,67 @@
+/* text.c — UTF-8 well-formedness and control-character checks for outside text. */
+#include "keys/text.h"
+
+#include <stdint.h>
+
+/* Decodes one UTF-8 sequence at s (n bytes left): returns its length and the code point in
+ * *cp, or 0 when it is not well-formed (RFC 3629: no overlongs, surrogates, > U+10FFFF). */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c = s[0];
+	size_t len, i;
+	uint32_t min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xE0) == 0xC0) {
+		len = 2, min = 0x80, c &= 0x1F;
+	} else if ((c & 0xF0) == 0xE0) {
+		len = 3, min = 0x800, c &= 0x0F;
+	} else if ((c & 0xF8) == 0xF0) {
+		len = 4, min = 0x10000, c &= 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+int text_valid_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	while (len > 0) {
+		size_t k = utf8_next(p, len, &cp);
+		if (k == 0)
+			return 0;
+		p += k;
+		len -= k;
+	}
+	return 1;
+}
+
+int text_is_clean(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	while (len > 0) {
+		size_t k = utf8_next(p, len, &cp);
+		if (k == 0 || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+			return 0;
+		p += k;
+		len -= k;
+	}
+	return 1;
+}

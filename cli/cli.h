@@ -7,6 +7,8 @@
 
 #include "keys/err.h"
 #include "keys/keys.h"
+#include "keys/trust.h"
+#include "label/code.h"
 
 /* Exit statuses, as minisign: 0 all good, 1 a verification said no, 2 usage or input error. */
 #define EXIT_NO    1
@@ -60,5 +62,27 @@ struct progress {
 void progress_start(struct progress *p, const char *what, uint64_t total, int quiet);
 void progress_update(struct progress *p, uint64_t done);
 void progress_end(struct progress *p, uint64_t done);
+
+/* Where the public keys for verifying codes come from: one producer key (-p), or the
+ * authority's signed trust list (-t TRUST -P AUTHORITY_PUB). */
+struct keysource {
+	int have_pk;             /* 1 when a single key was given */
+	struct tem_pubkey pk;    /* that key */
+	int have_trust;          /* 1 when a trust list was given */
+	struct trust_list trust; /* the verified trust list */
+};
+
+/* Opens the key source from the options (any may be NULL). TEM_OK, TEM_NO (the trust list's
+ * signature does not verify) or TEM_ERR, with err set. Neither source: TEM_OK, nothing to
+ * verify with. */
+int keysource_open(struct keysource *ks, const char *pub, const char *trust, const char *auth,
+		   struct tem_err *err);
+
+/* Verdict of a parsed code offline: "genuine", "expired", "revoked", "invalid" or
+ * "unknown-key"; *name is the producer's name from the trust list, or NULL. */
+const char *keysource_verdict(const struct keysource *ks, const struct tem_code *c,
+			      const char **name, struct tem_err *err);
+
+void keysource_close(struct keysource *ks);
 
 #endif

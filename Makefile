@@ -62,7 +62,8 @@ LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lm
 LIBS_ALL := $(call pc_libs,$(PKGS_CLI) $(PKGS_SERVER)) -lm
 
 .PHONY: all deps test check bench demo install clean format format-check fuzz
-all: $(TEM) $(TEMD)
+# temd is built once server/ has its entry point.
+all: $(TEM) $(if $(wildcard $(SERVER_MAIN)),$(TEMD))
 
 $(O)%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,343 @@
+/* test_keys.c — key files, detached signatures (with a known answer and tampered twins),
+ * the trust list, atomic output, dates and UTF-8 checks. */
+#include "tests/unit/testutil.h"
+
+#include <sys/stat.h>
+
+#include "keys/date.h"
+#include "keys/fileio.h"
+#include "keys/sig.h"
+#include "keys/text.h"
+#include "keys/trust.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	if (sodium_init() < 0)
+		return -1;
+	setenv("TEM_SCRYPT_LIMITS", "interactive", 1);
+	snprintf(dir, sizeof dir, "%s", scratch_dir());
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	scratch_remove(dir);
+	return 0;
+}
+
+static const char *p(const char *name)
+{
+	static char buf[4][512];
+	static int i;
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
+	return buf[i];
+}
+
+static void test_keys_secret_round_trip_encrypted_and_not(void **state)
+{
+	struct tem_seckey *sk = keys_secret_new(), *back = keys_secret_new();
+	struct tem_pubkey pk, pk2;
+	struct tem_err err;
+	struct stat st;
+	int enc;
+
+	(void)state;
+	assert_int_equal(keys_generate(&pk, sk, &err), TEM_OK);
+	assert_int_equal(keys_secret_write(p("e.key"), sk, "correct horse", NULL, 0, &err), TEM_OK);
+	assert_int_equal(keys_secret_write(p("p.key"), sk, NULL, NULL, 0, &err), TEM_OK);
+	assert_int_equal(keys_public_write(p("k.pub"), &pk, NULL, 0, &err), TEM_OK);
+	assert_int_equal(stat(p("e.key"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(keys_secret_is_encrypted(p("e.key"), &enc, &err), TEM_OK);
+	assert_int_equal(enc, 1);
+	assert_int_equal(keys_secret_is_encrypted(p("p.key"), &enc, &err), TEM_OK);
+	assert_int_equal(enc, 0);
+	assert_int_equal(keys_secret_load(p("e.key"), "correct horse", back, &err), TEM_OK);
+	assert_memory_equal(back, sk, sizeof *sk);
+	assert_int_equal(keys_secret_load(p("p.key"), NULL, back, &err), TEM_OK);
+	assert_memory_equal(back, sk, sizeof *sk);
+	assert_int_equal(keys_public_load(p("k.pub"), &pk2, &err), TEM_OK);
+	assert_memory_equal(&pk2, &pk, sizeof pk);
+	/* refuses to overwrite without being asked */
+	assert_int_equal(keys_secret_write(p("e.key"), sk, NULL, NULL, 0, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "already exists"));
+	keys_secret_free(sk);
+	keys_secret_free(back);
+}
+
+static void test_keys_wrong_passphrase_is_said(void **state)
+{
+	struct tem_seckey *sk = keys_secret_new();
+	struct tem_err err;
+
+	(void)state;
+	assert_int_equal(keys_secret_load(p("e.key"), "wrong horse", sk, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "wrong passphrase"));
+	assert_true(sodium_is_zero(sk->sk, sizeof sk->sk));
+	assert_int_equal(keys_secret_load(p("e.key"), NULL, sk, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "encrypted"));
+	keys_secret_free(sk);
+}
+
+static void test_keys_damaged_files_get_clear_errors(void **state)
+{
+	struct tem_seckey *sk = keys_secret_new();
+	struct tem_pubkey pk;
+	struct tem_err err;
+	size_t len;
+	char *text = read_file(p("p.key"), &len);
+	char *pub = read_file(p("k.pub"), &len);
+
+	(void)state;
+	/* truncated secret key */
+	write_file(p("t.key"), text, strlen(text) / 2);
+	assert_int_equal(keys_secret_load(p("t.key"), NULL, sk, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "t.key"));
+	/* one changed character in the secret part */
+	char *line = strchr(text, '\n') + 1;
+	line[120] = line[120] == 'A' ? 'B' : 'A';
+	write_file(p("c.key"), text, strlen(text));
+	assert_int_equal(keys_secret_load(p("c.key"), NULL, sk, &err), TEM_ERR);
+	/* empty, binary and public-key-as-secret */
+	write_file(p("z.key"), "", 0);
+	assert_int_equal(keys_secret_load(p("z.key"), NULL, sk, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "empty"));
+	write_file(p("b.key"), "\x00\x01\x02", 3);
+	assert_int_equal(keys_secret_load(p("b.key"), NULL, sk, &err), TEM_ERR);
+	assert_int_equal(keys_secret_load(p("k.pub"), NULL, sk, &err), TEM_ERR);
+	/* public key: truncated and wrong algorithm */
+	write_file(p("t.pub"), pub, strlen(pub) - 10);
+	assert_int_equal(keys_public_load(p("t.pub"), &pk, &err), TEM_ERR);
+	assert_int_equal(keys_public_load(p("p.key"), &pk, &err), TEM_ERR);
+	assert_int_equal(keys_public_load(p("missing.pub"), &pk, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "No such file"));
+	free(text);
+	free(pub);
+	keys_secret_free(sk);
+}
+
+static void test_sig_known_answer_and_tampered_twins(void **state)
+{
+	static const char msg[] = "tem-batch v1\nkey-id: 3F9A0C21D4E5B6A7\n";
+	struct tem_seckey sk;
+	struct tem_pubkey pk;
+	struct tem_err err;
+	char *sig, tc[SIG_TRUSTED_COMMENT_MAX + 1];
+	size_t siglen, golden_len;
+	char *golden = read_file(TEM_SOURCE_DIR "/tests/vectors/sig-v1.minisig", &golden_len);
+
+	(void)state;
+	vector_key(&sk, &pk);
+	assert_int_equal(
+	    sig_sign_buffer(msg, strlen(msg), &sk, "tem test vector", &sig, &siglen, &err), TEM_OK);
+	/* Ed25519 is deterministic: the same key, message and comment give the golden file */
+	assert_int_equal(siglen, golden_len);
+	assert_memory_equal(sig, golden, siglen);
+	assert_int_equal(sig_verify_buffer(msg, strlen(msg), sig, siglen, &pk, tc, sizeof tc, &err),
+			 TEM_OK);
+	assert_string_equal(tc, "tem test vector");
+	/* a changed byte of the message */
+	char m2[sizeof msg];
+	memcpy(m2, msg, sizeof msg);
+	m2[20] ^= 1;
+	assert_int_equal(sig_verify_buffer(m2, strlen(m2), sig, siglen, &pk, NULL, 0, &err),
+			 TEM_NO);
+	/* a changed trusted comment */
+	char *t = strstr(sig, "tem test vector");
+	t[0] = 'T';
+	assert_int_equal(sig_verify_buffer(msg, strlen(msg), sig, siglen, &pk, NULL, 0, &err),
+			 TEM_NO);
+	t[0] = 't';
+	/* a changed character in the signature line, and in the global signature */
+	char *line2 = strchr(sig, '\n') + 1;
+	line2[40] = line2[40] == 'A' ? 'B' : 'A';
+	assert_int_not_equal(sig_verify_buffer(msg, strlen(msg), sig, siglen, &pk, NULL, 0, &err),
+			     TEM_OK);
+	memcpy(sig, golden, siglen);
+	char *last = strrchr(sig, '\n');
+	last[-10] = last[-10] == 'A' ? 'B' : 'A';
+	assert_int_not_equal(sig_verify_buffer(msg, strlen(msg), sig, siglen, &pk, NULL, 0, &err),
+			     TEM_OK);
+	/* truncated */
+	assert_int_equal(
+	    sig_verify_buffer(msg, strlen(msg), golden, golden_len / 2, &pk, NULL, 0, &err),
+	    TEM_ERR);
+	free(sig);
+	free(golden);
+}
+
+static void test_sig_file_round_trip_and_wrong_key(void **state)
+{
+	struct tem_seckey *sk = keys_secret_new();
+	struct tem_pubkey pk, other;
+	struct tem_err err;
+	char tc[SIG_TRUSTED_COMMENT_MAX + 1];
+
+	(void)state;
+	assert_int_equal(keys_secret_load(p("p.key"), NULL, sk, &err), TEM_OK);
+	keys_secret_public(sk, &pk);
+	write_file(p("f.txt"), "a file\n", 7);
+	assert_int_equal(sig_sign_file(p("f.txt"), p("f.txt.minisig"), sk, NULL, 0, &err), TEM_OK);
+	assert_int_equal(sig_verify_file(p("f.txt"), p("f.txt.minisig"), &pk, tc, sizeof tc, &err),
+			 TEM_OK);
+	assert_non_null(strstr(tc, "file:f.txt"));
+	other = pk;
+	other.id[3] ^= 0x10;
+	assert_int_equal(sig_verify_file(p("f.txt"), p("f.txt.minisig"), &other, NULL, 0, &err),
+			 TEM_NO);
+	assert_non_null(strstr(err.msg, "signed by key"));
+	write_file(p("f.txt"), "a file!\n", 8);
+	assert_int_equal(sig_verify_file(p("f.txt"), p("f.txt.minisig"), &pk, NULL, 0, &err),
+			 TEM_NO);
+	keys_secret_free(sk);
+}
+
+static void test_trust_list_round_trip_add_revoke(void **state)
+{
+	struct trust_list l, back;
+	struct tem_pubkey a, b;
+	struct tem_seckey *sk = keys_secret_new();
+	struct tem_err err;
+	char *text;
+	size_t len;
+
+	(void)state;
+	memset(&l, 0, sizeof l);
+	strcpy(l.authority, "Sở Khoa học và Công nghệ Cà Mau");
+	assert_int_equal(keys_generate(&a, sk, &err), TEM_OK);
+	assert_int_equal(keys_generate(&b, sk, &err), TEM_OK);
+	assert_int_equal(trust_add(&l, &a, "Hợp tác xã Cua Cà Mau Năm Căn", 20454, &err), TEM_OK);
+	assert_int_equal(trust_add(&l, &b, "Trại giống Đầm Dơi", 20454, &err), TEM_OK);
+	assert_int_equal(trust_add(&l, &b, "again", 20454, &err), TEM_ERR);
+	assert_int_equal(trust_add(&l, &a, "bad\x07name", 20454, &err), TEM_ERR);
+	assert_int_equal(trust_revoke(&l, b.id, 20500, &err), TEM_OK);
+	assert_int_equal(trust_format(&l, &text, &len, &err), TEM_OK);
+	assert_int_equal(trust_parse(text, len, "t", &back, &err), TEM_OK);
+	assert_int_equal(back.n, 2);
+	assert_string_equal(back.authority, l.authority);
+	assert_int_equal(trust_find(&back, a.id)->revoked, -1);
+	assert_int_equal(trust_find(&back, b.id)->revoked, 20500);
+	assert_string_equal(trust_find(&back, b.id)->name, "Trại giống Đầm Dơi");
+	/* signed and verified, then tampered */
+	assert_int_equal(keys_secret_load(p("p.key"), NULL, sk, &err), TEM_OK);
+	struct tem_pubkey auth;
+	keys_secret_public(sk, &auth);
+	write_file(p("trust.list"), text, len);
+	assert_int_equal(sig_sign_file(p("trust.list"), p("trust.list.minisig"), sk, NULL, 0, &err),
+			 TEM_OK);
+	trust_free(&back);
+	assert_int_equal(trust_load_verified(p("trust.list"), NULL, &auth, &back, &err), TEM_OK);
+	trust_free(&back);
+	text[len - 3] ^= 1;
+	write_file(p("trust.list"), text, len);
+	assert_int_equal(trust_load_verified(p("trust.list"), NULL, &auth, &back, &err), TEM_NO);
+	assert_int_equal(back.n, 0);
+	free(text);
+	trust_free(&l);
+	keys_secret_free(sk);
+}
+
+static void test_trust_parse_errors_name_the_line(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+	    {"", "empty"},
+	    {"tem-trust v2\nauthority: A\n", "not a tem trust list"},
+	    {"tem-trust v1\n", "no 'authority:' line"},
+	    {"tem-trust v1\nauthority: A\nproducer 3F9A0C21D4E5B6\n", "line 3: key id"},
+	    {"tem-trust v1\nauthority: A\nfoo\n", "line 3: neither"},
+	    {"tem-trust v1\nauthority: A", "line 2: no final newline"},
+	    {"tem-trust v1\nauthority: \xC3\x28\n", "line 2: authority name is not clean"},
+	};
+	struct trust_list l;
+	struct tem_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(trust_parse(cases[i].text, strlen(cases[i].text), "t", &l, &err),
+				 TEM_ERR);
+		if (strstr(err.msg, cases[i].want) == NULL)
+			fail_msg("case %zu: expected '%s' in '%s'", i, cases[i].want, err.msg);
+	}
+}
+
+static void test_fileio_atomic_output_is_whole_or_absent(void **state)
+{
+	struct atomic_file af;
+	struct tem_err err;
+	struct stat st;
+	char *buf;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(atomic_open(&af, p("out.txt"), 0644, 0, &err), TEM_OK);
+	assert_int_equal(atomic_write(&af, "partial", 7, &err), TEM_OK);
+	assert_int_not_equal(stat(p("out.txt"), &st), 0);
+	atomic_abort(&af);
+	assert_int_not_equal(stat(p("out.txt"), &st), 0);
+	assert_int_not_equal(stat(af.tmp, &st), 0);
+	assert_int_equal(file_write_atomic(p("out.txt"), "whole\n", 6, 0644, 0, &err), TEM_OK);
+	assert_int_equal(file_write_atomic(p("out.txt"), "again\n", 6, 0644, 0, &err), TEM_ERR);
+	assert_int_equal(file_read_all(p("out.txt"), 100, &buf, &len, &err), TEM_OK);
+	assert_string_equal(buf, "whole\n");
+	free(buf);
+	assert_int_equal(file_read_all(p("out.txt"), 3, &buf, &len, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "larger than 3 bytes"));
+	assert_int_equal(file_write_atomic("/nonexistent-dir/x", "x", 1, 0644, 1, &err), TEM_ERR);
+}
+
+static void test_date_parse_is_strict(void **state)
+{
+	int32_t d;
+	char out[11], iso[21];
+
+	(void)state;
+	assert_int_equal(date_parse("1970-01-01", &d, NULL), TEM_OK);
+	assert_int_equal(d, 0);
+	assert_int_equal(date_parse("2024-02-29", &d, NULL), TEM_OK);
+	date_format(d, out);
+	assert_string_equal(out, "2024-02-29");
+	assert_int_equal(date_parse("2026-02-29", &d, NULL), TEM_ERR);
+	assert_int_equal(date_parse("2026-2-01", &d, NULL), TEM_ERR);
+	assert_int_equal(date_parse("2026-13-01", &d, NULL), TEM_ERR);
+	assert_int_equal(date_parse("1969-12-31", &d, NULL), TEM_ERR);
+	assert_int_equal(date_parse("2026-01-01x", &d, NULL), TEM_ERR);
+	date_format_iso(1795591982, iso);
+	assert_string_equal(iso, "2026-11-25T07:33:02Z");
+}
+
+static void test_text_rejects_malformed_utf8_and_controls(void **state)
+{
+	(void)state;
+	assert_true(text_is_clean("Hợp tác xã Cua Cà Mau", strlen("Hợp tác xã Cua Cà Mau")));
+	assert_false(text_valid_utf8("\xC0\xAF", 2));         /* overlong */
+	assert_false(text_valid_utf8("\xED\xA0\x80", 3));     /* surrogate */
+	assert_false(text_valid_utf8("\xF4\x90\x80\x80", 4)); /* past U+10FFFF */
+	assert_false(text_valid_utf8("\xE1\xBB", 2));         /* truncated */
+	assert_false(text_is_clean("a\tb", 3));
+	assert_false(text_is_clean("a\xC2\x85", 3)); /* C1 control */
+	assert_true(text_valid_utf8("a\tb", 3));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_keys_secret_round_trip_encrypted_and_not),
+	    cmocka_unit_test(test_keys_wrong_passphrase_is_said),
+	    cmocka_unit_test(test_keys_damaged_files_get_clear_errors),
+	    cmocka_unit_test(test_sig_known_answer_and_tampered_twins),
+	    cmocka_unit_test(test_sig_file_round_trip_and_wrong_key),
+	    cmocka_unit_test(test_trust_list_round_trip_add_revoke),
+	    cmocka_unit_test(test_trust_parse_errors_name_the_line),
+	    cmocka_unit_test(test_fileio_atomic_output_is_whole_or_absent),
+	    cmocka_unit_test(test_date_parse_is_strict),
+	    cmocka_unit_test(test_text_rejects_malformed_utf8_and_controls),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

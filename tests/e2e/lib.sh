@@ -35,7 +35,7 @@ run_expect() {
 	_want=$1
 	_name=$2
 	shift 2
-	"$@" >"$T/out" 2>"$T/err" </dev/null
+	"$@" >"$T/out" 2>"$T/err"
 	_got=$?
 	if [ "$_got" -eq "$_want" ]; then
 		ok "$_name"

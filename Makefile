@@ -122,9 +122,9 @@ demo:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(TEM) $(DESTDIR)$(PREFIX)/bin/tem
-	install -m 0755 $(TEMD) $(DESTDIR)$(PREFIX)/bin/temd
 	install -m 0644 docs/tem.1 $(DESTDIR)$(PREFIX)/share/man/man1/tem.1
-	install -m 0644 docs/temd.8 $(DESTDIR)$(PREFIX)/share/man/man8/temd.8
+	if [ -f $(TEMD) ]; then install -m 0755 $(TEMD) $(DESTDIR)$(PREFIX)/bin/temd; fi
+	if [ -f docs/temd.8 ]; then install -m 0644 docs/temd.8 $(DESTDIR)$(PREFIX)/share/man/man8/temd.8; fi
 
 FORMAT_FILES = $(wildcard keys/*.[ch] label/*.[ch] cli/*.[ch] server/*.[ch] tests/*/*.[ch])
 format:

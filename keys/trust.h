@@ -1,5 +1,5 @@
 /* trust.h — the authority's trust list: which producer keys are trusted, from when, and which
- * are revoked. A text file (format in docs/trust-list.md) signed with the authority's key in
+ * are revoked. A text file (format in docs/keys.md) signed with the authority's key in
  * minisign's format (TRUST.minisig):
  *
  *   tem-trust v1

@@ -34,7 +34,8 @@ static void *run(void *arg)
 			msg[19] = (unsigned char)(n >> 8);
 			if (verify) {
 				if (crypto_sign_verify_detached(sig, msg, sizeof msg, pk) == 0)
-					msg[30] ^= 1; /* never taken for n > 0: keeps the call live */
+					msg[30] ^=
+					    1; /* never taken for n > 0: keeps the call live */
 			} else {
 				crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
 			}

@@ -82,7 +82,8 @@ int label_plan(const struct label_spec *spec, int qr_width, struct label_geom *g
 	g->qr_width = qr_width;
 	/* the QR block (symbol and quiet zone) may use the label's whole width on a tie, and its
 	 * height beside the text on stickers and sheets */
-	room = s->kind == LAYOUT_TIE ? s->label_w : fmin(s->label_h, s->label_w * 0.6);
+	room =
+	    s->kind == LAYOUT_TIE ? s->label_w : fmin(s->label_h - 2 * pad, s->label_w * 0.6 - pad);
 	if (s->qr_mm > 0) {
 		g->module = s->qr_mm / qr_width;
 		if (g->module * blocks > room + 1e-9)
@@ -111,11 +112,11 @@ int label_plan(const struct label_spec *spec, int qr_width, struct label_geom *g
 		g->text_w = s->label_w - 2 * pad;
 		g->text_h = s->label_h - g->qr_block - pad;
 	} else {
-		g->qr_x = 0;
+		g->qr_x = pad;
 		g->qr_y = (s->label_h - g->qr_block) / 2;
-		g->text_x = g->qr_block;
+		g->text_x = pad + g->qr_block;
 		g->text_y = pad + g->module * QR_QUIET / 2;
-		g->text_w = s->label_w - g->qr_block - pad;
+		g->text_w = s->label_w - g->qr_block - 2 * pad;
 		g->text_h = s->label_h - 2 * g->text_y;
 	}
 	if (g->text_w < 8 || g->text_h < 6)

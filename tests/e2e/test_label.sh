@@ -1,0 +1,86 @@
+#!/bin/sh
+# tem label, proved with decoders nobody here wrote: every layout in every format is
+# rasterised (pdftoppm, rsvg-convert), every QR decoded with zbarimg, and the decoded URLs must
+# be exactly the batch's, each verifying with tem verify. Then bad input of every kind.
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+$TEM keygen -p p.pub -s p.key -W >/dev/null
+$TEM keygen -p o.pub -s o.key -W >/dev/null
+$TEM issue -s p.key -n 14 --product "Cua Cà Mau" --producer "Hợp tác xã Cua Cà Mau Năm Căn" \
+	--url http://127.0.0.1:8080 --valid-days 10 -o b.txt -q
+tail -n 14 b.txt | sed 's|^|HTTP://127.0.0.1:8080/C/|' | sort >want.txt
+
+# decoded NAME FILES...: zbarimg over rasterised pages, compared with the batch
+decoded() {
+	name=$1
+	shift
+	zbarimg -q --raw "$@" 2>/dev/null | sort >got.txt
+	if cmp -s want.txt got.txt; then
+		ok "$name: every label decodes to exactly its code"
+	else
+		not_ok "$name: every label decodes to exactly its code" \
+			"missing: $(comm -23 want.txt got.txt | wc -l), unexpected: $(comm -13 want.txt got.txt | wc -l)"
+	fi
+}
+
+for layout in tie sticker sheet; do
+	check "$layout as PDF" $TEM label b.txt -p p.pub --layout $layout -o $layout.pdf
+	rm -f pg-*.png
+	pdftoppm -r 300 -png $layout.pdf pg
+	decoded "$layout PDF (pdftoppm 300 dpi)" pg-*.png
+	check "$layout as SVG" $TEM label b.txt -p p.pub --layout $layout -o $layout.svg
+	rm -f sv-*.png
+	if [ -d $layout.svg ]; then set -- $layout.svg/*.svg; else set -- $layout.svg; fi
+	i=0
+	for f in "$@"; do
+		i=$((i + 1))
+		rsvg-convert -d 300 -p 300 -b white "$f" -o sv-$i.png 2>/dev/null
+	done
+	decoded "$layout SVG (rsvg-convert 300 dpi)" sv-*.png
+	check "$layout as PNG" $TEM label b.txt -p p.pub --layout $layout --dpi 300 -o $layout.png
+	decoded "$layout PNG" $layout.png/*.png
+done
+expect_eq "one PNG per label" 14 "$(ls tie.png | wc -l)"
+zbarimg -q --raw pg-*.png 2>/dev/null | head -n 3 >urls.txt
+check "decoded URLs verify with tem verify" $TEM verify -p p.pub $(cat urls.txt)
+check "--check reads every label back" $TEM label b.txt -p p.pub --layout sticker -o chk.pdf --check
+expect_grep "--check says so" 'read back' "$T/err"
+check "--info reports the QR version" $TEM label b.txt -p p.pub --info
+expect_grep "--info names version 7 for this URL" 'QR version 7' "$T/out"
+check "--ecc H makes a bigger symbol" $TEM label b.txt -p p.pub --layout sheet --ecc H --info
+expect_grep "--ecc H gives version 10" 'QR version 10' "$T/out"
+check "Vietnamese text is drawn as text" sh -c "pdftotext -raw sheet.pdf - | tr '\\n' ' ' | grep -q 'Hợp tác xã Cua Cà Mau'"
+
+# bad input: a clear error, a non-zero exit and nothing left behind
+run_expect 2 "unknown layout" $TEM label b.txt -p p.pub --layout poster -o x.pdf
+run_expect 2 "unknown paper" $TEM label b.txt -p p.pub --layout sheet --paper A3 -o x.pdf
+run_expect 2 "a label size that does not fit the page" $TEM label b.txt -p p.pub --layout sheet --label-size 300x30mm -o x.pdf
+expect_grep "says it does not fit" 'does not fit' "$T/err"
+run_expect 2 "a QR too big for the label" $TEM label b.txt -p p.pub --layout sticker --qr-size 40 -o x.pdf
+run_expect 2 "modules under the printer's minimum" $TEM label b.txt -p p.pub --layout tie --min-module 0.4 -o x.pdf
+expect_grep "names the smallest QR that works" 'smallest QR that works is' "$T/err"
+run_expect 2 "a base URL past --max-version" $TEM label b.txt -p p.pub --max-version 5 -o x.pdf
+expect_grep "names the version needed" 'needs QR version 7' "$T/err"
+run_expect 2 "unknown format" $TEM label b.txt -p p.pub -o x.gif
+run_expect 2 "unwritable output" $TEM label b.txt -p p.pub -o /proc/nope/x.pdf
+run_expect 2 "no key given" $TEM label b.txt -o x.pdf
+run_expect 1 "another producer's key" $TEM label b.txt -p o.pub -o x.pdf
+head -c 2000 b.txt >trunc.txt
+cp b.txt.minisig trunc.txt.minisig
+run_expect 1 "a truncated batch fails its signature" $TEM label trunc.txt -p p.pub -o x.pdf
+# a re-signed batch with a forged code: the file signature holds, the code's does not
+sed '15s/^\(.\{50\}\)./\1Q/' b.txt >forged.txt
+$TEM sign -s p.key -m forged.txt -f
+run_expect 1 "a forged code in a re-signed batch" $TEM label forged.txt -p p.pub -o x.pdf
+expect_grep "names the bad code's line" 'line 15' "$T/err"
+printf 'not a batch\n' >junk.txt
+$TEM sign -s p.key -m junk.txt
+run_expect 2 "a file of another format" $TEM label junk.txt -p p.pub -o x.pdf
+expect_grep "says it is not a batch" 'not a tem batch file' "$T/err"
+expect_no_file "no output file after any refusal" x.pdf
+if ls ./*.tmp-* >/dev/null 2>&1; then not_ok "no temporary files left" "$(ls -d ./*.tmp-*)"; else ok "no temporary files left"; fi
+run_expect 2 "refuses to overwrite without -f" $TEM label b.txt -p p.pub -o tie.pdf
+check "-f overwrites" $TEM label b.txt -p p.pub -o tie.pdf -f
+check "tem label --help" $TEM label --help
+expect_grep "--help starts with the usage line" '^usage: tem label' "$T/out"
+done_testing

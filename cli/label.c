@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,8 +126,8 @@ static void *worker(void *arg)
 	}
 }
 
-/* Processes a chunk on every thread, the caller's included. */
-static void run_chunk(struct pool *p, struct item *items, size_t n)
+/* Hands a chunk to the workers; they start on it at once. */
+static void chunk_start(struct pool *p, struct item *items, size_t n)
 {
 	pthread_mutex_lock(&p->mu);
 	p->items = items;
@@ -136,11 +137,32 @@ static void run_chunk(struct pool *p, struct item *items, size_t n)
 	p->gen++;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+/* Helps with what is left of the chunk in hand, then waits until every worker is done. */
+static void chunk_wait(struct pool *p)
+{
 	drain(p);
 	pthread_mutex_lock(&p->mu);
 	while (p->busy > 0)
 		pthread_cond_wait(&p->cv, &p->mu);
 	pthread_mutex_unlock(&p->mu);
+}
+
+/* Reads up to CHUNK codes of the batch into items: 1 with more to come, 0 at the end, -1 on
+ * a read error. */
+static int chunk_read(struct batch_reader *br, struct item *items, size_t *n, struct tem_err *err)
+{
+	int r = 1;
+
+	*n = 0;
+	while (*n < CHUNK && (r = batch_next(br, &items[*n].code, NULL, err)) == 1) {
+		items[*n].failed = 0;
+		items[*n].verified = 0;
+		memset(&items[*n].qr, 0, sizeof items[*n].qr);
+		(*n)++;
+	}
+	return r;
 }
 
 enum format { FMT_PDF, FMT_SVG, FMT_PNG };
@@ -158,19 +180,33 @@ struct out {
 	int pages;
 	struct tem_err err; /* first write error */
 	int failed;
+	size_t used;                /* bytes waiting in buf */
+	unsigned char buf[1 << 16]; /* cairo writes in small pieces: gathered here */
 };
+
+/* Writes what is gathered in the buffer to the file. */
+static int out_flush(struct out *o)
+{
+	if (!o->failed && o->used > 0 && atomic_write(&o->af, o->buf, o->used, &o->err) != TEM_OK)
+		o->failed = 1;
+	o->used = 0;
+	return o->failed ? TEM_ERR : TEM_OK;
+}
 
 static cairo_status_t write_cb(void *closure, const unsigned char *data, unsigned int len)
 {
 	struct out *o = closure;
 
-	if (o->failed)
+	if (o->used + len > sizeof o->buf && out_flush(o) != TEM_OK)
 		return CAIRO_STATUS_WRITE_ERROR;
-	if (atomic_write(&o->af, data, len, &o->err) != TEM_OK) {
-		o->failed = 1;
-		return CAIRO_STATUS_WRITE_ERROR;
+	if (len > sizeof o->buf) {
+		if (atomic_write(&o->af, data, len, &o->err) != TEM_OK)
+			o->failed = 1;
+	} else {
+		memcpy(o->buf + o->used, data, len);
+		o->used += len;
 	}
-	return CAIRO_STATUS_SUCCESS;
+	return o->failed ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
 static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -214,6 +250,7 @@ static int close_vector(struct out *o)
 	cairo_status_t st = cairo_surface_status(o->surface);
 	cairo_surface_destroy(o->surface);
 	o->surface = NULL;
+	out_flush(o);
 	if (o->failed || st != CAIRO_STATUS_SUCCESS) {
 		atomic_abort(&o->af);
 		if (!o->failed)
@@ -230,8 +267,8 @@ static void dir_file(struct out *o, const char *name, const char *ext, char *buf
 }
 
 /* Draws one label into the output: the next slot of the current page, or its own PNG. */
-static int out_label(struct out *o, const struct label_geom *g, int index, const struct qr *q,
-		     const struct label_text *t)
+static int out_label(struct out *o, const struct label_geom *g, struct label_art *art, int index,
+		     const struct qr *q, const char *short_id)
 {
 	int per_page = g->cols * g->rows, slot = index % per_page;
 	double x, y;
@@ -256,13 +293,13 @@ static int out_label(struct out *o, const struct label_geom *g, int index, const
 		o->pages++;
 	}
 	label_slot(g, slot, &x, &y);
-	label_draw(o->cr, g, x, y, q, t);
+	label_art_draw(art, o->cr, x, y, q, short_id);
 	return o->failed ? TEM_ERR : TEM_OK;
 }
 
 /* Writes one label as its own PNG at dpi. */
-static int out_png(struct out *o, const struct label_geom *g, int dpi, const struct qr *q,
-		   const struct label_text *t)
+static int out_png(struct out *o, const struct label_geom *g, struct label_art *art, int dpi,
+		   const struct qr *q, const char *short_id)
 {
 	int w = (int)(g->spec.label_w / 25.4 * dpi + 0.5),
 	    h = (int)(g->spec.label_h / 25.4 * dpi + 0.5);
@@ -271,10 +308,13 @@ static int out_png(struct out *o, const struct label_geom *g, int dpi, const str
 	char path[4300];
 	cairo_status_t st;
 
+	/* white to the last pixel: the label's edge rarely falls on a pixel boundary */
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
 	cairo_scale(cr, dpi / 25.4, dpi / 25.4);
-	label_draw(cr, g, 0, 0, q, t);
+	label_art_draw(art, cr, 0, 0, q, short_id);
 	cairo_destroy(cr);
-	dir_file(o, t->short_id, "png", path, sizeof path);
+	dir_file(o, short_id, "png", path, sizeof path);
 	if (atomic_open(&o->af, o->dir ? path : o->path, 0644, o->dir ? 1 : o->force, &o->err) !=
 	    TEM_OK) {
 		cairo_surface_destroy(s);
@@ -282,6 +322,7 @@ static int out_png(struct out *o, const struct label_geom *g, int dpi, const str
 	}
 	st = cairo_surface_write_to_png_stream(s, write_cb, o);
 	cairo_surface_destroy(s);
+	out_flush(o);
 	if (st != CAIRO_STATUS_SUCCESS || o->failed) {
 		atomic_abort(&o->af);
 		if (!o->failed)
@@ -364,6 +405,8 @@ int cmd_label(int argc, char **argv)
 	struct batch_reader *br = NULL;
 	struct item *items = NULL;
 	struct label_checker *ck = NULL;
+	struct label_art *art = NULL;
+	int inflight = 0;
 	pthread_t th[64];
 	int nth = 0, started = 0, force = 0, quiet = 0, check = 0, info = 0, c, rc = EXIT_USAGE;
 	double v, dpi = 600;
@@ -374,6 +417,12 @@ int cmd_label(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	memset(&p, 0, sizeof p);
 	o.af.fd = -1;
+#ifdef M_TRIM_THRESHOLD
+	/* libqrencode allocates and frees some kilobytes for each symbol on every thread; by
+	 * default glibc hands the heap top back to the kernel whenever it shrinks, and each such
+	 * brk costs a TLB shootdown on every core (a third of the run time, measured by perf) */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 	while ((c = getopt_long(argc, argv, "p:o:fqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -525,10 +574,12 @@ int cmd_label(int argc, char **argv)
 			int per = g.cols * g.rows;
 			printf("QR version %d, %d modules a side (+%d quiet zone), ECC %c\n"
 			       "module %.3f mm, QR %.1f mm (%.1f mm with quiet zone)\n"
-			       "label %.1fx%.1f mm, %d a page, %d page(s) of %.1fx%.1f mm\n",
+			       "label %.1fx%.1f mm, %d a page, %d page(s) of %.1fx%.1f mm\n"
+			       "grid %dx%d, first label at %.2f,%.2f mm\n",
 			       q.version, q.width, 2 * QR_QUIET, "LMQH"[ecc], g.module,
 			       g.module * q.width, g.qr_block, g.spec.label_w, g.spec.label_h, per,
-			       (total + per - 1) / per, g.page_w, g.page_h);
+			       (total + per - 1) / per, g.page_w, g.page_h, g.cols, g.rows, g.x0,
+			       g.y0);
 			if (outp == NULL) {
 				batch_close(br);
 				return 0;
@@ -562,7 +613,22 @@ int cmd_label(int argc, char **argv)
 		goto out;
 	}
 
-	items = calloc(CHUNK, sizeof *items);
+	/* two chunks: the workers verify and encode one while this thread draws the other */
+	items = calloc(2 * CHUNK, sizeof *items);
+	{
+		char widest[CODE_SHORT_ID_MAX];
+		struct tem_code last;
+		memset(&last, 0, sizeof last);
+		memcpy(last.key_id, h->key_id, sizeof last.key_id);
+		last.serial = h->first_serial + h->count - 1;
+		code_short_id(&last, widest);
+		struct label_text t = {widest, h->producer, h->product};
+		art = label_art_new(&g, &t, o.fmt == FMT_SVG ? LABEL_QR_PATH : LABEL_QR_IMAGE);
+	}
+	if (items == NULL || art == NULL) {
+		cli_warn("out of memory");
+		goto out;
+	}
 	if (nth == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		nth = n > 0 ? (n > 64 ? 64 : (int)n) : 1;
@@ -579,24 +645,28 @@ int cmd_label(int argc, char **argv)
 	p.nthreads = started + 1;
 	progress_start(&prog, "labels", (uint64_t)total, quiet);
 
-	int done = 0;
+	int done = 0, cur = 0, more;
+	size_t n[2] = {0, 0};
+	more = chunk_read(br, items, &n[0], &err);
+	if (more < 0) {
+		cli_fail(&err);
+		goto out_pool;
+	}
+	chunk_start(&p, items, n[0]);
+	chunk_wait(&p);
 	for (;;) {
-		size_t n = 0;
-		int r = 1;
-		while (n < CHUNK && (r = batch_next(br, &items[n].code, NULL, &err)) == 1) {
-			items[n].failed = 0;
-			items[n].verified = 0;
-			memset(&items[n].qr, 0, sizeof items[n].qr);
-			n++;
+		struct item *chunk = items + cur * CHUNK, *next = items + (1 - cur) * CHUNK;
+		if (more == 1) {
+			more = chunk_read(br, next, &n[1 - cur], &err);
+			if (more < 0) {
+				cli_fail(&err);
+				goto out_pool;
+			}
+			chunk_start(&p, next, n[1 - cur]);
+			inflight = 1;
 		}
-		if (r < 0) {
-			cli_fail(&err);
-			goto out_pool;
-		}
-		run_chunk(&p, items, n);
-		for (size_t i = 0; i < n; i++) {
-			struct item *it = &items[i];
-			struct label_text t = {it->sid, h->producer, h->product};
+		for (size_t i = 0; i < n[cur]; i++) {
+			struct item *it = &chunk[i];
 			if (it->failed) {
 				cli_warn("%s: code %d (line %d): %s%s", argv[optind], done + 1,
 					 done + 13,
@@ -609,24 +679,28 @@ int cmd_label(int argc, char **argv)
 					 done + 1);
 				goto out_pool;
 			}
-			if (ck != NULL && label_check(ck, &it->qr, &t, it->url, &err) != TEM_OK) {
+			if (ck != NULL &&
+			    label_check(ck, art, &it->qr, it->sid, it->url, &err) != TEM_OK) {
 				cli_warn("--check: %s", err.msg);
 				rc = EXIT_NO;
 				goto out_pool;
 			}
-			int w = o.fmt == FMT_PNG ? out_png(&o, &g, (int)dpi, &it->qr, &t)
-						 : out_label(&o, &g, done, &it->qr, &t);
+			int w = o.fmt == FMT_PNG ? out_png(&o, &g, art, (int)dpi, &it->qr, it->sid)
+						 : out_label(&o, &g, art, done, &it->qr, it->sid);
 			if (w != TEM_OK) {
 				cli_fail(&o.err);
 				goto out_pool;
 			}
 			done++;
 		}
-		for (size_t i = 0; i < n; i++)
-			qr_free(&items[i].qr);
+		for (size_t i = 0; i < n[cur]; i++)
+			qr_free(&chunk[i].qr);
 		progress_update(&prog, (uint64_t)done);
-		if (r == 0)
+		if (!inflight)
 			break;
+		chunk_wait(&p);
+		inflight = 0;
+		cur = 1 - cur;
 	}
 	progress_end(&prog, (uint64_t)done);
 	if (out_finish(&o, &g) != TEM_OK) {
@@ -639,6 +713,8 @@ int cmd_label(int argc, char **argv)
 			(g.qr_width - 17) / 4, g.module, outp);
 	rc = 0;
 out_pool:
+	if (inflight)
+		chunk_wait(&p);
 	pthread_mutex_lock(&p.mu);
 	p.quit = 1;
 	pthread_cond_broadcast(&p.cv);
@@ -648,12 +724,13 @@ out_pool:
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 	if (items != NULL)
-		for (size_t i = 0; i < CHUNK; i++)
+		for (size_t i = 0; i < 2 * CHUNK; i++)
 			qr_free(&items[i].qr);
 out:
 	if (rc != 0)
 		out_abort(&o);
 	free(items);
+	label_art_free(art);
 	label_checker_free(ck);
 	batch_close(br);
 	return rc;

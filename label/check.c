@@ -37,8 +37,8 @@ struct label_checker *label_checker_new(const struct label_geom *g, int dpi)
 	return ck;
 }
 
-int label_check(struct label_checker *ck, const struct qr *q, const struct label_text *t,
-		const char *expect, struct tem_err *err)
+int label_check(struct label_checker *ck, struct label_art *art, const struct qr *q,
+		const char *short_id, const char *expect, struct tem_err *err)
 {
 	cairo_t *cr = cairo_create(ck->surface);
 	unsigned char *px;
@@ -46,8 +46,11 @@ int label_check(struct label_checker *ck, const struct qr *q, const struct label
 	zbar_image_t *img;
 	const zbar_symbol_t *sym;
 
+	/* white to the last pixel: the label's edge rarely falls on a pixel boundary */
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
 	cairo_scale(cr, ck->dpi / 25.4, ck->dpi / 25.4);
-	label_draw(cr, &ck->g, 0, 0, q, t);
+	label_art_draw(art, cr, 0, 0, q, short_id);
 	cairo_destroy(cr);
 	cairo_surface_flush(ck->surface);
 	px = cairo_image_surface_get_data(ck->surface);
@@ -65,7 +68,7 @@ int label_check(struct label_checker *ck, const struct qr *q, const struct label
 	zbar_image_set_size(img, (unsigned)ck->w, (unsigned)ck->h);
 	zbar_image_set_data(img, ck->grey, (unsigned long)ck->w * (unsigned long)ck->h, NULL);
 	n = zbar_scan_image(ck->scan, img);
-	rc = err_no(err, "label %s: no QR code could be read back", t->short_id);
+	rc = err_no(err, "label %s: no QR code could be read back", short_id);
 	for (sym = zbar_image_first_symbol(img); n > 0 && sym != NULL;
 	     sym = zbar_symbol_next(sym)) {
 		const char *data = zbar_symbol_get_data(sym);
@@ -74,13 +77,12 @@ int label_check(struct label_checker *ck, const struct qr *q, const struct label
 			rc = TEM_OK;
 		} else {
 			rc = err_no(err, "label %s: the QR reads back as '%.80s', not its URL",
-				    t->short_id, data);
+				    short_id, data);
 			break;
 		}
 	}
 	if (rc == TEM_OK && found != 1)
-		rc = err_no(err, "label %s: %d QR codes read back, expected one", t->short_id,
-			    found);
+		rc = err_no(err, "label %s: %d QR codes read back, expected one", short_id, found);
 	zbar_image_destroy(img);
 	return rc;
 }

@@ -12,10 +12,10 @@ struct label_checker;
 /* A checker for labels of geometry g rasterised at dpi; NULL when out of memory. */
 struct label_checker *label_checker_new(const struct label_geom *g, int dpi);
 
-/* Rasterises one label and decodes it: TEM_OK when exactly one QR decodes to `expect`, TEM_NO
- * with err naming what came instead (nothing, or another text). */
-int label_check(struct label_checker *ck, const struct qr *q, const struct label_text *t,
-		const char *expect, struct tem_err *err);
+/* Rasterises one label as art draws it and decodes it: TEM_OK when exactly one QR decodes to
+ * `expect`, TEM_NO with err naming what came instead (nothing, or another text). */
+int label_check(struct label_checker *ck, struct label_art *art, const struct qr *q,
+		const char *short_id, const char *expect, struct tem_err *err);
 
 void label_checker_free(struct label_checker *ck);
 

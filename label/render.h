@@ -58,10 +58,20 @@ int label_plan(const struct label_spec *spec, int qr_width, struct label_geom *g
 /* Top-left corner (mm) of the i-th label on a page. */
 void label_slot(const struct label_geom *g, int i, double *x, double *y);
 
+/* How the QR is drawn: a 1-bit image mask (PDF and PNG: small, fast, exact) or one vector
+ * path of module runs (SVG, for designers). */
+enum label_qr_style { LABEL_QR_IMAGE, LABEL_QR_PATH };
+/* What every label of a batch shares, prepared once: geometry, text layouts, and the product
+ * and producer drawn once. Not thread-safe: one drawing thread a label_art. */
+struct label_art;
+/* t->short_id is the batch's widest short id (room for it is kept on every label); NULL when
+ * out of memory. */
+struct label_art *label_art_new(const struct label_geom *g, const struct label_text *t,
+				enum label_qr_style style);
+void label_art_free(struct label_art *a);
 /* Draws one label with its top-left corner at (x, y) mm; cr's user unit must be 1 mm. */
-void label_draw(cairo_t *cr, const struct label_geom *g, double x, double y, const struct qr *q,
-		const struct label_text *t);
-
+void label_art_draw(struct label_art *a, cairo_t *cr, double x, double y, const struct qr *q,
+		    const char *short_id);
 /* Draws cut marks for a full page of labels in the page margins (tie and sheet layouts). */
 void label_draw_cut_marks(cairo_t *cr, const struct label_geom *g);
 

@@ -9,6 +9,9 @@ failed_names=""
 log_dir=${TEST_LOG_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tem-test.XXXXXX")}
 mkdir -p "$log_dir"
 export CMOCKA_MESSAGE_OUTPUT=TAP
+# Sanitizer builds (make check): library-internal caches are suppressed, nothing of tem's.
+LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 for t in "$@"; do
 	name=$(basename "$t")
 	log="$log_dir/$name.log"

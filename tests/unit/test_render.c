@@ -81,26 +81,35 @@ static void test_layout_rejects_what_does_not_fit(void **state)
 
 static void test_check_reads_a_label_back_and_catches_a_wrong_one(void **state)
 {
-	struct label_spec s = {.kind = LAYOUT_STICKER};
-	struct label_geom g;
+	static const enum label_qr_style styles[] = {LABEL_QR_IMAGE, LABEL_QR_PATH};
+	static const enum layout_kind kinds[] = {LAYOUT_TIE, LAYOUT_STICKER, LAYOUT_SHEET};
 	struct label_text t = {"3F9A0C21D4E5B6A7-1", "Hợp tác xã Cua Cà Mau Năm Căn", "Cua Cà Mau"};
-	struct label_checker *ck;
 	struct tem_err err;
-	struct qr q;
 
 	(void)state;
-	assert_int_equal(qr_encode(url, QR_ECC_M, 0, &q, &err), 0);
-	assert_int_equal(label_plan(&s, q.width, &g, &err), TEM_OK);
-	ck = label_checker_new(&g, 300);
-	assert_non_null(ck);
-	assert_int_equal(label_check(ck, &q, &t, url, &err), TEM_OK);
-	assert_int_equal(label_check(ck, &q, &t, "HTTP://OTHER/C/X", &err), TEM_NO);
-	/* a damaged symbol: a quarter of the modules flipped cannot decode */
-	for (int i = 0; i < q.width * q.width; i += 4)
-		q.modules[i] ^= 1;
-	assert_int_equal(label_check(ck, &q, &t, url, &err), TEM_NO);
-	label_checker_free(ck);
-	qr_free(&q);
+	for (size_t k = 0; k < 3; k++) {
+		for (size_t i = 0; i < 2; i++) {
+			struct label_spec s = {.kind = kinds[k]};
+			struct label_geom g;
+			struct qr q;
+			assert_int_equal(qr_encode(url, QR_ECC_M, 0, &q, &err), 0);
+			assert_int_equal(label_plan(&s, q.width, &g, &err), TEM_OK);
+			struct label_checker *ck = label_checker_new(&g, 300);
+			struct label_art *art = label_art_new(&g, &t, styles[i]);
+			assert_non_null(ck);
+			assert_non_null(art);
+			assert_int_equal(label_check(ck, art, &q, t.short_id, url, &err), TEM_OK);
+			assert_int_equal(
+			    label_check(ck, art, &q, t.short_id, "HTTP://OTHER/C/X", &err), TEM_NO);
+			/* a damaged symbol: a quarter of the modules flipped cannot decode */
+			for (int j = 0; j < q.width * q.width; j += 4)
+				q.modules[j] ^= 1;
+			assert_int_equal(label_check(ck, art, &q, t.short_id, url, &err), TEM_NO);
+			label_art_free(art);
+			label_checker_free(ck);
+			qr_free(&q);
+		}
+	}
 }
 
 int main(void)

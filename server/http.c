@@ -1,0 +1,364 @@
+/* http.c — temd's transport on libmicrohttpd: request life cycle, bounds (URL, body), routing
+ * by path and method, suspended connections while a scan waits for its durable commit, and
+ * the helpers that answer. No route logic here. */
+#include "server/server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/client.h"
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Headers every answer carries. */
+static void common_headers(struct request *rq, struct MHD_Response *r, const char *type)
+{
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	if (strncmp(type, "text/html", 9) == 0) {
+		MHD_add_response_header(
+		    r, "Content-Security-Policy",
+		    "default-src 'none'; style-src 'unsafe-inline'; "
+		    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+		MHD_add_response_header(r, "Content-Language", rq->lang ? "en" : "vi");
+	}
+	if (rq->set_cookie) {
+		char hex[CLIENT_HEX + 1], cookie[160];
+		client_hex(rq->job.u.scan.client, hex);
+		snprintf(cookie, sizeof cookie,
+			 CLIENT_COOKIE "=%s; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax%s",
+			 hex, rq->t->secure_cookie ? "; Secure" : "");
+		MHD_add_response_header(r, "Set-Cookie", cookie);
+	}
+}
+
+static enum MHD_Result queue(struct request *rq, unsigned status, const char *type, void *body,
+			     size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result ret;
+
+	if (r == NULL) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	common_headers(rq, r, type);
+	if (status == 405)
+		MHD_add_response_header(
+		    r, "Allow",
+		    rq->route == ROUTE_SCANS || rq->route == ROUTE_BATCHES ? "POST" : "GET, HEAD");
+	ret = MHD_queue_response(rq->conn, status, r);
+	MHD_destroy_response(r);
+	metrics_request(rq->route, status);
+	rq->phase = PH_DONE;
+	return ret;
+}
+
+enum MHD_Result http_json(struct request *rq, unsigned status, json_t *body)
+{
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	size_t len;
+
+	json_decref(body);
+	if (text == NULL)
+		return MHD_NO;
+	len = strlen(text);
+	/* a trailing newline for people reading with curl */
+	char *nl = realloc(text, len + 2);
+	if (nl == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	nl[len] = '\n';
+	nl[len + 1] = '\0';
+	return queue(rq, status, "application/json", nl, len + 1, MHD_RESPMEM_MUST_FREE);
+}
+
+enum MHD_Result http_error(struct request *rq, unsigned status, const char *code, const char *fmt,
+			   ...)
+{
+	char msg[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return http_json(rq, status,
+			 json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+}
+
+enum MHD_Result http_html(struct request *rq, unsigned status, char *html, size_t len)
+{
+	if (html == NULL)
+		return http_error(rq, 500, "internal", "out of memory");
+	return queue(rq, status, "text/html; charset=utf-8", html, len, MHD_RESPMEM_MUST_FREE);
+}
+
+enum MHD_Result http_text(struct request *rq, unsigned status, const char *type, char *text,
+			  size_t len)
+{
+	if (text == NULL)
+		return http_error(rq, 500, "internal", "out of memory");
+	return queue(rq, status, type, text, len, MHD_RESPMEM_MUST_FREE);
+}
+
+enum MHD_Result http_redirect(struct request *rq, const char *location)
+{
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	common_headers(rq, r, "text/plain");
+	MHD_add_response_header(r, "Location", location);
+	ret = MHD_queue_response(rq->conn, 303, r);
+	MHD_destroy_response(r);
+	metrics_request(rq->route, 303);
+	rq->phase = PH_DONE;
+	return ret;
+}
+
+const char *http_header(struct request *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_arg(struct request *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const struct sockaddr *http_peer(struct request *rq)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	return ci != NULL ? ci->client_addr : NULL;
+}
+
+/* Runs on the ledger's writer thread once the scan is durable. */
+static void ledger_done(struct ledger_job *job, void *arg)
+{
+	struct request *rq = arg;
+
+	(void)job;
+	metrics_commit(now_mono() - rq->submitted);
+	atomic_store(&rq->job_done, 1);
+	MHD_resume_connection(rq->conn);
+}
+
+enum MHD_Result http_wait_ledger(struct request *rq)
+{
+	rq->phase = PH_WAIT;
+	rq->submitted = now_mono();
+	rq->job.done = ledger_done;
+	rq->job.arg = rq;
+	atomic_fetch_add(&rq->t->waiting, 1);
+	/* suspended before the job can finish, so the resume always finds it suspended */
+	MHD_suspend_connection(rq->conn);
+	ledger_submit(rq->t->ledger, &rq->job);
+	return MHD_YES;
+}
+
+static enum route classify(const char *url)
+{
+	if (url[0] == '/' && (url[1] == 'c' || url[1] == 'C') && url[2] == '/')
+		return ROUTE_PAGE;
+	if (strcmp(url, "/") == 0)
+		return ROUTE_HOME;
+	if (strcmp(url, "/api/v1/scans") == 0)
+		return ROUTE_SCANS;
+	if (strcmp(url, "/api/v1/batches") == 0)
+		return ROUTE_BATCHES;
+	if (strcmp(url, "/healthz") == 0)
+		return ROUTE_HEALTHZ;
+	if (strcmp(url, "/metrics") == 0)
+		return ROUTE_METRICS;
+	return ROUTE_OTHER;
+}
+
+static enum MHD_Result dispatch(struct request *rq, const char *url, const char *method)
+{
+	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	int post = strcmp(method, "POST") == 0;
+
+	switch (rq->route) {
+	case ROUTE_PAGE:
+	case ROUTE_HOME:
+	case ROUTE_HEALTHZ:
+	case ROUTE_METRICS:
+		if (!get)
+			return http_error(rq, 405, "method-not-allowed",
+					  "%.16s is not allowed here; use GET", method);
+		break;
+	case ROUTE_SCANS:
+	case ROUTE_BATCHES:
+		if (!post)
+			return http_error(rq, 405, "method-not-allowed",
+					  "%.16s is not allowed here; use POST", method);
+		break;
+	default:
+		return http_error(rq, 404, "not-found", "no such resource");
+	}
+	switch (rq->route) {
+	case ROUTE_PAGE:
+		return route_page(rq, url + 3, strlen(url + 3));
+	case ROUTE_HOME:
+		return route_home(rq);
+	case ROUTE_HEALTHZ:
+		return route_healthz(rq);
+	case ROUTE_METRICS:
+		return route_metrics(rq);
+	case ROUTE_SCANS:
+		return route_scans(rq);
+	case ROUTE_BATCHES:
+		return route_batches(rq);
+	default:
+		return http_error(rq, 404, "not-found", "no such resource");
+	}
+}
+
+/* libmicrohttpd's access handler: called once with the headers, then for each piece of the
+ * body, then once more with none; answering on that last call keeps the connection alive. */
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
+				 const char *method, const char *version, const char *upload,
+				 size_t *upload_size, void **con_cls)
+{
+	struct temd *t = cls;
+	struct request *rq = *con_cls;
+
+	(void)version;
+	if (rq == NULL) {
+		const char *cl;
+		if ((rq = calloc(1, sizeof *rq)) == NULL)
+			return MHD_NO;
+		rq->t = t;
+		rq->conn = conn;
+		rq->route = classify(url);
+		rq->body_max =
+		    rq->route == ROUTE_BATCHES ? TEMD_BATCH_BODY_MAX : TEMD_SCAN_BODY_MAX;
+		rq->phase = PH_BODY;
+		atomic_fetch_add(&t->inflight, 1);
+		*con_cls = rq;
+		if (strlen(url) > TEMD_URL_MAX)
+			return http_error(rq, 414, "uri-too-long",
+					  "the request target is longer than %d bytes",
+					  TEMD_URL_MAX);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl != NULL && strtoull(cl, NULL, 10) > rq->body_max)
+			return http_error(rq, 413, "body-too-large",
+					  "the body is larger than %zu bytes", rq->body_max);
+		return MHD_YES;
+	}
+	if (rq->phase == PH_WAIT) {
+		if (!atomic_load(&rq->job_done))
+			return MHD_YES;
+		atomic_fetch_sub(&t->waiting, 1);
+		return route_scan_finish(rq);
+	}
+	if (rq->phase == PH_DONE) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (rq->body_len + n > rq->body_max) {
+			free(rq->body);
+			rq->body = NULL;
+			return http_error(rq, 413, "body-too-large",
+					  "the body is larger than %zu bytes", rq->body_max);
+		}
+		if (rq->body == NULL && (rq->body = malloc(rq->body_max + 1)) == NULL)
+			return MHD_NO;
+		memcpy(rq->body + rq->body_len, upload, n);
+		rq->body_len += n;
+		rq->body[rq->body_len] = '\0';
+		return MHD_YES;
+	}
+	return dispatch(rq, url, method);
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct temd *t = cls;
+	struct request *rq = *con_cls;
+
+	(void)conn, (void)toe;
+	if (rq == NULL)
+		return;
+	free(rq->body);
+	free(rq);
+	*con_cls = NULL;
+	atomic_fetch_sub(&t->inflight, 1);
+}
+
+static void log_cb(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fputs("temd: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+int http_start(struct temd *t, struct tem_err *err)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *di;
+
+	if (t->cfg.listen.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	t->mhd = MHD_start_daemon(
+	    flags, 0, NULL, NULL, access_cb, t, MHD_OPTION_EXTERNAL_LOGGER, log_cb, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&t->cfg.listen, MHD_OPTION_THREAD_POOL_SIZE,
+	    t->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, t->cfg.timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, 10000u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)64 * 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_NOTIFY_COMPLETED,
+	    completed_cb, t, MHD_OPTION_END);
+	if (t->mhd == NULL)
+		return err_set(err,
+			       "cannot listen on the address given (in use, or not this host's)");
+	di = MHD_get_daemon_info(t->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	if (t->cfg.port_file != NULL && di != NULL) {
+		char tmp[4200], buf[16];
+		FILE *f;
+		snprintf(tmp, sizeof tmp, "%s.tmp", t->cfg.port_file);
+		snprintf(buf, sizeof buf, "%u\n", (unsigned)di->port);
+		if ((f = fopen(tmp, "w")) == NULL || fputs(buf, f) < 0 || fclose(f) != 0 ||
+		    rename(tmp, t->cfg.port_file) != 0)
+			return err_set(err, "%s: cannot write the port", t->cfg.port_file);
+	}
+	return TEM_OK;
+}
+
+void http_stop(struct temd *t, unsigned drain_seconds)
+{
+	double end = now_mono() + drain_seconds;
+
+	if (t->mhd == NULL)
+		return;
+	MHD_quiesce_daemon(t->mhd); /* no new connections */
+	while (atomic_load(&t->inflight) > 0 && now_mono() < end)
+		usleep(10000);
+	/* a suspended connection must be resumed before the daemon stops: the ledger's commit
+	 * resumes each one, so wait for those whatever the time */
+	while (atomic_load(&t->waiting) > 0)
+		usleep(1000);
+	MHD_stop_daemon(t->mhd);
+	t->mhd = NULL;
+}

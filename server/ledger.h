@@ -1,0 +1,112 @@
+/* ledger.h — temd's SQLite ledger: producers, registered batches, every counted scan, the
+ * per-code summary, alerts. The only module with SQL (with ledger_schema.c).
+ *
+ * One writer thread owns the write connection and commits in groups: requests submit jobs,
+ * the writer takes every job waiting, runs them in one BEGIN IMMEDIATE transaction, commits
+ * (WAL, synchronous=FULL: durable on return), then calls each job's done callback. A scan is
+ * therefore answered only once it is on disk. Reads go through their own connection. */
+#ifndef TEM_LEDGER_H
+#define TEM_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys/err.h"
+#include "server/verdict.h"
+
+#define LEDGER_CLIENT_BYTES 16
+#define LEDGER_SALT_BYTES   32
+
+struct ledger;
+
+enum ledger_job_kind { JOB_SCAN, JOB_BATCH, JOB_PRODUCER };
+
+/* Outcome of a job, set by the writer before done is called. */
+enum ledger_status {
+	LEDGER_OK,      /* done and durable */
+	LEDGER_EXISTS,  /* batch: the same header was registered before (nothing written) */
+	LEDGER_OVERLAP, /* batch: its serials overlap another batch of the key (nothing written) */
+	LEDGER_FAILED   /* the transaction failed (disk full, I/O error): nothing written */
+};
+
+struct ledger_scan {
+	/* in */
+	char key_id[17];                           /* 16 hex digits */
+	uint64_t serial;                           /* the code's serial */
+	unsigned char client[LEDGER_CLIENT_BYTES]; /* salted client hash */
+	int64_t at_ms;                             /* scan time, Unix ms */
+	struct verdict_facts facts;                /* other_clients is filled by the writer */
+	/* out */
+	enum verdict verdict;  /* final verdict */
+	int64_t scans;         /* this code's counted scans, this one included */
+	int64_t clients;       /* distinct clients, this one included */
+	int64_t first_scan_ms; /* first counted scan, Unix ms */
+};
+
+struct ledger_batch {
+	/* in */
+	char key_id[17];                                 /* 16 hex digits */
+	uint64_t first, last;                            /* serial range, inclusive */
+	const char *batch_id, *product, *producer, *url; /* from the header, clean UTF-8 */
+	int64_t issued;                                  /* issue time, Unix seconds */
+	int32_t last_day;                                /* last valid day of its codes, 0 = none */
+	const char *header;                              /* the whole signed header text */
+	int64_t at_ms;                                   /* registration time, Unix ms */
+	/* out */
+	int64_t row;           /* the batch's row id (new or existing) */
+	int64_t registered_ms; /* when it was registered (now, or the first time) */
+};
+
+struct ledger_producer {
+	char key_id[17];        /* 16 hex digits */
+	const char *public_key; /* minisign base64 line */
+	const char *name;       /* clean UTF-8 */
+	int32_t valid_from;     /* day */
+	int32_t revoked;        /* day, or -1 */
+};
+
+struct ledger_job {
+	enum ledger_job_kind kind;
+	enum ledger_status status; /* set by the writer */
+	union {
+		struct ledger_scan scan;
+		struct ledger_batch batch;
+		struct {
+			const struct ledger_producer *list;
+			size_t n;
+		} producers;
+	} u;
+	/* called on the writer thread once the job's transaction has ended; may be NULL */
+	void (*done)(struct ledger_job *job, void *arg);
+	void *arg;
+	struct ledger_job *next; /* queue link, the ledger's */
+};
+
+/* Opens (creating if needed) the ledger at path, migrates its schema forward, and starts the
+ * writer. TEM_ERR with err naming the file and the cause (including a schema newer than this
+ * temd understands). */
+int ledger_open(const char *path, struct ledger **out, struct tem_err *err);
+
+/* Queues a job for the writer; job->done runs on the writer thread when it has ended. */
+void ledger_submit(struct ledger *l, struct ledger_job *job);
+
+/* Queues a job and waits for it; returns its status. */
+enum ledger_status ledger_run(struct ledger *l, struct ledger_job *job);
+
+/* The secret salt of client hashes, made at the ledger's creation and kept in it. */
+void ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES]);
+
+/* Calls fn for every registered batch (reader connection), in key and serial order. */
+int ledger_each_batch(struct ledger *l,
+		      int (*fn)(void *arg, const char *key_id, uint64_t first, uint64_t last,
+				int64_t registered_ms, int64_t row, const char *batch_id,
+				const char *product, const char *producer),
+		      void *arg, struct tem_err *err);
+
+/* Counted scans in the ledger and the bytes of its files (database and WAL). */
+void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes);
+
+/* Stops the writer after the queued jobs, checkpoints the WAL into the database, closes. */
+void ledger_close(struct ledger *l);
+
+#endif

@@ -1,0 +1,318 @@
+/* main.c — temd: the verification server. Options, start-up (authority key, signed trust list,
+ * ledger, batch index), signals (SIGHUP reloads the trust list, SIGTERM/SIGINT drain and stop)
+ * and shutdown. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keys/trust.h"
+#include "server/server.h"
+
+#define TEMD_VERSION "0.1.0"
+
+static const char usage_text[] =
+    "usage: temd --db FILE --trust TRUST --authority AUTHORITY_PUB [--listen ADDR:PORT]\n"
+    "            [--base-url URL] [--threads N] [--duplicate-threshold T] [--trust-proxy]\n"
+    "            [--timeout SECONDS] [--port-file FILE]\n"
+    "\n"
+    "The tem verification server: buyers' phones open a label's URL (GET /c/CODE) and temd\n"
+    "says whether it is genuine, recording every scan durably in its SQLite ledger.\n"
+    "\n"
+    "  --db FILE                 the ledger (created when missing)\n"
+    "  --trust TRUST             the authority's trust list; TRUST.minisig must verify\n"
+    "  --authority PUB           the authority's public key (minisign format)\n"
+    "  --listen ADDR:PORT        where to listen (default 127.0.0.1:8080; [::1]:8080 for\n"
+    "                            IPv6; port 0 picks a free one)\n"
+    "  --base-url URL            how buyers reach temd (an https URL marks cookies Secure)\n"
+    "  --threads N               HTTP threads (default: one a core)\n"
+    "  --duplicate-threshold T   more than T other clients make a duplicate (default 2)\n"
+    "  --trust-proxy             behind a reverse proxy: client address from\n"
+    "                            X-Forwarded-For\n"
+    "  --timeout SECONDS         idle and slow connections are closed after this (default 15)\n"
+    "  --port-file FILE          write the port listened on to FILE once ready\n"
+    "\n"
+    "Signals: SIGHUP reloads the trust list (a bad one is logged and the old one kept);\n"
+    "SIGTERM or SIGINT finish the requests under way, checkpoint the ledger and exit 0.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "temd: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'temd --help'.\n");
+	return 2;
+}
+
+/* Parses "A.B.C.D:PORT" or "[V6]:PORT". */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[64];
+	const char *colon;
+	char *end;
+	unsigned long port;
+
+	memset(ss, 0, sizeof *ss);
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':' || (size_t)(close - s - 1) >= sizeof host)
+			return -1;
+		memcpy(host, s + 1, (size_t)(close - s - 1));
+		host[close - s - 1] = '\0';
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || (size_t)(colon - s) >= sizeof host)
+			return -1;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+	}
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port > 65535)
+		return -1;
+	if (s[0] == '[') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+			return -1;
+		*len = sizeof *a;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &a->sin_addr) != 1)
+			return -1;
+		*len = sizeof *a;
+	}
+	return 0;
+}
+
+static long parse_long(const char *s, long lo, long hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return end != s && *end == '\0' && v >= lo && v <= hi ? v : lo - 1;
+}
+
+/* Loads the trust list, checking its signature; puts it in force and copies its producers
+ * into the ledger. */
+static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct tem_err *err)
+{
+	struct trust_list list;
+	struct ledger_producer *ps;
+	char(*pubs)[KEYS_PUBLIC_B64_LEN + 1];
+	struct ledger_job job;
+
+	memset(&list, 0, sizeof list);
+	if (trust_load_verified(t->cfg.trust, NULL, authority, &list, err) != TEM_OK)
+		return TEM_ERR;
+	ps = calloc(list.n + 1, sizeof *ps);
+	pubs = calloc(list.n + 1, sizeof *pubs);
+	if (ps == NULL || pubs == NULL) {
+		free(ps);
+		free(pubs);
+		trust_free(&list);
+		return err_set(err, "out of memory");
+	}
+	for (size_t i = 0; i < list.n; i++) {
+		keys_id_hex(list.entries[i].key.id, ps[i].key_id);
+		keys_public_base64(&list.entries[i].key, pubs[i]);
+		ps[i].public_key = pubs[i];
+		ps[i].name = list.entries[i].name;
+		ps[i].valid_from = list.entries[i].valid_from;
+		ps[i].revoked = list.entries[i].revoked;
+	}
+	memset(&job, 0, sizeof job);
+	job.kind = JOB_PRODUCER;
+	job.u.producers.list = ps;
+	job.u.producers.n = list.n;
+	enum ledger_status st = ledger_run(t->ledger, &job);
+	free(ps);
+	free(pubs);
+	if (st != LEDGER_OK) {
+		trust_free(&list);
+		return err_set(err, "%s: cannot record the producers in the ledger", t->cfg.db);
+	}
+	size_t n = list.n;
+	registry_set_trust(t->reg, &list);
+	fprintf(stderr, "temd: trust list %s in force: %zu producer key(s)\n", t->cfg.trust, n);
+	return TEM_OK;
+}
+
+static int add_batch(void *arg, const char *key_id, uint64_t first, uint64_t last,
+		     int64_t registered_ms, int64_t row, const char *batch_id, const char *product,
+		     const char *producer)
+{
+	struct temd *t = arg;
+	unsigned char id[KEYS_ID_BYTES];
+
+	(void)row, (void)producer;
+	if (keys_id_parse(key_id, strlen(key_id), id, NULL) != TEM_OK)
+		return 0; /* not written by temd: skipped */
+	return registry_add_batch(t->reg, id, first, last, registered_ms, 0, batch_id, product);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'v'},
+					     {"db", required_argument, NULL, 'd'},
+					     {"trust", required_argument, NULL, 't'},
+					     {"authority", required_argument, NULL, 'a'},
+					     {"listen", required_argument, NULL, 'l'},
+					     {"base-url", required_argument, NULL, 'b'},
+					     {"threads", required_argument, NULL, 'n'},
+					     {"duplicate-threshold", required_argument, NULL, 'T'},
+					     {"trust-proxy", no_argument, NULL, 'P'},
+					     {"timeout", required_argument, NULL, 'o'},
+					     {"port-file", required_argument, NULL, 'f'},
+					     {NULL, 0, NULL, 0}};
+	static struct temd t;
+	struct tem_pubkey authority;
+	struct tem_err err;
+	const char *listen = "127.0.0.1:8080";
+	sigset_t sigs;
+	long v;
+	int c, rc = 1;
+
+	memset(&t, 0, sizeof t);
+	t.cfg.threshold = 2;
+	t.cfg.timeout = 15;
+	v = sysconf(_SC_NPROCESSORS_ONLN);
+	t.cfg.threads = v > 0 ? (unsigned)v : 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'v':
+			puts("temd " TEMD_VERSION);
+			return 0;
+		case 'd':
+			t.cfg.db = optarg;
+			break;
+		case 't':
+			t.cfg.trust = optarg;
+			break;
+		case 'a':
+			t.cfg.authority = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'b':
+			t.cfg.base_url = optarg;
+			break;
+		case 'n':
+			if ((v = parse_long(optarg, 1, 256)) < 1)
+				return usage_error("--threads: '%s' is not a number from 1 to 256",
+						   optarg);
+			t.cfg.threads = (unsigned)v;
+			break;
+		case 'T':
+			if ((v = parse_long(optarg, 0, 1000000)) < 0)
+				return usage_error(
+				    "--duplicate-threshold: '%s' is not a number from 0", optarg);
+			t.cfg.threshold = (int)v;
+			break;
+		case 'P':
+			t.cfg.trust_proxy = 1;
+			break;
+		case 'o':
+			if ((v = parse_long(optarg, 1, 3600)) < 1)
+				return usage_error(
+				    "--timeout: '%s' is not a number of seconds (1-3600)", optarg);
+			t.cfg.timeout = (unsigned)v;
+			break;
+		case 'f':
+			t.cfg.port_file = optarg;
+			break;
+		default:
+			fprintf(stderr, "Try 'temd --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (t.cfg.db == NULL || t.cfg.trust == NULL || t.cfg.authority == NULL)
+		return usage_error("%s", "--db, --trust and --authority are required");
+	if (parse_listen(listen, &t.cfg.listen, &t.cfg.listen_len) != 0)
+		return usage_error("--listen: '%s' is not ADDR:PORT (127.0.0.1:8080 or [::1]:8080)",
+				   listen);
+	t.secure_cookie = t.cfg.base_url != NULL && strncasecmp(t.cfg.base_url, "https:", 6) == 0;
+
+	/* every thread started from here inherits these blocked; the main thread waits for them */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (keys_init(&err) != TEM_OK ||
+	    keys_public_load(t.cfg.authority, &authority, &err) != TEM_OK) {
+		fprintf(stderr, "temd: %s\n", err.msg);
+		return 2;
+	}
+	if ((t.reg = registry_new()) == NULL) {
+		fprintf(stderr, "temd: out of memory\n");
+		return 1;
+	}
+	if (ledger_open(t.cfg.db, &t.ledger, &err) != TEM_OK) {
+		fprintf(stderr, "temd: %s\n", err.msg);
+		registry_free(t.reg);
+		return 1;
+	}
+	ledger_salt(t.ledger, t.salt);
+	if (load_trust(&t, &authority, &err) != TEM_OK) {
+		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
+		goto out;
+	}
+	if (ledger_each_batch(t.ledger, add_batch, &t, &err) != TEM_OK) {
+		fprintf(stderr, "temd: %s\n", err.msg);
+		goto out;
+	}
+	if (http_start(&t, &err) != TEM_OK) {
+		fprintf(stderr, "temd: %s: %s\n", listen, err.msg);
+		goto out;
+	}
+	{
+		long producers, batches;
+		int64_t scans, bytes;
+		registry_counts(t.reg, &producers, &batches);
+		ledger_stats(t.ledger, &scans, &bytes);
+		fprintf(stderr,
+			"temd %s: listening on %s with %u threads; ledger %s (%lld scans, %ld "
+			"batches)\n",
+			TEMD_VERSION, listen, t.cfg.threads, t.cfg.db, (long long)scans, batches);
+	}
+	for (;;) {
+		int sig;
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (load_trust(&t, &authority, &err) != TEM_OK)
+				fprintf(stderr,
+					"temd: trust list not reloaded, the old one stays in "
+					"force: %s\n",
+					err.msg);
+			continue;
+		}
+		fprintf(stderr, "temd: %s: finishing the requests under way\n",
+			sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		break;
+	}
+	http_stop(&t, 10);
+	rc = 0;
+out:
+	ledger_close(t.ledger); /* runs the jobs still queued, checkpoints the WAL */
+	registry_free(t.reg);
+	if (rc == 0)
+		fprintf(stderr, "temd: stopped\n");
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* pages.h — the buyer's HTML pages: the verdict page for a scanned code and the page to paste
+ * a code, in Vietnamese (default) or English. Mobile-first, no external assets (inline CSS and
+ * SVG), every value HTML-escaped. Times are shown in Asia/Ho_Chi_Minh (UTC+7, no DST). */
+#ifndef TEM_PAGES_H
+#define TEM_PAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/verdict.h"
+
+enum lang { LANG_VI, LANG_EN };
+
+struct page_scan {
+	enum verdict verdict;
+	const char *code_text;  /* the code as scanned (for the language link); may be NULL */
+	const char *short_id;   /* KEYID-SERIAL, or NULL when the code did not parse */
+	const char *key_id;     /* 16 hex digits, or NULL */
+	const char *producer;   /* name in the trust list, or "" */
+	const char *product;    /* from the registered batch, or "" */
+	const char *batch_id;   /* or "" */
+	int64_t issued;         /* batch issue time, Unix s; 0 = unknown */
+	int32_t last_day;       /* last valid day, 0 = none */
+	int64_t scans, clients; /* counts, this scan included; 0 when not counted */
+	int64_t first_scan_ms;  /* 0 when not counted */
+	const char *authority;  /* who to tell when in doubt */
+};
+
+/* Renders the verdict page; *out is malloc'd (caller frees). 0, or -1 out of memory. */
+int pages_scan(const struct page_scan *s, enum lang lang, char **out, size_t *len);
+
+/* Renders the page to paste a code, with an optional message (escaped). */
+int pages_home(enum lang lang, const char *message, char **out, size_t *len);
+
+/* The language a request asks for: ?lang= first (vi or en), then the first of Accept-Language
+ * that is Vietnamese or English; Vietnamese otherwise. Either may be NULL. */
+enum lang pages_lang(const char *query_lang, const char *accept_language);
+
+#endif

@@ -1,0 +1,206 @@
+/* registry.c — the trust list in force and an index of registered batches: per key id, the
+ * batches sorted by first serial, searched by bisection. */
+#include "server/registry.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct batch_span {
+	uint64_t first, last;
+	int32_t registered; /* day */
+	int64_t issued;
+	char batch_id[BATCH_ID_MAX + 1];
+	char product[BATCH_TEXT_MAX + 1];
+};
+
+struct key_batches {
+	unsigned char id[KEYS_ID_BYTES];
+	struct batch_span *spans; /* sorted by first */
+	size_t n, cap;
+};
+
+struct registry {
+	pthread_rwlock_t lock;
+	struct trust_list trust;
+	struct key_batches *keys; /* sorted by id */
+	size_t nkeys, capkeys;
+	long batches;
+};
+
+struct registry *registry_new(void)
+{
+	struct registry *r = calloc(1, sizeof *r);
+
+	if (r != NULL)
+		pthread_rwlock_init(&r->lock, NULL);
+	return r;
+}
+
+void registry_free(struct registry *r)
+{
+	if (r == NULL)
+		return;
+	trust_free(&r->trust);
+	for (size_t i = 0; i < r->nkeys; i++)
+		free(r->keys[i].spans);
+	free(r->keys);
+	pthread_rwlock_destroy(&r->lock);
+	free(r);
+}
+
+void registry_set_trust(struct registry *r, struct trust_list *list)
+{
+	struct trust_list old;
+
+	pthread_rwlock_wrlock(&r->lock);
+	old = r->trust;
+	r->trust = *list;
+	pthread_rwlock_unlock(&r->lock);
+	memset(list, 0, sizeof *list);
+	trust_free(&old);
+}
+
+/* Index of the key's entry, or where it would go (with *found 0). */
+static size_t find_key(const struct registry *r, const unsigned char id[KEYS_ID_BYTES], int *found)
+{
+	size_t lo = 0, hi = r->nkeys;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(r->keys[mid].id, id, KEYS_ID_BYTES);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = 0;
+	return lo;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= cap)
+		n = cap - 1;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t first,
+		       uint64_t last, int64_t registered_ms, int64_t issued, const char *batch_id,
+		       const char *product)
+{
+	int found, rc = -1;
+	size_t k, pos;
+
+	pthread_rwlock_wrlock(&r->lock);
+	k = find_key(r, id, &found);
+	if (!found) {
+		if (r->nkeys == r->capkeys) {
+			size_t cap = r->capkeys ? 2 * r->capkeys : 16;
+			struct key_batches *nk = realloc(r->keys, cap * sizeof *nk);
+			if (nk == NULL)
+				goto out;
+			r->keys = nk, r->capkeys = cap;
+		}
+		memmove(&r->keys[k + 1], &r->keys[k], (r->nkeys - k) * sizeof r->keys[0]);
+		memset(&r->keys[k], 0, sizeof r->keys[k]);
+		memcpy(r->keys[k].id, id, KEYS_ID_BYTES);
+		r->nkeys++;
+	}
+	struct key_batches *kb = &r->keys[k];
+	if (kb->n == kb->cap) {
+		size_t cap = kb->cap ? 2 * kb->cap : 4;
+		struct batch_span *ns = realloc(kb->spans, cap * sizeof *ns);
+		if (ns == NULL)
+			goto out;
+		kb->spans = ns, kb->cap = cap;
+	}
+	for (pos = kb->n; pos > 0 && kb->spans[pos - 1].first > first; pos--)
+		;
+	memmove(&kb->spans[pos + 1], &kb->spans[pos], (kb->n - pos) * sizeof kb->spans[0]);
+	struct batch_span *s = &kb->spans[pos];
+	s->first = first, s->last = last;
+	s->registered = (int32_t)(registered_ms / 86400000);
+	s->issued = issued;
+	copy_str(s->batch_id, sizeof s->batch_id, batch_id);
+	copy_str(s->product, sizeof s->product, product);
+	kb->n++;
+	r->batches++;
+	rc = 0;
+out:
+	pthread_rwlock_unlock(&r->lock);
+	return rc;
+}
+
+void registry_lookup(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t serial,
+		     struct registry_hit *out)
+{
+	const struct trust_entry *e;
+	int found;
+
+	memset(out, 0, sizeof *out);
+	out->revoked = -1;
+	pthread_rwlock_rdlock(&r->lock);
+	if ((e = trust_find(&r->trust, id)) != NULL) {
+		out->known = 1;
+		out->key = e->key;
+		out->revoked = e->revoked;
+		copy_str(out->name, sizeof out->name, e->name);
+	}
+	size_t k = find_key(r, id, &found);
+	if (found) {
+		const struct key_batches *kb = &r->keys[k];
+		size_t lo = 0, hi = kb->n; /* last span with first <= serial */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (kb->spans[mid].first <= serial)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > 0 && serial <= kb->spans[lo - 1].last) {
+			const struct batch_span *s = &kb->spans[lo - 1];
+			out->in_batch = 1;
+			out->registered = s->registered;
+			out->issued = s->issued;
+			copy_str(out->batch_id, sizeof out->batch_id, s->batch_id);
+			copy_str(out->product, sizeof out->product, s->product);
+		}
+	}
+	pthread_rwlock_unlock(&r->lock);
+}
+
+int registry_key(struct registry *r, const unsigned char id[KEYS_ID_BYTES], struct trust_entry *out)
+{
+	const struct trust_entry *e;
+
+	pthread_rwlock_rdlock(&r->lock);
+	e = trust_find(&r->trust, id);
+	if (e != NULL)
+		*out = *e;
+	pthread_rwlock_unlock(&r->lock);
+	return e != NULL;
+}
+
+void registry_counts(struct registry *r, long *producers, long *batches)
+{
+	pthread_rwlock_rdlock(&r->lock);
+	*producers = (long)r->trust.n;
+	*batches = r->batches;
+	pthread_rwlock_unlock(&r->lock);
+}
+
+void registry_authority(struct registry *r, char *out, size_t cap)
+{
+	pthread_rwlock_rdlock(&r->lock);
+	copy_str(out, cap, r->trust.authority);
+	pthread_rwlock_unlock(&r->lock);
+}

@@ -1,0 +1,56 @@
+/* registry.h — what temd knows in memory to judge a code without touching the ledger: the
+ * trust list in force (replaced whole on SIGHUP) and the index of registered batches (loaded
+ * from the ledger at start, extended as batches register). Thread-safe: many readers, one
+ * writer at a time. */
+#ifndef TEM_REGISTRY_H
+#define TEM_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys/keys.h"
+#include "keys/trust.h"
+#include "label/batch.h"
+
+struct registry;
+
+/* What a scan needs to know of its code's producer and batch, copied out. */
+struct registry_hit {
+	int known;                     /* 1 when the key is in the trust list */
+	struct tem_pubkey key;         /* its public key (when known) */
+	char name[TRUST_NAME_MAX + 1]; /* the producer's name in the trust list */
+	int32_t revoked;               /* revocation day, -1 when active */
+	int in_batch;                  /* 1 when the serial is in a registered batch */
+	int32_t registered;            /* day that batch was registered */
+	int64_t issued;                /* its issue time, Unix s */
+	char batch_id[BATCH_ID_MAX + 1];
+	char product[BATCH_TEXT_MAX + 1];
+};
+
+/* A new, empty registry; NULL when out of memory. */
+struct registry *registry_new(void);
+void registry_free(struct registry *r);
+
+/* Puts a trust list in force, taking ownership of its entries (list is left empty). */
+void registry_set_trust(struct registry *r, struct trust_list *list);
+
+/* Adds a registered batch to the index; -1 when out of memory. */
+int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t first,
+		       uint64_t last, int64_t registered_ms, int64_t issued, const char *batch_id,
+		       const char *product);
+
+/* Copies out what is known of a key and of the batch holding serial. */
+void registry_lookup(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t serial,
+		     struct registry_hit *out);
+
+/* The trust entry of a key, copied out: 1 when listed, 0 when not. */
+int registry_key(struct registry *r, const unsigned char id[KEYS_ID_BYTES],
+		 struct trust_entry *out);
+
+/* Copies the authority's name from the trust list in force. */
+void registry_authority(struct registry *r, char *out, size_t cap);
+
+/* Producers in the trust list and batches in the index. */
+void registry_counts(struct registry *r, long *producers, long *batches);
+
+#endif

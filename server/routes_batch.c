@@ -1,0 +1,151 @@
+/* routes_batch.c — POST /api/v1/batches: a producer registers a batch by sending its signed
+ * header. No password: the header's signature by a trusted, unrevoked key is the credential.
+ * Idempotent: the same header again is 200, a header whose serials overlap another batch of
+ * the key is 409. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "keys/date.h"
+#include "label/batch.h"
+#include "server/server.h"
+
+static json_t *describe(const struct batch_header *h, const char *key_hex, int64_t registered_ms)
+{
+	char iso[32];
+
+	date_format_iso((time_t)(registered_ms / 1000), iso);
+	return json_pack("{s:s,s:s,s:I,s:I,s:s}", "key_id", key_hex, "batch", h->batch_id,
+			 "first_serial", (json_int_t)h->first_serial, "count", (json_int_t)h->count,
+			 "registered", iso);
+}
+
+enum MHD_Result route_batches(struct request *rq)
+{
+	struct temd *t = rq->t;
+	const char *type = http_header(rq, "Content-Type");
+	struct batch_header *h;
+	struct trust_entry e;
+	struct tem_err err;
+	json_error_t jerr;
+	json_t *doc, *text, *o;
+	char key_hex[KEYS_ID_HEX_LEN + 1];
+	enum MHD_Result r;
+
+	if (type == NULL || strncasecmp(type, "application/json", 16) != 0)
+		return http_error(rq, 415, "unsupported-media-type",
+				  "send the batch as application/json");
+	if (rq->body == NULL)
+		return http_error(rq, 400, "bad-request",
+				  "the body is empty; send {\"header\": \"...\"}");
+	doc = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL)
+		return http_error(rq, 400, "invalid-json", "invalid JSON at line %d, column %d: %s",
+				  jerr.line, jerr.column, jerr.text);
+	text = json_is_object(doc) ? json_object_get(doc, "header") : NULL;
+	if (!json_is_string(text)) {
+		json_decref(doc);
+		return http_error(rq, 422, "missing-header",
+				  "the body must be a JSON object with a string \"header\"");
+	}
+	if ((h = malloc(sizeof *h)) == NULL) {
+		json_decref(doc);
+		return http_error(rq, 500, "internal", "out of memory");
+	}
+	/* the header as in the batch file ends with a blank line; accept it without */
+	size_t tlen = json_string_length(text);
+	const char *tv = json_string_value(text);
+	char *full = malloc(tlen + 3);
+	if (full == NULL) {
+		r = http_error(rq, 500, "internal", "out of memory");
+		goto out;
+	}
+	memcpy(full, tv, tlen);
+	while (tlen > 0 && full[tlen - 1] == '\n')
+		tlen--;
+	memcpy(full + tlen, "\n\n", 3);
+	int prc = batch_header_parse(full, tlen + 2, h, &err);
+	free(full);
+	if (prc != TEM_OK) {
+		r = http_error(rq, 400, "invalid-header", "%s", err.msg);
+		goto out;
+	}
+	keys_id_hex(h->key_id, key_hex);
+	if (!registry_key(t->reg, h->key_id, &e)) {
+		r = http_error(rq, 403, "unknown-key",
+			       "key %s is not in the trust list: ask the authority to add it",
+			       key_hex);
+		goto out;
+	}
+	if (e.revoked >= 0 && e.revoked <= date_today()) {
+		char d[11];
+		date_format(e.revoked, d);
+		r = http_error(rq, 403, "revoked", "key %s was revoked on %s", key_hex, d);
+		goto out;
+	}
+	if (batch_header_verify(h, &e.key, &err) != TEM_OK) {
+		r = http_error(rq, 422, "invalid-signature", "%s", err.msg);
+		goto out;
+	}
+	if (h->first_serial > (uint64_t)INT64_MAX - h->count) {
+		r = http_error(rq, 422, "invalid-header", "serials past 2^63 are not supported");
+		goto out;
+	}
+
+	struct ledger_job job;
+	char *raw = strndup(h->raw, h->raw_len);
+	memset(&job, 0, sizeof job);
+	job.kind = JOB_BATCH;
+	struct ledger_batch *b = &job.u.batch;
+	memcpy(b->key_id, key_hex, sizeof b->key_id);
+	b->first = h->first_serial;
+	b->last = h->first_serial + h->count - 1;
+	b->batch_id = h->batch_id;
+	b->product = h->product;
+	b->producer = h->producer;
+	b->url = h->url;
+	b->issued = (int64_t)h->issued;
+	b->last_day = h->last_day;
+	b->header = raw;
+	b->at_ms = (int64_t)time(NULL) * 1000;
+	if (raw == NULL) {
+		r = http_error(rq, 500, "internal", "out of memory");
+		goto out;
+	}
+	switch (ledger_run(t->ledger, &job)) {
+	case LEDGER_OK:
+		if (registry_add_batch(t->reg, h->key_id, b->first, b->last, b->registered_ms,
+				       b->issued, h->batch_id, h->product) != 0) {
+			r = http_error(rq, 500, "internal", "out of memory");
+			break;
+		}
+		fprintf(stderr, "temd: batch %s of %s registered (serials %llu-%llu)\n",
+			h->batch_id, key_hex, (unsigned long long)b->first,
+			(unsigned long long)b->last);
+		o = describe(h, key_hex, b->registered_ms);
+		json_object_set_new(o, "status", json_string("registered"));
+		r = http_json(rq, 201, o);
+		break;
+	case LEDGER_EXISTS:
+		o = describe(h, key_hex, b->registered_ms);
+		json_object_set_new(o, "status", json_string("already-registered"));
+		r = http_json(rq, 200, o);
+		break;
+	case LEDGER_OVERLAP:
+		r = http_error(rq, 409, "overlap",
+			       "serials %llu-%llu of key %s overlap a batch already registered",
+			       (unsigned long long)b->first, (unsigned long long)b->last, key_hex);
+		break;
+	default:
+		r = http_error(rq, 503, "ledger-unavailable",
+			       "the batch could not be recorded; try again in a moment");
+		break;
+	}
+	free(raw);
+out:
+	free(h);
+	json_decref(doc);
+	return r;
+}

@@ -1,0 +1,30 @@
+/* routes_ops.c — for operators: GET /healthz and GET /metrics (Prometheus text). */
+#include <stdlib.h>
+
+#include "server/server.h"
+
+enum MHD_Result route_healthz(struct request *rq)
+{
+	long producers, batches;
+	int64_t scans, bytes;
+
+	registry_counts(rq->t->reg, &producers, &batches);
+	ledger_stats(rq->t->ledger, &scans, &bytes);
+	return http_json(rq, 200,
+			 json_pack("{s:s,s:i,s:i,s:I}", "status", "ok", "producers", (int)producers,
+				   "batches", (int)batches, "scans", (json_int_t)scans));
+}
+
+enum MHD_Result route_metrics(struct request *rq)
+{
+	long producers, batches;
+	int64_t scans, bytes;
+	char *text;
+	size_t len;
+
+	registry_counts(rq->t->reg, &producers, &batches);
+	ledger_stats(rq->t->ledger, &scans, &bytes);
+	if (metrics_format(&text, &len, scans, bytes, producers, batches) != 0)
+		return http_error(rq, 500, "internal", "out of memory");
+	return http_text(rq, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}

@@ -1,0 +1,211 @@
+/* routes_scan.c — the buyer's routes: GET /c/{code} (HTML), POST /api/v1/scans (JSON) and
+ * GET / (paste a code). A code is judged here (parse, trust list, signature, batch, expiry);
+ * counted scans then wait for the ledger, which adds the counts and the final verdict. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "keys/date.h"
+#include "label/code.h"
+#include "server/client.h"
+#include "server/pages.h"
+#include "server/server.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Answers with a verdict: the page or JSON, counts from the ledger when the scan was counted. */
+static enum MHD_Result answer(struct request *rq, enum verdict v, const struct ledger_scan *s)
+{
+	const struct registry_hit *h = &rq->hit;
+
+	metrics_verdict(v);
+	if (rq->as_page) {
+		char authority[TRUST_NAME_MAX + 1];
+		registry_authority(rq->t->reg, authority, sizeof authority);
+		struct page_scan p = {
+		    .verdict = v,
+		    .short_id = rq->parsed ? rq->short_id : NULL,
+		    .key_id = rq->parsed ? rq->key_hex : NULL,
+		    .producer = h->known ? h->name : "",
+		    .product = h->in_batch ? h->product : "",
+		    .batch_id = h->in_batch ? h->batch_id : "",
+		    .issued = h->in_batch ? h->issued : 0,
+		    .last_day = rq->parsed ? rq->last_day : 0,
+		    .scans = s != NULL ? s->scans : 0,
+		    .clients = s != NULL ? s->clients : 0,
+		    .first_scan_ms = s != NULL ? s->first_scan_ms : 0,
+		    .authority = authority,
+		};
+		char *html;
+		size_t len;
+		if (pages_scan(&p, (enum lang)rq->lang, &html, &len) != 0)
+			return http_error(rq, 500, "internal", "out of memory");
+		return http_html(rq, 200, html, len);
+	}
+
+	json_t *o = json_object();
+	char iso[32];
+	json_object_set_new(o, "verdict", json_string(verdict_name(v)));
+	json_object_set_new(o, "scans", json_integer(s != NULL ? s->scans : 0));
+	json_object_set_new(o, "clients", json_integer(s != NULL ? s->clients : 0));
+	if (s != NULL) {
+		date_format_iso((time_t)(s->first_scan_ms / 1000), iso);
+		json_object_set_new(o, "first_scan", json_string(iso));
+	} else {
+		json_object_set_new(o, "first_scan", json_null());
+	}
+	if (rq->parsed) {
+		json_object_set_new(o, "short_id", json_string(rq->short_id));
+		json_object_set_new(o, "serial", json_integer((json_int_t)rq->serial));
+		if (rq->last_day > 0) {
+			char d[11];
+			date_format(rq->last_day, d);
+			json_object_set_new(o, "last_valid_day", json_string(d));
+		} else {
+			json_object_set_new(o, "last_valid_day", json_null());
+		}
+		json_object_set_new(
+		    o, "producer",
+		    h->known ? json_pack("{s:s,s:s}", "key_id", rq->key_hex, "name", h->name)
+			     : json_pack("{s:s}", "key_id", rq->key_hex));
+	}
+	if (h->in_batch) {
+		json_object_set_new(o, "batch", json_string(h->batch_id));
+		json_object_set_new(o, "product", json_string(h->product));
+		date_format_iso((time_t)h->issued, iso);
+		json_object_set_new(o, "issued", json_string(iso));
+	}
+	if (rq->reason[0] != '\0')
+		json_object_set_new(o, "reason", json_string(rq->reason));
+	return http_json(rq, 200, o);
+}
+
+/* Judges a code; answers at once, or hands a counted scan to the ledger. */
+static enum MHD_Result judge(struct request *rq, const char *text, size_t len)
+{
+	struct temd *t = rq->t;
+	struct verdict_facts f = {.stage = STAGE_MALFORMED, .revoked = -1};
+	struct tem_code c;
+	struct tem_err err;
+
+	snprintf(rq->code_text, sizeof rq->code_text, "%.*s", (int)(len < 133 ? len : 133), text);
+	if (len > CODE_INPUT_MAX) {
+		snprintf(rq->reason, sizeof rq->reason, "longer than %d characters",
+			 CODE_INPUT_MAX);
+	} else if (code_parse(text, len, &c, &err) != TEM_OK) {
+		memcpy(rq->reason, err.msg, sizeof rq->reason);
+	} else {
+		rq->parsed = 1;
+		rq->serial = c.serial;
+		rq->last_day = c.last_day;
+		code_short_id(&c, rq->short_id);
+		keys_id_hex(c.key_id, rq->key_hex);
+		registry_lookup(t->reg, c.key_id, c.serial, &rq->hit);
+		if (!rq->hit.known) {
+			f.stage = STAGE_UNKNOWN_KEY;
+		} else if (code_verify(&c, &rq->hit.key, &err) != TEM_OK) {
+			f.stage = STAGE_INVALID;
+			memcpy(rq->reason, err.msg, sizeof rq->reason);
+		} else {
+			f.stage = STAGE_VALID;
+		}
+		f.today = date_today();
+		f.last_day = c.last_day;
+		f.revoked = rq->hit.revoked;
+		f.in_batch = rq->hit.in_batch;
+		f.registered = rq->hit.registered;
+		f.threshold = t->cfg.threshold;
+	}
+	enum verdict base = verdict_base(&f);
+	if (!verdict_is_counted(base))
+		return answer(rq, base, NULL);
+
+	struct ledger_scan *s = &rq->job.u.scan;
+	rq->job.kind = JOB_SCAN;
+	memcpy(s->key_id, rq->key_hex, sizeof s->key_id);
+	s->serial = c.serial;
+	s->at_ms = now_ms();
+	s->facts = f;
+	rq->set_cookie = !client_id(
+	    t->salt, http_peer(rq), t->cfg.trust_proxy ? http_header(rq, "X-Forwarded-For") : NULL,
+	    http_header(rq, "User-Agent"), http_header(rq, "Cookie"), s->client);
+	return http_wait_ledger(rq);
+}
+
+enum MHD_Result route_scan_finish(struct request *rq)
+{
+	if (rq->job.status != LEDGER_OK)
+		return http_error(rq, 503, "ledger-unavailable",
+				  "the scan could not be recorded; try again in a moment");
+	return answer(rq, rq->job.u.scan.verdict, &rq->job.u.scan);
+}
+
+enum MHD_Result route_page(struct request *rq, const char *code, size_t len)
+{
+	rq->as_page = 1;
+	rq->lang = pages_lang(http_arg(rq, "lang"), http_header(rq, "Accept-Language"));
+	return judge(rq, code, len);
+}
+
+enum MHD_Result route_scans(struct request *rq)
+{
+	const char *type = http_header(rq, "Content-Type");
+	json_error_t jerr;
+	json_t *doc, *code;
+
+	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
+	    (type[16] != '\0' && type[16] != ';' && type[16] != ' '))
+		return http_error(rq, 415, "unsupported-media-type",
+				  "send the scan as application/json");
+	if (rq->body == NULL || rq->body_len == 0)
+		return http_error(rq, 400, "bad-request",
+				  "the body is empty; send {\"code\": \"...\"}");
+	doc = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL)
+		return http_error(rq, 400, "invalid-json", "invalid JSON at line %d, column %d: %s",
+				  jerr.line, jerr.column, jerr.text);
+	code = json_is_object(doc) ? json_object_get(doc, "code") : NULL;
+	if (!json_is_string(code)) {
+		json_decref(doc);
+		return http_error(rq, 422, "missing-code",
+				  "the body must be a JSON object with a string \"code\"");
+	}
+	enum MHD_Result r = judge(rq, json_string_value(code), json_string_length(code));
+	json_decref(doc);
+	return r;
+}
+
+enum MHD_Result route_home(struct request *rq)
+{
+	const char *code = http_arg(rq, "code");
+	enum lang lang = pages_lang(http_arg(rq, "lang"), http_header(rq, "Accept-Language"));
+	const char *msg = NULL;
+	char *html;
+	size_t len;
+
+	rq->lang = (int)lang;
+	if (code != NULL && code[0] != '\0') {
+		struct tem_code c;
+		struct tem_err err;
+		size_t n = strlen(code);
+		if (n <= CODE_INPUT_MAX && code_parse(code, n, &c, &err) == TEM_OK) {
+			char text[CODE_TEXT_LEN + 1], loc[CODE_TEXT_LEN + 16];
+			code_to_text(&c, text);
+			snprintf(loc, sizeof loc, "/c/%s%s", text,
+				 lang == LANG_EN ? "?lang=en" : "");
+			return http_redirect(rq, loc);
+		}
+		msg = lang == LANG_EN ? "This is not a tem code: check what you typed."
+				      : "Đây không phải mã tem: hãy kiểm tra lại mã đã nhập.";
+	}
+	if (pages_home(lang, msg, &html, &len) != 0)
+		return http_error(rq, 500, "internal", "out of memory");
+	return http_html(rq, 200, html, len);
+}

@@ -1,0 +1,116 @@
+/* server.h — temd's shared state and the contract between the transport (http.c) and the
+ * routes (routes_*.c): a request's life, and the helpers that answer it. */
+#ifndef TEM_SERVER_H
+#define TEM_SERVER_H
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include <jansson.h>
+
+#include "server/ledger.h"
+#include "server/metrics.h"
+#include "server/registry.h"
+
+#define TEMD_URL_MAX        2048  /* longer request targets get 414 */
+#define TEMD_SCAN_BODY_MAX  4096  /* POST /api/v1/scans */
+#define TEMD_BATCH_BODY_MAX 32768 /* POST /api/v1/batches */
+
+struct temd_config {
+	const char *db, *trust, *authority; /* files */
+	struct sockaddr_storage listen;     /* address to listen on */
+	socklen_t listen_len;
+	const char *base_url;  /* as buyers reach temd, for links; may be NULL */
+	const char *port_file; /* where to write the bound port, or NULL */
+	unsigned threads;      /* HTTP threads */
+	int threshold;         /* T of the duplicate rule */
+	int trust_proxy;       /* take the client address from X-Forwarded-For */
+	unsigned timeout;      /* seconds an idle or slow connection may take */
+};
+
+struct temd {
+	struct temd_config cfg;
+	struct ledger *ledger;
+	struct registry *reg;
+	unsigned char salt[LEDGER_SALT_BYTES];
+	struct MHD_Daemon *mhd;
+	atomic_int inflight; /* requests begun and not completed */
+	atomic_int waiting;  /* of those, suspended until the ledger commits */
+	int secure_cookie;   /* base URL is https: mark the cookie Secure */
+};
+
+enum req_phase { PH_NEW, PH_BODY, PH_WAIT, PH_DONE };
+
+struct request {
+	struct temd *t;
+	struct MHD_Connection *conn;
+	enum route route;
+	enum req_phase phase;
+	char *body; /* received body, NUL-terminated */
+	size_t body_len, body_max;
+	int too_big;
+	/* a counted scan waiting for the ledger */
+	struct ledger_job job;
+	atomic_int job_done;
+	double submitted; /* monotonic seconds */
+	int as_page;      /* answer with HTML (GET /c/) rather than JSON */
+	int lang;         /* enum lang */
+	int set_cookie;   /* give the browser its tem_client cookie */
+	struct registry_hit hit;
+	char short_id[48];
+	char key_hex[17];
+	char code_text[140];
+	char reason[256]; /* why a code is malformed or invalid */
+	int32_t last_day;
+	uint64_t serial;
+	int parsed; /* the code parsed */
+};
+
+/* --- answering (http.c) --- */
+
+/* Queues a JSON answer (takes the reference to body). */
+enum MHD_Result http_json(struct request *rq, unsigned status, json_t *body);
+
+/* Queues {"error": {"code": code, "message": ...}} with status. */
+enum MHD_Result http_error(struct request *rq, unsigned status, const char *code, const char *fmt,
+			   ...) __attribute__((format(printf, 4, 5)));
+
+/* Queues an HTML page (takes ownership of the malloc'd text). */
+enum MHD_Result http_html(struct request *rq, unsigned status, char *html, size_t len);
+
+/* Queues a plain text answer (takes ownership of the malloc'd text). */
+enum MHD_Result http_text(struct request *rq, unsigned status, const char *type, char *text,
+			  size_t len);
+
+/* Queues a 303 redirect to location. */
+enum MHD_Result http_redirect(struct request *rq, const char *location);
+
+/* Suspends the connection and hands rq's job to the ledger; the route is called again (its
+ * finish function) once the job is durable. */
+enum MHD_Result http_wait_ledger(struct request *rq);
+
+/* A request header, or NULL. */
+const char *http_header(struct request *rq, const char *name);
+
+/* A query argument, or NULL. */
+const char *http_arg(struct request *rq, const char *name);
+
+/* The peer's address. */
+const struct sockaddr *http_peer(struct request *rq);
+
+/* Starts and stops the HTTP side. */
+int http_start(struct temd *t, struct tem_err *err);
+void http_stop(struct temd *t, unsigned drain_seconds);
+
+/* --- routes --- */
+enum MHD_Result route_page(struct request *rq, const char *code, size_t len);
+enum MHD_Result route_home(struct request *rq);
+enum MHD_Result route_scans(struct request *rq);
+enum MHD_Result route_scan_finish(struct request *rq);
+enum MHD_Result route_batches(struct request *rq);
+enum MHD_Result route_healthz(struct request *rq);
+enum MHD_Result route_metrics(struct request *rq);
+
+#endif

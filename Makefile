@@ -16,7 +16,7 @@ DESTDIR ?=
 B ?= .
 O := $(if $(filter .,$(B)),,$(B)/)
 
-PKGS_CLI := libsodium libqrencode cairo pangocairo zbar libcurl
+PKGS_CLI := libsodium libqrencode cairo pangocairo zbar libcurl jansson
 PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson
 PKGS_TEST := cmocka
 

@@ -75,3 +75,53 @@ expect_eq() {
 done_testing() {
 	echo "1..$_n"
 }
+
+# start_temd NAME ARGS...: starts $TEMD on a free loopback port with ARGS (--db, --trust, ...),
+# waits (at most 10 s) until it listens, and sets $URL and $TEMD_PID. Its log is $T/NAME.log.
+start_temd() {
+	_name=$1
+	shift
+	rm -f "$T/$_name.port"
+	"$TEMD" --listen 127.0.0.1:0 --port-file "$T/$_name.port" --threads 2 "$@" \
+		>>"$T/$_name.log" 2>&1 &
+	TEMD_PID=$!
+	PIDS="$PIDS $TEMD_PID"
+	_i=0
+	while [ ! -s "$T/$_name.port" ] && [ $_i -lt 200 ]; do
+		kill -0 "$TEMD_PID" 2>/dev/null || break
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	if [ -s "$T/$_name.port" ]; then
+		URL="http://127.0.0.1:$(cat "$T/$_name.port")"
+		return 0
+	fi
+	URL=""
+	return 1
+}
+
+# stop_temd SIGNAL: signals $TEMD_PID and waits for it (at most 15 s); sets $TEMD_STATUS.
+stop_temd() {
+	kill "-$1" "$TEMD_PID" 2>/dev/null
+	_i=0
+	while kill -0 "$TEMD_PID" 2>/dev/null && [ $_i -lt 300 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	wait "$TEMD_PID" 2>/dev/null
+	TEMD_STATUS=$?
+}
+
+# scan CODE [CURL ARGS...]: POSTs a scan with curl; the JSON answer is in $T/out, the status
+# in $T/status.
+scan() {
+	_c=$1
+	shift
+	curl -s -m 10 -o "$T/out" -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data-binary "{\"code\":\"$_c\"}" "$@" "$URL/api/v1/scans" >"$T/status"
+}
+
+# json FIELD: a field of the JSON in $T/out (jq path without the dot; strings unquoted).
+json() {
+	jq -r ".$1 | if . == null then \"null\" else . end" "$T/out" 2>/dev/null
+}

@@ -259,9 +259,15 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 					  "the request target is longer than %d bytes",
 					  TEMD_URL_MAX);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl != NULL && strtoull(cl, NULL, 10) > rq->body_max)
-			return http_error(rq, 413, "body-too-large",
-					  "the body is larger than %zu bytes", rq->body_max);
+		rq->body_cap = rq->body_max;
+		if (cl != NULL) {
+			unsigned long long n = strtoull(cl, NULL, 10);
+			if (n > rq->body_max)
+				return http_error(rq, 413, "body-too-large",
+						  "the body is larger than %zu bytes",
+						  rq->body_max);
+			rq->body_cap = (size_t)n; /* the buffer holds no more than announced */
+		}
 		return MHD_YES;
 	}
 	if (rq->phase == PH_WAIT) {
@@ -277,13 +283,13 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	if (*upload_size > 0) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (rq->body_len + n > rq->body_max) {
+		if (rq->body_len + n > rq->body_cap) {
 			free(rq->body);
 			rq->body = NULL;
 			return http_error(rq, 413, "body-too-large",
 					  "the body is larger than %zu bytes", rq->body_max);
 		}
-		if (rq->body == NULL && (rq->body = malloc(rq->body_max + 1)) == NULL)
+		if (rq->body == NULL && (rq->body = malloc(rq->body_cap + 1)) == NULL)
 			return MHD_NO;
 		memcpy(rq->body + rq->body_len, upload, n);
 		rq->body_len += n;

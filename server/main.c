@@ -3,6 +3,7 @@
  * and shutdown. */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -181,6 +182,11 @@ int main(int argc, char **argv)
 	int c, rc = 1;
 
 	memset(&t, 0, sizeof t);
+#ifdef M_TRIM_THRESHOLD
+	/* every request allocates and frees a little on several threads: keep glibc from giving
+	 * the heap top back to the kernel each time (each brk shrink is a TLB shootdown) */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 	t.cfg.threshold = 2;
 	t.cfg.timeout = 15;
 	v = sysconf(_SC_NPROCESSORS_ONLN);

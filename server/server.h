@@ -48,8 +48,9 @@ struct request {
 	struct MHD_Connection *conn;
 	enum route route;
 	enum req_phase phase;
-	char *body; /* received body, NUL-terminated */
-	size_t body_len, body_max;
+	char *body;                /* received body, NUL-terminated */
+	size_t body_len, body_max; /* received; the route's bound */
+	size_t body_cap;           /* buffer size: Content-Length, or body_max */
 	int too_big;
 	/* a counted scan waiting for the ledger */
 	struct ledger_job job;

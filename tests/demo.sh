@@ -1,9 +1,11 @@
 #!/bin/sh
-# make demo: the producer's and the authority's flow end to end in ./demo/ — an authority and a
-# producer key, a signed trust list, a batch of 24 codes, their verification, and a tampered
-# code rejected.
+# make demo: tem end to end in ./demo/ — an authority and a producer key, a signed trust list,
+# a batch of 24 codes registered with a running temd, its labels in labels.pdf, and the server
+# left running on 127.0.0.1:8080 with its SQLite ledger until Ctrl-C.
 set -eu
 : "${TEM:?run through make demo}"
+: "${TEMD:?run through make demo}"
+LISTEN=127.0.0.1:8080
 D=${DEMO_DIR:-demo}
 rm -rf "$D"
 mkdir -p "$D"
@@ -43,4 +45,32 @@ if "$TEM" verify -t trust.list -P authority.pub "HTTP://127.0.0.1:8080/C/$forged
 	exit 1
 fi
 
-say "Done. Files are in $(pwd)"
+say "The producer prints the labels (A4 sheet, every label read back before writing)"
+"$TEM" label batch.txt -p producer.pub --layout sheet -o labels.pdf --check
+
+say "temd starts on $LISTEN with a new ledger; the producer registers the batch"
+"$TEMD" --db ledger.db --trust trust.list --authority authority.pub --listen "$LISTEN" \
+	--base-url "http://$LISTEN" 2>temd.log &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid; echo; echo "temd stopped; the ledger is $(pwd)/ledger.db"' EXIT
+trap 'exit 0' INT TERM
+i=0
+until curl -s -o /dev/null "http://$LISTEN/healthz"; do
+	i=$((i + 1))
+	if ! kill -0 $pid 2>/dev/null || [ $i -gt 50 ]; then
+		cat temd.log >&2
+		echo "demo: temd did not start on $LISTEN (is the port in use?)" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+"$TEM" register batch.txt --server "http://$LISTEN"
+
+say "Ready"
+echo "Labels to print:     $(pwd)/labels.pdf"
+echo "A genuine label:     http://$LISTEN/C/$first"
+echo "A forged label:      http://$LISTEN/C/$forged"
+echo "Open the URLs in a browser on this machine (temd listens on loopback only); open the"
+echo "genuine one from two more browsers to see 'seen', then 'duplicate'."
+echo "The ledger: $(pwd)/ledger.db (sqlite3 ledger.db 'select * from scans'). Ctrl-C stops temd."
+wait $pid

@@ -1,0 +1,57 @@
+#!/bin/sh
+# temd: durable scans per second on POST /api/v1/scans (distinct valid codes, wrk on loopback)
+# against the raw crypto_sign_verify_detached rate of all cores measured in the same run; p99
+# latency at that load; RSS growth over a one-minute soak. wrk shares the machine with temd.
+set -eu
+SECS=${TEM_BENCH_TEMD_SECONDS:-10}
+SOAK=${TEM_BENCH_TEMD_SOAK:-60}
+N=${TEM_BENCH_TEMD_CODES:-400000}
+cores=$(nproc)
+# the ledger on the same disk as the project (not a tmpfs: fsync must cost what it costs)
+mkdir -p build
+dir=$(mktemp -d "$PWD/build/tem-bench.XXXXXX")
+pid=""
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
+export TEM_SCRYPT_LIMITS=interactive
+cd "$dir"
+"$TEM" keygen -p a.pub -s a.key -W >/dev/null
+"$TEM" keygen -p p.pub -s p.key -W >/dev/null
+"$TEM" trust init -o trust.list --authority "bench" >/dev/null
+"$TEM" trust add trust.list -p p.pub --name "HTX Năm Căn" >/dev/null
+"$TEM" trust sign trust.list -s a.key >/dev/null
+"$TEM" issue -s p.key -n "$N" --product "Cua Cà Mau" --url http://127.0.0.1:8080 -o b.txt -q
+tail -n +13 b.txt >codes.txt
+one=$("$BIN/tests/bench/sign_rate" verify 1 2)
+all=$("$BIN/tests/bench/sign_rate" verify "$cores" 2)
+"$TEMD" --db l.db --trust trust.list --authority a.pub --listen 127.0.0.1:0 --port-file port \
+	>temd.log 2>&1 &
+pid=$!
+i=0
+while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+url="http://127.0.0.1:$(cat port)"
+"$TEM" register b.txt --server "$url" -q
+lua=$(cd "$OLDPWD" && pwd)/tests/bench/scans.lua
+threads=$cores
+wrk -t"$threads" -c64 -d"${SECS}s" --timeout 5s -s "$lua" "$url" -- "$dir/codes.txt" "$threads" \
+	>wrk.out 2>&1
+rss0=$(awk '/VmRSS/ { print $2 }' /proc/$pid/status)
+wrk -t"$threads" -c64 -d"${SOAK}s" --timeout 5s -s "$lua" "$url" -- "$dir/codes.txt" "$threads" \
+	>soak.out 2>&1
+rss1=$(awk '/VmRSS/ { print $2 }' /proc/$pid/status)
+all2=$("$BIN/tests/bench/sign_rate" verify "$cores" 2)
+rows=$(sqlite3 l.db 'select count(*) from scans')
+kill -TERM $pid
+wait $pid || true
+pid=""
+get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+awk -v rate="$(get RATE wrk.out)" -v p99="$(get P99MS wrk.out)" -v p50="$(get P50MS wrk.out)" \
+	-v non2xx="$(get NON2XX wrk.out)" -v errs="$(get ERRORS wrk.out)" -v one="$one" -v all="$all" \
+	-v all2="$all2" -v cores="$cores" -v secs="$SECS" -v soak="$SOAK" -v rss0="$rss0" \
+	-v rss1="$rss1" -v srate="$(get RATE soak.out)" -v rows="$rows" 'BEGIN {
+	limit = (all + all2) / 2
+	printf "raw crypto_sign_verify_detached: %.0f/s on 1 core; on %d threads %.0f/s before, %.0f/s after\n", one, cores, all, all2
+	printf "temd POST /api/v1/scans, distinct codes, each durable (WAL, synchronous=FULL), wrk -c64 for %ds on the same %d cores:\n", secs, cores
+	printf "  %.0f scans/s, p50 %.2f ms, p99 %.2f ms (target < 20 ms); non-2xx %d, socket errors %d\n", rate, p50, p99, non2xx, errs
+	printf "ratio to the raw verify rate on all cores: %.2f (target >= 0.50)\n", rate / limit
+	printf "soak %ds at %.0f scans/s: RSS %.1f MiB -> %.1f MiB, growth %.1f%% (target < 10%%); %d scan rows in the ledger\n", soak, srate, rss0 / 1024, rss1 / 1024, (rss1 - rss0) * 100 / rss0, rows
+}'

@@ -1,0 +1,63 @@
+#!/bin/sh
+# Every acknowledged scan survives kill -9: while four clients post scans of distinct codes,
+# temd is killed; after a restart, every scan that got a 2xx answer is in the ledger exactly
+# once. Five rounds on the same ledger file.
+. "$(dirname "$0")/lib.sh"
+: "${TEMD:?TEMD must name the temd binary}"
+cd "$T" || exit 1
+ROUNDS=5
+PER=60 # codes a client a round
+$TEM keygen -p a.pub -s a.key -W >/dev/null
+$TEM keygen -p p.pub -s p.key -W >/dev/null
+$TEM trust init -o trust.list --authority "Sở KH&CN Cà Mau" >/dev/null
+$TEM trust add trust.list -p p.pub --name "HTX Năm Căn" >/dev/null
+$TEM trust sign trust.list -s a.key >/dev/null
+$TEM issue -s p.key -n $((ROUNDS * 4 * PER)) --product "Cua Cà Mau" --url http://127.0.0.1:8080 \
+	-o b.txt -q
+tail -n +13 b.txt >codes.txt
+KEY=$(sed -n 's/^key-id: //p' b.txt)
+start_temd d --db l.db --trust trust.list --authority a.pub
+$TEM register b.txt --server "$URL" -q
+
+# client N FIRST: posts PER codes from line FIRST on; the short id of each 2xx goes to acked.N
+client() {
+	sed -n "$2,$(($2 + PER - 1))p" codes.txt | while read -r c; do
+		s=$(curl -s -m 5 -o "$T/ans.$1" -w '%{http_code}' -H 'Content-Type: application/json' \
+			-A "client-$1" --data-binary "{\"code\":\"$c\"}" "$URL/api/v1/scans")
+		case $s in 2*) jq -r .short_id "$T/ans.$1" >>"$T/acked.$1" ;; esac
+	done
+}
+
+: >acked.all
+r=0
+while [ $r -lt $ROUNDS ]; do
+	rm -f acked.1 acked.2 acked.3 acked.4
+	for n in 1 2 3 4; do
+		client $n $((r * 4 * PER + (n - 1) * PER + 1)) &
+	done
+	sleep 0.$((3 + r))
+	kill -9 "$TEMD_PID"
+	wait
+	cat acked.1 acked.2 acked.3 acked.4 2>/dev/null | sort >acked.round
+	n=$(wc -l <acked.round)
+	cat acked.round >>acked.all
+	start_temd d --db l.db --trust trust.list --authority a.pub
+	sqlite3 l.db "select key_id || '-' || serial from scans" | sort >ledger.txt
+	missing=$(sort acked.all | comm -23 - ledger.txt | wc -l)
+	if [ "$n" -gt 0 ] && [ "$missing" -eq 0 ]; then
+		ok "round $((r + 1)): kill -9 under load, all $n acknowledged scans survive"
+	else
+		not_ok "round $((r + 1)): kill -9 under load, all acknowledged scans survive" \
+			"acknowledged: $n, missing from the ledger: $missing"
+	fi
+	r=$((r + 1))
+done
+expect_eq "each scan is in the ledger once" "0" "$(uniq -d ledger.txt | wc -l)"
+expect_eq "the per-code counts agree with the scan rows" "0" \
+	"$(sqlite3 l.db "select count(*) from codes c where scans != (select count(*) from scans s where s.key_id = c.key_id and s.serial = c.serial)")"
+FIRST=$(head -n 1 acked.all)
+scan "$(sed -n "$(( ${FIRST#"$KEY-"} ))p" codes.txt)" -A client-x
+expect_eq "after the restarts an acknowledged code counts its earlier scan" "2 seen" "$(json scans) $(json verdict)"
+stop_temd TERM
+expect_eq "temd stops cleanly after it all" "0" "$TEMD_STATUS"
+done_testing

@@ -1,0 +1,181 @@
+/* test_ledger.c — the SQLite ledger on a real file: counting, the duplicate alert, batch
+ * registration rules, the salt kept across opens, and a schema newer than temd refused. */
+#include "tests/unit/testutil.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/ledger.h"
+
+static char path[64];
+
+static int setup(void **state)
+{
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof path, "/tmp/tem-ledger-XXXXXX");
+	fd = mkstemp(path);
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char p[80];
+
+	(void)state;
+	unlink(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	unlink(p);
+	return 0;
+}
+
+static enum ledger_status scan(struct ledger *l, uint64_t serial, unsigned char who,
+			       struct ledger_scan *out)
+{
+	struct ledger_job job;
+	enum ledger_status st;
+
+	memset(&job, 0, sizeof job);
+	job.kind = JOB_SCAN;
+	strcpy(job.u.scan.key_id, "3F9A0C21D4E5B6A7");
+	job.u.scan.serial = serial;
+	job.u.scan.client[0] = who;
+	job.u.scan.at_ms = 1795600000000 + who;
+	job.u.scan.facts = (struct verdict_facts){
+	    .stage = STAGE_VALID, .today = 1, .revoked = -1, .in_batch = 1, .threshold = 2};
+	st = ledger_run(l, &job);
+	*out = job.u.scan;
+	return st;
+}
+
+static void test_ledger_counts_clients_and_raises_one_alert(void **state)
+{
+	struct ledger *l;
+	struct tem_err err;
+	struct ledger_scan s;
+	int64_t n, bytes;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	assert_int_equal(scan(l, 7, 1, &s), LEDGER_OK);
+	assert_int_equal(s.verdict, V_GENUINE);
+	assert_int_equal(scan(l, 7, 1, &s), LEDGER_OK);
+	assert_int_equal(s.verdict, V_GENUINE);
+	assert_int_equal(s.scans, 2);
+	assert_int_equal(s.clients, 1);
+	assert_int_equal(s.first_scan_ms, 1795600000001);
+	scan(l, 7, 2, &s);
+	assert_int_equal(s.verdict, V_SEEN);
+	scan(l, 7, 3, &s);
+	assert_int_equal(s.verdict, V_SEEN);
+	scan(l, 7, 4, &s);
+	assert_int_equal(s.verdict, V_DUPLICATE);
+	scan(l, 7, 5, &s);
+	assert_int_equal(s.verdict, V_DUPLICATE);
+	assert_int_equal(s.clients, 5);
+	scan(l, 8, 5, &s); /* another code: its own counts */
+	assert_int_equal(s.verdict, V_GENUINE);
+	ledger_stats(l, &n, &bytes);
+	assert_int_equal(n, 7);
+	assert_true(bytes > 0);
+	ledger_close(l);
+
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT count(*), max(clients) FROM alerts", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), 5);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static enum ledger_status batch(struct ledger *l, uint64_t first, uint64_t last, const char *hdr)
+{
+	struct ledger_job job;
+
+	memset(&job, 0, sizeof job);
+	job.kind = JOB_BATCH;
+	strcpy(job.u.batch.key_id, "3F9A0C21D4E5B6A7");
+	job.u.batch.first = first;
+	job.u.batch.last = last;
+	job.u.batch.batch_id = job.u.batch.product = job.u.batch.producer = job.u.batch.url = "x";
+	job.u.batch.header = hdr;
+	job.u.batch.at_ms = 1;
+	return ledger_run(l, &job);
+}
+
+static int count(void *arg, const char *key_id, uint64_t first, uint64_t last, int64_t reg,
+		 int64_t row, const char *b, const char *p, const char *pr)
+{
+	(void)key_id, (void)first, (void)last, (void)reg, (void)row, (void)b, (void)p, (void)pr;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_ledger_batches_are_idempotent_and_never_overlap(void **state)
+{
+	struct ledger *l;
+	struct tem_err err;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	assert_int_equal(batch(l, 1, 100, "h1"), LEDGER_OK);
+	assert_int_equal(batch(l, 1, 100, "h1"), LEDGER_EXISTS);
+	assert_int_equal(batch(l, 50, 150, "h2"), LEDGER_OVERLAP);
+	assert_int_equal(batch(l, 100, 100, "h3"), LEDGER_OVERLAP);
+	assert_int_equal(batch(l, 101, 200, "h4"), LEDGER_OK);
+	assert_int_equal(ledger_each_batch(l, count, &n, &err), TEM_OK);
+	assert_int_equal(n, 2);
+	ledger_close(l);
+}
+
+static void test_ledger_keeps_its_salt_and_refuses_a_newer_schema(void **state)
+{
+	struct ledger *l;
+	struct tem_err err;
+	unsigned char s1[LEDGER_SALT_BYTES], s2[LEDGER_SALT_BYTES];
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	ledger_salt(l, s1);
+	ledger_close(l);
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	ledger_salt(l, s2);
+	ledger_close(l);
+	assert_memory_equal(s1, s2, sizeof s1);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(ledger_open(path, &l, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "newer than this temd"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_ledger_counts_clients_and_raises_one_alert, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_batches_are_idempotent_and_never_overlap,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_keeps_its_salt_and_refuses_a_newer_schema,
+					    setup, teardown),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,6 +131,41 @@ enum MHD_Result http_redirect(struct request *rq, const char *location)
 	metrics_request(rq->route, 303);
 	rq->phase = PH_DONE;
 	return ret;
+}
+
+json_t *http_json_field(struct request *rq, const char *field, json_t **value,
+			enum MHD_Result *answer)
+{
+	const char *type = http_header(rq, "Content-Type");
+	json_error_t jerr;
+	json_t *doc;
+
+	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
+	    (type[16] != '\0' && type[16] != ';' && type[16] != ' ')) {
+		*answer = http_error(rq, 415, "unsupported-media-type", "send application/json");
+		return NULL;
+	}
+	if (rq->body == NULL || rq->body_len == 0) {
+		*answer = http_error(rq, 400, "bad-request",
+				     "the body is empty; send {\"%s\": \"...\"}", field);
+		return NULL;
+	}
+	doc = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL) {
+		*answer =
+		    http_error(rq, 400, "invalid-json", "invalid JSON at line %d, column %d: %s",
+			       jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	*value = json_is_object(doc) ? json_object_get(doc, field) : NULL;
+	if (!json_is_string(*value)) {
+		json_decref(doc);
+		*answer = http_error(rq, 422,
+				     strcmp(field, "code") == 0 ? "missing-code" : "missing-header",
+				     "the body must be a JSON object with a string \"%s\"", field);
+		return NULL;
+	}
+	return doc;
 }
 
 const char *http_header(struct request *rq, const char *name)

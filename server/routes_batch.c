@@ -25,31 +25,16 @@ static json_t *describe(const struct batch_header *h, const char *key_hex, int64
 enum MHD_Result route_batches(struct request *rq)
 {
 	struct temd *t = rq->t;
-	const char *type = http_header(rq, "Content-Type");
 	struct batch_header *h;
 	struct trust_entry e;
 	struct tem_err err;
-	json_error_t jerr;
 	json_t *doc, *text, *o;
 	char key_hex[KEYS_ID_HEX_LEN + 1];
 	enum MHD_Result r;
 
-	if (type == NULL || strncasecmp(type, "application/json", 16) != 0)
-		return http_error(rq, 415, "unsupported-media-type",
-				  "send the batch as application/json");
-	if (rq->body == NULL)
-		return http_error(rq, 400, "bad-request",
-				  "the body is empty; send {\"header\": \"...\"}");
-	doc = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	doc = http_json_field(rq, "header", &text, &r);
 	if (doc == NULL)
-		return http_error(rq, 400, "invalid-json", "invalid JSON at line %d, column %d: %s",
-				  jerr.line, jerr.column, jerr.text);
-	text = json_is_object(doc) ? json_object_get(doc, "header") : NULL;
-	if (!json_is_string(text)) {
-		json_decref(doc);
-		return http_error(rq, 422, "missing-header",
-				  "the body must be a JSON object with a string \"header\"");
-	}
+		return r;
 	if ((h = malloc(sizeof *h)) == NULL) {
 		json_decref(doc);
 		return http_error(rq, 500, "internal", "out of memory");

@@ -156,28 +156,12 @@ enum MHD_Result route_page(struct request *rq, const char *code, size_t len)
 
 enum MHD_Result route_scans(struct request *rq)
 {
-	const char *type = http_header(rq, "Content-Type");
-	json_error_t jerr;
-	json_t *doc, *code;
+	enum MHD_Result r;
+	json_t *code, *doc = http_json_field(rq, "code", &code, &r);
 
-	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
-	    (type[16] != '\0' && type[16] != ';' && type[16] != ' '))
-		return http_error(rq, 415, "unsupported-media-type",
-				  "send the scan as application/json");
-	if (rq->body == NULL || rq->body_len == 0)
-		return http_error(rq, 400, "bad-request",
-				  "the body is empty; send {\"code\": \"...\"}");
-	doc = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL)
-		return http_error(rq, 400, "invalid-json", "invalid JSON at line %d, column %d: %s",
-				  jerr.line, jerr.column, jerr.text);
-	code = json_is_object(doc) ? json_object_get(doc, "code") : NULL;
-	if (!json_is_string(code)) {
-		json_decref(doc);
-		return http_error(rq, 422, "missing-code",
-				  "the body must be a JSON object with a string \"code\"");
-	}
-	enum MHD_Result r = judge(rq, json_string_value(code), json_string_length(code));
+		return r;
+	r = judge(rq, json_string_value(code), json_string_length(code));
 	json_decref(doc);
 	return r;
 }

@@ -92,6 +92,12 @@ enum MHD_Result http_redirect(struct request *rq, const char *location);
  * finish function) once the job is durable. */
 enum MHD_Result http_wait_ledger(struct request *rq);
 
+/* Reads a JSON body {"FIELD": "string", ...}: returns the parsed document (caller decrefs) with
+ * *value its field, or NULL once it has queued the 415/400/422 error (*answer says what to
+ * return). */
+json_t *http_json_field(struct request *rq, const char *field, json_t **value,
+			enum MHD_Result *answer);
+
 /* A request header, or NULL. */
 const char *http_header(struct request *rq, const char *name);
 

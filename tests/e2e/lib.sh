@@ -71,6 +71,15 @@ expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2'" "got '$3'"; fi
 }
 
+# change_char LINE COL FILE: prints FILE with the character at LINE, COL replaced by Q (by R
+# when it is Q already), so the result always differs from FILE.
+change_char() {
+	awk -v l="$1" -v c="$2" 'NR == l {
+		x = substr($0, c, 1)
+		$0 = substr($0, 1, c - 1) (x == "Q" ? "R" : "Q") substr($0, c + 1)
+	} 1' "$3"
+}
+
 # done_testing: prints the TAP plan; call last.
 done_testing() {
 	echo "1..$_n"

@@ -101,7 +101,7 @@ run_expect 2 "issue into an unwritable folder" $TEM issue -s prod.key -n 10 --pr
 run_expect 2 "issue with a truncated key" sh -c "head -c 50 prod.key >t.key; $TEM issue -s t.key -n 1 --product P -o x.txt"
 expect_no_file "no half-written batch" x.txt
 if ls ./*.tmp-* >/dev/null 2>&1; then not_ok "no temporary files left" "$(ls ./*.tmp-*)"; else ok "no temporary files left"; fi
-sed '20s/^\(.\{30\}\)./\1Q/' b1.txt >tampered.txt
+change_char 20 31 b1.txt >tampered.txt
 cp b1.txt.minisig tampered.txt.minisig
 run_expect 1 "a tampered batch file fails its signature" $TEM check -p prod.pub -m tampered.txt
 for c in issue verify inspect trust; do

@@ -84,7 +84,7 @@ head -c 2000 b.txt >trunc.txt
 cp b.txt.minisig trunc.txt.minisig
 run_expect 1 "a truncated batch fails its signature" $TEM label trunc.txt -p p.pub -o x.pdf
 # a re-signed batch with a forged code: the file signature holds, the code's does not
-sed '15s/^\(.\{50\}\)./\1Q/' b.txt >forged.txt
+change_char 15 51 b.txt >forged.txt
 $TEM sign -s p.key -m forged.txt -f
 run_expect 1 "a forged code in a re-signed batch" $TEM label forged.txt -p p.pub -o x.pdf
 expect_grep "names the bad code's line" 'line 15' "$T/err"

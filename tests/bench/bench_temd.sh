@@ -2,6 +2,9 @@
 # temd: durable scans per second on POST /api/v1/scans (distinct valid codes, wrk on loopback)
 # against the raw crypto_sign_verify_detached rate of all cores measured in the same run; p99
 # latency at that load; RSS growth over a one-minute soak. wrk shares the machine with temd.
+# For scale it also measures the HTTP floor: the same requests with codes made malformed, which
+# temd answers without a signature check or a ledger write, and from it and the raw verify rate
+# the most any server could reach here with wrk on the same cores: 1 / (1/floor + 1/verify).
 set -eu
 SECS=${TEM_BENCH_TEMD_SECONDS:-10}
 SOAK=${TEM_BENCH_TEMD_SOAK:-60}
@@ -34,10 +37,21 @@ lua=$(cd "$OLDPWD" && pwd)/tests/bench/scans.lua
 threads=$cores
 wrk -t"$threads" -c64 -d"${SECS}s" --timeout 5s -s "$lua" "$url" -- "$dir/codes.txt" "$threads" \
 	>wrk.out 2>&1
-rss0=$(awk '/VmRSS/ { print $2 }' /proc/$pid/status)
+wrk -t"$threads" -c64 -d"${SECS}s" --timeout 5s -s "$lua" "$url" -- "$dir/codes.txt" "$threads" \
+	malformed >floor.out 2>&1
+# the soak: RSS sampled while its connections are open, after a warm-up of a sixth of it, and
+# again just before it ends (between runs MHD frees each connection's memory pool, so samples
+# taken then would compare different things)
 wrk -t"$threads" -c64 -d"${SOAK}s" --timeout 5s -s "$lua" "$url" -- "$dir/codes.txt" "$threads" \
-	>soak.out 2>&1
-rss1=$(awk '/VmRSS/ { print $2 }' /proc/$pid/status)
+	>soak.out 2>&1 &
+wpid=$!
+rss() { awk '/VmRSS/ { print $2 }' /proc/$pid/status; }
+warm=$((SOAK / 6 > 1 ? SOAK / 6 : 1))
+sleep "$warm"
+rss0=$(rss)
+sleep $((SOAK - warm - 1 > 0 ? SOAK - warm - 1 : 0))
+rss1=$(rss)
+wait $wpid
 all2=$("$BIN/tests/bench/sign_rate" verify "$cores" 2)
 rows=$(sqlite3 l.db 'select count(*) from scans')
 kill -TERM $pid
@@ -46,12 +60,16 @@ pid=""
 get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 awk -v rate="$(get RATE wrk.out)" -v p99="$(get P99MS wrk.out)" -v p50="$(get P50MS wrk.out)" \
 	-v non2xx="$(get NON2XX wrk.out)" -v errs="$(get ERRORS wrk.out)" -v one="$one" -v all="$all" \
-	-v all2="$all2" -v cores="$cores" -v secs="$SECS" -v soak="$SOAK" -v rss0="$rss0" \
-	-v rss1="$rss1" -v srate="$(get RATE soak.out)" -v rows="$rows" 'BEGIN {
+	-v all2="$all2" -v cores="$cores" -v secs="$SECS" -v soak="$SOAK" -v warm="$warm" -v rss0="$rss0" \
+	-v rss1="$rss1" -v srate="$(get RATE soak.out)" -v rows="$rows" -v floor="$(get RATE floor.out)" 'BEGIN {
 	limit = (all + all2) / 2
 	printf "raw crypto_sign_verify_detached: %.0f/s on 1 core; on %d threads %.0f/s before, %.0f/s after\n", one, cores, all, all2
 	printf "temd POST /api/v1/scans, distinct codes, each durable (WAL, synchronous=FULL), wrk -c64 for %ds on the same %d cores:\n", secs, cores
 	printf "  %.0f scans/s, p50 %.2f ms, p99 %.2f ms (target < 20 ms); non-2xx %d, socket errors %d\n", rate, p50, p99, non2xx, errs
 	printf "ratio to the raw verify rate on all cores: %.2f (target >= 0.50)\n", rate / limit
-	printf "soak %ds at %.0f scans/s: RSS %.1f MiB -> %.1f MiB, growth %.1f%% (target < 10%%); %d scan rows in the ledger\n", soak, srate, rss0 / 1024, rss1 / 1024, (rss1 - rss0) * 100 / rss0, rows
+	ceil = 1 / (1 / floor + 1 / limit)
+	printf "for scale: HTTP floor (same requests, malformed codes: no verify, no ledger) %.0f/s;\n", floor
+	printf "  verify + HTTP alone, with wrk on the same cores, allow at most %.0f/s (ratio %.2f);\n", ceil, ceil / limit
+	printf "  durable scans reach %.0f%% of that\n", rate * 100 / ceil
+	printf "soak %ds at %.0f scans/s (codes repeat once all are used): RSS after a %ds warm-up %.1f MiB, at the end %.1f MiB, growth %.1f%% (target < 10%%); %d scan rows in the ledger\n", soak, srate, warm, rss0 / 1024, rss1 / 1024, (rss1 - rss0) * 100 / rss0, rows
 }'

@@ -190,11 +190,15 @@ const struct sockaddr *http_peer(struct request *rq)
 static void ledger_done(struct ledger_job *job, void *arg)
 {
 	struct request *rq = arg;
+	struct temd *t = rq->t;
 
 	(void)job;
 	metrics_commit(now_mono() - rq->submitted);
 	atomic_store(&rq->job_done, 1);
 	MHD_resume_connection(rq->conn);
+	/* counted here, not when the answer goes out: a client that hung up meanwhile never
+	 * gets its answer, and its request may already be freed */
+	atomic_fetch_sub(&t->waiting, 1);
 }
 
 enum MHD_Result http_wait_ledger(struct request *rq)
@@ -309,7 +313,6 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	if (rq->phase == PH_WAIT) {
 		if (!atomic_load(&rq->job_done))
 			return MHD_YES;
-		atomic_fetch_sub(&t->waiting, 1);
 		return route_scan_finish(rq);
 	}
 	if (rq->phase == PH_DONE) {
@@ -400,6 +403,10 @@ void http_stop(struct temd *t, unsigned drain_seconds)
 	/* a suspended connection must be resumed before the daemon stops: the ledger's commit
 	 * resumes each one, so wait for those whatever the time */
 	while (atomic_load(&t->waiting) > 0)
+		usleep(1000);
+	/* and give the answers of those last commits a moment to go out */
+	end = now_mono() + 1.0;
+	while (atomic_load(&t->inflight) > 0 && now_mono() < end)
 		usleep(1000);
 	MHD_stop_daemon(t->mhd);
 	t->mhd = NULL;

@@ -88,11 +88,36 @@ static const char *const migrations[] = {
     "  name TEXT NOT NULL,\n"
     "  created INTEGER NOT NULL\n"
     ") WITHOUT ROWID;\n",
+    /* 2: one row per code and client instead of `codes` plus `code_clients`. Buyers scan
+     * codes in no order, so each of those keyed tables cost a page written at random per
+     * scan; now one does. `codes` stays as a view of the same columns; alert rows are made
+     * exact, and from now on every counted scan of an alerted code keeps its row current. */
+    "CREATE TABLE code_scans(\n"
+    "  key_id TEXT NOT NULL,\n"
+    "  serial INTEGER NOT NULL,\n"
+    "  client BLOB NOT NULL,          -- salted hash, never an address\n"
+    "  scans INTEGER NOT NULL,        -- this client's scans of the code\n"
+    "  first_scan INTEGER NOT NULL,   -- Unix ms\n"
+    "  last_scan INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(key_id, serial, client)\n"
+    ") WITHOUT ROWID;\n"
+    "INSERT INTO code_scans(key_id, serial, client, scans, first_scan, last_scan)\n"
+    "  SELECT key_id, serial, client, count(*), min(at), max(at) FROM scans\n"
+    "  GROUP BY key_id, serial, client;\n"
+    "DROP TABLE code_clients;\n"
+    "DROP TABLE codes;\n"
+    "CREATE VIEW codes(key_id, serial, scans, clients, first_scan, last_scan) AS\n"
+    "  SELECT key_id, serial, sum(scans), count(*), min(first_scan), max(last_scan)\n"
+    "  FROM code_scans GROUP BY key_id, serial;\n"
+    "UPDATE alerts SET (scans, clients, first_scan, last_scan) =\n"
+    "  (SELECT sum(scans), count(*), min(first_scan), max(last_scan) FROM code_scans c\n"
+    "   WHERE c.key_id = alerts.key_id AND c.serial = alerts.serial);\n",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum {
 	S_CLIENT,
+	S_ALERT_GET,
 	S_CODE,
 	S_SCAN,
 	S_ALERT,
@@ -106,13 +131,14 @@ enum {
 };
 
 static const char *const sql[S_COUNT] = {
-    [S_CLIENT] = "INSERT OR IGNORE INTO code_clients(key_id, serial, client) "
-		 "VALUES(:key, :serial, :client)",
-    [S_CODE] = "INSERT INTO codes(key_id, serial, scans, clients, first_scan, last_scan) "
-	       "VALUES(:key, :serial, 1, 1, :at, :at) "
-	       "ON CONFLICT(key_id, serial) DO UPDATE SET scans = scans + 1, "
-	       "clients = clients + :new, last_scan = :at "
-	       "RETURNING scans, clients, first_scan",
+    [S_CLIENT] = "INSERT INTO code_scans(key_id, serial, client, scans, first_scan, last_scan) "
+		 "VALUES(:key, :serial, :client, 1, :at, :at) "
+		 "ON CONFLICT(key_id, serial, client) DO UPDATE SET scans = scans + 1, "
+		 "last_scan = :at RETURNING scans",
+    [S_ALERT_GET] = "SELECT scans, clients, first_scan FROM alerts "
+		    "WHERE key_id = :key AND serial = :serial",
+    [S_CODE] = "SELECT sum(scans), count(*), min(first_scan) FROM code_scans "
+	       "WHERE key_id = :key AND serial = :serial",
     [S_SCAN] = "INSERT INTO scans(key_id, serial, at, client, verdict) "
 	       "VALUES(:key, :serial, :at, :client, :verdict)",
     [S_ALERT] = "INSERT INTO alerts(key_id, serial, scans, clients, first_scan, last_scan, raised) "
@@ -269,33 +295,50 @@ static int bind_blob(sqlite3_stmt *st, const char *name, const void *v, int n)
 	return sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, name), v, n, SQLITE_STATIC);
 }
 
-/* Counts one scan: its client, the code's summary, the scan row, and an alert when it is a
- * duplicate. SQLITE_OK or the failing statement's code. */
+/* Counts one scan: its client's row, the code's counts, the scan row, and the alert row when
+ * the code is a duplicate or already has one. The counts come from the alert row when there is
+ * one (kept current by every scan since), else from the code's few client rows, so a cloned
+ * code scanned by thousands costs no more than any other. SQLITE_OK or the failing
+ * statement's code. */
 static int run_scan(struct ledger *l, struct ledger_scan *s)
 {
 	sqlite3_stmt *st;
-	int rc, fresh;
+	int rc, fresh, alerted;
 
 	st = stmt(l, S_CLIENT);
 	bind_text(st, ":key", s->key_id);
 	bind_i64(st, ":serial", (int64_t)s->serial);
 	bind_blob(st, ":client", s->client, LEDGER_CLIENT_BYTES);
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
-		return rc;
-	fresh = sqlite3_changes(l->w) > 0;
-
-	st = stmt(l, S_CODE);
-	bind_text(st, ":key", s->key_id);
-	bind_i64(st, ":serial", (int64_t)s->serial);
 	bind_i64(st, ":at", s->at_ms);
-	bind_i64(st, ":new", fresh);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
 		return rc;
-	s->scans = sqlite3_column_int64(st, 0);
-	s->clients = sqlite3_column_int64(st, 1);
-	s->first_scan_ms = sqlite3_column_int64(st, 2);
+	fresh = sqlite3_column_int64(st, 0) == 1;
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		return rc;
+
+	st = stmt(l, S_ALERT_GET);
+	bind_text(st, ":key", s->key_id);
+	bind_i64(st, ":serial", (int64_t)s->serial);
+	rc = sqlite3_step(st);
+	alerted = rc == SQLITE_ROW;
+	if (alerted) {
+		s->scans = sqlite3_column_int64(st, 0) + 1;
+		s->clients = sqlite3_column_int64(st, 1) + fresh;
+		s->first_scan_ms = sqlite3_column_int64(st, 2);
+		sqlite3_reset(st);
+	} else if (rc != SQLITE_DONE) {
+		return rc;
+	} else {
+		st = stmt(l, S_CODE);
+		bind_text(st, ":key", s->key_id);
+		bind_i64(st, ":serial", (int64_t)s->serial);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+			return rc;
+		s->scans = sqlite3_column_int64(st, 0);
+		s->clients = sqlite3_column_int64(st, 1);
+		s->first_scan_ms = sqlite3_column_int64(st, 2);
+		sqlite3_reset(st);
+	}
 	s->facts.other_clients = s->clients - 1;
 	s->verdict = verdict_decide(&s->facts);
 
@@ -308,7 +351,7 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		return rc;
 
-	if (s->verdict == V_DUPLICATE) {
+	if (s->verdict == V_DUPLICATE || alerted) {
 		st = stmt(l, S_ALERT);
 		bind_text(st, ":key", s->key_id);
 		bind_i64(st, ":serial", (int64_t)s->serial);

@@ -1,5 +1,5 @@
 /* ledger.h — temd's SQLite ledger: producers, registered batches, every counted scan, the
- * per-code summary, alerts. The only module with SQL (with ledger_schema.c).
+ * per-code and per-client counts, alerts. The only module with SQL.
  *
  * One writer thread owns the write connection and commits in groups: requests submit jobs,
  * the writer takes every job waiting, runs them in one BEGIN IMMEDIATE transaction, commits

@@ -1,5 +1,6 @@
 #!/bin/sh
-# temd: durable scans per second on POST /api/v1/scans (distinct valid codes, wrk on loopback)
+# temd: durable scans per second on POST /api/v1/scans (distinct valid codes in random order, as
+# buyers scan them, not in serial order; wrk on loopback)
 # against the raw crypto_sign_verify_detached rate of all cores measured in the same run; p99
 # latency at that load; RSS growth over a one-minute soak. wrk shares the machine with temd.
 # For scale it also measures the HTTP floor: the same requests with codes made malformed, which
@@ -23,7 +24,7 @@ cd "$dir"
 "$TEM" trust add trust.list -p p.pub --name "HTX Năm Căn" >/dev/null
 "$TEM" trust sign trust.list -s a.key >/dev/null
 "$TEM" issue -s p.key -n "$N" --product "Cua Cà Mau" --url http://127.0.0.1:8080 -o b.txt -q
-tail -n +13 b.txt >codes.txt
+tail -n +13 b.txt | shuf >codes.txt
 one=$("$BIN/tests/bench/sign_rate" verify 1 2)
 all=$("$BIN/tests/bench/sign_rate" verify "$cores" 2)
 "$TEMD" --db l.db --trust trust.list --authority a.pub --listen 127.0.0.1:0 --port-file port \
@@ -64,7 +65,7 @@ awk -v rate="$(get RATE wrk.out)" -v p99="$(get P99MS wrk.out)" -v p50="$(get P5
 	-v rss1="$rss1" -v srate="$(get RATE soak.out)" -v rows="$rows" -v floor="$(get RATE floor.out)" 'BEGIN {
 	limit = (all + all2) / 2
 	printf "raw crypto_sign_verify_detached: %.0f/s on 1 core; on %d threads %.0f/s before, %.0f/s after\n", one, cores, all, all2
-	printf "temd POST /api/v1/scans, distinct codes, each durable (WAL, synchronous=FULL), wrk -c64 for %ds on the same %d cores:\n", secs, cores
+	printf "temd POST /api/v1/scans, distinct codes in random order, each durable (WAL, synchronous=FULL), wrk -c64 for %ds on the same %d cores:\n", secs, cores
 	printf "  %.0f scans/s, p50 %.2f ms, p99 %.2f ms (target < 20 ms); non-2xx %d, socket errors %d\n", rate, p50, p99, non2xx, errs
 	printf "ratio to the raw verify rate on all cores: %.2f (target >= 0.50)\n", rate / limit
 	ceil = 1 / (1 / floor + 1 / limit)

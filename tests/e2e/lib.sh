@@ -109,7 +109,8 @@ start_temd() {
 	return 1
 }
 
-# stop_temd SIGNAL: signals $TEMD_PID and waits for it (at most 15 s); sets $TEMD_STATUS.
+# stop_temd SIGNAL: signals $TEMD_PID and waits for it (at most 15 s); sets $TEMD_STATUS, or
+# kills it and sets TEMD_STATUS=timeout when it has not exited by then.
 stop_temd() {
 	kill "-$1" "$TEMD_PID" 2>/dev/null
 	_i=0
@@ -117,6 +118,12 @@ stop_temd() {
 		sleep 0.05
 		_i=$((_i + 1))
 	done
+	if kill -0 "$TEMD_PID" 2>/dev/null; then
+		kill -9 "$TEMD_PID" 2>/dev/null
+		wait "$TEMD_PID" 2>/dev/null
+		TEMD_STATUS=timeout
+		return
+	fi
 	wait "$TEMD_PID" 2>/dev/null
 	TEMD_STATUS=$?
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every acknowledged scan survives kill -9: while four clients post scans of distinct codes,
 # temd is killed; after a restart, every scan that got a 2xx answer is in the ledger exactly
-# once. Five rounds on the same ledger file.
+# once. Five rounds on the same ledger file. Then clients that hang up mid-commit, and SIGTERM.
 . "$(dirname "$0")/lib.sh"
 : "${TEMD:?TEMD must name the temd binary}"
 cd "$T" || exit 1
@@ -58,6 +58,21 @@ expect_eq "the per-code counts agree with the scan rows" "0" \
 FIRST=$(head -n 1 acked.all)
 scan "$(sed -n "$(( ${FIRST#"$KEY-"} ))p" codes.txt)" -A client-x
 expect_eq "after the restarts an acknowledged code counts its earlier scan" "2 seen" "$(json scans) $(json verdict)"
+
+# Clients that hang up while their scan is being committed: the commit still lands, and
+# SIGTERM still drains and exits (a suspended request whose client has gone must not hold it).
+r=0
+while [ $r -lt 25 ]; do
+	cpids=""
+	for n in 1 2 3 4 5 6 7 8; do
+		curl -s -o /dev/null -m "0.00$((n % 4 + 2))" -H 'Content-Type: application/json' \
+			-A "gone-$n" --data-binary "{\"code\":\"$(sed -n "$((r * 8 + n))p" codes.txt)\"}" \
+			"$URL/api/v1/scans" &
+		cpids="$cpids $!"
+	done
+	wait $cpids
+	r=$((r + 1))
+done
 stop_temd TERM
-expect_eq "temd stops cleanly after it all" "0" "$TEMD_STATUS"
+expect_eq "temd stops cleanly after clients hung up mid-commit" "0" "$TEMD_STATUS"
 done_testing

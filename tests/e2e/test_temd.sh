@@ -129,7 +129,7 @@ else
 fi
 expect_eq "the server is still up" "200" "$(status "$URL/healthz")"
 expect_eq "the ledger kept its rows, no more" "$ROWS" "$(sqlite3 l.db 'select count(*) from scans')"
-if sqlite3 l.db ".dump scans codes code_clients alerts" | grep -qi -e '127\.0\.0\.1' -e '7f0000'; then
+if sqlite3 l.db ".dump scans code_scans alerts" | grep -qi -e '127\.0\.0\.1' -e '7f0000'; then
 	not_ok "no raw address in the ledger"
 else
 	ok "no raw address in the ledger"

@@ -1,5 +1,6 @@
-/* test_ledger.c — the SQLite ledger on a real file: counting, the duplicate alert, batch
- * registration rules, the salt kept across opens, and a schema newer than temd refused. */
+/* test_ledger.c — the SQLite ledger on a real file: counting, the duplicate alert kept current,
+ * batch registration rules, the salt kept across opens, a schema newer than temd refused, and
+ * a version 1 ledger migrated with every count kept. */
 #include "tests/unit/testutil.h"
 
 #include <sodium.h>
@@ -82,10 +83,15 @@ static void test_ledger_counts_clients_and_raises_one_alert(void **state)
 	scan(l, 7, 5, &s);
 	assert_int_equal(s.verdict, V_DUPLICATE);
 	assert_int_equal(s.clients, 5);
+	scan(l, 7, 1, &s); /* an alerted code: counts from its alert row, which follows */
+	assert_int_equal(s.verdict, V_DUPLICATE);
+	assert_int_equal(s.scans, 7);
+	assert_int_equal(s.clients, 5);
+	assert_int_equal(s.first_scan_ms, 1795600000001);
 	scan(l, 8, 5, &s); /* another code: its own counts */
 	assert_int_equal(s.verdict, V_GENUINE);
 	ledger_stats(l, &n, &bytes);
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 8);
 	assert_true(bytes > 0);
 	ledger_close(l);
 
@@ -93,10 +99,22 @@ static void test_ledger_counts_clients_and_raises_one_alert(void **state)
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(
-	    sqlite3_prepare_v2(db, "SELECT count(*), max(clients) FROM alerts", -1, &st, NULL),
+	    sqlite3_prepare_v2(db, "SELECT count(*), max(clients), max(scans) FROM alerts", -1, &st,
+			       NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), 5);
+	assert_int_equal(sqlite3_column_int(st, 2), 7);
+	sqlite3_finalize(st);
+	/* the codes view agrees with the scan rows */
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT scans, clients FROM codes WHERE serial = 7 AND "
+					    "scans = (SELECT count(*) FROM scans WHERE serial = 7)",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 7);
 	assert_int_equal(sqlite3_column_int(st, 1), 5);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
@@ -165,6 +183,71 @@ static void test_ledger_keeps_its_salt_and_refuses_a_newer_schema(void **state)
 	assert_non_null(strstr(err.msg, "newer than this temd"));
 }
 
+/* Reads one row of integers; fails the test when the query gives none. */
+static void row(sqlite3 *db, const char *q, int n, const long long *want)
+{
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(sqlite3_column_int64(st, i), want[i]);
+	sqlite3_finalize(st);
+}
+
+static void test_ledger_migrates_a_version_1_ledger(void **state)
+{
+	struct ledger *l;
+	struct tem_err err;
+	struct ledger_job job;
+	sqlite3 *db;
+	char *dump;
+	size_t n;
+	FILE *f = fopen("tests/vectors/ledger-v1.sql", "rb");
+
+	(void)state;
+	assert_non_null(f);
+	dump = calloc(1, 1 << 16);
+	assert_non_null(dump);
+	n = fread(dump, 1, (1 << 16) - 1, f);
+	fclose(f);
+	assert_true(n > 0 && n < (1 << 16) - 1);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, dump, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(dump);
+
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	/* serial 1 again by its first client: the alert row, made exact, gives the counts */
+	memset(&job, 0, sizeof job);
+	job.kind = JOB_SCAN;
+	strcpy(job.u.scan.key_id, "2A2F99D185276131");
+	job.u.scan.serial = 1;
+	sodium_hex2bin(job.u.scan.client, sizeof job.u.scan.client,
+		       "e9b38a25c49d60651db549231e4b89bb", 32, NULL, NULL, NULL);
+	job.u.scan.at_ms = 1795606000000;
+	job.u.scan.facts = (struct verdict_facts){
+	    .stage = STAGE_VALID, .today = 1, .revoked = -1, .in_batch = 1, .threshold = 1};
+	assert_int_equal(ledger_run(l, &job), LEDGER_OK);
+	assert_int_equal(job.u.scan.verdict, V_DUPLICATE);
+	assert_int_equal(job.u.scan.scans, 6);
+	assert_int_equal(job.u.scan.clients, 4);
+	assert_int_equal(job.u.scan.first_scan_ms, 1795605975014);
+	ledger_close(l);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	row(db, "PRAGMA user_version", 1, (const long long[]){2});
+	row(db, "SELECT count(*), sum(scans) FROM code_scans", 2, (const long long[]){5, 7});
+	row(db, "SELECT scans, clients, first_scan, last_scan FROM codes WHERE serial = 1", 4,
+	    (const long long[]){6, 4, 1795605975014, 1795606000000});
+	row(db, "SELECT scans, clients FROM codes WHERE serial = 2", 2, (const long long[]){1, 1});
+	row(db, "SELECT scans, clients, last_scan, raised FROM alerts", 4,
+	    (const long long[]){6, 4, 1795606000000, 1795605975108});
+	row(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('code_clients')", 1,
+	    (const long long[]){0});
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +257,8 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_keeps_its_salt_and_refuses_a_newer_schema,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_migrates_a_version_1_ledger, setup,
+					    teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;

@@ -15,7 +15,7 @@ cores=$(nproc)
 mkdir -p build
 dir=$(mktemp -d "$PWD/build/tem-bench.XXXXXX")
 pid=""
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 export TEM_SCRYPT_LIMITS=interactive
 cd "$dir"
 "$TEM" keygen -p a.pub -s a.key -W >/dev/null
@@ -59,6 +59,13 @@ kill -TERM $pid
 wait $pid || true
 pid=""
 get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+for f in wrk.out floor.out soak.out; do
+	if [ -z "$(get RATE $f)" ] || [ "$(get RATE $f | cut -d. -f1)" -eq 0 ]; then
+		echo "bench_temd: wrk measured nothing ($f):" >&2
+		cat "$f" >&2
+		exit 1
+	fi
+done
 awk -v rate="$(get RATE wrk.out)" -v p99="$(get P99MS wrk.out)" -v p50="$(get P50MS wrk.out)" \
 	-v non2xx="$(get NON2XX wrk.out)" -v errs="$(get ERRORS wrk.out)" -v one="$one" -v all="$all" \
 	-v all2="$all2" -v cores="$cores" -v secs="$SECS" -v soak="$SOAK" -v warm="$warm" -v rss0="$rss0" \

@@ -5,12 +5,17 @@
 #ifndef TEM_SIG_H
 #define TEM_SIG_H
 
+#include <sodium.h>
 #include <stddef.h>
 
 #include "keys/err.h"
 #include "keys/keys.h"
 
 #define SIG_TRUSTED_COMMENT_MAX 1024
+#define SIG_BIN_BYTES           (2 + KEYS_ID_BYTES + crypto_sign_BYTES) /* "ED", key id, sig */
+
+/* Signing (sig_sign_*) is in keys/sign.c, apart, so that temd, which only verifies, links no
+ * signing code. */
 
 /* Signs a buffer. trusted_comment may be NULL ("timestamp:NOW"). On TEM_OK *out is the
  * malloc'd .minisig text (caller frees) and *outlen its length. */
@@ -21,6 +26,10 @@ int sig_sign_buffer(const void *msg, size_t len, const struct tem_seckey *sk,
  * ("timestamp:NOW\tfile:BASENAME\thashed", as minisign). */
 int sig_sign_file(const char *path, const char *sigpath, const struct tem_seckey *sk,
 		  const char *trusted_comment, int overwrite, struct tem_err *err);
+
+/* BLAKE2b-512 of a file, streamed: what a prehashed ("ED") signature signs. */
+int sig_hash_file(const char *path, unsigned char hash[crypto_generichash_BYTES_MAX],
+		  struct tem_err *err);
 
 /* Verifies .minisig text sig (siglen bytes) over a buffer with pk. On TEM_OK the trusted
  * comment is copied to tc (tccap bytes; tc may be NULL). TEM_NO: signed by another key or

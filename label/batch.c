@@ -12,13 +12,9 @@
 #include "keys/date.h"
 #include "keys/text.h"
 
-#define BATCH_MAGIC "tem-batch v1"
-static const char header_domain[] = "tem-batch-v1\n";
-#define SIG_B64_LEN    88 /* base64 of 64 bytes */
 #define LINE_MAX_BYTES 512
 
-/* 1 when s is a valid batch id: 1..64 of [A-Za-z0-9._-]. */
-static int valid_batch_id(const char *s)
+int batch_id_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -31,8 +27,7 @@ static int valid_batch_id(const char *s)
 	return 1;
 }
 
-/* 1 when s is empty or an upper-case URL made of QR alphanumeric characters (no space). */
-static int valid_url(const char *s)
+int batch_url_valid(const char *s)
 {
 	for (; *s; s++)
 		if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
@@ -41,15 +36,14 @@ static int valid_url(const char *s)
 	return 1;
 }
 
-/* The message the header signature covers. */
-static int header_message(const struct batch_header *h, unsigned char **msg, size_t *len)
+int batch_header_message(const struct batch_header *h, unsigned char **msg, size_t *len)
 {
-	*len = sizeof header_domain - 1 + h->signed_len;
+	*len = sizeof BATCH_DOMAIN - 1 + h->signed_len;
 	*msg = malloc(*len);
 	if (*msg == NULL)
 		return TEM_ERR;
-	memcpy(*msg, header_domain, sizeof header_domain - 1);
-	memcpy(*msg + sizeof header_domain - 1, h->raw, h->signed_len);
+	memcpy(*msg, BATCH_DOMAIN, sizeof BATCH_DOMAIN - 1);
+	memcpy(*msg + sizeof BATCH_DOMAIN - 1, h->raw, h->signed_len);
 	return TEM_OK;
 }
 
@@ -71,53 +65,6 @@ static int parse_iso(const char *s, time_t *t)
 	    mm > 59 || ss > 59)
 		return TEM_ERR;
 	*t = (time_t)d * 86400 + hh * 3600 + mm * 60 + ss;
-	return TEM_OK;
-}
-
-int batch_header_sign(struct batch_header *h, const struct tem_seckey *sk, struct tem_err *err)
-{
-	char id[KEYS_ID_HEX_LEN + 1], issued[21], expires[11], b64[SIG_B64_LEN + 1];
-	unsigned char *msg;
-	size_t msg_len;
-	int n;
-
-	if (!text_is_clean(h->producer, strlen(h->producer)))
-		return err_set(err, "producer: not clean UTF-8 text on one line");
-	if (h->product[0] == '\0' || !text_is_clean(h->product, strlen(h->product)))
-		return err_set(err, "product: empty or not clean UTF-8 text on one line");
-	if (!valid_batch_id(h->batch_id))
-		return err_set(err, "batch id '%.64s' is not 1 to %d of A-Z a-z 0-9 . _ -",
-			       h->batch_id, BATCH_ID_MAX);
-	if (h->count == 0 || h->count > BATCH_COUNT_MAX)
-		return err_set(err, "count must be 1 to %llu", (unsigned long long)BATCH_COUNT_MAX);
-	if (h->first_serial > UINT64_MAX - h->count)
-		return err_set(err, "serial range overflows");
-	if (!valid_url(h->url))
-		return err_set(
-		    err, "url: '%.64s' is not an upper-case URL of QR alphanumeric characters",
-		    h->url);
-	memcpy(h->key_id, sk->id, KEYS_ID_BYTES);
-	keys_id_hex(h->key_id, id);
-	date_format_iso(h->issued, issued);
-	if (h->last_day != 0)
-		date_format(h->last_day, expires);
-	else
-		snprintf(expires, sizeof expires, "none");
-	n = snprintf(h->raw, sizeof h->raw,
-		     "%s\nkey-id: %s\nproducer: %s\nproduct: %s\nbatch: %s\nfirst-serial: %" PRIu64
-		     "\ncount: %" PRIu64 "\nissued: %s\nexpires: %s\nurl: %s\n",
-		     BATCH_MAGIC, id, h->producer, h->product, h->batch_id, h->first_serial,
-		     h->count, issued, expires, h->url[0] ? h->url : "none");
-	if (n < 0 || (size_t)n + 16 + SIG_B64_LEN > sizeof h->raw)
-		return err_set(err, "batch header is too long");
-	h->signed_len = (size_t)n;
-	if (header_message(h, &msg, &msg_len) != TEM_OK)
-		return err_set(err, "out of memory");
-	crypto_sign_detached(h->sig, NULL, msg, msg_len, sk->sk);
-	free(msg);
-	sodium_bin2base64(b64, sizeof b64, h->sig, sizeof h->sig, sodium_base64_VARIANT_ORIGINAL);
-	n += snprintf(h->raw + n, sizeof h->raw - (size_t)n, "signature: %s\n\n", b64);
-	h->raw_len = (size_t)n;
 	return TEM_OK;
 }
 
@@ -199,7 +146,7 @@ int batch_header_parse(const char *text, size_t len, struct batch_header *h, str
 				memcpy(h->product, val, strlen(val) + 1);
 				break;
 			case 5:
-				if (!valid_batch_id(val))
+				if (!batch_id_valid(val))
 					return err_set(err,
 						       "line 5: batch id is not 1 to %d of "
 						       "A-Z a-z 0-9 . _ -",
@@ -238,7 +185,7 @@ int batch_header_parse(const char *text, size_t len, struct batch_header *h, str
 			case 10:
 				if (strcmp(val, "none") == 0)
 					val[0] = '\0';
-				if (strlen(val) > BATCH_URL_MAX || !valid_url(val))
+				if (strlen(val) > BATCH_URL_MAX || !batch_url_valid(val))
 					return err_set(
 					    err, "line 10: url is not an upper-case URL of QR "
 						 "alphanumeric characters");
@@ -281,7 +228,7 @@ int batch_header_verify(const struct batch_header *h, const struct tem_pubkey *p
 		keys_id_hex(pk->id, want);
 		return err_no(err, "batch is signed by key %s, not %s", got, want);
 	}
-	if (header_message(h, &msg, &len) != TEM_OK)
+	if (batch_header_message(h, &msg, &len) != TEM_OK)
 		return err_set(err, "out of memory");
 	bad = crypto_sign_verify_detached(h->sig, msg, len, pk->pk);
 	free(msg);

@@ -30,11 +30,14 @@
 #include "keys/keys.h"
 #include "label/code.h"
 
-#define BATCH_HEADER_MAX 4096
-#define BATCH_TEXT_MAX   200 /* producer, product: bytes of clean UTF-8 */
-#define BATCH_ID_MAX     64  /* batch id: [A-Za-z0-9._-] */
-#define BATCH_URL_MAX    256
-#define BATCH_COUNT_MAX  100000000ull
+#define BATCH_HEADER_MAX  4096
+#define BATCH_TEXT_MAX    200 /* producer, product: bytes of clean UTF-8 */
+#define BATCH_ID_MAX      64  /* batch id: [A-Za-z0-9._-] */
+#define BATCH_URL_MAX     256
+#define BATCH_COUNT_MAX   100000000ull
+#define BATCH_MAGIC       "tem-batch v1"
+#define BATCH_DOMAIN      "tem-batch-v1\n" /* prefixed to what the header signature covers */
+#define BATCH_SIG_B64_LEN 88               /* base64 of the 64-byte header signature */
 
 struct batch_header {
 	unsigned char key_id[KEYS_ID_BYTES]; /* producer key id */
@@ -53,8 +56,19 @@ struct batch_header {
 };
 
 /* Formats the header from its fields and signs it with sk (whose id becomes key_id): fills
- * raw, raw_len, signed_len and sig. TEM_ERR when a field is not valid. */
+ * raw, raw_len, signed_len and sig. TEM_ERR when a field is not valid. In label/sign.c, apart,
+ * so that temd, which only verifies, links no signing code. */
 int batch_header_sign(struct batch_header *h, const struct tem_seckey *sk, struct tem_err *err);
+
+/* The message the header signature covers (BATCH_DOMAIN, then raw's first signed_len bytes),
+ * malloc'd: TEM_OK, or TEM_ERR when out of memory. */
+int batch_header_message(const struct batch_header *h, unsigned char **msg, size_t *len);
+
+/* 1 when s is a valid batch id: 1..BATCH_ID_MAX of [A-Za-z0-9._-]. */
+int batch_id_valid(const char *s);
+
+/* 1 when s is empty or an upper-case URL made of QR alphanumeric characters (no space). */
+int batch_url_valid(const char *s);
 
 /* Parses a header from the start of text (a whole batch file, or a header alone as sent to
  * temd); fills every field including raw. Does not check the signature. Errors name the line. */

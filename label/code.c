@@ -10,7 +10,6 @@
 #include <string.h>
 
 static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-static const char code_domain[] = "tem-code-v1\n";
 
 /* Value of a base32 character (either case), or -1. */
 static int b32_value(unsigned char ch)
@@ -38,15 +37,13 @@ static uint64_t get_be(const unsigned char *p, int n)
 	return v;
 }
 
-/* The signed message: domain string followed by the first 19 bytes of the binary form. */
-static void signed_message(const struct tem_code *c,
-			   unsigned char msg[sizeof code_domain - 1 + CODE_SIGNED_BYTES])
+void code_signed_message(const struct tem_code *c, unsigned char msg[CODE_MESSAGE_BYTES])
 {
 	unsigned char bin[CODE_BYTES];
 
 	code_encode(c, bin);
-	memcpy(msg, code_domain, sizeof code_domain - 1);
-	memcpy(msg + sizeof code_domain - 1, bin, CODE_SIGNED_BYTES);
+	memcpy(msg, CODE_DOMAIN, sizeof CODE_DOMAIN - 1);
+	memcpy(msg + sizeof CODE_DOMAIN - 1, bin, CODE_SIGNED_BYTES);
 }
 
 void code_encode(const struct tem_code *c, unsigned char out[CODE_BYTES])
@@ -70,19 +67,9 @@ int code_decode(const unsigned char in[CODE_BYTES], struct tem_code *c, struct t
 	return TEM_OK;
 }
 
-void code_sign(struct tem_code *c, const struct tem_seckey *sk)
-{
-	unsigned char msg[sizeof code_domain - 1 + CODE_SIGNED_BYTES];
-
-	c->version = CODE_VERSION;
-	memcpy(c->key_id, sk->id, KEYS_ID_BYTES);
-	signed_message(c, msg);
-	crypto_sign_detached(c->sig, NULL, msg, sizeof msg, sk->sk);
-}
-
 int code_verify(const struct tem_code *c, const struct tem_pubkey *pk, struct tem_err *err)
 {
-	unsigned char msg[sizeof code_domain - 1 + CODE_SIGNED_BYTES];
+	unsigned char msg[CODE_MESSAGE_BYTES];
 	char want[KEYS_ID_HEX_LEN + 1], got[KEYS_ID_HEX_LEN + 1];
 
 	if (memcmp(c->key_id, pk->id, KEYS_ID_BYTES) != 0) {
@@ -90,7 +77,7 @@ int code_verify(const struct tem_code *c, const struct tem_pubkey *pk, struct te
 		keys_id_hex(pk->id, want);
 		return err_no(err, "code is signed by key %s, not %s", got, want);
 	}
-	signed_message(c, msg);
+	code_signed_message(c, msg);
 	if (crypto_sign_verify_detached(c->sig, msg, sizeof msg, pk->pk) != 0)
 		return err_no(err, "signature does not verify");
 	return TEM_OK;

@@ -19,13 +19,15 @@
 #include "keys/err.h"
 #include "keys/keys.h"
 
-#define CODE_VERSION      1
-#define CODE_SIGNED_BYTES 19 /* bytes 0..18, what the signature covers */
-#define CODE_BYTES        83
-#define CODE_TEXT_LEN     133
-#define CODE_SHORT_ID_MAX 40   /* "3F9A0C21D4E5B6A7-18446744073709551615" and NUL */
-#define CODE_URL_MAX      512  /* URL form, NUL included */
-#define CODE_INPUT_MAX    2048 /* longest text code_parse looks at */
+#define CODE_VERSION       1
+#define CODE_SIGNED_BYTES  19 /* bytes 0..18, what the signature covers */
+#define CODE_BYTES         83
+#define CODE_TEXT_LEN      133
+#define CODE_SHORT_ID_MAX  40   /* "3F9A0C21D4E5B6A7-18446744073709551615" and NUL */
+#define CODE_URL_MAX       512  /* URL form, NUL included */
+#define CODE_INPUT_MAX     2048 /* longest text code_parse looks at */
+#define CODE_DOMAIN        "tem-code-v1\n"
+#define CODE_MESSAGE_BYTES (sizeof CODE_DOMAIN - 1 + CODE_SIGNED_BYTES)
 
 struct tem_code {
 	uint8_t version;                     /* CODE_VERSION */
@@ -35,8 +37,12 @@ struct tem_code {
 	unsigned char sig[64];               /* Ed25519 signature */
 };
 
-/* Signs a code: sets version and key id from sk, keeps serial and last_day, fills sig. */
+/* Signs a code: sets version and key id from sk, keeps serial and last_day, fills sig.
+ * In label/sign.c, apart, so that temd, which only verifies, links no signing code. */
 void code_sign(struct tem_code *c, const struct tem_seckey *sk);
+
+/* The message a code's signature covers: CODE_DOMAIN followed by bytes 0..18. */
+void code_signed_message(const struct tem_code *c, unsigned char msg[CODE_MESSAGE_BYTES]);
 
 /* Verifies the signature with a public key: TEM_OK, or TEM_NO with err filled
  * ("signature does not verify" / "signed by key X, not Y"). */

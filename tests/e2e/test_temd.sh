@@ -26,6 +26,10 @@ issue u.key 5 u1.txt
 code() { sed -n "$(($2 + 12))p" "$1"; } # FILE N: the N-th code of a batch
 
 run_expect 2 "temd refuses to start without its files" $TEMD --db x.db
+# temd only verifies: it links no signing code, so it does not even import the signing call
+nm -D "$TEMD" | awk '{ print $NF }' >"$T/imports"
+expect_eq "temd imports crypto_sign_verify_detached" "1" "$(grep -cx 'crypto_sign_verify_detached' "$T/imports")"
+expect_eq "temd does not import crypto_sign_detached" "0" "$(grep -cx 'crypto_sign_detached' "$T/imports")"
 cp trust.list bad.list
 sed 's/Năm Căn/Năm Căm/' trust.list >bad.list
 cp trust.list.minisig bad.list.minisig

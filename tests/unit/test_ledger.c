@@ -98,10 +98,10 @@ static void test_ledger_counts_clients_and_raises_one_alert(void **state)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(
-	    sqlite3_prepare_v2(db, "SELECT count(*), max(clients), max(scans) FROM alerts", -1, &st,
-			       NULL),
-	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT count(*), max(clients), max(scans) FROM alerts",
+					    -1, &st, NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
 	assert_int_equal(sqlite3_column_int(st, 1), 5);

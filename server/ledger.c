@@ -173,7 +173,12 @@ struct ledger {
 	struct ledger_job *head, *tail;
 	int stop;
 	unsigned char salt[LEDGER_SALT_BYTES];
-	atomic_llong scans; /* counted scans in the ledger */
+	atomic_llong scans;  /* counted scans in the ledger */
+	atomic_int failing;  /* the latest transaction failed */
+	atomic_llong failed; /* transactions failed since start */
+	long streak;         /* writer only: failures since the last success */
+	long unreported;     /* writer only: failures not yet logged */
+	double reported;     /* writer only: when a failure was last logged (monotonic s) */
 };
 
 static int db_fail(sqlite3 *db, const char *path, const char *what, struct tem_err *err)
@@ -448,6 +453,43 @@ static int step_simple(struct ledger *l, int i)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+static double mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Logs a failed transaction: the first of a run at once with its cause, then at most one line
+ * every LEDGER_REPORT_SECONDS (a full disk fails every group: the log must not fill it too). */
+#define LEDGER_REPORT_SECONDS 10.0
+static void report_failure(struct ledger *l)
+{
+	int ext = sqlite3_extended_errcode(l->w), sys = sqlite3_system_errno(l->w);
+	const char *during = ext == SQLITE_IOERR_WRITE    ? " while writing"
+			     : ext == SQLITE_IOERR_FSYNC  ? " while syncing to disk"
+			     : ext == SQLITE_IOERR_READ   ? " while reading"
+			     : ext == SQLITE_IOERR_SHMMAP ? " while mapping the WAL index"
+							  : "";
+	double now = mono_seconds();
+
+	atomic_store(&l->failing, 1);
+	atomic_fetch_add(&l->failed, 1);
+	l->streak++;
+	l->unreported++;
+	if (l->streak > 1 && now - l->reported < LEDGER_REPORT_SECONDS)
+		return;
+	fprintf(stderr, "temd: %s: transaction failed: %s%s%s%s (SQLite code %d)", l->path,
+		sqlite3_errmsg(l->w), during, sys != 0 ? ": " : "", sys != 0 ? strerror(sys) : "",
+		ext);
+	if (l->unreported > 1)
+		fprintf(stderr, ", %ld failed since the last report", l->unreported);
+	fputs("; its scans were answered 503 and not counted\n", stderr);
+	l->unreported = 0;
+	l->reported = now;
+}
+
 /* The writer: takes every waiting job, runs them in one transaction, commits, answers. */
 static void *writer_main(void *arg)
 {
@@ -476,11 +518,15 @@ static void *writer_main(void *arg)
 		if (rc == SQLITE_OK)
 			rc = step_simple(l, S_COMMIT);
 		if (rc != SQLITE_OK) {
-			fprintf(stderr, "temd: %s: transaction failed: %s\n", l->path,
-				sqlite3_errmsg(l->w));
+			report_failure(l);
 			if (!sqlite3_get_autocommit(l->w))
 				step_simple(l, S_ROLLBACK);
 			counted = 0;
+		} else if (l->streak > 0) {
+			fprintf(stderr, "temd: %s: writes again, after %ld failed transaction(s)\n",
+				l->path, l->streak);
+			l->streak = l->unreported = 0;
+			atomic_store(&l->failing, 0);
 		}
 		atomic_fetch_add(&l->scans, counted);
 		for (job = group; job != NULL; job = next) {
@@ -626,6 +672,13 @@ int ledger_each_batch(struct ledger *l,
 out:
 	pthread_mutex_unlock(&l->rmu);
 	return ret;
+}
+
+int ledger_failing(struct ledger *l, int64_t *failed)
+{
+	if (failed != NULL)
+		*failed = atomic_load(&l->failed);
+	return atomic_load(&l->failing);
 }
 
 void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes)

@@ -106,6 +106,10 @@ int ledger_each_batch(struct ledger *l,
 /* Counted scans in the ledger and the bytes of its files (database and WAL). */
 void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes);
 
+/* 1 while the ledger's latest transaction failed (full disk, I/O error), else 0; *failed (may
+ * be NULL) gets the transactions failed since start. */
+int ledger_failing(struct ledger *l, int64_t *failed);
+
 /* Stops the writer after the queued jobs, checkpoints the WAL into the database, closes. */
 void ledger_close(struct ledger *l);
 

@@ -51,7 +51,7 @@ void metrics_commit(double seconds)
 }
 
 int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger_bytes,
-		   long producers, long batches)
+		   int ledger_failing, int64_t ledger_failed, long producers, long batches)
 {
 	struct sbuf b;
 	unsigned long cum = 0;
@@ -98,12 +98,20 @@ int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger
 		 "# HELP temd_ledger_bytes Size of the ledger's files (database and WAL).\n"
 		 "# TYPE temd_ledger_bytes gauge\n"
 		 "temd_ledger_bytes %lld\n"
+		 "# HELP temd_ledger_failing 1 while the ledger's latest transaction failed.\n"
+		 "# TYPE temd_ledger_failing gauge\n"
+		 "temd_ledger_failing %d\n"
+		 "# HELP temd_ledger_failed_transactions_total Ledger transactions that failed "
+		 "(their scans answered 503).\n"
+		 "# TYPE temd_ledger_failed_transactions_total counter\n"
+		 "temd_ledger_failed_transactions_total %lld\n"
 		 "# HELP temd_producers Producer keys in the trust list in force.\n"
 		 "# TYPE temd_producers gauge\n"
 		 "temd_producers %ld\n"
 		 "# HELP temd_batches Registered batches.\n"
 		 "# TYPE temd_batches gauge\n"
 		 "temd_batches %ld\n",
-		 (long long)ledger_scans, (long long)ledger_bytes, producers, batches);
+		 (long long)ledger_scans, (long long)ledger_bytes, ledger_failing,
+		 (long long)ledger_failed, producers, batches);
 	return sbuf_take(&b, out, len);
 }

@@ -31,6 +31,6 @@ void metrics_commit(double seconds);
 
 /* Formats every metric; *out is malloc'd (caller frees). Returns 0, or -1 out of memory. */
 int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger_bytes,
-		   long producers, long batches);
+		   int ledger_failing, int64_t ledger_failed, long producers, long batches);
 
 #endif

@@ -8,11 +8,15 @@ enum MHD_Result route_healthz(struct request *rq)
 	long producers, batches;
 	int64_t scans, bytes;
 
+	int failing = ledger_failing(rq->t->ledger, NULL);
+
 	registry_counts(rq->t->reg, &producers, &batches);
 	ledger_stats(rq->t->ledger, &scans, &bytes);
-	return http_json(rq, 200,
-			 json_pack("{s:s,s:i,s:i,s:I}", "status", "ok", "producers", (int)producers,
-				   "batches", (int)batches, "scans", (json_int_t)scans));
+	/* 503 while scans cannot be recorded, so a load balancer or a monitor notices */
+	return http_json(rq, failing ? 503 : 200,
+			 json_pack("{s:s,s:i,s:i,s:I}", "status", failing ? "ledger-failing" : "ok",
+				   "producers", (int)producers, "batches", (int)batches, "scans",
+				   (json_int_t)scans));
 }
 
 enum MHD_Result route_metrics(struct request *rq)
@@ -22,9 +26,12 @@ enum MHD_Result route_metrics(struct request *rq)
 	char *text;
 	size_t len;
 
+	int64_t failed;
+	int failing = ledger_failing(rq->t->ledger, &failed);
+
 	registry_counts(rq->t->reg, &producers, &batches);
 	ledger_stats(rq->t->ledger, &scans, &bytes);
-	if (metrics_format(&text, &len, scans, bytes, producers, batches) != 0)
+	if (metrics_format(&text, &len, scans, bytes, failing, failed, producers, batches) != 0)
 		return http_error(rq, 500, "internal", "out of memory");
 	return http_text(rq, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every acknowledged scan survives kill -9: while four clients post scans of distinct codes,
 # temd is killed; after a restart, every scan that got a 2xx answer is in the ledger exactly
-# once. Five rounds on the same ledger file. Then clients that hang up mid-commit, and SIGTERM.
+# once. Five rounds on the same ledger file. Then clients that hang up mid-commit, and SIGTERM;
+# then a ledger that cannot grow (as on a full disk).
 . "$(dirname "$0")/lib.sh"
 : "${TEMD:?TEMD must name the temd binary}"
 cd "$T" || exit 1
@@ -75,4 +76,51 @@ while [ $r -lt 25 ]; do
 done
 stop_temd TERM
 expect_eq "temd stops cleanly after clients hung up mid-commit" "0" "$TEMD_STATUS"
+
+# A ledger that cannot grow, as on a full disk (a file size limit makes temd's writes fail
+# with EFBIG): scans are answered 503 and not counted, temd stays up and says so on /healthz
+# and /metrics, logs the cause without flooding, and after a restart without the limit every
+# acknowledged scan is in the ledger, and no other.
+printf '#!/bin/sh\ntrap "" XFSZ\nulimit -f 1200\nexec "%s" "$@"\n' "$TEMD" >limited.sh
+chmod +x limited.sh
+REAL_TEMD=$TEMD
+TEMD=$T/limited.sh
+start_temd f --db f.db --trust trust.list --authority a.pub
+TEMD=$REAL_TEMD
+$TEM register b.txt --server "$URL" -q
+: >acked.f
+n503=0
+i=1
+while [ $i -le 600 ] && [ $n503 -lt 5 ]; do
+	scan "$(sed -n "${i}p" codes.txt)"
+	case $(cat "$T/status") in
+	200) jq -r .short_id "$T/out" >>acked.f ;;
+	503) n503=$((n503 + 1)) && cp "$T/out" first503.json ;;
+	esac
+	i=$((i + 1))
+done
+nacked=$(wc -l <acked.f)
+if [ "$nacked" -gt 0 ] && [ $n503 -eq 5 ]; then
+	ok "a ledger that cannot grow: $nacked scans acknowledged, then 503"
+else
+	not_ok "a ledger that cannot grow: scans acknowledged, then 503" "acked $nacked, 503: $n503"
+fi
+expect_eq "the 503 says why" "ledger-unavailable" "$(jq -r .error.code first503.json)"
+expect_eq "healthz says the ledger is failing" "503 ledger-failing" \
+	"$(curl -s -m 5 -o "$T/out" -w '%{http_code}' "$URL/healthz") $(json status)"
+curl -s -m 5 "$URL/metrics" >metrics.txt
+expect_grep "metrics say so" '^temd_ledger_failing 1$' "$T/metrics.txt"
+expect_grep "the log says what failed" 'transaction failed: disk I/O error while writing' "$T/f.log"
+expect_eq "and does not repeat it for every failed group" "1" "$(grep -c 'transaction failed' "$T/f.log")"
+stop_temd TERM
+expect_eq "temd still stops on SIGTERM" "0" "$TEMD_STATUS"
+start_temd f2 --db f.db --trust trust.list --authority a.pub
+expect_eq "after a restart, the acknowledged scans are in the ledger, no more" "$nacked" \
+	"$(sqlite3 f.db 'select count(*) from scans')"
+sqlite3 f.db "select key_id || '-' || serial from scans" | sort >f.ledger
+expect_eq "and they are the acknowledged ones" "0" "$(sort acked.f | comm -3 - f.ledger | wc -l)"
+scan "$(sed -n "${i}p" codes.txt)"
+expect_eq "with room again, scans are recorded" "200" "$(cat "$T/status")"
+expect_eq "and healthz is ok again" "200" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$URL/healthz")"
+stop_temd TERM
 done_testing

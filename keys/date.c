@@ -104,3 +104,11 @@ void date_format_iso(time_t t, char out[21])
 	snprintf(out, 21, "%.10sT%02u:%02u:%02uZ", ymd, (unsigned)(rem / 3600) % 100u,
 		 (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
 }
+
+double date_mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

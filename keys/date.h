@@ -20,6 +20,9 @@ int32_t date_today(void);
 /* The day (UTC) a Unix time falls on. */
 int32_t date_from_time(time_t t);
 
+/* Seconds on the monotonic clock, for measuring intervals (never goes back). */
+double date_mono_seconds(void);
+
 /* Formats a Unix time as ISO 8601 UTC, "2026-11-25T04:50:00Z", into out (21 bytes). */
 void date_format_iso(time_t t, char out[21]);
 

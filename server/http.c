@@ -11,15 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keys/date.h"
 #include "server/client.h"
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Headers every answer carries. */
 static void common_headers(struct request *rq, struct MHD_Response *r, const char *type)
@@ -193,7 +186,7 @@ static void ledger_done(struct ledger_job *job, void *arg)
 	struct temd *t = rq->t;
 
 	(void)job;
-	metrics_commit(now_mono() - rq->submitted);
+	metrics_commit(date_mono_seconds() - rq->submitted);
 	atomic_store(&rq->job_done, 1);
 	MHD_resume_connection(rq->conn);
 	/* counted here, not when the answer goes out: a client that hung up meanwhile never
@@ -204,7 +197,7 @@ static void ledger_done(struct ledger_job *job, void *arg)
 enum MHD_Result http_wait_ledger(struct request *rq)
 {
 	rq->phase = PH_WAIT;
-	rq->submitted = now_mono();
+	rq->submitted = date_mono_seconds();
 	rq->job.done = ledger_done;
 	rq->job.arg = rq;
 	atomic_fetch_add(&rq->t->waiting, 1);
@@ -393,20 +386,20 @@ int http_start(struct temd *t, struct tem_err *err)
 
 void http_stop(struct temd *t, unsigned drain_seconds)
 {
-	double end = now_mono() + drain_seconds;
+	double end = date_mono_seconds() + drain_seconds;
 
 	if (t->mhd == NULL)
 		return;
 	MHD_quiesce_daemon(t->mhd); /* no new connections */
-	while (atomic_load(&t->inflight) > 0 && now_mono() < end)
+	while (atomic_load(&t->inflight) > 0 && date_mono_seconds() < end)
 		usleep(10000);
 	/* a suspended connection must be resumed before the daemon stops: the ledger's commit
 	 * resumes each one, so wait for those whatever the time */
 	while (atomic_load(&t->waiting) > 0)
 		usleep(1000);
 	/* and give the answers of those last commits a moment to go out */
-	end = now_mono() + 1.0;
-	while (atomic_load(&t->inflight) > 0 && now_mono() < end)
+	end = date_mono_seconds() + 1.0;
+	while (atomic_load(&t->inflight) > 0 && date_mono_seconds() < end)
 		usleep(1000);
 	MHD_stop_daemon(t->mhd);
 	t->mhd = NULL;

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "keys/date.h"
+
 /* Schema migrations, in order: migration i takes user_version i to i + 1. Never edit one that
  * has shipped; append a new one. */
 static const char *const migrations[] = {
@@ -174,9 +176,8 @@ struct ledger {
 	int stop;
 	unsigned char salt[LEDGER_SALT_BYTES];
 	atomic_llong scans;  /* counted scans in the ledger */
-	atomic_int failing;  /* the latest transaction failed */
+	atomic_long streak;  /* failed transactions since the last success: 0 = healthy */
 	atomic_llong failed; /* transactions failed since start */
-	long streak;         /* writer only: failures since the last success */
 	long unreported;     /* writer only: failures not yet logged */
 	double reported;     /* writer only: when a failure was last logged (monotonic s) */
 };
@@ -453,14 +454,6 @@ static int step_simple(struct ledger *l, int i)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static double mono_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Logs a failed transaction: the first of a run at once with its cause, then at most one line
  * every LEDGER_REPORT_SECONDS (a full disk fails every group: the log must not fill it too). */
 #define LEDGER_REPORT_SECONDS 10.0
@@ -472,13 +465,12 @@ static void report_failure(struct ledger *l)
 			     : ext == SQLITE_IOERR_READ   ? " while reading"
 			     : ext == SQLITE_IOERR_SHMMAP ? " while mapping the WAL index"
 							  : "";
-	double now = mono_seconds();
+	double now = date_mono_seconds();
+	long streak = atomic_fetch_add(&l->streak, 1) + 1;
 
-	atomic_store(&l->failing, 1);
 	atomic_fetch_add(&l->failed, 1);
-	l->streak++;
 	l->unreported++;
-	if (l->streak > 1 && now - l->reported < LEDGER_REPORT_SECONDS)
+	if (streak > 1 && now - l->reported < LEDGER_REPORT_SECONDS)
 		return;
 	fprintf(stderr, "temd: %s: transaction failed: %s%s%s%s (SQLite code %d)", l->path,
 		sqlite3_errmsg(l->w), during, sys != 0 ? ": " : "", sys != 0 ? strerror(sys) : "",
@@ -522,11 +514,10 @@ static void *writer_main(void *arg)
 			if (!sqlite3_get_autocommit(l->w))
 				step_simple(l, S_ROLLBACK);
 			counted = 0;
-		} else if (l->streak > 0) {
+		} else if (atomic_load(&l->streak) > 0) {
 			fprintf(stderr, "temd: %s: writes again, after %ld failed transaction(s)\n",
-				l->path, l->streak);
-			l->streak = l->unreported = 0;
-			atomic_store(&l->failing, 0);
+				l->path, atomic_exchange(&l->streak, 0));
+			l->unreported = 0;
 		}
 		atomic_fetch_add(&l->scans, counted);
 		for (job = group; job != NULL; job = next) {
@@ -678,7 +669,7 @@ int ledger_failing(struct ledger *l, int64_t *failed)
 {
 	if (failed != NULL)
 		*failed = atomic_load(&l->failed);
-	return atomic_load(&l->failing);
+	return atomic_load(&l->streak) > 0;
 }
 
 void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes)

@@ -6,6 +6,8 @@
 # For scale it also measures the HTTP floor: the same requests with codes made malformed, which
 # temd answers without a signature check or a ledger write, and from it and the raw verify rate
 # the most any server could reach here with wrk on the same cores: 1 / (1/floor + 1/verify).
+# Environment: TEM_BENCH_TEMD_SECONDS (10), TEM_BENCH_TEMD_SOAK (60), TEM_BENCH_TEMD_CODES
+# (400000); KEEP=1 keeps the scratch folder (ledger, temd.log, wrk outputs) under build/.
 set -eu
 SECS=${TEM_BENCH_TEMD_SECONDS:-10}
 SOAK=${TEM_BENCH_TEMD_SOAK:-60}

@@ -58,6 +58,18 @@ static enum ledger_status scan(struct ledger *l, uint64_t serial, unsigned char 
 	return st;
 }
 
+/* Reads one row of integers; fails the test when the query gives none. */
+static void row(sqlite3 *db, const char *q, int n, const long long *want)
+{
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(sqlite3_column_int64(st, i), want[i]);
+	sqlite3_finalize(st);
+}
+
 static void test_ledger_counts_clients_and_raises_one_alert(void **state)
 {
 	struct ledger *l;
@@ -96,27 +108,14 @@ static void test_ledger_counts_clients_and_raises_one_alert(void **state)
 	ledger_close(l);
 
 	sqlite3 *db;
-	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "SELECT count(*), max(clients), max(scans) FROM alerts",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	assert_int_equal(sqlite3_column_int(st, 1), 5);
-	assert_int_equal(sqlite3_column_int(st, 2), 7);
-	sqlite3_finalize(st);
+	row(db, "SELECT count(*), max(clients), max(scans) FROM alerts", 3,
+	    (const long long[]){1, 5, 7});
 	/* the codes view agrees with the scan rows */
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "SELECT scans, clients FROM codes WHERE serial = 7 AND "
-					    "scans = (SELECT count(*) FROM scans WHERE serial = 7)",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 7);
-	assert_int_equal(sqlite3_column_int(st, 1), 5);
-	sqlite3_finalize(st);
+	row(db,
+	    "SELECT scans, clients FROM codes WHERE serial = 7 AND "
+	    "scans = (SELECT count(*) FROM scans WHERE serial = 7)",
+	    2, (const long long[]){7, 5});
 	sqlite3_close(db);
 }
 
@@ -181,18 +180,6 @@ static void test_ledger_keeps_its_salt_and_refuses_a_newer_schema(void **state)
 	sqlite3_close(db);
 	assert_int_equal(ledger_open(path, &l, &err), TEM_ERR);
 	assert_non_null(strstr(err.msg, "newer than this temd"));
-}
-
-/* Reads one row of integers; fails the test when the query gives none. */
-static void row(sqlite3 *db, const char *q, int n, const long long *want)
-{
-	sqlite3_stmt *st;
-
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	for (int i = 0; i < n; i++)
-		assert_int_equal(sqlite3_column_int64(st, i), want[i]);
-	sqlite3_finalize(st);
 }
 
 static void test_ledger_migrates_a_version_1_ledger(void **state)

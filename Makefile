@@ -16,6 +16,10 @@ DESTDIR ?=
 B ?= .
 O := $(if $(filter .,$(B)),,$(B)/)
 
+# What each folder may see (shared/DESIGN.md, "Layout"): its compile flags carry only its own
+# libraries' include paths, and tests/layering.sh refuses an include that crosses a layer.
+PKGS_KEYS := libsodium
+PKGS_LABEL := libsodium libqrencode cairo pangocairo zbar
 PKGS_CLI := libsodium libqrencode cairo pangocairo zbar libcurl jansson
 PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson
 PKGS_TEST := cmocka
@@ -25,7 +29,7 @@ pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 OPT ?= -O2
-WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 ifeq ($(SAN),1)
 OPT := -O1 -g -fno-omit-frame-pointer
@@ -34,8 +38,8 @@ HARDEN := -fPIE
 endif
 CFLAGS ?=
 LDFLAGS ?=
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -pthread -I. -MMD -MP \
-	$(call pc_cflags,$(PKGS_CLI) $(PKGS_SERVER) $(PKGS_TEST)) $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -pthread -I. -MMD -MP \
+	$(call pc_cflags,$(DIR_PKGS)) $(CFLAGS)
 ALL_LDFLAGS := -pie -pthread $(SANFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
 
 KEYS_SRC := $(sort $(wildcard keys/*.c))
@@ -49,6 +53,12 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(O)%.o,$(1))
 
+$(O)keys/%.o: DIR_PKGS := $(PKGS_KEYS)
+$(O)label/%.o: DIR_PKGS := $(PKGS_LABEL)
+$(O)cli/%.o: DIR_PKGS := $(PKGS_CLI)
+$(O)server/%.o: DIR_PKGS := $(PKGS_SERVER)
+$(O)tests/%.o: DIR_PKGS := $(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER) $(PKGS_TEST)
+
 LIB_KEYS := $(O)keys/libtemkeys.a
 LIB_LABEL := $(O)label/libtemlabel.a
 LIB_SERVER := $(O)server/libtemd.a
@@ -61,7 +71,9 @@ LIBS_CLI := $(call pc_libs,$(PKGS_CLI)) -lm
 LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lm
 LIBS_ALL := $(call pc_libs,$(PKGS_CLI) $(PKGS_SERVER)) -lm
 
-.PHONY: all deps test check bench demo install clean format format-check fuzz
+.PHONY: all deps test check bench demo install clean format format-check fuzz layering
+# Test and bench objects are kept between runs (make would delete them as intermediates).
+.SECONDARY:
 # temd is built once server/ has its entry point.
 all: $(TEM) $(if $(wildcard $(SERVER_MAIN)),$(TEMD))
 
@@ -93,6 +105,9 @@ $(O)tests/unit/test_%: $(O)tests/unit/test_%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_
 
 $(O)tests/bench/%: $(O)tests/bench/%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
+
+layering:
+	@sh tests/layering.sh
 
 deps:
 	@sh tests/deps.sh

@@ -15,7 +15,7 @@ int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *pub = NULL, *file = NULL, *sigfile = NULL;
-	char sp[4096], tc[SIG_TRUSTED_COMMENT_MAX + 1];
+	char sp[SIG_PATH_MAX], tc[SIG_TRUSTED_COMMENT_MAX + 1];
 	int quiet = 0, c, rc;
 	struct tem_pubkey pk;
 	struct tem_err err;
@@ -45,11 +45,8 @@ int cmd_check(int argc, char **argv)
 		return cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
 	if (pub == NULL || file == NULL)
 		return cli_usage_error("check", "both -p PUB and -m FILE are needed");
-	if (sigfile == NULL) {
-		if (snprintf(sp, sizeof sp, "%s.minisig", file) >= (int)sizeof sp)
-			return cli_usage_error("check", "file name too long");
-		sigfile = sp;
-	}
+	if ((sigfile = sig_path(file, sigfile, sp, &err)) == NULL)
+		return cli_fail(&err);
 	if (keys_init(&err) != TEM_OK || keys_public_load(pub, &pk, &err) != TEM_OK)
 		return cli_fail(&err);
 	rc = sig_verify_file(file, sigfile, &pk, tc, sizeof tc, &err);

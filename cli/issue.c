@@ -153,21 +153,6 @@ out:
 	return rc;
 }
 
-/* Parses a positive decimal within max. */
-static int parse_count(const char *s, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	if (*s < '1' || *s > '9')
-		return -1;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || x > max)
-		return -1;
-	*v = x;
-	return 0;
-}
-
 int cmd_issue(int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
@@ -192,7 +177,8 @@ int cmd_issue(int argc, char **argv)
 	size_t started = 0;
 	struct tem_err err;
 	struct progress prog;
-	char sigpath[4096], tc[512], hex[KEYS_ID_HEX_LEN + 1];
+	const char *sigpath;
+	char sigbuf[SIG_PATH_MAX], tc[512], hex[KEYS_ID_HEX_LEN + 1];
 	int32_t last = 0;
 	int sig_written = 0;
 
@@ -203,7 +189,7 @@ int cmd_issue(int argc, char **argv)
 			sec = optarg;
 			break;
 		case 'n':
-			if (parse_count(optarg, BATCH_COUNT_MAX, &count) != 0)
+			if (text_parse_u64(optarg, 1, BATCH_COUNT_MAX, &count) != TEM_OK)
 				return cli_usage_error("issue", "-n: not a count from 1 to %llu",
 						       (unsigned long long)BATCH_COUNT_MAX);
 			break;
@@ -235,7 +221,7 @@ int cmd_issue(int argc, char **argv)
 			expires = optarg;
 			break;
 		case 'T':
-			if (parse_count(optarg, 256, &nthreads) != 0)
+			if (text_parse_u64(optarg, 1, 256, &nthreads) != TEM_OK)
 				return cli_usage_error("issue",
 						       "--threads: not a number from 1 to 256");
 			break;
@@ -257,7 +243,7 @@ int cmd_issue(int argc, char **argv)
 	if (valid_days != NULL && expires != NULL)
 		return cli_usage_error("issue", "give --valid-days or --expires, not both");
 	if (valid_days != NULL) {
-		if (parse_count(valid_days, 36500, &days) != 0)
+		if (text_parse_u64(valid_days, 1, 36500, &days) != TEM_OK)
 			return cli_usage_error("issue",
 					       "--valid-days: not a number of days from 1 to "
 					       "36500");
@@ -270,8 +256,8 @@ int cmd_issue(int argc, char **argv)
 	}
 	if (last > UINT16_MAX)
 		return cli_usage_error("issue", "expiry date is too far in the future");
-	if (snprintf(sigpath, sizeof sigpath, "%s.minisig", out) >= (int)sizeof sigpath)
-		return cli_usage_error("issue", "output file name too long");
+	if ((sigpath = sig_path(out, NULL, sigbuf, &err)) == NULL)
+		return cli_fail(&err);
 	if (!force && (access(out, F_OK) == 0 || access(sigpath, F_OK) == 0)) {
 		cli_warn("%s: already exists (use -f to overwrite)",
 			 access(out, F_OK) == 0 ? out : sigpath);

@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "keys/fileio.h"
 #include "keys/sig.h"
+#include "keys/text.h"
 #include "label/batch.h"
 #include "label/check.h"
 #include "label/qr.h"
@@ -369,14 +370,6 @@ static void out_abort(struct out *o)
 		remove_tree(o->tmpdir);
 }
 
-static int parse_num(const char *s, double lo, double hi, double *v)
-{
-	char *end;
-
-	*v = strtod(s, &end);
-	return end != s && *end == '\0' && *v >= lo && *v <= hi ? 0 : -1;
-}
-
 int cmd_label(int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
@@ -409,7 +402,8 @@ int cmd_label(int argc, char **argv)
 	int inflight = 0;
 	pthread_t th[64];
 	int nth = 0, started = 0, force = 0, quiet = 0, check = 0, info = 0, c, rc = EXIT_USAGE;
-	double v, dpi = 600;
+	double dpi = 600;
+	uint64_t num;
 	int ecc = QR_ECC_M, max_version = 0, total = 0;
 	struct progress prog;
 
@@ -450,7 +444,7 @@ int cmd_label(int argc, char **argv)
 			lsize = optarg;
 			break;
 		case 'Q':
-			if (parse_num(optarg, 5, 500, &spec.qr_mm) != 0)
+			if (text_parse_decimal(optarg, 5, 500, &spec.qr_mm) != TEM_OK)
 				return cli_usage_error("label",
 						       "--qr-size: not a size from 5 to 500 mm");
 			break;
@@ -459,7 +453,7 @@ int cmd_label(int argc, char **argv)
 				return cli_usage_error("label", "--ecc: L, M, Q or H");
 			break;
 		case 'D':
-			if (parse_num(optarg, 72, 2400, &dpi) != 0)
+			if (text_parse_decimal(optarg, 72, 2400, &dpi) != TEM_OK)
 				return cli_usage_error("label",
 						       "--dpi: a resolution from 72 to 2400");
 			break;
@@ -467,15 +461,15 @@ int cmd_label(int argc, char **argv)
 			url = optarg;
 			break;
 		case 'M':
-			if (parse_num(optarg, 0.05, 5, &spec.min_module) != 0)
+			if (text_parse_decimal(optarg, 0.05, 5, &spec.min_module) != TEM_OK)
 				return cli_usage_error("label",
 						       "--min-module: a size from 0.05 to 5 mm");
 			break;
 		case 'V':
-			if (parse_num(optarg, 1, 40, &v) != 0 || v != (int)v)
+			if (text_parse_u64(optarg, 1, 40, &num) != TEM_OK)
 				return cli_usage_error("label",
 						       "--max-version: a QR version from 1 to 40");
-			max_version = (int)v;
+			max_version = (int)num;
 			break;
 		case 'C':
 			check = 1;
@@ -484,9 +478,9 @@ int cmd_label(int argc, char **argv)
 			info = 1;
 			break;
 		case 'T':
-			if (parse_num(optarg, 1, 64, &v) != 0 || v != (int)v)
+			if (text_parse_u64(optarg, 1, 64, &num) != TEM_OK)
 				return cli_usage_error("label", "--threads: a number from 1 to 64");
-			nth = (int)v;
+			nth = (int)num;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -532,9 +526,11 @@ int cmd_label(int argc, char **argv)
 
 	/* the whole file's signature first: a tampered batch draws nothing */
 	{
-		char sp[4200];
-		snprintf(sp, sizeof sp, "%s.minisig", argv[optind]);
-		int r = sig_verify_file(argv[optind], sp, &pk, NULL, 0, &err);
+		char sp[SIG_PATH_MAX];
+		const char *sigpath = sig_path(argv[optind], NULL, sp, &err);
+		int r = sigpath == NULL
+			    ? TEM_ERR
+			    : sig_verify_file(argv[optind], sigpath, &pk, NULL, 0, &err);
 		if (r == TEM_NO) {
 			cli_warn("%s", err.msg);
 			return EXIT_NO;

@@ -4,18 +4,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "keys/date.h"
 
 static void draw(struct progress *p, uint64_t done, int final)
 {
-	double el = now() - p->start;
+	double el = date_mono_seconds() - p->start;
 	double rate = el > 0 ? (double)done / el : 0;
 
 	if (p->total > 0 && !final && rate > 0) {
@@ -35,7 +28,7 @@ void progress_start(struct progress *p, const char *what, uint64_t total, int qu
 	p->what = what;
 	p->total = total;
 	p->enabled = !quiet && isatty(STDERR_FILENO);
-	p->start = now();
+	p->start = date_mono_seconds();
 	p->last = 0;
 }
 
@@ -45,7 +38,7 @@ void progress_update(struct progress *p, uint64_t done)
 
 	if (!p->enabled)
 		return;
-	t = now();
+	t = date_mono_seconds();
 	if (t - p->last < 0.2)
 		return;
 	p->last = t;

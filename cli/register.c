@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "keys/text.h"
 #include "label/batch.h"
 
 #define REPLY_MAX 65536
@@ -55,6 +56,7 @@ int cmd_register(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	const char *server = NULL;
 	long timeout = 30, status = 0;
+	uint64_t n;
 	int c, quiet = 0, rc = EXIT_USAGE;
 	struct batch_reader *br = NULL;
 	struct tem_err err;
@@ -73,10 +75,10 @@ int cmd_register(int argc, char **argv)
 			server = optarg;
 			break;
 		case 'T':
-			timeout = strtol(optarg, NULL, 10);
-			if (timeout < 1 || timeout > 3600)
+			if (text_parse_u64(optarg, 1, 3600, &n) != TEM_OK)
 				return cli_usage_error("register",
 						       "--timeout must be 1 to 3600 seconds");
+			timeout = (long)n;
 			break;
 		case 'q':
 			quiet = 1;

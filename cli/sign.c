@@ -20,7 +20,7 @@ int cmd_sign(int argc, char **argv)
 					     {"passphrase-file", required_argument, NULL, 'P'},
 					     {NULL, 0, NULL, 0}};
 	const char *sec = NULL, *file = NULL, *sigfile = NULL, *tc = NULL, *passfile = NULL;
-	char sp[4096];
+	char sp[SIG_PATH_MAX];
 	int force = 0, c, rc;
 	struct tem_seckey *sk;
 	struct tem_err err;
@@ -56,11 +56,8 @@ int cmd_sign(int argc, char **argv)
 		return cli_usage_error("sign", "unexpected argument '%s'", argv[optind]);
 	if (sec == NULL || file == NULL)
 		return cli_usage_error("sign", "both -s SEC and -m FILE are needed");
-	if (sigfile == NULL) {
-		if (snprintf(sp, sizeof sp, "%s.minisig", file) >= (int)sizeof sp)
-			return cli_usage_error("sign", "file name too long");
-		sigfile = sp;
-	}
+	if ((sigfile = sig_path(file, sigfile, sp, &err)) == NULL)
+		return cli_fail(&err);
 	if (keys_init(&err) != TEM_OK)
 		return cli_fail(&err);
 	sk = cli_load_secret(sec, passfile, &err);

@@ -93,12 +93,11 @@ static int parse(int argc, char **argv, struct args *a)
 static int save_changed(const char *path, const struct trust_list *l)
 {
 	struct tem_err err;
-	char sp[4096];
+	char sp[SIG_PATH_MAX];
 
 	if (trust_save(path, l, &err) != TEM_OK)
 		return cli_fail(&err);
-	snprintf(sp, sizeof sp, "%s.minisig", path);
-	if (unlink(sp) == 0)
+	if (sig_path(path, NULL, sp, &err) != NULL && unlink(sp) == 0)
 		cli_warn("%s changed: removed %s; sign it again with 'tem trust sign'", path, sp);
 	return 0;
 }
@@ -187,7 +186,8 @@ static int do_sign(struct args *a)
 	struct trust_list l;
 	struct tem_seckey *sk;
 	struct tem_err err;
-	char sp[4096], tc[256];
+	char sp[SIG_PATH_MAX], tc[256];
+	const char *sigpath;
 	int rc;
 
 	if (a->npos != 1 || a->sec == NULL)
@@ -198,11 +198,12 @@ static int do_sign(struct args *a)
 	snprintf(tc, sizeof tc, "tem trust list, %zu producer keys, signed %lld", l.n,
 		 (long long)time(NULL));
 	trust_free(&l);
-	snprintf(sp, sizeof sp, "%s.minisig", a->pos[0]);
+	if ((sigpath = sig_path(a->pos[0], NULL, sp, &err)) == NULL)
+		return cli_fail(&err);
 	sk = cli_load_secret(a->sec, a->passfile, &err);
 	if (sk == NULL)
 		return cli_fail(&err);
-	rc = sig_sign_file(a->pos[0], sp, sk, tc, 1, &err);
+	rc = sig_sign_file(a->pos[0], sigpath, sk, tc, 1, &err);
 	keys_secret_free(sk);
 	if (rc != TEM_OK)
 		return cli_fail(&err);

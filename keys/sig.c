@@ -186,3 +186,15 @@ int sig_verify_file(const char *path, const char *sigpath, const struct tem_pubk
 	free(content);
 	return rc;
 }
+
+const char *sig_path(const char *path, const char *given, char buf[SIG_PATH_MAX],
+		     struct tem_err *err)
+{
+	if (given != NULL)
+		return given;
+	if (snprintf(buf, SIG_PATH_MAX, "%s.minisig", path) >= SIG_PATH_MAX) {
+		err_set(err, "%s: path too long", path);
+		return NULL;
+	}
+	return buf;
+}

@@ -13,6 +13,12 @@
 
 #define SIG_TRUSTED_COMMENT_MAX 1024
 #define SIG_BIN_BYTES           (2 + KEYS_ID_BYTES + crypto_sign_BYTES) /* "ED", key id, sig */
+#define SIG_PATH_MAX            4096 /* bytes of a signature file's path, NUL included */
+
+/* Where a file's detached signature is: `given` when not NULL, else "PATH.minisig" written into
+ * buf. Returns that path, or NULL with err set ("PATH: path too long"). */
+const char *sig_path(const char *path, const char *given, char buf[SIG_PATH_MAX],
+		     struct tem_err *err);
 
 /* Signing (sig_sign_*) is in keys/sign.c, apart, so that temd, which only verifies, links no
  * signing code. */

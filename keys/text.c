@@ -1,7 +1,11 @@
 /* text.c — UTF-8 well-formedness and control-character checks for outside text. */
 #include "keys/text.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
+
+#include "keys/err.h"
 
 /* Decodes one UTF-8 sequence at s (n bytes left): returns its length and the code point in
  * *cp, or 0 when it is not well-formed (RFC 3629: no overlongs, surrogates, > U+10FFFF). */
@@ -64,4 +68,45 @@ int text_is_clean(const char *s, size_t len)
 		len -= k;
 	}
 	return 1;
+}
+
+int text_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
+{
+	unsigned long long x;
+	char *end;
+
+	/* strtoull alone would take leading space, a sign and "0x" */
+	if (s == NULL || *s < '0' || *s > '9')
+		return TEM_ERR;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || x < lo || x > hi)
+		return TEM_ERR;
+	*v = x;
+	return TEM_OK;
+}
+
+int text_parse_decimal(const char *s, double lo, double hi, double *v)
+{
+	const char *p;
+	int dots = 0, digits = 0;
+	double x;
+
+	if (s == NULL)
+		return TEM_ERR;
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '.')
+			dots++;
+		else if (*p >= '0' && *p <= '9')
+			digits++;
+		else
+			return TEM_ERR;
+	}
+	if (digits == 0 || dots > 1 || p - s > 32)
+		return TEM_ERR;
+	x = strtod(s, NULL);
+	if (!(x >= lo && x <= hi))
+		return TEM_ERR;
+	*v = x;
+	return TEM_OK;
 }

@@ -217,17 +217,14 @@ int trust_load(const char *path, struct trust_list *out, struct tem_err *err)
 int trust_load_verified(const char *path, const char *sigpath, const struct tem_pubkey *authority,
 			struct trust_list *out, struct tem_err *err)
 {
-	char sp[4096];
+	char sp[SIG_PATH_MAX];
 	char *buf = NULL, *sig = NULL;
 	size_t len, siglen;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (sigpath == NULL) {
-		if (snprintf(sp, sizeof sp, "%s.minisig", path) >= (int)sizeof sp)
-			return err_set(err, "%s: path too long", path);
-		sigpath = sp;
-	}
+	if ((sigpath = sig_path(path, sigpath, sp, err)) == NULL)
+		return TEM_ERR;
 	if (file_read_all(path, TRUST_MAX_BYTES, &buf, &len, err) != TEM_OK)
 		return TEM_ERR;
 	if (file_read_all(sigpath, 8192, &sig, &siglen, err) != TEM_OK) {

@@ -6,11 +6,13 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "keys/text.h"
 #include "keys/trust.h"
 #include "server/server.h"
 
@@ -40,11 +42,17 @@ static const char usage_text[] =
     "Signals: SIGHUP reloads the trust list (a bad one is logged and the old one kept);\n"
     "SIGTERM or SIGINT finish the requests under way, checkpoint the ledger and exit 0.\n";
 
-static int usage_error(const char *fmt, const char *arg)
+/* Prints "temd: MESSAGE" and the --help hint; returns the usage exit status, 2. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
-	fprintf(stderr, "temd: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'temd --help'.\n");
+	va_list ap;
+
+	fputs("temd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'temd --help'.\n", stderr);
 	return 2;
 }
 
@@ -53,8 +61,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 {
 	char host[64];
 	const char *colon;
-	char *end;
-	unsigned long port;
+	uint64_t port;
 
 	memset(ss, 0, sizeof *ss);
 	if (s[0] == '[') {
@@ -71,8 +78,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 		memcpy(host, s, (size_t)(colon - s));
 		host[colon - s] = '\0';
 	}
-	port = strtoul(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || port > 65535)
+	if (text_parse_u64(colon + 1, 0, 65535, &port) != TEM_OK)
 		return -1;
 	if (s[0] == '[') {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
@@ -92,12 +98,12 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return 0;
 }
 
+/* Parses an option's whole value as a number within [lo, hi]; lo - 1 when it is not one. */
 static long parse_long(const char *s, long lo, long hi)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	uint64_t v;
 
-	return end != s && *end == '\0' && v >= lo && v <= hi ? v : lo - 1;
+	return text_parse_u64(s, (uint64_t)lo, (uint64_t)hi, &v) == TEM_OK ? (long)v : lo - 1;
 }
 
 /* Loads the trust list, checking its signature; puts it in force and copies its producers

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static void err_vset(struct tem_err *err, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void err_vset(struct tem_err *err, const char *fmt,
+							   va_list ap)
 {
 	if (err == NULL)
 		return;

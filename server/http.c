@@ -346,7 +346,8 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&t->inflight, 1);
 }
 
-static void log_cb(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's own error messages (its format strings, checked by the attribute). */
+__attribute__((format(printf, 2, 0))) static void log_cb(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
 	fputs("temd: http: ", stderr);

@@ -19,37 +19,43 @@ static const char usage[] =
     "  -f          overwrite existing files\n"
     "  -c COMMENT  untrusted comment of the secret key file\n";
 
-int cmd_keygen(int argc, char **argv)
+/* What the options asked for. */
+struct keygen_args {
+	const char *pub, *sec; /* files to write */
+	const char *comment;   /* secret key's untrusted comment, or NULL */
+	const char *passfile;  /* --passphrase-file, or NULL */
+	int nopass;            /* -W */
+	int force;             /* -f */
+};
+
+/* Parses the options into a; returns -1 when they are fine, else the exit status. */
+static int parse_args(int argc, char **argv, struct keygen_args *a)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
 					     {"passphrase-file", required_argument, NULL, 'P'},
 					     {NULL, 0, NULL, 0}};
-	const char *pub = NULL, *sec = NULL, *comment = NULL, *passfile = NULL;
-	int nopass = 0, force = 0, c, rc = EXIT_USAGE;
-	struct tem_seckey *sk = NULL;
-	struct tem_pubkey pk;
-	struct tem_err err;
-	char *pass = NULL, id[KEYS_ID_HEX_LEN + 1];
+	int c;
 
+	memset(a, 0, sizeof *a);
 	while ((c = getopt_long(argc, argv, "p:s:Wfc:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			pub = optarg;
+			a->pub = optarg;
 			break;
 		case 's':
-			sec = optarg;
+			a->sec = optarg;
 			break;
 		case 'W':
-			nopass = 1;
+			a->nopass = 1;
 			break;
 		case 'f':
-			force = 1;
+			a->force = 1;
 			break;
 		case 'c':
-			comment = optarg;
+			a->comment = optarg;
 			break;
 		case 'P':
-			passfile = optarg;
+			a->passfile = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -60,49 +66,60 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
-	if (pub == NULL || sec == NULL)
+	if (a->pub == NULL || a->sec == NULL)
 		return cli_usage_error("keygen", "both -p PUB and -s SEC are needed");
-	if (strcmp(pub, sec) == 0)
+	if (strcmp(a->pub, a->sec) == 0)
 		return cli_usage_error("keygen", "-p and -s name the same file");
+	return -1;
+}
+
+/* Makes the pair and writes both files (the secret key removed again when the public key
+ * cannot be written). TEM_OK, or TEM_ERR with err set. */
+static int write_pair(const struct keygen_args *a, const char *pass, struct tem_pubkey *pk,
+		      struct tem_err *err)
+{
+	struct tem_seckey *sk = keys_secret_new();
+	int rc = TEM_ERR;
+
+	if (sk == NULL)
+		return err_set(err, "out of memory");
+	if (keys_generate(pk, sk, err) == TEM_OK &&
+	    keys_secret_write(a->sec, sk, pass, a->comment, a->force, err) == TEM_OK) {
+		rc = keys_public_write(a->pub, pk, NULL, a->force, err);
+		if (rc != TEM_OK && !a->force)
+			(void)remove(a->sec);
+	}
+	keys_secret_free(sk);
+	return rc;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+	struct keygen_args a;
+	struct tem_pubkey pk;
+	struct tem_err err;
+	char *pass = NULL, id[KEYS_ID_HEX_LEN + 1];
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
 	cli_harden();
 	if (keys_init(&err) != TEM_OK)
 		return cli_fail(&err);
-	if (!force) {
-		FILE *f;
-		if ((f = fopen(pub, "r")) != NULL || (f = fopen(sec, "r")) != NULL) {
-			fclose(f);
-			cli_warn("%s: already exists (use -f to overwrite)",
-				 access(pub, F_OK) == 0 ? pub : sec);
-			return EXIT_USAGE;
-		}
+	if (!a.force && (access(a.pub, F_OK) == 0 || access(a.sec, F_OK) == 0)) {
+		cli_warn("%s: already exists (use -f to overwrite)",
+			 access(a.pub, F_OK) == 0 ? a.pub : a.sec);
+		return EXIT_USAGE;
 	}
-	if (!nopass) {
-		pass = cli_passphrase(passfile, 1, "Passphrase for the new key: ", &err);
-		if (pass == NULL)
-			return cli_fail(&err);
-	}
-	sk = keys_secret_new();
-	if (sk == NULL) {
-		cli_warn("out of memory");
-		goto out;
-	}
-	if (keys_generate(&pk, sk, &err) != TEM_OK ||
-	    keys_secret_write(sec, sk, pass, comment, force, &err) != TEM_OK) {
-		cli_fail(&err);
-		goto out;
-	}
-	if (keys_public_write(pub, &pk, NULL, force, &err) != TEM_OK) {
-		cli_fail(&err);
-		if (!force)
-			(void)remove(sec);
-		goto out;
-	}
-	keys_id_hex(pk.id, id);
-	printf("key id %s\npublic key: %s\nsecret key: %s%s\n", id, pub, sec,
-	       pass == NULL ? " (not encrypted)" : "");
-	rc = 0;
-out:
+	if (!a.nopass &&
+	    (pass = cli_passphrase(a.passfile, 1, "Passphrase for the new key: ", &err)) == NULL)
+		return cli_fail(&err);
+	rc = write_pair(&a, pass, &pk, &err);
 	cli_passphrase_free(pass);
-	keys_secret_free(sk);
-	return rc;
+	if (rc != TEM_OK)
+		return cli_fail(&err);
+	keys_id_hex(pk.id, id);
+	printf("key id %s\npublic key: %s\nsecret key: %s%s\n", id, a.pub, a.sec,
+	       a.nopass ? " (not encrypted)" : "");
+	return 0;
 }

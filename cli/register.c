@@ -48,40 +48,44 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-int cmd_register(int argc, char **argv)
+/* What the options asked for. */
+struct register_args {
+	const char *batch;  /* the batch file */
+	const char *server; /* temd base URL as given */
+	char url[2048];     /* SERVER/api/v1/batches */
+	long timeout;       /* seconds */
+	int quiet;          /* print nothing on success */
+};
+
+/* Parses the options into a; returns -1 when they are fine, else the exit status. */
+static int parse_args(int argc, char **argv, struct register_args *a)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
 					     {"server", required_argument, NULL, 'S'},
 					     {"timeout", required_argument, NULL, 'T'},
 					     {NULL, 0, NULL, 0}};
-	const char *server = NULL;
-	long timeout = 30, status = 0;
 	uint64_t n;
-	int c, quiet = 0, rc = EXIT_USAGE;
-	struct batch_reader *br = NULL;
-	struct tem_err err;
-	struct reply *reply = NULL;
-	char *body = NULL, url[2048];
-	CURL *curl = NULL;
-	struct curl_slist *hdrs = NULL;
-	json_t *doc = NULL;
+	size_t sl;
+	int c;
 
+	memset(a, 0, sizeof *a);
+	a->timeout = 30;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
 		case 'S':
-			server = optarg;
+			a->server = optarg;
 			break;
 		case 'T':
 			if (text_parse_u64(optarg, 1, 3600, &n) != TEM_OK)
 				return cli_usage_error("register",
 						       "--timeout must be 1 to 3600 seconds");
-			timeout = (long)n;
+			a->timeout = (long)n;
 			break;
 		case 'q':
-			quiet = 1;
+			a->quiet = 1;
 			break;
 		default:
 			return cli_usage_error("register", "unknown option");
@@ -89,81 +93,116 @@ int cmd_register(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("register", "give one batch file");
-	if (server == NULL)
+	a->batch = argv[optind];
+	if (a->server == NULL)
 		return cli_usage_error("register", "give the server with --server URL");
-	if (strncmp(server, "http://", 7) != 0 && strncmp(server, "https://", 8) != 0)
+	if (strncmp(a->server, "http://", 7) != 0 && strncmp(a->server, "https://", 8) != 0)
 		return cli_usage_error("register", "--server must be an http:// or https:// URL");
-	size_t sl = strlen(server);
-	while (sl > 0 && server[sl - 1] == '/')
+	sl = strlen(a->server);
+	while (sl > 0 && a->server[sl - 1] == '/')
 		sl--;
-	if (snprintf(url, sizeof url, "%.*s/api/v1/batches", (int)sl, server) >= (int)sizeof url)
+	if (snprintf(a->url, sizeof a->url, "%.*s/api/v1/batches", (int)sl, a->server) >=
+	    (int)sizeof a->url)
 		return cli_usage_error("register", "--server URL is too long");
+	return -1;
+}
 
-	if (batch_open(argv[optind], &br, &err) != TEM_OK)
-		return cli_fail(&err);
-	const struct batch_header *h = batch_reader_header(br);
-	json_t *o = json_object();
-	json_object_set_new(o, "header", json_stringn(h->raw, h->raw_len));
-	body = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	reply = calloc(1, sizeof *reply);
-	if (body == NULL || reply == NULL) {
-		cli_warn("out of memory");
-		goto out;
-	}
-	if ((curl = curl_easy_init()) == NULL) {
+/* POSTs body as JSON to a->url; fills reply and *status. 0, or -1 after printing why. */
+static int post_json(const struct register_args *a, const char *body, struct reply *reply,
+		     long *status)
+{
+	struct curl_slist *hdrs = NULL;
+	CURL *curl = curl_easy_init();
+	CURLcode cc = CURLE_FAILED_INIT;
+
+	if (curl == NULL) {
 		cli_warn("cannot start libcurl");
-		goto out;
+		return -1;
 	}
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, reply);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout < 10 ? timeout : 10L);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "tem-register/0.1");
-	CURLcode cc = curl_easy_perform(curl);
-	if (cc != CURLE_OK) {
-		cli_warn("%s: %s", url,
-			 reply->overflow ? "the answer is too long" : curl_easy_strerror(cc));
-		goto out;
+	if (hdrs != NULL) {
+		curl_easy_setopt(curl, CURLOPT_URL, a->url);
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(curl, CURLOPT_WRITEDATA, reply);
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT, a->timeout);
+		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, a->timeout < 10 ? a->timeout : 10L);
+		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(curl, CURLOPT_USERAGENT, "tem-register/0.1");
+		cc = curl_easy_perform(curl);
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	doc = json_loadb(reply->buf, reply->len, 0, NULL);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	else
+		cli_warn("%s: %s", a->url,
+			 reply->overflow ? "the answer is too long" : curl_easy_strerror(cc));
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(curl);
+	return cc == CURLE_OK ? 0 : -1;
+}
+
+/* Says what temd answered; returns the exit status (0 registered, 1 refused, 2 otherwise). */
+static int report(const struct register_args *a, const struct batch_header *h, long status,
+		  const struct reply *reply)
+{
+	json_t *doc = json_loadb(reply->buf, reply->len, 0, NULL);
+	json_t *e = json_object_get(doc, "error");
+	const char *code = json_string_value(json_object_get(e, "code"));
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	const char *reg = json_string_value(json_object_get(doc, "registered"));
+	int rc = EXIT_USAGE;
+
 	if (status == 200 || status == 201) {
-		const char *reg = json_string_value(json_object_get(doc, "registered"));
-		if (!quiet)
-			printf("%s: %s %s (serials %llu-%llu)%s%s\n", argv[optind],
+		if (!a->quiet)
+			printf("%s: %s %s (serials %llu-%llu)%s%s\n", a->batch,
 			       status == 201 ? "registered as batch"
 					     : "already registered as batch",
 			       h->batch_id, (unsigned long long)h->first_serial,
 			       (unsigned long long)(h->first_serial + h->count - 1),
 			       reg != NULL ? " on " : "", reg != NULL ? reg : "");
 		rc = 0;
-		goto out;
+	} else if (msg == NULL) {
+		cli_warn("%s: HTTP %ld, not a temd answer", a->url, status);
+	} else {
+		cli_warn("%s: refused (%s): %s", a->server, code != NULL ? code : "error", msg);
+		if (status >= 400 && status < 500 && status != 404 && status != 413 &&
+		    status != 415)
+			rc = EXIT_NO;
 	}
-	json_t *e = json_object_get(doc, "error");
-	const char *code = json_string_value(json_object_get(e, "code"));
-	const char *msg = json_string_value(json_object_get(e, "message"));
-	if (msg == NULL) {
-		cli_warn("%s: HTTP %ld, not a temd answer", url, status);
-		goto out;
-	}
-	cli_warn("%s: refused (%s): %s", server, code != NULL ? code : "error", msg);
-	rc = status >= 400 && status < 500 && status != 404 && status != 413 && status != 415
-		 ? EXIT_NO
-		 : EXIT_USAGE;
-out:
 	json_decref(doc);
-	curl_slist_free_all(hdrs);
-	if (curl != NULL)
-		curl_easy_cleanup(curl);
+	return rc;
+}
+
+int cmd_register(int argc, char **argv)
+{
+	struct register_args a;
+	struct batch_reader *br = NULL;
+	const struct batch_header *h;
+	struct reply *reply = NULL;
+	struct tem_err err;
+	char *body = NULL;
+	json_t *o;
+	long status = 0;
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (batch_open(a.batch, &br, &err) != TEM_OK)
+		return cli_fail(&err);
+	h = batch_reader_header(br);
+	o = json_pack("{s:s%}", "header", h->raw, h->raw_len);
+	body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	reply = calloc(1, sizeof *reply);
+	rc = EXIT_USAGE;
+	if (body == NULL || reply == NULL)
+		cli_warn("out of memory");
+	else if (post_json(&a, body, reply, &status) == 0)
+		rc = report(&a, h, status, reply);
 	free(body);
 	free(reply);
 	batch_close(br);

@@ -1,5 +1,5 @@
-/* trust.c — the authority's trust list (format in keys/trust.h and docs/trust-list.md):
- * strict parsing with line numbers in every error, formatting, add and revoke. */
+/* trust.c — the authority's trust list (format in keys/trust.h and docs/keys.md, "The trust
+ * list"): strict parsing with line numbers in every error, formatting, add and revoke. */
 #include "keys/trust.h"
 
 #include <stdio.h>

@@ -83,6 +83,11 @@ int32_t date_from_time(time_t t)
 	return (int32_t)q;
 }
 
+int32_t date_vn_day(time_t t)
+{
+	return date_from_time(t + DATE_VN_OFFSET);
+}
+
 int32_t date_today(void)
 {
 	const char *o = getenv("TEM_TODAY");
@@ -90,7 +95,7 @@ int32_t date_today(void)
 
 	if (o != NULL && date_parse(o, &d, NULL) == TEM_OK)
 		return d;
-	return date_from_time(time(NULL));
+	return date_vn_day(time(NULL));
 }
 
 void date_format_iso(time_t t, char out[21])

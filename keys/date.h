@@ -1,4 +1,6 @@
-/* date.h — calendar days (UTC) as tem stores them: days since 1970-01-01. */
+/* date.h — calendar days as tem stores them: days since 1970-01-01. The day that "today" and
+ * a product's last valid day name is a calendar day in Vietnam (UTC+7, no daylight saving),
+ * where labels are sold; ISO times in files and the API stay UTC. */
 #ifndef TEM_DATE_H
 #define TEM_DATE_H
 
@@ -14,11 +16,17 @@ int date_parse(const char *s, int32_t *days, struct tem_err *err);
 /* Formats days since 1970-01-01 as "YYYY-MM-DD" into out (11 bytes with the NUL). */
 void date_format(int32_t days, char out[11]);
 
-/* Today's date in UTC as days since 1970-01-01 (TEM_TODAY=YYYY-MM-DD overrides it, for tests). */
+#define DATE_VN_OFFSET (7 * 3600) /* Vietnam time: UTC+7, all year */
+
+/* Today's date in Vietnam as days since 1970-01-01 (TEM_TODAY=YYYY-MM-DD overrides it, for
+ * tests). */
 int32_t date_today(void);
 
 /* The day (UTC) a Unix time falls on. */
 int32_t date_from_time(time_t t);
+
+/* The calendar day in Vietnam (UTC+7) a Unix time falls on. */
+int32_t date_vn_day(time_t t);
 
 /* Seconds on the monotonic clock, for measuring intervals (never goes back). */
 double date_mono_seconds(void);

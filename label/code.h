@@ -4,7 +4,7 @@
  *   0      1     format version, 1
  *   1      8     producer key id (minisign keynum bytes, as stored in key files)
  *   9      8     serial number
- *   17     2     last valid day, days since 1970-01-01 UTC; 0 = no expiry
+ *   17     2     last valid day, days since 1970-01-01, a Vietnam (UTC+7) day; 0 = none
  *   19     64    Ed25519 signature of "tem-code-v1\n" || bytes 0..18
  *
  * Text form: RFC 4648 base32, upper case, no padding: 133 characters; non-canonical text

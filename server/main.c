@@ -21,7 +21,7 @@
 static const char usage_text[] =
     "usage: temd --db FILE --trust TRUST --authority AUTHORITY_PUB [--listen ADDR:PORT]\n"
     "            [--base-url URL] [--threads N] [--duplicate-threshold T] [--trust-proxy]\n"
-    "            [--timeout SECONDS] [--port-file FILE]\n"
+    "            [--timeout SECONDS] [--port-file FILE] [--contact TEXT]\n"
     "\n"
     "The tem verification server: buyers' phones open a label's URL (GET /c/CODE) and temd\n"
     "says whether it is genuine, recording every scan durably in its SQLite ledger.\n"
@@ -38,6 +38,8 @@ static const char usage_text[] =
     "                            X-Forwarded-For\n"
     "  --timeout SECONDS         idle and slow connections are closed after this (default 15)\n"
     "  --port-file FILE          write the port listened on to FILE once ready\n"
+    "  --contact TEXT            how buyers reach the authority, shown on warning pages\n"
+    "                            (a phone number, Zalo or web address)\n"
     "\n"
     "Signals: SIGHUP reloads the trust list (a bad one is logged and the old one kept);\n"
     "SIGTERM or SIGINT finish the requests under way, checkpoint the ledger and exit 0.\n";
@@ -178,6 +180,7 @@ int main(int argc, char **argv)
 					     {"trust-proxy", no_argument, NULL, 'P'},
 					     {"timeout", required_argument, NULL, 'o'},
 					     {"port-file", required_argument, NULL, 'f'},
+					     {"contact", required_argument, NULL, 'c'},
 					     {NULL, 0, NULL, 0}};
 	static struct temd t;
 	struct tem_pubkey authority;
@@ -243,6 +246,15 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			t.cfg.port_file = optarg;
+			break;
+		case 'c':
+			if (strlen(optarg) > TEMD_CONTACT_MAX ||
+			    !text_is_clean(optarg, strlen(optarg)))
+				return usage_error(
+				    "--contact: at most %d bytes of text without control "
+				    "characters",
+				    TEMD_CONTACT_MAX);
+			t.cfg.contact = optarg;
 			break;
 		default:
 			fprintf(stderr, "Try 'temd --help'.\n");

@@ -10,62 +10,72 @@
 
 enum tone { GREEN, AMBER, RED };
 
+/* What a page says for each verdict, in plain words (no "key", "signature" or "trust list":
+ * what it means for the person holding the product). In body, "{}" stands for the value the
+ * verdict names (the producer, or a date), escaped when drawn; the text before "{|" and after
+ * "|}" is the variant used when that value is unknown. */
 struct say {
 	enum tone tone;
 	const char *title[2]; /* vi, en */
-	const char *body[2];
+	const char *body[2];  /* one or two sentences */
 };
 
 static const struct say says[V_COUNT] = {
     [V_GENUINE] = {GREEN,
 		   {"Hàng chính hãng", "Genuine"},
-		   {"Tem này do nhà sản xuất ký và đăng ký, và chưa có thiết bị nào khác quét mã "
-		    "này.",
-		    "This label was signed and registered by its producer, and no other device has "
-		    "scanned it."}},
-    [V_SEEN] =
-	{AMBER,
-	 {"Đã được quét trước đây", "Scanned before"},
-	 {"Tem hợp lệ, nhưng đã được thiết bị khác quét trước bạn. Nếu bạn là người mua đầu "
-	  "tiên, hãy hỏi người bán vì sao.",
-	  "The label is valid, but other devices scanned it before you. If you are its first "
-	  "buyer, ask the seller why."}},
+		   {"Tem thật, do nhà sản xuất làm ra và đã khai báo với cơ quan quản lý. Chưa có "
+		    "ai khác quét mã này trước bạn.",
+		    "A real label, made by its producer and declared to the authority. Nobody else "
+		    "has scanned it before you."}},
+    [V_SEEN] = {AMBER,
+		{"Đã có người quét mã này", "Scanned before"},
+		{"Tem thật, nhưng mã đã được quét từ nơi khác trước bạn (xem bên dưới). Người "
+		 "bán hoặc người giao hàng có thể đã quét.",
+		 "A real label, but it was scanned from elsewhere before you (see below). The "
+		 "seller or a courier may have scanned it."}},
     [V_DUPLICATE] = {RED,
 		     {"Cảnh báo: tem có thể bị sao chép", "Warning: this label may be a copy"},
-		     {"Mã này đã được quá nhiều thiết bị khác nhau quét. Tem thật chỉ gắn trên một "
-		      "sản phẩm: rất có thể đây là tem sao chép. Cơ quan quản lý đã được báo.",
-		      "Too many different devices have scanned this code. A real label sits on one "
-		      "product only: this one has most likely been copied. The regulator has been "
-		      "alerted."}},
-    [V_UNREGISTERED] =
-	{RED,
-	 {"Mã chưa được đăng ký", "Code not registered"},
-	 {"Chữ ký đúng, nhưng mã này không thuộc lô hàng nào nhà sản xuất đã đăng ký.",
-	  "The signature is right, but the code belongs to no batch its producer "
-	  "registered."}},
+		     {"Mã này đã được quét ở quá nhiều nơi khác nhau. Một tem thật chỉ gắn trên "
+		      "một sản phẩm: rất có thể tem này là bản sao. Cơ quan quản lý đã được báo.",
+		      "This code has been scanned in too many different places. A real label sits "
+		      "on one product only: this one is most likely a copy. The authority has been "
+		      "told."}},
+    [V_UNREGISTERED] = {RED,
+			{"Mã chưa được khai báo", "Code not declared"},
+			{"Mã này mang tên {}, nhưng không thuộc lô hàng nào nhà sản xuất đã khai "
+			 "báo với cơ quan quản lý. Đừng coi đây là hàng chính hãng.",
+			 "This code carries the name of {}, but belongs to no batch the producer "
+			 "declared to the authority. Do not take it for genuine."}},
     [V_EXPIRED] = {AMBER,
 		   {"Tem đã hết hạn", "Label expired"},
-		   {"Tem thật, nhưng đã quá ngày sử dụng ghi trong mã.",
-		    "The label is real, but past the last day its code allows."}},
+		   {"Tem thật, nhưng đã quá hạn dùng ghi trên tem (xem bên dưới). Với hàng tươi "
+		    "sống như cua, đây có thể là tem cũ bị dùng lại.",
+		    "A real label, but past the last day it carries (see below). For fresh goods "
+		    "such as crabs, it may be an old label used again."}},
     [V_REVOKED] = {RED,
-		   {"Khóa nhà sản xuất đã bị thu hồi", "Producer key revoked"},
-		   {"Khóa ký của nhà sản xuất này đã bị thu hồi trước khi lô hàng được đăng ký.",
-		    "This producer's signing key was revoked before the batch was registered."}},
+		   {"Nhà sản xuất đã bị ngừng công nhận", "Producer no longer recognised"},
+		   {"Cơ quan quản lý đã ngừng công nhận tem của nhà sản xuất này từ ngày {}, và mã "
+		    "này không thuộc lô hàng nào khai báo trước ngày đó.",
+		    "The authority stopped recognising this producer's labels on {}, and this "
+		    "code belongs to no batch declared before that day."}},
     [V_UNKNOWN_KEY] = {RED,
-		       {"Nhà sản xuất không được công nhận", "Unknown producer"},
-		       {"Mã được ký bằng một khóa không có trong danh sách tin cậy của tỉnh.",
-			"The code is signed with a key that is not in the province's trust list."}},
+		       {"Nhà sản xuất không được công nhận", "Producer not recognised"},
+		       {"Tem này không do nhà sản xuất nào được cơ quan quản lý công nhận làm ra.",
+			"This label was not made by any producer the authority recognises."}},
     [V_INVALID] = {RED,
 		   {"Tem giả", "Fake label"},
-		   {"Chữ ký của mã không hợp lệ: tem này không do nhà sản xuất nào làm ra.",
-		    "The code's signature does not verify: no producer made this label."}},
+		   {"Tem này mạo danh {}{|một nhà sản xuất|}: đây là tem giả, không do nhà sản "
+		    "xuất làm ra.",
+		    "This label impersonates {}{|a producer|}: it is fake, the producer did not "
+		    "make it."}},
     [V_MALFORMED] = {RED,
 		     {"Không phải mã tem", "Not a tem code"},
 		     {"Nội dung quét được không phải là mã tem chống hàng giả.",
 		      "What was scanned is not an anti-counterfeit tem code."}},
 };
 
-static const char *const colours[] = {"#1b7f3b", "#b26a00", "#b3261e"};
+/* white text on each reaches WCAG's 4.5:1 (5.1, 5.4 and 6.5 to 1) */
+static const char *const colours[] = {"#1b7f3b", "#9a5b00", "#b3261e"};
 
 /* inline icons: a tick, an exclamation mark, a cross */
 static const char *const icons[] = {
@@ -84,13 +94,21 @@ static const char css[] =
     "dl{background:#fff;border-radius:.8rem;padding:1rem;margin:1rem 0}"
     "dt{font-size:.85rem;color:#555}dd{margin:0 0 .6rem 0;font-size:1.05rem;word-break:break-word}"
     ".box{background:#fff;border-radius:.8rem;padding:1rem;margin:1rem 0}"
+    ".act{border-left:.35rem solid #1c1c1c}"
     "input{width:100%;box-sizing:border-box;font-size:1rem;padding:.6rem}"
     "button{font-size:1rem;padding:.6rem 1.2rem;margin-top:.6rem}"
     "footer{font-size:.85rem;color:#555;text-align:center}a{color:#0b57d0}";
 
-static const char *const l10n_in_doubt[2] = {
-    "Khi nghi ngờ: đừng mua, giữ lại sản phẩm và tem, chụp ảnh tem, và báo cho ",
-    "When in doubt: do not buy, keep the product and its label, photograph the label, and tell "};
+/* What to do, by tone: one instruction that never contradicts the verdict above it. */
+static const char *const l10n_act[3][2] = {
+    [GREEN] = {"Thấy điều gì đáng ngờ? Hãy báo cho ", "Something looks wrong? Tell "},
+    [AMBER] = {"Nếu bạn còn nghi ngờ, đừng mua: hỏi người bán, hoặc báo cho ",
+	       "If you still have doubts, do not buy: ask the seller, or tell "},
+    [RED] = {"Đừng mua sản phẩm này. Nếu đã mua: giữ lại sản phẩm và tem, chụp ảnh tem, và "
+	     "báo cho ",
+	     "Do not buy this product. If you already have: keep the product and its label, "
+	     "photograph the label, and tell "},
+};
 
 static void head(struct sbuf *b, enum lang lang, const char *title)
 {
@@ -134,10 +152,57 @@ static void row(struct sbuf *b, const char *label, const char *value)
 	sbuf_put(b, "</dd>");
 }
 
+/* Writes a say's body with "{}" replaced by value (escaped); "{|...|}" is written instead
+ * when value is NULL or empty. */
+static void body(struct sbuf *b, const char *text, const char *value)
+{
+	const char *mark = strstr(text, "{}");
+	const char *alt = mark != NULL ? strstr(mark, "{|") : NULL;
+	const char *alt_end = alt != NULL ? strstr(alt, "|}") : NULL;
+	int have = value != NULL && value[0] != '\0';
+
+	if (mark == NULL) {
+		sbuf_html(b, text);
+		return;
+	}
+	sbuf_htmln(b, text, (size_t)(mark - text));
+	if (have || alt == NULL || alt_end == NULL)
+		sbuf_html(b, have ? value : "");
+	else
+		sbuf_htmln(b, alt + 2, (size_t)(alt_end - alt - 2));
+	sbuf_html(b, alt_end != NULL ? alt_end + 2 : mark + 2);
+}
+
+/* The "what to do" box: who to tell (the authority from the trust list) and how to reach them
+ * (temd --contact). */
+static void act(struct sbuf *b, const struct page_scan *s, enum tone tone, int en)
+{
+	sbuf_put(b, "<div class=\"box act\">%s", l10n_act[tone][en]);
+	sbuf_html(b, s->authority != NULL && s->authority[0] != '\0'
+			 ? s->authority
+			 : (en ? "the province's authority" : "cơ quan quản lý của tỉnh"));
+	sbuf_put(b, en ? ", giving the label number %s." : ", kèm mã tem %s.",
+		 en ? "below" : "bên dưới");
+	if (s->contact != NULL && s->contact[0] != '\0') {
+		sbuf_put(b, "<br><strong>%s</strong> ", en ? "Contact:" : "Liên hệ:");
+		sbuf_html(b, s->contact);
+	}
+	sbuf_put(b, "</div>");
+}
+
+/* 1 when the code is a real one of a recognised producer, so the batch's facts describe the
+ * product in hand; a forged or unknown code shows none of them, not even the producer it
+ * names. */
+static int shows_facts(enum verdict v)
+{
+	return v == V_GENUINE || v == V_SEEN || v == V_DUPLICATE || v == V_EXPIRED ||
+	       v == V_REVOKED;
+}
+
 int pages_scan(const struct page_scan *s, enum lang lang, char **out, size_t *len)
 {
-	const struct say *say =
-	    &says[s->verdict >= 0 && s->verdict < V_COUNT ? s->verdict : V_MALFORMED];
+	enum verdict v = s->verdict >= 0 && s->verdict < V_COUNT ? s->verdict : V_MALFORMED;
+	const struct say *say = &says[v];
 	int en = lang == LANG_EN;
 	struct sbuf b;
 	char t[64];
@@ -153,32 +218,39 @@ int pages_scan(const struct page_scan *s, enum lang lang, char **out, size_t *le
 	    colours[say->tone], icons[say->tone]);
 	sbuf_html(&b, say->title[en]);
 	sbuf_put(&b, "</h1><p style=\"margin:.3rem 0 0\">");
-	sbuf_html(&b, say->body[en]);
-	sbuf_put(&b, "</p></div></section><dl>");
-	row(&b, en ? "Producer" : "Nhà sản xuất", s->producer);
-	row(&b, en ? "Product" : "Sản phẩm", s->product);
-	row(&b, en ? "Batch" : "Lô hàng", s->batch_id);
-	if (s->issued > 0) {
-		local_time(s->issued, lang, t, sizeof t);
-		row(&b, en ? "Issued" : "Ngày phát hành", t);
+	t[0] = '\0';
+	if (v == V_REVOKED && s->revoked > 0)
+		local_day(s->revoked, lang, t, sizeof t);
+	body(&b, say->body[en], v == V_REVOKED ? t : s->producer);
+	sbuf_put(&b, "</p></div></section>");
+	/* on amber and red pages what to do comes first, where a phone shows it unscrolled */
+	if (say->tone != GREEN)
+		act(&b, s, say->tone, en);
+	sbuf_put(&b, "<dl>");
+	if (shows_facts(v)) {
+		row(&b, en ? "Producer" : "Nhà sản xuất", s->producer);
+		row(&b, en ? "Product" : "Sản phẩm", s->product);
+		row(&b, en ? "Batch" : "Lô hàng", s->batch_id);
+		if (s->issued > 0) {
+			local_time(s->issued, lang, t, sizeof t);
+			row(&b, en ? "Issued" : "Ngày phát hành", t);
+		}
+		if (s->last_day > 0) {
+			local_day(s->last_day, lang, t, sizeof t);
+			row(&b, en ? "Valid until" : "Hạn dùng đến", t);
+		}
 	}
-	if (s->last_day > 0) {
-		local_day(s->last_day, lang, t, sizeof t);
-		row(&b, en ? "Valid until" : "Hạn dùng đến", t);
-	}
-	row(&b, en ? "Label" : "Mã tem", s->short_id);
-	if (s->scans > 0) {
-		snprintf(t, sizeof t, en ? "%lld (by %lld device%s)" : "%lld (từ %lld thiết bị)",
+	row(&b, en ? "Label number" : "Mã tem", s->short_id);
+	if (s->scans > 0 && shows_facts(v)) {
+		snprintf(t, sizeof t, en ? "%lld (from %lld place%s)" : "%lld (từ %lld nơi)",
 			 (long long)s->scans, (long long)s->clients, s->clients == 1 ? "" : "s");
 		row(&b, en ? "Scans so far" : "Số lần quét", t);
 		local_time(s->first_scan_ms / 1000, lang, t, sizeof t);
 		row(&b, en ? "First scan" : "Lần quét đầu", t);
 	}
-	sbuf_put(&b, "</dl><div class=\"box\">%s", l10n_in_doubt[en]);
-	sbuf_html(&b, s->authority != NULL && s->authority[0] != '\0'
-			  ? s->authority
-			  : (en ? "the province's authority" : "cơ quan quản lý của tỉnh"));
-	sbuf_put(&b, en ? ", giving the label number above.</div>" : ", kèm mã tem ở trên.</div>");
+	sbuf_put(&b, "</dl>");
+	if (say->tone == GREEN)
+		act(&b, s, say->tone, en);
 	sbuf_put(&b, "<footer><a href=\"?lang=%s\">%s</a> · <a href=\"/\">%s</a></footer>",
 		 en ? "vi" : "en", en ? "Tiếng Việt" : "English",
 		 en ? "Check another code" : "Kiểm tra mã khác");

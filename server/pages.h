@@ -23,7 +23,9 @@ struct page_scan {
 	int32_t last_day;       /* last valid day, 0 = none */
 	int64_t scans, clients; /* counts, this scan included; 0 when not counted */
 	int64_t first_scan_ms;  /* 0 when not counted */
-	const char *authority;  /* who to tell when in doubt */
+	int32_t revoked;        /* day the producer stopped being recognised, 0 = not revoked */
+	const char *authority;  /* who to tell when in doubt (the trust list's authority) */
+	const char *contact;    /* how to reach them (temd --contact), or NULL */
 };
 
 /* Renders the verdict page; *out is malloc'd (caller frees). 0, or -1 out of memory. */

@@ -41,7 +41,9 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 		    .scans = s != NULL ? s->scans : 0,
 		    .clients = s != NULL ? s->clients : 0,
 		    .first_scan_ms = s != NULL ? s->first_scan_ms : 0,
+		    .revoked = h->known && h->revoked > 0 ? h->revoked : 0,
 		    .authority = authority,
+		    .contact = rq->t->cfg.contact,
 		};
 		char *html;
 		size_t len;

@@ -57,7 +57,12 @@ void sbuf_put(struct sbuf *b, const char *fmt, ...)
 
 void sbuf_html(struct sbuf *b, const char *s)
 {
-	for (; s != NULL && *s != '\0' && !b->failed; s++) {
+	sbuf_htmln(b, s, s != NULL ? strlen(s) : 0);
+}
+
+void sbuf_htmln(struct sbuf *b, const char *s, size_t n)
+{
+	for (const char *end = s + n; s != NULL && s < end && *s != '\0' && !b->failed; s++) {
 		const char *e = NULL;
 		switch (*s) {
 		case '&':

@@ -19,6 +19,9 @@ void sbuf_put(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf
 /* Appends text with &, <, >, " and ' escaped for HTML text and attribute values. */
 void sbuf_html(struct sbuf *b, const char *s);
 
+/* The same for at most n bytes of s (stopping at a NUL). */
+void sbuf_htmln(struct sbuf *b, const char *s, size_t n);
+
 /* Hands the text to the caller (who frees it): 0, or -1 when something failed (freed). */
 int sbuf_take(struct sbuf *b, char **out, size_t *len);
 

@@ -17,6 +17,7 @@
 #define TEMD_URL_MAX        2048  /* longer request targets get 414 */
 #define TEMD_SCAN_BODY_MAX  4096  /* POST /api/v1/scans */
 #define TEMD_BATCH_BODY_MAX 32768 /* POST /api/v1/batches */
+#define TEMD_CONTACT_MAX    200   /* bytes of --contact */
 
 struct temd_config {
 	const char *db, *trust, *authority; /* files */
@@ -28,6 +29,7 @@ struct temd_config {
 	int threshold;         /* T of the duplicate rule */
 	int trust_proxy;       /* take the client address from X-Forwarded-For */
 	unsigned timeout;      /* seconds an idle or slow connection may take */
+	const char *contact;   /* how buyers reach the authority (--contact), or NULL */
 };
 
 struct temd {

@@ -248,8 +248,13 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 		return http_error(rq, 404, "not-found", "no such resource");
 	}
 	switch (rq->route) {
-	case ROUTE_PAGE:
-		return route_page(rq, url + 3, strlen(url + 3));
+	case ROUTE_PAGE: {
+		/* one trailing slash, as docs/code-format.md allows, is part of no code */
+		size_t n = strlen(url + 3);
+		if (n > 0 && url[3 + n - 1] == '/')
+			n--;
+		return route_page(rq, url + 3, n);
+	}
 	case ROUTE_HOME:
 		return route_home(rq);
 	case ROUTE_HEALTHZ:

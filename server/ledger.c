@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "keys/date.h"
+#include "server/ledger_internal.h"
 
 /* Schema migrations, in order: migration i takes user_version i to i + 1. Never edit one that
  * has shipped; append a new one. */
@@ -117,6 +119,9 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
+/* The writer's statements, prepared once at open (SQLITE_PREPARE_PERSISTENT) on the writer's
+ * connection and reused by index through stmt(). Every value is a named parameter, bound by
+ * name through bind_i64/bind_text/bind_blob, which refuse a name the statement does not have. */
 enum {
 	S_CLIENT,
 	S_ALERT_GET,
@@ -133,6 +138,12 @@ enum {
 };
 
 static const char *const sql[S_COUNT] = {
+    /* A counted scan (run_scan), in order. S_CLIENT adds the client's row of the code or counts
+     * one more scan in it; returns one row, that client's scans of the code (1: a new client).
+     * S_ALERT_GET returns the alert row's scans, clients and first scan (Unix ms) when the code
+     * has one, else no row. S_CODE returns the code's total scans, distinct clients and first
+     * scan from its client rows (always one row). S_SCAN appends the scan row; S_ALERT makes or
+     * updates the code's alert row with the counts given. */
     [S_CLIENT] = "INSERT INTO code_scans(key_id, serial, client, scans, first_scan, last_scan) "
 		 "VALUES(:key, :serial, :client, 1, :at, :at) "
 		 "ON CONFLICT(key_id, serial, client) DO UPDATE SET scans = scans + 1, "
@@ -147,20 +158,30 @@ static const char *const sql[S_COUNT] = {
 		"VALUES(:key, :serial, :scans, :clients, :first, :at, :at) "
 		"ON CONFLICT(key_id, serial) DO UPDATE SET scans = excluded.scans, "
 		"clients = excluded.clients, last_scan = excluded.last_scan",
+    /* A batch registration (run_batch). S_BATCH_FIND returns the row id, signed header and
+     * registration time (Unix ms) of one batch of the key whose serials meet [:first, :last],
+     * or no row; S_BATCH_ADD inserts the batch (no row returned; its id is the last rowid). */
     [S_BATCH_FIND] = "SELECT id, header, registered FROM batches WHERE key_id = :key "
 		     "AND first_serial <= :last AND last_serial >= :first LIMIT 1",
     [S_BATCH_ADD] = "INSERT INTO batches(key_id, first_serial, last_serial, batch_id, product, "
 		    "producer, url, issued, last_day, header, registered) VALUES(:key, :first, "
 		    ":last, :batch, :product, :producer, :url, :issued, :last_day, :header, :at)",
+    /* A trust list's producer (run_producers): inserted, or its row replaced; :revoked left
+     * unbound (NULL) for an active key. No row returned. */
     [S_PRODUCER] = "INSERT INTO producers(key_id, public_key, name, valid_from, revoked, updated) "
 		   "VALUES(:key, :pub, :name, :from, :revoked, :at) "
 		   "ON CONFLICT(key_id) DO UPDATE SET public_key = excluded.public_key, "
 		   "name = excluded.name, valid_from = excluded.valid_from, "
 		   "revoked = excluded.revoked, updated = excluded.updated",
+    /* The group transaction around each batch of jobs (writer_main, through step_simple). */
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
 };
+
+/* A job kind only ledger_bind_check submits (server/ledger_internal.h), kept out of ledger.h's
+ * enum so no caller can make one by mistake. */
+#define JOB_CHECK ((int)JOB_PRODUCER + 100)
 
 struct ledger {
 	char path[4096];
@@ -180,37 +201,65 @@ struct ledger {
 	atomic_llong failed; /* transactions failed since start */
 	long unreported;     /* writer only: failures not yet logged */
 	double reported;     /* writer only: when a failure was last logged (monotonic s) */
+	int fail_rc;   /* writer only: a failure of the statement in use that SQLite's own message
+			* would not describe (a bind refused, a row too few), or SQLITE_OK */
+	char why[512]; /* writer only: that failure, naming the parameter and the statement */
+	const char *check_sql, *check_name; /* the JOB_CHECK job's statement and parameter */
+	struct tem_err *check_err;          /* where it says why it failed */
 };
 
+/* Fills err with "PATH: WHAT: SQLite's message" (db's latest error; "out of memory" when db
+ * could not even be allocated). Returns TEM_ERR. */
 static int db_fail(sqlite3 *db, const char *path, const char *what, struct tem_err *err)
 {
 	return err_set(err, "%s: %s: %s", path, what,
 		       db != NULL ? sqlite3_errmsg(db) : "out of memory");
 }
 
-/* Opens a connection with the settings every connection needs. */
+/* Opens path with flags (SQLITE_OPEN_NOMUTEX added: each connection is used by one thread at a
+ * time) and the settings every connection needs: a 10 s busy timeout, extended result codes,
+ * the write-ahead log (checked: a connection that cannot use it is refused, as the durability
+ * promise rests on it), synchronous = FULL, foreign keys. TEM_OK with *db open (the caller
+ * closes it), or TEM_ERR with err naming the file and the cause and *db NULL. */
 static int open_db(const char *path, int flags, sqlite3 **db, struct tem_err *err)
 {
+	sqlite3_stmt *st = NULL;
+	const char *mode;
+
 	if (sqlite3_open_v2(path, db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		db_fail(*db, path, "cannot open", err);
-		sqlite3_close(*db);
-		*db = NULL;
-		return TEM_ERR;
+		goto fail;
 	}
-	sqlite3_busy_timeout(*db, 10000);
-	sqlite3_extended_result_codes(*db, 1);
-	if (sqlite3_exec(*db,
-			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-			 "PRAGMA foreign_keys = ON",
-			 NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_busy_timeout(*db, 10000) != SQLITE_OK ||
+	    sqlite3_extended_result_codes(*db, 1) != SQLITE_OK ||
+	    sqlite3_prepare_v2(*db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
 		db_fail(*db, path, "cannot set up", err);
-		sqlite3_close(*db);
-		*db = NULL;
-		return TEM_ERR;
+		goto fail;
+	}
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		err_set(err, "%s: cannot use a write-ahead log (journal mode stays %s)", path,
+			mode != NULL ? mode : "unknown");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(*db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL,
+			 NULL) != SQLITE_OK) {
+		db_fail(*db, path, "cannot set up", err);
+		goto fail;
 	}
 	return TEM_OK;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_close(*db);
+	*db = NULL;
+	return TEM_ERR;
 }
 
+/* Reads db's schema version (PRAGMA user_version) into *v. SQLITE_OK, or the failing call's
+ * code with its message on db (*v untouched): a failed read is never taken for version 0. */
 static int user_version(sqlite3 *db, int *v)
 {
 	sqlite3_stmt *st;
@@ -219,15 +268,18 @@ static int user_version(sqlite3 *db, int *v)
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = sqlite3_step(st);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+	return rc == SQLITE_ROW ? SQLITE_OK : rc == SQLITE_DONE ? SQLITE_ERROR : rc;
 }
 
-/* Brings the schema to SCHEMA_VERSION, one migration a transaction. */
+/* Brings the schema to SCHEMA_VERSION, one migration a transaction (BEGIN IMMEDIATE, the
+ * migration, the new user_version, COMMIT). TEM_OK, or TEM_ERR with err set and the failed
+ * migration rolled back (the rollback is best effort: the error reported is the migration's). */
 static int migrate(struct ledger *l, struct tem_err *err)
 {
-	int v;
+	int v = 0; /* set by user_version, which fails otherwise */
 
 	if (user_version(l->w, &v) != SQLITE_OK)
 		return db_fail(l->w, l->path, "cannot read the schema version", err);
@@ -244,88 +296,213 @@ static int migrate(struct ledger *l, struct tem_err *err)
 		    sqlite3_exec(l->w, bump, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(l->w, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 			db_fail(l->w, l->path, "schema migration failed", err);
-			sqlite3_exec(l->w, "ROLLBACK", NULL, NULL, NULL);
+			if (!sqlite3_get_autocommit(l->w))
+				sqlite3_exec(l->w, "ROLLBACK", NULL, NULL, NULL);
 			return TEM_ERR;
 		}
 	}
 	return TEM_OK;
 }
 
-/* Reads the client salt from meta, making it on first use. */
-static int load_salt(struct ledger *l, struct tem_err *err)
-{
-	sqlite3_stmt *st;
-	int rc, found = 0;
+/* The bind and step helpers every ledger statement goes through, as Fossil's db_bind_*: a
+ * parameter name the statement does not have, or a bind SQLite refuses, is never ignored. The
+ * first failure of a statement's use is kept in l->fail_rc and l->why, and step() then refuses
+ * to run the statement, so the job, and the writer's transaction, fail with that cause. The
+ * name lookup is the one SQLite does anyway; the checks add two compares a bind. */
 
-	if (sqlite3_prepare_v2(l->w, "SELECT value FROM meta WHERE name = 'client-salt'", -1, &st,
-			       NULL) != SQLITE_OK)
-		return db_fail(l->w, l->path, "cannot read meta", err);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == LEDGER_SALT_BYTES) {
-		memcpy(l->salt, sqlite3_column_blob(st, 0), LEDGER_SALT_BYTES);
-		found = 1;
-	}
-	sqlite3_finalize(st);
-	if (found)
-		return TEM_OK;
-	randombytes_buf(l->salt, sizeof l->salt);
-	if (sqlite3_prepare_v2(l->w,
-			       "INSERT OR REPLACE INTO meta(name, value) "
-			       "VALUES('client-salt', :salt)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(l->w, l->path, "cannot write meta", err);
-	sqlite3_bind_blob(st, 1, l->salt, sizeof l->salt, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TEM_OK : db_fail(l->w, l->path, "cannot write meta", err);
+/* Readies st, a statement of l's writer connection, for a new use: resets it (the result of
+ * its last step was handled when it came), clears its bindings and the failed-bind mark.
+ * Returns st, still owned by whoever prepared it. */
+static sqlite3_stmt *reuse(struct ledger *l, sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	l->fail_rc = SQLITE_OK;
+	return st;
 }
 
+/* The writer's statement i (enum S_*), ready for a new use; owned by the ledger. */
 static sqlite3_stmt *stmt(struct ledger *l, int i)
 {
-	sqlite3_reset(l->st[i]);
-	sqlite3_clear_bindings(l->st[i]);
-	return l->st[i];
+	return reuse(l, l->st[i]);
 }
 
-static int bind_i64(sqlite3_stmt *st, const char *name, int64_t v)
+/* Records a failure of the statement in use that SQLite's message would not describe, as
+ * code rc and the sentence fmt makes, unless an earlier one of this use is kept already.
+ * Returns rc. */
+static int fail_own(struct ledger *l, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_own(struct ledger *l, int rc, const char *fmt, ...)
 {
-	return sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, name), v);
+	va_list ap;
+
+	if (l->fail_rc != SQLITE_OK)
+		return rc;
+	l->fail_rc = rc;
+	va_start(ap, fmt);
+	vsnprintf(l->why, sizeof l->why, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
-static int bind_text(sqlite3_stmt *st, const char *name, const char *v)
+/* Records that binding name in st failed with rc (unknown: st has no such parameter). */
+static int bind_failed(struct ledger *l, sqlite3_stmt *st, const char *name, int rc, int unknown)
 {
-	return sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, name), v, -1, SQLITE_STATIC);
+	if (unknown)
+		return fail_own(l, rc, "no such bind parameter %s in \"%s\"", name,
+				sqlite3_sql(st));
+	return fail_own(l, rc, "cannot bind %s in \"%s\": %s", name, sqlite3_sql(st),
+			sqlite3_errstr(rc));
 }
 
-static int bind_blob(sqlite3_stmt *st, const char *name, const void *v, int n)
+/* Binds v to st's parameter called name (":serial"). SQLITE_OK, or SQLITE_RANGE when st has no
+ * such parameter, or SQLite's code for a refused bind; a failure is recorded (bind_failed). */
+static int bind_i64(struct ledger *l, sqlite3_stmt *st, const char *name, int64_t v)
 {
-	return sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, name), v, n, SQLITE_STATIC);
+	int i = sqlite3_bind_parameter_index(st, name), rc;
+
+	if (i == 0)
+		return bind_failed(l, st, name, SQLITE_RANGE, 1);
+	if ((rc = sqlite3_bind_int64(st, i, v)) != SQLITE_OK)
+		return bind_failed(l, st, name, rc, 0);
+	return SQLITE_OK;
+}
+
+/* Binds the NUL-terminated text v, as bind_i64. v is not copied (SQLITE_STATIC): it must stay
+ * unchanged until the statement's next reuse. */
+static int bind_text(struct ledger *l, sqlite3_stmt *st, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(st, name), rc;
+
+	if (i == 0)
+		return bind_failed(l, st, name, SQLITE_RANGE, 1);
+	if ((rc = sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC)) != SQLITE_OK)
+		return bind_failed(l, st, name, rc, 0);
+	return SQLITE_OK;
+}
+
+/* Binds the n bytes at v as a blob, as bind_text (not copied either). */
+static int bind_blob(struct ledger *l, sqlite3_stmt *st, const char *name, const void *v, int n)
+{
+	int i = sqlite3_bind_parameter_index(st, name), rc;
+
+	if (i == 0)
+		return bind_failed(l, st, name, SQLITE_RANGE, 1);
+	if ((rc = sqlite3_bind_blob(st, i, v, n, SQLITE_STATIC)) != SQLITE_OK)
+		return bind_failed(l, st, name, rc, 0);
+	return SQLITE_OK;
+}
+
+/* Runs one step of st (a statement of l's writer connection) unless a bind of this use
+ * failed. Returns SQLITE_ROW or SQLITE_DONE, else the failure's code: the failed bind's (its
+ * cause in l->why) or the step's (its message on l->w). */
+static int step(struct ledger *l, sqlite3_stmt *st)
+{
+	return l->fail_rc != SQLITE_OK ? l->fail_rc : sqlite3_step(st);
+}
+
+/* Steps st expecting want: SQLITE_ROW (a row to read) or SQLITE_DONE (the end). SQLITE_OK when
+ * it came; else the failure's code, a row too many or too few counting as SQLITE_ERROR with
+ * the statement named in l->why. */
+static int step_want(struct ledger *l, sqlite3_stmt *st, int want)
+{
+	int rc = step(l, st);
+
+	if (rc == want)
+		return SQLITE_OK;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return fail_own(l, SQLITE_ERROR, "\"%s\" %s", sqlite3_sql(st),
+				rc == SQLITE_ROW ? "returned a row where none was expected"
+						 : "returned no row where one was expected");
+	return rc;
+}
+
+/* The cause of the writer's latest failure, for a log line or an error: the sentence fail_own
+ * kept, else SQLite's message on the writer connection. Owned by the ledger or SQLite. */
+static const char *cause(struct ledger *l)
+{
+	return l->fail_rc != SQLITE_OK ? l->why : sqlite3_errmsg(l->w);
+}
+
+/* Reads the client salt from meta into l->salt, making it on first use. Only a read that ends
+ * with SQLITE_DONE and no row means "none yet": a failed read (busy, I/O error) is an error,
+ * never a reason to mint a new salt (which would make every client new), and a salt of the
+ * wrong size is refused as damage. TEM_OK, or TEM_ERR with err set. */
+static int load_salt(struct ledger *l, struct tem_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = TEM_ERR;
+
+	if (sqlite3_prepare_v2(l->w, "SELECT value FROM meta WHERE name = 'client-salt'", -1, &st,
+			       NULL) != SQLITE_OK) {
+		db_fail(l->w, l->path, "cannot read the client salt", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *v = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+		if (v == NULL || n != LEDGER_SALT_BYTES) {
+			err_set(err,
+				"%s: the client salt in table meta is %d bytes, not %d: the ledger "
+				"is damaged",
+				l->path, n, LEDGER_SALT_BYTES);
+			goto out;
+		}
+		memcpy(l->salt, v, LEDGER_SALT_BYTES);
+		ret = TEM_OK;
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(l->w, l->path, "cannot read the client salt", err);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+
+	/* none yet: a new ledger */
+	randombytes_buf(l->salt, sizeof l->salt);
+	if (sqlite3_prepare_v2(l->w, "INSERT INTO meta(name, value) VALUES('client-salt', :salt)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		db_fail(l->w, l->path, "cannot write the client salt", err);
+		goto out;
+	}
+	bind_blob(l, reuse(l, st), ":salt", l->salt, sizeof l->salt);
+	if (step_want(l, st, SQLITE_DONE) != SQLITE_OK) {
+		err_set(err, "%s: cannot write the client salt: %s", l->path, cause(l));
+		goto out;
+	}
+	ret = TEM_OK;
+out:
+	sqlite3_finalize(st);
+	return ret;
 }
 
 /* Counts one scan: its client's row, the code's counts, the scan row, and the alert row when
  * the code is a duplicate or already has one. The counts come from the alert row when there is
  * one (kept current by every scan since), else from the code's few client rows, so a cloned
- * code scanned by thousands costs no more than any other. SQLITE_OK or the failing
- * statement's code. */
+ * code scanned by thousands costs no more than any other. Fills s's out fields. SQLITE_OK or
+ * the failing bind's or step's code (cause()). */
 static int run_scan(struct ledger *l, struct ledger_scan *s)
 {
 	sqlite3_stmt *st;
 	int rc, fresh, alerted;
 
 	st = stmt(l, S_CLIENT);
-	bind_text(st, ":key", s->key_id);
-	bind_i64(st, ":serial", (int64_t)s->serial);
-	bind_blob(st, ":client", s->client, LEDGER_CLIENT_BYTES);
-	bind_i64(st, ":at", s->at_ms);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+	bind_text(l, st, ":key", s->key_id);
+	bind_i64(l, st, ":serial", (int64_t)s->serial);
+	bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
+	bind_i64(l, st, ":at", s->at_ms);
+	if ((rc = step_want(l, st, SQLITE_ROW)) != SQLITE_OK)
 		return rc;
 	fresh = sqlite3_column_int64(st, 0) == 1;
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 		return rc;
 
 	st = stmt(l, S_ALERT_GET);
-	bind_text(st, ":key", s->key_id);
-	bind_i64(st, ":serial", (int64_t)s->serial);
-	rc = sqlite3_step(st);
+	bind_text(l, st, ":key", s->key_id);
+	bind_i64(l, st, ":serial", (int64_t)s->serial);
+	rc = step(l, st);
 	alerted = rc == SQLITE_ROW;
 	if (alerted) {
 		s->scans = sqlite3_column_int64(st, 0) + 1;
@@ -336,9 +513,9 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 		return rc;
 	} else {
 		st = stmt(l, S_CODE);
-		bind_text(st, ":key", s->key_id);
-		bind_i64(st, ":serial", (int64_t)s->serial);
-		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+		bind_text(l, st, ":key", s->key_id);
+		bind_i64(l, st, ":serial", (int64_t)s->serial);
+		if ((rc = step_want(l, st, SQLITE_ROW)) != SQLITE_OK)
 			return rc;
 		s->scans = sqlite3_column_int64(st, 0);
 		s->clients = sqlite3_column_int64(st, 1);
@@ -349,69 +526,77 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 	s->verdict = verdict_decide(&s->facts);
 
 	st = stmt(l, S_SCAN);
-	bind_text(st, ":key", s->key_id);
-	bind_i64(st, ":serial", (int64_t)s->serial);
-	bind_i64(st, ":at", s->at_ms);
-	bind_blob(st, ":client", s->client, LEDGER_CLIENT_BYTES);
-	bind_text(st, ":verdict", verdict_name(s->verdict));
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+	bind_text(l, st, ":key", s->key_id);
+	bind_i64(l, st, ":serial", (int64_t)s->serial);
+	bind_i64(l, st, ":at", s->at_ms);
+	bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
+	bind_text(l, st, ":verdict", verdict_name(s->verdict));
+	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 		return rc;
 
 	if (s->verdict == V_DUPLICATE || alerted) {
 		st = stmt(l, S_ALERT);
-		bind_text(st, ":key", s->key_id);
-		bind_i64(st, ":serial", (int64_t)s->serial);
-		bind_i64(st, ":scans", s->scans);
-		bind_i64(st, ":clients", s->clients);
-		bind_i64(st, ":first", s->first_scan_ms);
-		bind_i64(st, ":at", s->at_ms);
-		if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		bind_text(l, st, ":key", s->key_id);
+		bind_i64(l, st, ":serial", (int64_t)s->serial);
+		bind_i64(l, st, ":scans", s->scans);
+		bind_i64(l, st, ":clients", s->clients);
+		bind_i64(l, st, ":first", s->first_scan_ms);
+		bind_i64(l, st, ":at", s->at_ms);
+		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 			return rc;
 	}
 	return SQLITE_OK;
 }
 
-/* Registers a batch unless its serials overlap one already registered for the key. */
+/* Registers a batch unless its serials overlap one already registered for the key: sets
+ * job->status to LEDGER_EXISTS (same signed header) or LEDGER_OVERLAP, with the existing row's
+ * id and registration time, and writes nothing; else inserts it (b->row, b->registered_ms
+ * set). SQLITE_OK, or the failing bind's or step's code. */
 static int run_batch(struct ledger *l, struct ledger_job *job)
 {
 	struct ledger_batch *b = &job->u.batch;
 	sqlite3_stmt *st = stmt(l, S_BATCH_FIND);
 	int rc;
 
-	bind_text(st, ":key", b->key_id);
-	bind_i64(st, ":first", (int64_t)b->first);
-	bind_i64(st, ":last", (int64_t)b->last);
-	rc = sqlite3_step(st);
+	bind_text(l, st, ":key", b->key_id);
+	bind_i64(l, st, ":first", (int64_t)b->first);
+	bind_i64(l, st, ":last", (int64_t)b->last);
+	rc = step(l, st);
 	if (rc == SQLITE_ROW) {
 		const char *h = (const char *)sqlite3_column_text(st, 1);
+		if (h == NULL) /* header is NOT NULL: only a failed read gives none */
+			return fail_own(l, SQLITE_NOMEM, "cannot read the header of batch %lld: %s",
+					(long long)sqlite3_column_int64(st, 0),
+					sqlite3_errstr(SQLITE_NOMEM));
 		b->row = sqlite3_column_int64(st, 0);
 		b->registered_ms = sqlite3_column_int64(st, 2);
-		job->status =
-		    h != NULL && strcmp(h, b->header) == 0 ? LEDGER_EXISTS : LEDGER_OVERLAP;
+		job->status = strcmp(h, b->header) == 0 ? LEDGER_EXISTS : LEDGER_OVERLAP;
 		sqlite3_reset(st);
 		return SQLITE_OK;
 	}
 	if (rc != SQLITE_DONE)
 		return rc;
 	st = stmt(l, S_BATCH_ADD);
-	bind_text(st, ":key", b->key_id);
-	bind_i64(st, ":first", (int64_t)b->first);
-	bind_i64(st, ":last", (int64_t)b->last);
-	bind_text(st, ":batch", b->batch_id);
-	bind_text(st, ":product", b->product);
-	bind_text(st, ":producer", b->producer);
-	bind_text(st, ":url", b->url);
-	bind_i64(st, ":issued", b->issued);
-	bind_i64(st, ":last_day", b->last_day);
-	bind_text(st, ":header", b->header);
-	bind_i64(st, ":at", b->at_ms);
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+	bind_text(l, st, ":key", b->key_id);
+	bind_i64(l, st, ":first", (int64_t)b->first);
+	bind_i64(l, st, ":last", (int64_t)b->last);
+	bind_text(l, st, ":batch", b->batch_id);
+	bind_text(l, st, ":product", b->product);
+	bind_text(l, st, ":producer", b->producer);
+	bind_text(l, st, ":url", b->url);
+	bind_i64(l, st, ":issued", b->issued);
+	bind_i64(l, st, ":last_day", b->last_day);
+	bind_text(l, st, ":header", b->header);
+	bind_i64(l, st, ":at", b->at_ms);
+	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 		return rc;
 	b->row = sqlite3_last_insert_rowid(l->w);
 	b->registered_ms = b->at_ms;
 	return SQLITE_OK;
 }
 
+/* Records every producer of the job's trust list (inserted or replaced), stamped now.
+ * SQLITE_OK, or the failing bind's or step's code. */
 static int run_producers(struct ledger *l, struct ledger_job *job)
 {
 	int rc;
@@ -419,22 +604,48 @@ static int run_producers(struct ledger *l, struct ledger_job *job)
 	for (size_t i = 0; i < job->u.producers.n; i++) {
 		const struct ledger_producer *p = &job->u.producers.list[i];
 		sqlite3_stmt *st = stmt(l, S_PRODUCER);
-		bind_text(st, ":key", p->key_id);
-		bind_text(st, ":pub", p->public_key);
-		bind_text(st, ":name", p->name);
-		bind_i64(st, ":from", p->valid_from);
+		bind_text(l, st, ":key", p->key_id);
+		bind_text(l, st, ":pub", p->public_key);
+		bind_text(l, st, ":name", p->name);
+		bind_i64(l, st, ":from", p->valid_from);
 		if (p->revoked >= 0)
-			bind_i64(st, ":revoked", p->revoked);
-		bind_i64(st, ":at", (int64_t)time(NULL) * 1000);
-		if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+			bind_i64(l, st, ":revoked", p->revoked);
+		bind_i64(l, st, ":at", (int64_t)time(NULL) * 1000);
+		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 			return rc;
 	}
 	return SQLITE_OK;
 }
 
+/* The JOB_CHECK job (ledger_bind_check): prepares l->check_sql on the writer connection, binds
+ * 1 to l->check_name and steps it once, through the same helpers as every statement above.
+ * SQLITE_OK when it ran (a row or done); else its code, the cause in *l->check_err. */
+static int run_check(struct ledger *l)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(l->w, l->check_sql, -1, &st, NULL)) != SQLITE_OK) {
+		err_set(l->check_err, "%s", sqlite3_errmsg(l->w));
+		return rc;
+	}
+	bind_i64(l, reuse(l, st), l->check_name, 1);
+	rc = step(l, st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	else
+		err_set(l->check_err, "%s", cause(l));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Runs one job inside the writer's open transaction; sets job->status (LEDGER_OK unless the
+ * job itself says otherwise). SQLITE_OK, or the code that must fail the transaction. */
 static int run_job(struct ledger *l, struct ledger_job *job)
 {
 	job->status = LEDGER_OK;
+	if ((int)job->kind == JOB_CHECK)
+		return run_check(l);
 	switch (job->kind) {
 	case JOB_SCAN:
 		return run_scan(l, &job->u.scan);
@@ -446,20 +657,26 @@ static int run_job(struct ledger *l, struct ledger_job *job)
 	return SQLITE_MISUSE;
 }
 
+/* Runs statement i, one that returns no row (BEGIN, COMMIT, ROLLBACK), to its end and resets
+ * it. SQLITE_OK, or the failure's code (its message on l->w). */
 static int step_simple(struct ledger *l, int i)
 {
-	int rc = sqlite3_step(stmt(l, i));
+	sqlite3_stmt *st = stmt(l, i);
+	int rc = step_want(l, st, SQLITE_DONE);
 
-	sqlite3_reset(l->st[i]);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	sqlite3_reset(st);
+	return rc;
 }
 
-/* Logs a failed transaction: the first of a run at once with its cause, then at most one line
- * every LEDGER_REPORT_SECONDS (a full disk fails every group: the log must not fill it too). */
+/* Logs a failed transaction (rc, the code that failed it): the first of a run at once with its
+ * cause, then at most one line every LEDGER_REPORT_SECONDS (a full disk fails every group: the
+ * log must not fill it too). Counts it in streak and failed. */
 #define LEDGER_REPORT_SECONDS 10.0
-static void report_failure(struct ledger *l)
+static void report_failure(struct ledger *l, int rc)
 {
-	int ext = sqlite3_extended_errcode(l->w), sys = sqlite3_system_errno(l->w);
+	int own = l->fail_rc != SQLITE_OK; /* a failure SQLite's message would not describe */
+	int ext = own ? rc : sqlite3_extended_errcode(l->w);
+	int sys = own ? 0 : sqlite3_system_errno(l->w);
 	const char *during = ext == SQLITE_IOERR_WRITE    ? " while writing"
 			     : ext == SQLITE_IOERR_FSYNC  ? " while syncing to disk"
 			     : ext == SQLITE_IOERR_READ   ? " while reading"
@@ -473,8 +690,7 @@ static void report_failure(struct ledger *l)
 	if (streak > 1 && now - l->reported < LEDGER_REPORT_SECONDS)
 		return;
 	fprintf(stderr, "temd: %s: transaction failed: %s%s%s%s (SQLite code %d)", l->path,
-		sqlite3_errmsg(l->w), during, sys != 0 ? ": " : "", sys != 0 ? strerror(sys) : "",
-		ext);
+		cause(l), during, sys != 0 ? ": " : "", sys != 0 ? strerror(sys) : "", ext);
 	if (l->unreported > 1)
 		fprintf(stderr, ", %ld failed since the last report", l->unreported);
 	fputs("; its scans were answered 503 and not counted\n", stderr);
@@ -482,7 +698,9 @@ static void report_failure(struct ledger *l)
 	l->reported = now;
 }
 
-/* The writer: takes every waiting job, runs them in one transaction, commits, answers. */
+/* The writer: takes every waiting job, runs them in one transaction, commits, answers. A
+ * failure anywhere (a bind, a step, the commit) rolls the whole group back and every job of it
+ * gets LEDGER_FAILED; done runs only once the transaction has ended either way. */
 static void *writer_main(void *arg)
 {
 	struct ledger *l = arg;
@@ -510,9 +728,12 @@ static void *writer_main(void *arg)
 		if (rc == SQLITE_OK)
 			rc = step_simple(l, S_COMMIT);
 		if (rc != SQLITE_OK) {
-			report_failure(l);
-			if (!sqlite3_get_autocommit(l->w))
-				step_simple(l, S_ROLLBACK);
+			report_failure(l, rc);
+			if (!sqlite3_get_autocommit(l->w) &&
+			    step_simple(l, S_ROLLBACK) != SQLITE_OK)
+				fprintf(stderr,
+					"temd: %s: cannot roll back a failed transaction: %s\n",
+					l->path, sqlite3_errmsg(l->w));
 			counted = 0;
 		} else if (atomic_load(&l->streak) > 0) {
 			fprintf(stderr, "temd: %s: writes again, after %ld failed transaction(s)\n",
@@ -535,6 +756,7 @@ int ledger_open(const char *path, struct ledger **out, struct tem_err *err)
 {
 	struct ledger *l = calloc(1, sizeof *l);
 	sqlite3_stmt *st;
+	int rc;
 
 	*out = NULL;
 	if (l == NULL)
@@ -559,12 +781,20 @@ int ledger_open(const char *path, struct ledger **out, struct tem_err *err)
 		}
 	if (open_db(path, SQLITE_OPEN_READONLY, &l->r, err) != TEM_OK)
 		goto fail;
-	if (sqlite3_prepare_v2(l->r, "SELECT coalesce(max(id), 0) FROM scans", -1, &st, NULL) ==
+	/* the scan count /metrics starts from: one row, always (a failed read fails the open) */
+	if (sqlite3_prepare_v2(l->r, "SELECT coalesce(max(id), 0) FROM scans", -1, &st, NULL) !=
 	    SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			atomic_store(&l->scans, sqlite3_column_int64(st, 0));
-		sqlite3_finalize(st);
+		db_fail(l->r, path, "cannot count the scans", err);
+		goto fail;
 	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		atomic_store(&l->scans, sqlite3_column_int64(st, 0));
+	else
+		db_fail(l->r, path, "cannot count the scans", err);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		goto fail;
 	if (pthread_create(&l->writer, NULL, writer_main, l) != 0) {
 		err_set(err, "cannot start the ledger writer");
 		goto fail;
@@ -623,42 +853,76 @@ enum ledger_status ledger_run(struct ledger *l, struct ledger_job *job)
 	return job->status;
 }
 
+enum ledger_status ledger_bind_check(struct ledger *l, const char *sql_text, const char *name,
+				     struct tem_err *err)
+{
+	struct ledger_job job;
+
+	enum ledger_status st;
+
+	memset(&job, 0, sizeof job);
+	job.kind = (enum ledger_job_kind)JOB_CHECK;
+	err->msg[0] = '\0';
+	l->check_sql = sql_text; /* read by the writer after ledger_submit's lock */
+	l->check_name = name;
+	l->check_err = err;
+	st = ledger_run(l, &job);
+	if (st == LEDGER_FAILED && err->msg[0] == '\0')
+		err_set(err, "the transaction failed (see the log)");
+	return st;
+}
+
 void ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES])
 {
 	memcpy(out, l->salt, LEDGER_SALT_BYTES);
 }
 
 int ledger_each_batch(struct ledger *l,
-		      int (*fn)(void *arg, const char *key_id, uint64_t first, uint64_t last,
-				int64_t registered_ms, int64_t row, const char *batch_id,
-				const char *product, const char *producer),
+		      int (*fn)(void *arg, const struct ledger_batch_row *b, struct tem_err *err),
 		      void *arg, struct tem_err *err)
 {
+	/* one row a batch, in the column order read below; the reader connection's own snapshot */
+	static const char q[] =
+	    "SELECT key_id, first_serial, last_serial, registered, id, batch_id, "
+	    "product, producer, url, issued, last_day, header FROM batches "
+	    "ORDER BY key_id, first_serial";
 	sqlite3_stmt *st;
 	int rc, ret = TEM_OK;
 
 	pthread_mutex_lock(&l->rmu);
-	if (sqlite3_prepare_v2(
-		l->r,
-		"SELECT key_id, first_serial, last_serial, registered, id, batch_id, "
-		"product, producer FROM batches ORDER BY key_id, first_serial",
-		-1, &st, NULL) != SQLITE_OK) {
-		ret = db_fail(l->r, l->path, "cannot read batches", err);
+	if (sqlite3_prepare_v2(l->r, q, -1, &st, NULL) != SQLITE_OK) {
+		ret = db_fail(l->r, l->path, "cannot read the batches", err);
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(st, 0);
-		if (fn(arg, k != NULL ? k : "", (uint64_t)sqlite3_column_int64(st, 1),
-		       (uint64_t)sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-		       sqlite3_column_int64(st, 4), (const char *)sqlite3_column_text(st, 5),
-		       (const char *)sqlite3_column_text(st, 6),
-		       (const char *)sqlite3_column_text(st, 7)) != 0) {
-			ret = err_set(err, "out of memory");
+		struct ledger_batch_row b;
+		b.key_id = (const char *)sqlite3_column_text(st, 0);
+		b.first = (uint64_t)sqlite3_column_int64(st, 1);
+		b.last = (uint64_t)sqlite3_column_int64(st, 2);
+		b.registered_ms = sqlite3_column_int64(st, 3);
+		b.row = sqlite3_column_int64(st, 4);
+		b.batch_id = (const char *)sqlite3_column_text(st, 5);
+		b.product = (const char *)sqlite3_column_text(st, 6);
+		b.producer = (const char *)sqlite3_column_text(st, 7);
+		b.url = (const char *)sqlite3_column_text(st, 8);
+		b.issued = sqlite3_column_int64(st, 9);
+		b.last_day = sqlite3_column_int(st, 10);
+		b.header = (const char *)sqlite3_column_text(st, 11);
+		/* the text columns are NOT NULL: a NULL is a failed read (out of memory) */
+		if (b.key_id == NULL || b.batch_id == NULL || b.product == NULL ||
+		    b.producer == NULL || b.url == NULL || b.header == NULL) {
+			ret = err_set(err, "%s: cannot read batch %lld: out of memory", l->path,
+				      (long long)b.row);
+			break;
+		}
+		if (fn(arg, &b, err) != TEM_OK) {
+			ret = TEM_ERR;
 			break;
 		}
 	}
+	/* only SQLITE_DONE is the end: a step that fails ends the walk with an error */
 	if (ret == TEM_OK && rc != SQLITE_DONE)
-		ret = db_fail(l->r, l->path, "cannot read batches", err);
+		ret = db_fail(l->r, l->path, "cannot read the batches", err);
 	sqlite3_finalize(st);
 out:
 	pthread_mutex_unlock(&l->rmu);
@@ -688,6 +952,8 @@ void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes)
 
 void ledger_close(struct ledger *l)
 {
+	int rc;
+
 	if (l == NULL)
 		return;
 	if (l->started) {
@@ -697,13 +963,25 @@ void ledger_close(struct ledger *l)
 		pthread_mutex_unlock(&l->mu);
 		pthread_join(l->writer, NULL);
 	}
+	/* finalize returns the statement's last step error, already handled when it came */
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(l->st[i]);
-	if (l->r != NULL)
-		sqlite3_close(l->r);
+	if (l->r != NULL && sqlite3_close(l->r) != SQLITE_OK)
+		fprintf(stderr, "temd: %s: cannot close the reader connection: %s\n", l->path,
+			sqlite3_errmsg(l->r));
 	if (l->w != NULL) {
-		sqlite3_wal_checkpoint_v2(l->w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-		sqlite3_close(l->w);
+		/* a failed checkpoint loses nothing (the WAL stays and is read at the next open) but
+		 * must be said: the WAL then keeps growing across restarts */
+		rc = sqlite3_wal_checkpoint_v2(l->w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (rc != SQLITE_OK)
+			fprintf(
+			    stderr,
+			    "temd: %s: cannot checkpoint the write-ahead log into the ledger: %s "
+			    "(SQLite code %d); it is kept and read at the next start\n",
+			    l->path, sqlite3_errmsg(l->w), sqlite3_extended_errcode(l->w));
+		if (sqlite3_close(l->w) != SQLITE_OK)
+			fprintf(stderr, "temd: %s: cannot close the ledger: %s\n", l->path,
+				sqlite3_errmsg(l->w));
 	}
 	pthread_mutex_destroy(&l->mu);
 	pthread_mutex_destroy(&l->rmu);

@@ -96,11 +96,29 @@ enum ledger_status ledger_run(struct ledger *l, struct ledger_job *job);
 /* The secret salt of client hashes, made at the ledger's creation and kept in it. */
 void ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES]);
 
-/* Calls fn for every registered batch (reader connection), in key and serial order. */
+/* A registered batch as the ledger keeps it, passed to ledger_each_batch's callback. The
+ * strings belong to the ledger and are valid only during the call: copy what you keep. */
+struct ledger_batch_row {
+	const char *key_id;    /* 16 hex digits (as written by temd; check before use) */
+	uint64_t first;        /* first serial */
+	uint64_t last;         /* last serial, inclusive */
+	int64_t registered_ms; /* when it was registered, Unix ms */
+	int64_t row;           /* its row id in table batches */
+	const char *batch_id;  /* from the signed header, clean UTF-8 */
+	const char *product;   /* the same */
+	const char *producer;  /* the same */
+	const char *url;       /* the same: where its labels point */
+	int64_t issued;        /* issue time, Unix seconds */
+	int32_t last_day;      /* last valid day of its codes (days since 1970-01-01), 0 = none */
+	const char *header;    /* the whole signed header text */
+};
+
+/* Calls fn for every registered batch, in key and serial order, on the reader connection
+ * (readers wait meanwhile). fn returns TEM_OK to go on, or TEM_ERR having filled err to stop
+ * the walk. TEM_OK when every batch was passed; TEM_ERR with err set when fn stopped it or a
+ * read failed (a failed read is never taken for the last batch). */
 int ledger_each_batch(struct ledger *l,
-		      int (*fn)(void *arg, const char *key_id, uint64_t first, uint64_t last,
-				int64_t registered_ms, int64_t row, const char *batch_id,
-				const char *product, const char *producer),
+		      int (*fn)(void *arg, const struct ledger_batch_row *b, struct tem_err *err),
 		      void *arg, struct tem_err *err);
 
 /* Counted scans in the ledger and the bytes of its files (database and WAL). */

@@ -153,17 +153,22 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 	return TEM_OK;
 }
 
-static int add_batch(void *arg, const char *key_id, uint64_t first, uint64_t last,
-		     int64_t registered_ms, int64_t row, const char *batch_id, const char *product,
-		     const char *producer)
+/* ledger_each_batch's callback at start: adds one batch read back from the ledger to the
+ * in-memory registry with what it was registered with (its issue time included, so a restart
+ * answers as before). A batch under a key id temd could not have written is skipped. TEM_OK,
+ * or TEM_ERR with err set when out of memory. */
+static int add_batch(void *arg, const struct ledger_batch_row *b, struct tem_err *err)
 {
 	struct temd *t = arg;
 	unsigned char id[KEYS_ID_BYTES];
 
-	(void)row, (void)producer;
-	if (keys_id_parse(key_id, strlen(key_id), id, NULL) != TEM_OK)
-		return 0; /* not written by temd: skipped */
-	return registry_add_batch(t->reg, id, first, last, registered_ms, 0, batch_id, product);
+	if (keys_id_parse(b->key_id, strlen(b->key_id), id, NULL) != TEM_OK)
+		return TEM_OK; /* not written by temd: skipped */
+	if (registry_add_batch(t->reg, id, b->first, b->last, b->registered_ms, b->issued,
+			       b->batch_id, b->product) != 0)
+		return err_set(err, "out of memory loading batch %s of key %s", b->batch_id,
+			       b->key_id);
+	return TEM_OK;
 }
 
 int main(int argc, char **argv)

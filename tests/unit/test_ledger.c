@@ -1,6 +1,8 @@
 /* test_ledger.c — the SQLite ledger on a real file: counting, the duplicate alert kept current,
- * batch registration rules, the salt kept across opens, a schema newer than temd refused, and
- * a version 1 ledger migrated with every count kept. */
+ * batch registration rules, every stored field of a batch read back (issue time and last day
+ * included), the salt kept across opens and a damaged one refused, a schema newer than temd
+ * refused, a version 1 ledger migrated with every count kept, and a misspelled bind parameter
+ * failing the writer's transaction with a sentence naming it. */
 #include "tests/unit/testutil.h"
 
 #include <sodium.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "server/ledger.h"
+#include "server/ledger_internal.h"
 
 static char path[64];
 
@@ -134,12 +137,11 @@ static enum ledger_status batch(struct ledger *l, uint64_t first, uint64_t last,
 	return ledger_run(l, &job);
 }
 
-static int count(void *arg, const char *key_id, uint64_t first, uint64_t last, int64_t reg,
-		 int64_t row, const char *b, const char *p, const char *pr)
+static int count(void *arg, const struct ledger_batch_row *b, struct tem_err *err)
 {
-	(void)key_id, (void)first, (void)last, (void)reg, (void)row, (void)b, (void)p, (void)pr;
+	(void)b, (void)err;
 	(*(int *)arg)++;
-	return 0;
+	return TEM_OK;
 }
 
 static void test_ledger_batches_are_idempotent_and_never_overlap(void **state)
@@ -158,6 +160,141 @@ static void test_ledger_batches_are_idempotent_and_never_overlap(void **state)
 	assert_int_equal(ledger_each_batch(l, count, &n, &err), TEM_OK);
 	assert_int_equal(n, 2);
 	ledger_close(l);
+}
+
+/* What ledger_each_batch passed, copied (its strings live only during the call). */
+struct seen {
+	int n;
+	struct ledger_batch_row b[4];
+	char text[4][6][64];
+};
+
+static int collect(void *arg, const struct ledger_batch_row *b, struct tem_err *err)
+{
+	struct seen *s = arg;
+	const char *in[6] = {b->key_id, b->batch_id, b->product, b->producer, b->url, b->header};
+
+	(void)err;
+	if (s->n == 4)
+		return err_set(err, "more batches than the test registered");
+	s->b[s->n] = *b;
+	for (int i = 0; i < 6; i++)
+		snprintf(s->text[s->n][i], sizeof s->text[s->n][i], "%s", in[i]);
+	s->n++;
+	return TEM_OK;
+}
+
+static int refuse(void *arg, const struct ledger_batch_row *b, struct tem_err *err)
+{
+	(void)arg;
+	return err_set(err, "stopped at batch %s", b->batch_id);
+}
+
+static void test_ledger_each_batch_gives_every_stored_field(void **state)
+{
+	struct ledger *l;
+	struct tem_err err;
+	struct ledger_job job;
+	struct seen s;
+	int64_t row;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	memset(&job, 0, sizeof job);
+	job.kind = JOB_BATCH;
+	strcpy(job.u.batch.key_id, "3F9A0C21D4E5B6A7");
+	job.u.batch.first = 1001;
+	job.u.batch.last = 1500;
+	job.u.batch.batch_id = "CM-2026-07";
+	job.u.batch.product = "Cua Cà Mau";
+	job.u.batch.producer = "HTX Năm Căn";
+	job.u.batch.url = "https://tem.example";
+	job.u.batch.issued = 1795600123;
+	job.u.batch.last_day = 20820;
+	job.u.batch.header = "the signed header";
+	job.u.batch.at_ms = 1795600456789;
+	assert_int_equal(ledger_run(l, &job), LEDGER_OK);
+	row = job.u.batch.row;
+	ledger_close(l);
+
+	/* read back by a ledger opened afresh, as temd does at start */
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(ledger_each_batch(l, collect, &s, &err), TEM_OK);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.text[0][0], "3F9A0C21D4E5B6A7");
+	assert_int_equal(s.b[0].first, 1001);
+	assert_int_equal(s.b[0].last, 1500);
+	assert_int_equal(s.b[0].registered_ms, 1795600456789);
+	assert_int_equal(s.b[0].row, row);
+	assert_string_equal(s.text[0][1], "CM-2026-07");
+	assert_string_equal(s.text[0][2], "Cua Cà Mau");
+	assert_string_equal(s.text[0][3], "HTX Năm Căn");
+	assert_string_equal(s.text[0][4], "https://tem.example");
+	assert_int_equal(s.b[0].issued, 1795600123);
+	assert_int_equal(s.b[0].last_day, 20820);
+	assert_string_equal(s.text[0][5], "the signed header");
+	/* a callback that stops the walk makes it fail with the callback's sentence */
+	assert_int_equal(ledger_each_batch(l, refuse, NULL, &err), TEM_ERR);
+	assert_string_equal(err.msg, "stopped at batch CM-2026-07");
+	ledger_close(l);
+}
+
+static void test_ledger_a_misspelled_bind_parameter_fails_the_transaction(void **state)
+{
+	static const char ins[] = "INSERT INTO meta(name, value) VALUES('bind-check', :value)";
+	struct ledger *l;
+	struct tem_err err;
+	struct ledger_scan s;
+	int64_t failed;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	assert_int_equal(ledger_bind_check(l, ins, ":valeu", &err), LEDGER_FAILED);
+	assert_non_null(strstr(err.msg, "no such bind parameter :valeu"));
+	assert_non_null(strstr(err.msg, ins));
+	/* it failed as a transaction fails: counted, and the ledger says it is failing */
+	assert_int_equal(ledger_failing(l, &failed), 1);
+	assert_int_equal(failed, 1);
+	/* the right name runs and commits; the ledger is healthy again, and scans still count */
+	assert_int_equal(ledger_bind_check(l, ins, ":value", &err), LEDGER_OK);
+	assert_int_equal(ledger_failing(l, &failed), 0);
+	assert_int_equal(scan(l, 9, 1, &s), LEDGER_OK);
+	assert_int_equal(s.scans, 1);
+	/* a statement that fails after binding (here a constraint) fails the same way */
+	assert_int_equal(ledger_bind_check(l, ins, ":value", &err), LEDGER_FAILED);
+	assert_non_null(strstr(err.msg, "UNIQUE constraint failed"));
+	ledger_close(l);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	row(db, "SELECT count(*), max(value) FROM meta WHERE name = 'bind-check'", 2,
+	    (const long long[]){1, 1});
+	sqlite3_close(db);
+}
+
+static void test_ledger_refuses_a_damaged_salt(void **state)
+{
+	struct ledger *l;
+	struct tem_err err;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	ledger_close(l);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "UPDATE meta SET value = x'0102' WHERE name = 'client-salt'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	/* never a new salt in its place: that would make every client new */
+	assert_int_equal(ledger_open(path, &l, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "client salt in table meta is 2 bytes, not 32"));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	row(db, "SELECT length(value) FROM meta WHERE name = 'client-salt'", 1,
+	    (const long long[]){2});
+	sqlite3_close(db);
 }
 
 static void test_ledger_keeps_its_salt_and_refuses_a_newer_schema(void **state)
@@ -242,8 +379,13 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_batches_are_idempotent_and_never_overlap,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_each_batch_gives_every_stored_field, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_ledger_a_misspelled_bind_parameter_fails_the_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_keeps_its_salt_and_refuses_a_newer_schema,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_refuses_a_damaged_salt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_migrates_a_version_1_ledger, setup,
 					    teardown),
 	};

@@ -161,7 +161,8 @@ static int add_batch(void *arg, const char *key_id, uint64_t first, uint64_t las
 	(void)row, (void)producer;
 	if (keys_id_parse(key_id, strlen(key_id), id, NULL) != TEM_OK)
 		return 0; /* not written by temd: skipped */
-	return registry_add_batch(t->reg, id, first, last, registered_ms, 0, batch_id, product);
+	return registry_add_batch(t->reg, id, first, last, registered_ms, 0, batch_id, product,
+				  VERDICT_DAY_UNKNOWN);
 }
 
 int main(int argc, char **argv)

@@ -64,12 +64,13 @@ void progress_update(struct progress *p, uint64_t done);
 void progress_end(struct progress *p, uint64_t done);
 
 /* Where the public keys for verifying codes come from: one producer key (-p), or the
- * authority's signed trust list (-t TRUST -P AUTHORITY_PUB). */
+ * authority's signed trust list (-t TRUST -P AUTHORITY_PUB). Kept in cli/: it is option
+ * handling around keys/ loaders; the rules that judge a code are label/verdict.h's. */
 struct keysource {
-	int have_pk;             /* 1 when a single key was given */
-	struct tem_pubkey pk;    /* that key */
-	int have_trust;          /* 1 when a trust list was given */
-	struct trust_list trust; /* the verified trust list */
+	int have_pk;               /* 1 when a single key was given */
+	struct trust_entry single; /* that key, as verdict_entry_of_key makes it */
+	int have_trust;            /* 1 when a trust list was given */
+	struct trust_list trust;   /* the verified trust list */
 };
 
 /* Opens the key source from the options (any may be NULL). TEM_OK, TEM_NO (the trust list's
@@ -78,10 +79,15 @@ struct keysource {
 int keysource_open(struct keysource *ks, const char *pub, const char *trust, const char *auth,
 		   struct tem_err *err);
 
-/* Verdict of a parsed code offline: "genuine", "expired", "revoked", "invalid" or
- * "unknown-key"; *name is the producer's name from the trust list, or NULL. */
-const char *keysource_verdict(const struct keysource *ks, const struct tem_code *c,
-			      const char **name, struct tem_err *err);
+/* keys_init, then keysource_open, printing "tem: ..." on failure: 0, EXIT_NO (the trust
+ * list's signature does not verify) or EXIT_USAGE. */
+int keysource_start(struct keysource *ks, const char *pub, const char *trust, const char *auth);
+
+/* The trust entry to judge a code of key id with (verdict_judge's e): the single key given
+ * with -p whatever id (the verdict tells a code of another key), or id's entry in the trust
+ * list, NULL when it is not listed. Points into ks. */
+const struct trust_entry *keysource_entry(const struct keysource *ks,
+					  const unsigned char id[KEYS_ID_BYTES]);
 
 void keysource_close(struct keysource *ks);
 

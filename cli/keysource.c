@@ -1,14 +1,14 @@
-/* keysource.c — the keys `tem verify` and `tem inspect` check codes with, and the offline
- * verdict of a code. */
+/* keysource.c — the keys `tem verify` and `tem inspect` check codes with: one producer key or
+ * the authority's verified trust list. The verdict itself is label/verdict.c's. */
 #include <string.h>
 
 #include "cli/cli.h"
-#include "keys/date.h"
+#include "label/verdict.h"
 
 int keysource_open(struct keysource *ks, const char *pub, const char *trust, const char *auth,
 		   struct tem_err *err)
 {
-	struct tem_pubkey authority;
+	struct tem_pubkey key;
 
 	memset(ks, 0, sizeof *ks);
 	if (pub != NULL && trust != NULL)
@@ -19,14 +19,15 @@ int keysource_open(struct keysource *ks, const char *pub, const char *trust, con
 	if (auth != NULL && trust == NULL)
 		return err_set(err, "-P AUTHORITY_PUB goes with -t TRUST");
 	if (pub != NULL) {
-		if (keys_public_load(pub, &ks->pk, err) != TEM_OK)
+		if (keys_public_load(pub, &key, err) != TEM_OK)
 			return TEM_ERR;
+		verdict_entry_of_key(&key, &ks->single);
 		ks->have_pk = 1;
 	} else if (trust != NULL) {
 		int rc;
-		if (keys_public_load(auth, &authority, err) != TEM_OK)
+		if (keys_public_load(auth, &key, err) != TEM_OK)
 			return TEM_ERR;
-		rc = trust_load_verified(trust, NULL, &authority, &ks->trust, err);
+		rc = trust_load_verified(trust, NULL, &key, &ks->trust, err);
 		if (rc != TEM_OK)
 			return rc;
 		ks->have_trust = 1;
@@ -34,43 +35,27 @@ int keysource_open(struct keysource *ks, const char *pub, const char *trust, con
 	return TEM_OK;
 }
 
-const char *keysource_verdict(const struct keysource *ks, const struct tem_code *c,
-			      const char **name, struct tem_err *err)
+int keysource_start(struct keysource *ks, const char *pub, const char *trust, const char *auth)
 {
-	const struct trust_entry *e = NULL;
-	const struct tem_pubkey *pk;
-	int32_t today = date_today();
+	struct tem_err err;
+	int rc;
 
-	*name = NULL;
-	if (ks->have_trust) {
-		e = trust_find(&ks->trust, c->key_id);
-		if (e == NULL) {
-			err_set(err, "key is not in the trust list");
-			return "unknown-key";
-		}
-		pk = &e->key;
-		*name = e->name;
-	} else {
-		pk = &ks->pk;
-		if (memcmp(pk->id, c->key_id, KEYS_ID_BYTES) != 0) {
-			err_set(err, "signed by another key than the one given");
-			return "unknown-key";
-		}
+	if (keys_init(&err) != TEM_OK)
+		return cli_fail(&err);
+	rc = keysource_open(ks, pub, trust, auth, &err);
+	if (rc == TEM_NO) {
+		cli_warn("%s", err.msg);
+		return EXIT_NO;
 	}
-	if (code_verify(c, pk, err) != TEM_OK)
-		return "invalid";
-	if (e != NULL && e->revoked >= 0 && e->revoked <= today) {
-		char d[11];
-		date_format(e->revoked, d);
-		err_set(err, "the producer's key was revoked on %s", d);
-		return "revoked";
-	}
-	if (code_is_expired(c, today)) {
-		err_set(err, "past its last valid day");
-		return "expired";
-	}
-	err->msg[0] = '\0';
-	return "genuine";
+	return rc == TEM_OK ? 0 : cli_fail(&err);
+}
+
+const struct trust_entry *keysource_entry(const struct keysource *ks,
+					  const unsigned char id[KEYS_ID_BYTES])
+{
+	if (ks->have_trust)
+		return trust_find(&ks->trust, id);
+	return ks->have_pk ? &ks->single : NULL;
 }
 
 void keysource_close(struct keysource *ks)

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/date.h"
+
 struct batch_span {
 	uint64_t first, last;
 	int32_t registered; /* day */
+	int32_t last_day;   /* the header's expires, 0 = none, or VERDICT_DAY_UNKNOWN */
 	int64_t issued;
 	char batch_id[BATCH_ID_MAX + 1];
 	char product[BATCH_TEXT_MAX + 1];
@@ -95,7 +98,7 @@ static void copy_str(char *dst, size_t cap, const char *src)
 
 int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t first,
 		       uint64_t last, int64_t registered_ms, int64_t issued, const char *batch_id,
-		       const char *product)
+		       const char *product, int32_t last_day)
 {
 	int found, rc = -1;
 	size_t k, pos;
@@ -128,7 +131,9 @@ int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES]
 	memmove(&kb->spans[pos + 1], &kb->spans[pos], (kb->n - pos) * sizeof kb->spans[0]);
 	struct batch_span *s = &kb->spans[pos];
 	s->first = first, s->last = last;
-	s->registered = (int32_t)(registered_ms / 86400000);
+	/* the day in Cà Mau, as revocation days are */
+	s->registered = date_vn_day((time_t)(registered_ms / 1000));
+	s->last_day = last_day;
 	s->issued = issued;
 	copy_str(s->batch_id, sizeof s->batch_id, batch_id);
 	copy_str(s->product, sizeof s->product, product);
@@ -147,13 +152,11 @@ void registry_lookup(struct registry *r, const unsigned char id[KEYS_ID_BYTES], 
 	int found;
 
 	memset(out, 0, sizeof *out);
-	out->revoked = -1;
+	out->entry.revoked = -1;
 	pthread_rwlock_rdlock(&r->lock);
 	if ((e = trust_find(&r->trust, id)) != NULL) {
 		out->known = 1;
-		out->key = e->key;
-		out->revoked = e->revoked;
-		copy_str(out->name, sizeof out->name, e->name);
+		out->entry = *e;
 	}
 	size_t k = find_key(r, id, &found);
 	if (found) {
@@ -168,8 +171,9 @@ void registry_lookup(struct registry *r, const unsigned char id[KEYS_ID_BYTES], 
 		}
 		if (lo > 0 && serial <= kb->spans[lo - 1].last) {
 			const struct batch_span *s = &kb->spans[lo - 1];
-			out->in_batch = 1;
-			out->registered = s->registered;
+			out->batch.in_batch = 1;
+			out->batch.registered = s->registered;
+			out->batch.last_day = s->last_day;
 			out->issued = s->issued;
 			copy_str(out->batch_id, sizeof out->batch_id, s->batch_id);
 			copy_str(out->product, sizeof out->product, s->product);

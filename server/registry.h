@@ -11,20 +11,18 @@
 #include "keys/keys.h"
 #include "keys/trust.h"
 #include "label/batch.h"
+#include "label/verdict.h"
 
 struct registry;
 
 /* What a scan needs to know of its code's producer and batch, copied out. */
 struct registry_hit {
-	int known;                     /* 1 when the key is in the trust list */
-	struct tem_pubkey key;         /* its public key (when known) */
-	char name[TRUST_NAME_MAX + 1]; /* the producer's name in the trust list */
-	int32_t revoked;               /* revocation day, -1 when active */
-	int in_batch;                  /* 1 when the serial is in a registered batch */
-	int32_t registered;            /* day that batch was registered */
-	int64_t issued;                /* its issue time, Unix s */
-	char batch_id[BATCH_ID_MAX + 1];
-	char product[BATCH_TEXT_MAX + 1];
+	int known;                        /* 1 when the key is in the trust list */
+	struct trust_entry entry;         /* its trust entry: key, valid-from, revocation, name */
+	struct verdict_batch batch;       /* the registered batch holding the serial, if any */
+	int64_t issued;                   /* that batch's issue time, Unix s */
+	char batch_id[BATCH_ID_MAX + 1];  /* its batch id */
+	char product[BATCH_TEXT_MAX + 1]; /* its product */
 };
 
 /* A new, empty registry; NULL when out of memory. */
@@ -34,12 +32,16 @@ void registry_free(struct registry *r);
 /* Puts a trust list in force, taking ownership of its entries (list is left empty). */
 void registry_set_trust(struct registry *r, struct trust_list *list);
 
-/* Adds a registered batch to the index; -1 when out of memory. */
+/* Adds a registered batch to the index: serials first..last of key id, registered at
+ * registered_ms (Unix ms), issued (Unix s), and last_day, the last valid day its header's
+ * `expires` gives every code (0 = none; VERDICT_DAY_UNKNOWN when the caller does not know it,
+ * and its codes' last days are then not checked). -1 when out of memory. */
 int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t first,
 		       uint64_t last, int64_t registered_ms, int64_t issued, const char *batch_id,
-		       const char *product);
+		       const char *product, int32_t last_day);
 
-/* Copies out what is known of a key and of the batch holding serial. */
+/* Copies out what is known of a key and of the batch holding serial (out->batch.in_batch 0
+ * when none does). */
 void registry_lookup(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t serial,
 		     struct registry_hit *out);
 

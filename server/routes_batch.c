@@ -1,5 +1,6 @@
 /* routes_batch.c — POST /api/v1/batches: a producer registers a batch by sending its signed
- * header. No password: the header's signature by a trusted, unrevoked key is the credential.
+ * header. No password: the header's signature by a key trusted today (listed, past its
+ * valid-from day, not revoked: label/verdict.h's verdict_key) is the credential.
  * Idempotent: the same header again is 200, a header whose serials overlap another batch of
  * the key is 409. */
 #include <stdio.h>
@@ -64,10 +65,10 @@ enum MHD_Result route_batches(struct request *rq)
 			       key_hex);
 		goto out;
 	}
-	if (e.revoked >= 0 && e.revoked <= date_today()) {
-		char d[11];
-		date_format(e.revoked, d);
-		r = http_error(rq, 403, "revoked", "key %s was revoked on %s", key_hex, d);
+	/* the same rules as a scan's: a key not yet valid, or revoked, registers nothing */
+	enum verdict kv = verdict_key(&e, date_today(), &err);
+	if (kv != V_GENUINE) {
+		r = http_error(rq, 403, verdict_name(kv), "key %s: %s", key_hex, err.msg);
 		goto out;
 	}
 	if (batch_header_verify(h, &e.key, &err) != TEM_OK) {
@@ -102,7 +103,7 @@ enum MHD_Result route_batches(struct request *rq)
 	switch (ledger_run(t->ledger, &job)) {
 	case LEDGER_OK:
 		if (registry_add_batch(t->reg, h->key_id, b->first, b->last, b->registered_ms,
-				       b->issued, h->batch_id, h->product) != 0) {
+				       b->issued, h->batch_id, h->product, h->last_day) != 0) {
 			r = http_error(rq, 500, "internal", "out of memory");
 			break;
 		}

@@ -1,6 +1,7 @@
 /* routes_scan.c — the buyer's routes: GET /c/{code} (HTML), POST /api/v1/scans (JSON) and
- * GET / (paste a code). A code is judged here (parse, trust list, signature, batch, expiry);
- * counted scans then wait for the ledger, which adds the counts and the final verdict. */
+ * GET / (paste a code). A code is parsed here and judged by the shared rules (label/verdict.h)
+ * from the registry's facts; counted scans then wait for the ledger, which adds the counts and
+ * the final verdict (server/verdict.h). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -33,15 +34,15 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 		    .verdict = v,
 		    .short_id = rq->parsed ? rq->short_id : NULL,
 		    .key_id = rq->parsed ? rq->key_hex : NULL,
-		    .producer = h->known ? h->name : "",
-		    .product = h->in_batch ? h->product : "",
-		    .batch_id = h->in_batch ? h->batch_id : "",
-		    .issued = h->in_batch ? h->issued : 0,
+		    .producer = h->known ? h->entry.name : "",
+		    .product = h->batch.in_batch ? h->product : "",
+		    .batch_id = h->batch.in_batch ? h->batch_id : "",
+		    .issued = h->batch.in_batch ? h->issued : 0,
 		    .last_day = rq->parsed ? rq->last_day : 0,
 		    .scans = s != NULL ? s->scans : 0,
 		    .clients = s != NULL ? s->clients : 0,
 		    .first_scan_ms = s != NULL ? s->first_scan_ms : 0,
-		    .revoked = h->known && h->revoked > 0 ? h->revoked : 0,
+		    .revoked = h->known && h->entry.revoked > 0 ? h->entry.revoked : 0,
 		    .authority = authority,
 		    .contact = rq->t->cfg.contact,
 		};
@@ -75,10 +76,10 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 		}
 		json_object_set_new(
 		    o, "producer",
-		    h->known ? json_pack("{s:s,s:s}", "key_id", rq->key_hex, "name", h->name)
+		    h->known ? json_pack("{s:s,s:s}", "key_id", rq->key_hex, "name", h->entry.name)
 			     : json_pack("{s:s}", "key_id", rq->key_hex));
 	}
-	if (h->in_batch) {
+	if (h->batch.in_batch) {
 		json_object_set_new(o, "batch", json_string(h->batch_id));
 		json_object_set_new(o, "product", json_string(h->product));
 		date_format_iso((time_t)h->issued, iso);
@@ -93,7 +94,7 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 static enum MHD_Result judge(struct request *rq, const char *text, size_t len)
 {
 	struct temd *t = rq->t;
-	struct verdict_facts f = {.stage = STAGE_MALFORMED, .revoked = -1};
+	enum verdict base = V_MALFORMED;
 	struct tem_code c;
 	struct tem_err err;
 
@@ -110,22 +111,10 @@ static enum MHD_Result judge(struct request *rq, const char *text, size_t len)
 		code_short_id(&c, rq->short_id);
 		keys_id_hex(c.key_id, rq->key_hex);
 		registry_lookup(t->reg, c.key_id, c.serial, &rq->hit);
-		if (!rq->hit.known) {
-			f.stage = STAGE_UNKNOWN_KEY;
-		} else if (code_verify(&c, &rq->hit.key, &err) != TEM_OK) {
-			f.stage = STAGE_INVALID;
-			memcpy(rq->reason, err.msg, sizeof rq->reason);
-		} else {
-			f.stage = STAGE_VALID;
-		}
-		f.today = date_today();
-		f.last_day = c.last_day;
-		f.revoked = rq->hit.revoked;
-		f.in_batch = rq->hit.in_batch;
-		f.registered = rq->hit.registered;
-		f.threshold = t->cfg.threshold;
+		base = verdict_judge(&c, rq->hit.known ? &rq->hit.entry : NULL, &rq->hit.batch,
+				     date_today(), &err);
+		memcpy(rq->reason, err.msg, sizeof rq->reason);
 	}
-	enum verdict base = verdict_base(&f);
 	if (!verdict_is_counted(base))
 		return answer(rq, base, NULL);
 
@@ -134,7 +123,7 @@ static enum MHD_Result judge(struct request *rq, const char *text, size_t len)
 	memcpy(s->key_id, rq->key_hex, sizeof s->key_id);
 	s->serial = c.serial;
 	s->at_ms = now_ms();
-	s->facts = f;
+	s->facts = (struct verdict_facts){.base = base, .threshold = t->cfg.threshold};
 	rq->set_cookie = !client_id(
 	    t->salt, http_peer(rq), t->cfg.trust_proxy ? http_header(rq, "X-Forwarded-For") : NULL,
 	    http_header(rq, "User-Agent"), http_header(rq, "Cookie"), s->client);

@@ -54,8 +54,7 @@ static enum ledger_status scan(struct ledger *l, uint64_t serial, unsigned char 
 	job.u.scan.serial = serial;
 	job.u.scan.client[0] = who;
 	job.u.scan.at_ms = 1795600000000 + who;
-	job.u.scan.facts = (struct verdict_facts){
-	    .stage = STAGE_VALID, .today = 1, .revoked = -1, .in_batch = 1, .threshold = 2};
+	job.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
 	st = ledger_run(l, &job);
 	*out = job.u.scan;
 	return st;
@@ -350,8 +349,7 @@ static void test_ledger_migrates_a_version_1_ledger(void **state)
 	sodium_hex2bin(job.u.scan.client, sizeof job.u.scan.client,
 		       "e9b38a25c49d60651db549231e4b89bb", 32, NULL, NULL, NULL);
 	job.u.scan.at_ms = 1795606000000;
-	job.u.scan.facts = (struct verdict_facts){
-	    .stage = STAGE_VALID, .today = 1, .revoked = -1, .in_batch = 1, .threshold = 1};
+	job.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 1};
 	assert_int_equal(ledger_run(l, &job), LEDGER_OK);
 	assert_int_equal(job.u.scan.verdict, V_DUPLICATE);
 	assert_int_equal(job.u.scan.scans, 6);

@@ -1,4 +1,6 @@
-/* test_verdict.c — the verdict rules of shared/DESIGN.md, case by case, and the client ids. */
+/* test_verdict.c — the verdict rules of shared/DESIGN.md, case by case with each accepted code
+ * paired with a refused twin: the shared offline rules (label/verdict.h) at every day
+ * boundary, temd's counting rules (server/verdict.h), the client ids and the pages. */
 #include "tests/unit/testutil.h"
 
 #include <netinet/in.h>
@@ -7,26 +9,275 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "label/code.h"
+#include "label/verdict.h"
 #include "server/client.h"
 #include "server/pages.h"
 #include "server/verdict.h"
 
-static struct verdict_facts valid(void)
+#define TODAY 20000 /* 2024-10-04 */
+
+static struct tem_seckey vsk;
+static struct tem_pubkey vpk;
+
+/* A code of the vector key, serial 42, last valid day TODAY + 10, signed. */
+static struct tem_code signed_code(void)
 {
-	struct verdict_facts f = {.stage = STAGE_VALID,
-				  .today = 20000,
-				  .last_day = 20010,
-				  .revoked = -1,
-				  .in_batch = 1,
-				  .registered = 19990,
-				  .other_clients = 0,
-				  .threshold = 2};
-	return f;
+	struct tem_code c;
+
+	memset(&c, 0, sizeof c);
+	c.serial = 42;
+	c.last_day = TODAY + 10;
+	code_sign(&c, &vsk);
+	return c;
+}
+
+/* The vector key's trust entry: trusted since long ago, active. */
+static struct trust_entry entry(void)
+{
+	struct trust_entry e;
+
+	memset(&e, 0, sizeof e);
+	e.key = vpk;
+	e.valid_from = TODAY - 100;
+	e.revoked = -1;
+	strcpy(e.name, "HTX Năm Căn");
+	return e;
+}
+
+/* The registered batch holding the code: registered 5 days ago, same last day. */
+static struct verdict_batch batch(const struct tem_code *c)
+{
+	struct verdict_batch b = {.in_batch = 1, .registered = TODAY - 5, .last_day = c->last_day};
+	return b;
+}
+
+/* Asserts the verdict offline (b NULL) and, when b is given, online. */
+#define assert_verdict(want, c, e, b, today)                                                       \
+	do {                                                                                       \
+		struct tem_err why_;                                                               \
+		enum verdict got_ = verdict_judge(c, e, b, today, &why_);                          \
+		if (got_ != (want))                                                                \
+			fail_msg("expected %s, got %s (%s)", verdict_name(want),                   \
+				 verdict_name(got_), why_.msg);                                    \
+		if ((want) == V_GENUINE)                                                           \
+			assert_string_equal(why_.msg, "");                                         \
+		else                                                                               \
+			assert_true(why_.msg[0] != '\0');                                          \
+	} while (0)
+
+static void test_verdict_genuine_offline_and_online(void **state)
+{
+	struct tem_code c = signed_code();
+	struct trust_entry e = entry();
+	struct verdict_batch b = batch(&c);
+
+	(void)state;
+	assert_verdict(V_GENUINE, &c, &e, NULL, TODAY);
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY);
+	/* a NULL reason is fine */
+	assert_int_equal(verdict_judge(&c, &e, &b, TODAY, NULL), V_GENUINE);
+}
+
+static void test_verdict_unknown_key_when_not_listed_or_another_key(void **state)
+{
+	struct tem_code c = signed_code();
+	struct trust_entry e = entry(), single;
+	struct tem_pubkey other;
+	struct tem_seckey osk;
+	struct tem_err why;
+
+	(void)state;
+	assert_int_equal(verdict_judge(&c, NULL, NULL, TODAY, &why), V_UNKNOWN_KEY);
+	assert_non_null(strstr(why.msg, "not in the trust list"));
+	/* a single key given alone: its own code is genuine, another key's is unknown-key */
+	verdict_entry_of_key(&vpk, &single);
+	assert_verdict(V_GENUINE, &c, &single, NULL, TODAY);
+	assert_int_equal(single.revoked, -1);
+	assert_int_equal(single.valid_from, 0);
+	assert_int_equal(keys_generate(&other, &osk, NULL), TEM_OK);
+	verdict_entry_of_key(&other, &single);
+	assert_int_equal(verdict_judge(&c, &single, NULL, TODAY, &why), V_UNKNOWN_KEY);
+	assert_non_null(strstr(why.msg, "not by the key given"));
+	/* whatever the registry says */
+	struct verdict_batch b = batch(&c);
+	assert_verdict(V_UNKNOWN_KEY, &c, NULL, &b, TODAY);
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY);
+}
+
+static void test_verdict_key_trusted_only_from_its_valid_from_day(void **state)
+{
+	struct tem_code c = signed_code();
+	struct trust_entry e = entry();
+	struct verdict_batch b = batch(&c);
+	struct tem_err why;
+
+	(void)state;
+	e.valid_from = TODAY - 1; /* yesterday */
+	assert_verdict(V_GENUINE, &c, &e, NULL, TODAY);
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY);
+	assert_int_equal(verdict_key(&e, TODAY, &why), V_GENUINE);
+	e.valid_from = TODAY; /* today: trusted from its first hour */
+	assert_verdict(V_GENUINE, &c, &e, NULL, TODAY);
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY);
+	assert_int_equal(verdict_key(&e, TODAY, &why), V_GENUINE);
+	assert_string_equal(why.msg, "");
+	e.valid_from = TODAY + 1; /* tomorrow: not trusted yet, even in a registered batch */
+	assert_int_equal(verdict_judge(&c, &e, NULL, TODAY, &why), V_UNKNOWN_KEY);
+	assert_string_equal(why.msg, "the producer's key is trusted only from 2024-10-05");
+	assert_verdict(V_UNKNOWN_KEY, &c, &e, &b, TODAY);
+	assert_int_equal(verdict_key(&e, TODAY, &why), V_UNKNOWN_KEY);
+	assert_string_equal(why.msg, "the producer's key is trusted only from 2024-10-05");
+	/* and trusted once its day comes */
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY + 1);
+	assert_int_equal(verdict_key(NULL, TODAY, &why), V_UNKNOWN_KEY);
+}
+
+static void test_verdict_invalid_signature(void **state)
+{
+	struct tem_code c = signed_code(), t;
+	struct trust_entry e = entry();
+	struct verdict_batch b = batch(&c);
+
+	(void)state;
+	t = c, t.sig[10] ^= 1;
+	assert_verdict(V_INVALID, &t, &e, NULL, TODAY);
+	assert_verdict(V_INVALID, &t, &e, &b, TODAY);
+	t = c, t.serial = 43; /* another serial under the same signature */
+	assert_verdict(V_INVALID, &t, &e, &b, TODAY);
+	t = c, t.last_day++; /* another last day under the same signature */
+	assert_verdict(V_INVALID, &t, &e, NULL, TODAY);
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY);
+}
+
+static void test_verdict_revocation_offline_from_its_day(void **state)
+{
+	struct tem_code c = signed_code();
+	struct trust_entry e = entry();
+	struct tem_err why;
+
+	(void)state;
+	e.revoked = TODAY + 1; /* tomorrow: nothing changes yet */
+	assert_verdict(V_GENUINE, &c, &e, NULL, TODAY);
+	assert_int_equal(verdict_key(&e, TODAY, &why), V_GENUINE);
+	e.revoked = TODAY; /* today */
+	assert_int_equal(verdict_judge(&c, &e, NULL, TODAY, &why), V_REVOKED);
+	assert_string_equal(why.msg, "the producer's key was revoked on 2024-10-04");
+	assert_int_equal(verdict_key(&e, TODAY, &why), V_REVOKED);
+	e.revoked = TODAY - 1; /* yesterday */
+	assert_verdict(V_REVOKED, &c, &e, NULL, TODAY);
+	assert_int_equal(verdict_key(&e, TODAY, &why), V_REVOKED);
+}
+
+static void test_verdict_revocation_spares_batches_registered_before(void **state)
+{
+	struct tem_code c = signed_code();
+	struct trust_entry e = entry();
+	struct verdict_batch b = batch(&c); /* registered TODAY - 5 */
+
+	(void)state;
+	e.revoked = b.registered + 1; /* the day after registration: the batch stays genuine */
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY);
+	assert_verdict(V_REVOKED, &c, &e, NULL, TODAY); /* offline knows no registration */
+	e.revoked = b.registered;                       /* the day of registration: revoked */
+	assert_verdict(V_REVOKED, &c, &e, &b, TODAY);
+	e.revoked = b.registered - 1; /* the day before: revoked */
+	assert_verdict(V_REVOKED, &c, &e, &b, TODAY);
+	/* a serial in no registered batch of a revoked key is revoked, not unregistered */
+	e.revoked = b.registered + 1;
+	b.in_batch = 0;
+	assert_verdict(V_REVOKED, &c, &e, &b, TODAY);
+	/* a revocation dated later changes nothing yet, online as offline */
+	b = batch(&c);
+	e.revoked = TODAY + 1;
+	b.registered = TODAY;
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY);
+	assert_verdict(V_GENUINE, &c, &e, NULL, TODAY);
+	/* revoked today, registered today: both say revoked */
+	e.revoked = TODAY;
+	assert_verdict(V_REVOKED, &c, &e, &b, TODAY);
+	assert_verdict(V_REVOKED, &c, &e, NULL, TODAY);
+	/* a spared batch still expires */
+	e.revoked = TODAY - 1;
+	b.registered = TODAY - 2;
+	assert_verdict(V_GENUINE, &c, &e, &b, c.last_day);
+	assert_verdict(V_EXPIRED, &c, &e, &b, c.last_day + 1);
+}
+
+static void test_verdict_unregistered_serial(void **state)
+{
+	struct tem_code c = signed_code();
+	struct trust_entry e = entry();
+	struct verdict_batch b = batch(&c);
+	struct tem_err why;
+
+	(void)state;
+	b.in_batch = 0;
+	assert_int_equal(verdict_judge(&c, &e, &b, TODAY, &why), V_UNREGISTERED);
+	assert_non_null(strstr(why.msg, "no registered batch"));
+	/* unregistered wins over expired: a stolen key's codes say so whatever their day */
+	assert_verdict(V_UNREGISTERED, &c, &e, &b, c.last_day + 1);
+	b.in_batch = 1;
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY);
+}
+
+static void test_verdict_last_day_must_be_its_batchs(void **state)
+{
+	struct tem_code c = signed_code(), none;
+	struct trust_entry e = entry();
+	struct verdict_batch b = batch(&c);
+	struct tem_err why;
+
+	(void)state;
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY); /* equal */
+	b.last_day = c.last_day + 1;                  /* re-signed with another expiry */
+	assert_int_equal(verdict_judge(&c, &e, &b, TODAY, &why), V_UNREGISTERED);
+	assert_string_equal(why.msg, "valid signature, but its last valid day 2024-10-14 is not "
+				     "its registered batch's (2024-10-15): not part of that batch "
+				     "as issued");
+	b.last_day = c.last_day - 1;
+	assert_verdict(V_UNREGISTERED, &c, &e, &b, TODAY);
+	b.last_day = 0; /* the batch carries no expiry, the code does */
+	assert_verdict(V_UNREGISTERED, &c, &e, &b, TODAY);
+	/* a code with no expiry in a batch with none; and in a batch with one */
+	memset(&none, 0, sizeof none);
+	none.serial = 42;
+	code_sign(&none, &vsk);
+	assert_verdict(V_GENUINE, &none, &e, &b, TODAY);
+	b.last_day = TODAY + 10;
+	assert_verdict(V_UNREGISTERED, &none, &e, &b, TODAY);
+	/* a batch whose last day temd does not know: not compared */
+	b.last_day = VERDICT_DAY_UNKNOWN;
+	assert_verdict(V_GENUINE, &c, &e, &b, TODAY);
+	/* offline nothing is known of batches */
+	assert_verdict(V_GENUINE, &c, &e, NULL, TODAY);
+}
+
+static void test_verdict_expires_the_day_after_its_last_day(void **state)
+{
+	struct tem_code c = signed_code(), none;
+	struct trust_entry e = entry();
+	struct verdict_batch b = batch(&c);
+	struct tem_err why;
+
+	(void)state;
+	assert_verdict(V_GENUINE, &c, &e, NULL, c.last_day); /* on its last day */
+	assert_verdict(V_GENUINE, &c, &e, &b, c.last_day);
+	assert_int_equal(verdict_judge(&c, &e, NULL, c.last_day + 1, &why), V_EXPIRED);
+	assert_string_equal(why.msg, "past its last valid day, 2024-10-14");
+	assert_verdict(V_EXPIRED, &c, &e, &b, c.last_day + 1);
+	memset(&none, 0, sizeof none);
+	none.serial = 42;
+	code_sign(&none, &vsk);
+	assert_verdict(V_GENUINE, &none, &e, NULL, 60000); /* no last day: never expires */
+	/* revoked beats expired */
+	e.revoked = TODAY;
+	assert_verdict(V_REVOKED, &c, &e, NULL, c.last_day + 1);
 }
 
 static void test_verdict_counts_other_clients_against_the_threshold(void **state)
 {
-	struct verdict_facts f = valid();
+	struct verdict_facts f = {.base = V_GENUINE, .other_clients = 0, .threshold = 2};
 
 	(void)state;
 	assert_int_equal(verdict_decide(&f), V_GENUINE);
@@ -38,45 +289,13 @@ static void test_verdict_counts_other_clients_against_the_threshold(void **state
 	assert_int_equal(verdict_decide(&f), V_DUPLICATE);
 	f.threshold = 0, f.other_clients = 1;
 	assert_int_equal(verdict_decide(&f), V_DUPLICATE);
-}
-
-static void test_verdict_before_counting(void **state)
-{
-	struct verdict_facts f = valid();
-
-	(void)state;
-	f.stage = STAGE_MALFORMED;
-	assert_int_equal(verdict_decide(&f), V_MALFORMED);
-	f.stage = STAGE_UNKNOWN_KEY;
-	assert_int_equal(verdict_decide(&f), V_UNKNOWN_KEY);
-	f.stage = STAGE_INVALID;
-	assert_int_equal(verdict_decide(&f), V_INVALID);
-	f = valid();
-	f.in_batch = 0;
+	/* many clients do not turn a code that is not genuine into a duplicate */
+	f.other_clients = 10;
+	f.base = V_EXPIRED;
+	assert_int_equal(verdict_decide(&f), V_EXPIRED);
+	f.base = V_UNREGISTERED;
 	assert_int_equal(verdict_decide(&f), V_UNREGISTERED);
-	f = valid();
-	f.today = 20011;
-	assert_int_equal(verdict_decide(&f), V_EXPIRED);
-	f.last_day = 0; /* no last day: never expires */
-	assert_int_equal(verdict_decide(&f), V_GENUINE);
-	/* many clients do not turn an expired code into a duplicate */
-	f = valid();
-	f.today = 20011, f.other_clients = 10;
-	assert_int_equal(verdict_decide(&f), V_EXPIRED);
-}
-
-static void test_verdict_revocation_spares_earlier_batches(void **state)
-{
-	struct verdict_facts f = valid();
-
-	(void)state;
-	f.revoked = 19995; /* batch registered on 19990: still genuine */
-	assert_int_equal(verdict_decide(&f), V_GENUINE);
-	f.revoked = 19990; /* the same day: revoked */
-	assert_int_equal(verdict_decide(&f), V_REVOKED);
-	f.revoked = 19980;
-	assert_int_equal(verdict_decide(&f), V_REVOKED);
-	f.revoked = 19995, f.in_batch = 0; /* revoked key, no batch */
+	f.base = V_REVOKED;
 	assert_int_equal(verdict_decide(&f), V_REVOKED);
 }
 
@@ -92,6 +311,8 @@ static void test_verdict_only_trusted_signatures_are_counted(void **state)
 	assert_false(verdict_is_counted(V_MALFORMED));
 	assert_string_equal(verdict_name(V_UNKNOWN_KEY), "unknown-key");
 	assert_string_equal(verdict_name(V_DUPLICATE), "duplicate");
+	assert_string_equal(verdict_name(V_COUNT), "malformed");
+	assert_string_equal(verdict_name((enum verdict) - 1), "malformed");
 }
 
 static void test_client_ids(void **state)
@@ -157,14 +378,22 @@ static void test_pages_escape_and_choose_a_language(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_verdict_genuine_offline_and_online),
+	    cmocka_unit_test(test_verdict_unknown_key_when_not_listed_or_another_key),
+	    cmocka_unit_test(test_verdict_key_trusted_only_from_its_valid_from_day),
+	    cmocka_unit_test(test_verdict_invalid_signature),
+	    cmocka_unit_test(test_verdict_revocation_offline_from_its_day),
+	    cmocka_unit_test(test_verdict_revocation_spares_batches_registered_before),
+	    cmocka_unit_test(test_verdict_unregistered_serial),
+	    cmocka_unit_test(test_verdict_last_day_must_be_its_batchs),
+	    cmocka_unit_test(test_verdict_expires_the_day_after_its_last_day),
 	    cmocka_unit_test(test_verdict_counts_other_clients_against_the_threshold),
-	    cmocka_unit_test(test_verdict_before_counting),
-	    cmocka_unit_test(test_verdict_revocation_spares_earlier_batches),
 	    cmocka_unit_test(test_verdict_only_trusted_signatures_are_counted),
 	    cmocka_unit_test(test_client_ids),
 	    cmocka_unit_test(test_pages_escape_and_choose_a_language),
 	};
 	if (sodium_init() < 0)
 		return 1;
+	vector_key(&vsk, &vpk);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

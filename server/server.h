@@ -65,7 +65,7 @@ struct request {
 	char short_id[48];
 	char key_hex[17];
 	char code_text[140];
-	char reason[256]; /* why a code is malformed or invalid */
+	char reason[256]; /* why the verdict is not genuine (malformed, invalid, expired, ...) */
 	int32_t last_day;
 	uint64_t serial;
 	int parsed; /* the code parsed */

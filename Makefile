@@ -20,7 +20,7 @@ O := $(if $(filter .,$(B)),,$(B)/)
 # libraries' include paths, and tests/layering.sh refuses an include that crosses a layer.
 PKGS_KEYS := libsodium
 PKGS_LABEL := libsodium libqrencode cairo pangocairo zbar
-PKGS_CLI := libsodium libqrencode cairo pangocairo zbar libcurl jansson
+PKGS_CLI := libsodium libcurl jansson
 PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson
 PKGS_TEST := cmocka
 
@@ -67,15 +67,16 @@ TEMD := $(O)server/temd
 UNIT_BINS := $(patsubst %.c,$(O)%,$(UNIT_SRC))
 BENCH_BINS := $(patsubst %.c,$(O)%,$(BENCH_SRC))
 
-LIBS_CLI := $(call pc_libs,$(PKGS_CLI)) -lm
+# tem links label/'s drawing libraries through libtemlabel.a; cli/ itself never includes them.
+LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
 LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lm
-LIBS_ALL := $(call pc_libs,$(PKGS_CLI) $(PKGS_SERVER)) -lm
+LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lm
 
 .PHONY: all deps test check bench demo install clean format format-check fuzz layering
 # Test and bench objects are kept between runs (make would delete them as intermediates).
 .SECONDARY:
 # temd is built once server/ has its entry point.
-all: $(TEM) $(if $(wildcard $(SERVER_MAIN)),$(TEMD))
+all: layering $(TEM) $(if $(wildcard $(SERVER_MAIN)),$(TEMD))
 
 $(O)%.o: %.c
 	@mkdir -p $(dir $@)

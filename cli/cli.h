@@ -60,7 +60,9 @@ struct progress {
 	double last;      /* when last drawn */
 };
 void progress_start(struct progress *p, const char *what, uint64_t total, int quiet);
-void progress_update(struct progress *p, uint64_t done);
+/* Shows done (throttled); arg is the struct progress, so it serves as the libraries'
+ * progress callback. */
+void progress_update(void *arg, uint64_t done);
 void progress_end(struct progress *p, uint64_t done);
 
 /* Where the public keys for verifying codes come from: one producer key (-p), or the

@@ -32,8 +32,9 @@ void progress_start(struct progress *p, const char *what, uint64_t total, int qu
 	p->last = 0;
 }
 
-void progress_update(struct progress *p, uint64_t done)
+void progress_update(void *arg, uint64_t done)
 {
+	struct progress *p = arg;
 	double t;
 
 	if (!p->enabled)

@@ -47,22 +47,36 @@ int batch_header_message(const struct batch_header *h, unsigned char **msg, size
 	return TEM_OK;
 }
 
-/* Formats an issue time as ISO 8601 UTC; parses it back strictly. */
+/* Parses n decimal digits (no sign, no space) at s into *v, between 0 and max. */
+static int digits(const char *s, int n, unsigned max, unsigned *v)
+{
+	unsigned x = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return TEM_ERR;
+		x = x * 10 + (unsigned)(s[i] - '0');
+	}
+	if (x > max)
+		return TEM_ERR;
+	*v = x;
+	return TEM_OK;
+}
+
+/* Parses an issue time strictly: exactly YYYY-MM-DDTHH:MM:SSZ (what date_format_iso writes),
+ * digits only, a real calendar day, hours 00-23, minutes and seconds 00-59. */
 static int parse_iso(const char *s, time_t *t)
 {
 	char day[11];
 	int32_t d;
 	unsigned hh, mm, ss;
-	char z;
 
-	if (strlen(s) != 20 || s[10] != 'T')
+	if (strlen(s) != 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
 		return TEM_ERR;
 	memcpy(day, s, 10);
 	day[10] = '\0';
-	if (date_parse(day, &d, NULL) != TEM_OK)
-		return TEM_ERR;
-	if (sscanf(s + 11, "%2u:%2u:%2u%c", &hh, &mm, &ss, &z) != 4 || z != 'Z' || hh > 23 ||
-	    mm > 59 || ss > 59)
+	if (date_parse(day, &d, NULL) != TEM_OK || digits(s + 11, 2, 23, &hh) != TEM_OK ||
+	    digits(s + 14, 2, 59, &mm) != TEM_OK || digits(s + 17, 2, 59, &ss) != TEM_OK)
 		return TEM_ERR;
 	*t = (time_t)d * 86400 + hh * 3600 + mm * 60 + ss;
 	return TEM_OK;
@@ -281,6 +295,16 @@ int batch_open(const char *path, struct batch_reader **out, struct tem_err *err)
 const struct batch_header *batch_reader_header(const struct batch_reader *r)
 {
 	return &r->h;
+}
+
+int batch_reader_line(const struct batch_reader *r)
+{
+	return r->lineno;
+}
+
+const char *batch_reader_path(const struct batch_reader *r)
+{
+	return r->path;
 }
 
 int batch_next(struct batch_reader *r, struct tem_code *c, char text[CODE_TEXT_LEN + 1],

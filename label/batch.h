@@ -87,6 +87,13 @@ int batch_open(const char *path, struct batch_reader **out, struct tem_err *err)
 /* The header of an open batch. */
 const struct batch_header *batch_reader_header(const struct batch_reader *r);
 
+/* Line number in the file of the last line batch_next read (the header's blank line, 12,
+ * before the first code). */
+int batch_reader_line(const struct batch_reader *r);
+
+/* The path the batch was opened from. */
+const char *batch_reader_path(const struct batch_reader *r);
+
 /* Reads the next code: 1 with *c filled (and text, if not NULL, set to its text form), 0 at the
  * end, TEM_ERR with "PATH: line N: ..." for a malformed line, a code of another key, a serial
  * out of sequence, or a count that differs from the header. Does not verify signatures. */

@@ -22,13 +22,14 @@ struct label_checker *label_checker_new(const struct label_geom *g, int dpi)
 		return NULL;
 	ck->g = *g;
 	ck->dpi = dpi;
-	ck->w = (int)(g->spec.label_w / 25.4 * dpi + 0.5);
-	ck->h = (int)(g->spec.label_h / 25.4 * dpi + 0.5);
-	ck->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, ck->w, ck->h);
+	ck->surface = label_raster_new(g, dpi);
+	if (ck->surface != NULL) {
+		ck->w = cairo_image_surface_get_width(ck->surface);
+		ck->h = cairo_image_surface_get_height(ck->surface);
+	}
 	ck->grey = malloc((size_t)ck->w * (size_t)ck->h);
 	ck->scan = zbar_image_scanner_create();
-	if (cairo_surface_status(ck->surface) != CAIRO_STATUS_SUCCESS || ck->grey == NULL ||
-	    ck->scan == NULL) {
+	if (ck->surface == NULL || ck->grey == NULL || ck->scan == NULL) {
 		label_checker_free(ck);
 		return NULL;
 	}
@@ -40,19 +41,12 @@ struct label_checker *label_checker_new(const struct label_geom *g, int dpi)
 int label_check(struct label_checker *ck, struct label_art *art, const struct qr *q,
 		const char *short_id, const char *expect, struct tem_err *err)
 {
-	cairo_t *cr = cairo_create(ck->surface);
 	unsigned char *px;
 	int stride, n, found = 0, rc;
 	zbar_image_t *img;
 	const zbar_symbol_t *sym;
 
-	/* white to the last pixel: the label's edge rarely falls on a pixel boundary */
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
-	cairo_scale(cr, ck->dpi / 25.4, ck->dpi / 25.4);
-	label_art_draw(art, cr, 0, 0, q, short_id);
-	cairo_destroy(cr);
-	cairo_surface_flush(ck->surface);
+	label_rasterise(ck->surface, art, ck->dpi, q, short_id);
 	px = cairo_image_surface_get_data(ck->surface);
 	stride = cairo_image_surface_get_stride(ck->surface);
 	for (int y = 0; y < ck->h; y++) {

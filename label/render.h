@@ -1,62 +1,14 @@
-/* render.h — how a label looks: layouts (tie strips, stickers, sheets), their geometry in
- * millimetres, and drawing one label (QR, short id, producer, product) or a page's cut marks
- * with cairo and pango. Output surfaces and files belong to the caller. */
+/* render.h — how a label looks: drawing one label (QR, short id, producer, product) or a
+ * page's cut marks with cairo and pango, and rasterising one label. Geometry is in
+ * label/layout.h; output files in label/output.h. */
 #ifndef TEM_RENDER_H
 #define TEM_RENDER_H
 
 #include <cairo.h>
 
 #include "keys/err.h"
+#include "label/layout.h"
 #include "label/qr.h"
-
-enum layout_kind { LAYOUT_TIE, LAYOUT_STICKER, LAYOUT_SHEET };
-
-struct label_spec {
-	enum layout_kind kind;   /* layout */
-	double page_w, page_h;   /* paper, mm (tie and sheet); ignored for stickers */
-	double label_w, label_h; /* one label, mm */
-	double margin;           /* page margin, mm (tie and sheet) */
-	double qr_mm;            /* QR side without quiet zone, mm; 0 = as large as fits */
-	double min_module;       /* smallest module the printer renders, mm */
-};
-
-struct label_geom {
-	struct label_spec spec;                /* what was asked, with defaults filled in */
-	double page_w, page_h;                 /* the page actually drawn, mm */
-	int cols, rows;                        /* labels a page */
-	double x0, y0;                         /* top-left of the first label on the page, mm */
-	double module;                         /* module side, mm */
-	int qr_width;                          /* modules a side, without quiet zone */
-	double qr_block;                       /* QR side with its quiet zone, mm */
-	double qr_x, qr_y;                     /* QR block's top-left inside a label, mm */
-	double text_x, text_y, text_w, text_h; /* text box inside a label, mm */
-};
-
-struct label_text {
-	const char *short_id; /* KEYID-SERIAL */
-	const char *producer; /* may be "" */
-	const char *product;
-};
-
-/* Parses a layout name ("tie", "sticker", "sheet"); -1 when unknown. */
-int layout_parse(const char *s);
-
-/* Parses "A4" or "Letter" (either case) into a page size in mm. */
-int paper_parse(const char *s, double *w, double *h, struct tem_err *err);
-
-/* Parses "40x30mm" or "40x30" into a size in mm. */
-int size_parse(const char *s, double *w, double *h, struct tem_err *err);
-
-/* Fills in the defaults of a spec for its layout (label size, paper, margin) where they are 0. */
-void label_spec_defaults(struct label_spec *spec);
-
-/* Plans the geometry for QR symbols qr_width modules wide: refuses, with the smallest QR size
- * that works, a module under min_module, and any label that does not fit its page or QR. */
-int label_plan(const struct label_spec *spec, int qr_width, struct label_geom *g,
-	       struct tem_err *err);
-
-/* Top-left corner (mm) of the i-th label on a page. */
-void label_slot(const struct label_geom *g, int i, double *x, double *y);
 
 /* How the QR is drawn: a 1-bit image mask (PDF and PNG: small, fast, exact) or one vector
  * path of module runs (SVG, for designers). */
@@ -72,10 +24,15 @@ void label_art_free(struct label_art *a);
 /* Draws one label with its top-left corner at (x, y) mm; cr's user unit must be 1 mm. */
 void label_art_draw(struct label_art *a, cairo_t *cr, double x, double y, const struct qr *q,
 		    const char *short_id);
+/* An RGB24 image of one label of geometry g at dpi (pixels rounded to the nearest): what the
+ * PNG output writes and the read-back check decodes. NULL when out of memory; free with
+ * cairo_surface_destroy. */
+cairo_surface_t *label_raster_new(const struct label_geom *g, int dpi);
+/* Rasterises one label into img (from label_raster_new for art's geometry at the same dpi):
+ * white to the last pixel, then the label drawn as on paper. */
+void label_rasterise(cairo_surface_t *img, struct label_art *a, int dpi, const struct qr *q,
+		     const char *short_id);
 /* Draws cut marks for a full page of labels in the page margins (tie and sheet layouts). */
 void label_draw_cut_marks(cairo_t *cr, const struct label_geom *g);
-
-/* TEM_OK when the fonts labels use are installed; otherwise an error naming them. */
-int label_fonts_check(struct tem_err *err);
 
 #endif

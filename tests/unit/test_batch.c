@@ -127,6 +127,35 @@ static void test_batch_header_rejects_bad_fields(void **state)
 	assert_non_null(strstr(err.msg, "not a tem batch file"));
 }
 
+static void test_batch_header_issue_time_is_strict(void **state)
+{
+	static const char *const bad[] = {
+	    "2026-11-25T 4:+0: 0Z", /* what sscanf("%2u") took: spaces and signs */
+	    "2026-11-25T-4:50:00Z", "2026-11-25T04:50:00z", "2026-11-25 04:50:00Z",
+	    "2026-11-25T04-50:00Z", "2026-11-25T24:00:00Z", "2026-11-25T04:60:00Z",
+	    "2026-11-25T04:50:60Z", "2026-02-30T04:50:00Z", "2026-11-25T04:50:0xZ",
+	    "+026-11-25T04:50:00Z"};
+	struct batch_header h, back;
+	struct tem_err err;
+	char *issued;
+
+	(void)state;
+	fill_header(&h, 1, 24);
+	assert_int_equal(batch_header_sign(&h, &sk, &err), TEM_OK);
+	issued = strstr(h.raw, "issued: ");
+	assert_non_null(issued);
+	issued += strlen("issued: ");
+	memcpy(issued, "2026-11-25T23:59:59Z", 20);
+	assert_int_equal(batch_header_parse(h.raw, h.raw_len, &back, &err), TEM_OK);
+	assert_int_equal(back.issued, 1795651199); /* 2026-11-25T23:59:59Z */
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memcpy(issued, bad[i], 20);
+		if (batch_header_parse(h.raw, h.raw_len, &back, &err) != TEM_ERR)
+			fail_msg("issued '%s' was accepted", bad[i]);
+		assert_non_null(strstr(err.msg, "line 8: issued"));
+	}
+}
+
 static void test_batch_reader_streams_a_good_file(void **state)
 {
 	const char *dir = scratch_dir();
@@ -137,6 +166,20 @@ static void test_batch_reader_streams_a_good_file(void **state)
 	snprintf(path, sizeof path, "%s/b.txt", dir);
 	write_batch(path, 7, 5000, 0, &sk);
 	assert_int_equal(read_all(path, &err), 5000);
+	/* the reader knows the line of each code: the header's blank line is line 12 */
+	{
+		struct batch_reader *r;
+		struct tem_code c;
+		assert_int_equal(batch_open(path, &r, &err), TEM_OK);
+		assert_int_equal(batch_reader_line(r), 12);
+		assert_string_equal(batch_reader_path(r), path);
+		assert_int_equal(batch_next(r, &c, NULL, &err), 1);
+		assert_int_equal(batch_reader_line(r), 13);
+		assert_int_equal(batch_next(r, &c, NULL, &err), 1);
+		assert_int_equal(batch_reader_line(r), 14);
+		assert_int_equal(c.serial, 8);
+		batch_close(r);
+	}
 	scratch_remove(dir);
 }
 
@@ -207,6 +250,7 @@ int main(void)
 	    cmocka_unit_test(test_batch_header_round_trip_and_verify),
 	    cmocka_unit_test(test_batch_header_tampering_fails_verification),
 	    cmocka_unit_test(test_batch_header_rejects_bad_fields),
+	    cmocka_unit_test(test_batch_header_issue_time_is_strict),
 	    cmocka_unit_test(test_batch_reader_streams_a_good_file),
 	    cmocka_unit_test(test_batch_reader_names_each_defect),
 	};

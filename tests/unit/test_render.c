@@ -1,8 +1,13 @@
 /* test_render.c — QR encoding choices and label geometry: version and ECC, the alphanumeric
- * check, the version cap, fit checks, the minimum module, and the read-back check. */
+ * check, the version cap, fit checks, the minimum module, the read-back check, and label
+ * output files (formats, whole-or-nothing, one PNG per label). */
 #include "tests/unit/testutil.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include "label/check.h"
+#include "label/output.h"
 #include "label/qr.h"
 #include "label/render.h"
 
@@ -112,6 +117,117 @@ static void test_check_reads_a_label_back_and_catches_a_wrong_one(void **state)
 	}
 }
 
+static void test_output_formats_by_name_and_extension(void **state)
+{
+	struct label_spec s = {.kind = LAYOUT_SHEET};
+	struct label_geom g;
+	struct tem_err err;
+
+	(void)state;
+	assert_int_equal(label_format_parse("PDF"), LABEL_FORMAT_PDF);
+	assert_int_equal(label_format_parse("gif"), -1);
+	assert_int_equal(label_format_of_path("out/labels.Svg"), LABEL_FORMAT_SVG);
+	assert_int_equal(label_format_of_path("labels"), -1);
+	assert_int_equal(label_format_qr_style(LABEL_FORMAT_SVG), LABEL_QR_PATH);
+	assert_int_equal(label_format_qr_style(LABEL_FORMAT_PDF), LABEL_QR_IMAGE);
+	assert_int_equal(label_plan(&s, 45, &g, &err), TEM_OK);
+	assert_int_equal(g.cols * g.rows, 27);
+	assert_false(label_format_is_dir(LABEL_FORMAT_PDF, &g, 1000));
+	assert_false(label_format_is_dir(LABEL_FORMAT_SVG, &g, 27));
+	assert_true(label_format_is_dir(LABEL_FORMAT_SVG, &g, 28));
+	assert_false(label_format_is_dir(LABEL_FORMAT_PNG, &g, 1));
+	assert_true(label_format_is_dir(LABEL_FORMAT_PNG, &g, 2));
+}
+
+/* Counts the entries of a folder whose name contains `part`. */
+static int count_entries(const char *dir, const char *part)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.' && strstr(e->d_name, part) != NULL;
+	closedir(d);
+	return n;
+}
+
+/* Writes n sticker labels to path in fmt; finish 0 frees the writer unfinished. */
+static int write_labels(const char *path, enum label_format fmt, int n, int force, int finish,
+			struct tem_err *err)
+{
+	struct label_text t = {"3F9A0C21D4E5B6A7-100", "HTX", "Cua"};
+	struct label_spec s = {.kind = LAYOUT_STICKER};
+	struct label_writer *w;
+	struct label_geom g;
+	struct qr q;
+	int rc;
+
+	assert_int_equal(qr_encode(url, QR_ECC_M, 0, &q, err), 0);
+	assert_int_equal(label_plan(&s, q.width, &g, err), TEM_OK);
+	struct label_art *art = label_art_new(&g, &t, label_format_qr_style(fmt));
+	assert_non_null(art);
+	rc = label_write_open(&w, path, fmt, force, &g, art, 150, (uint64_t)n, err);
+	for (int i = 0; rc == TEM_OK && i < n; i++) {
+		char sid[32];
+		snprintf(sid, sizeof sid, "3F9A0C21D4E5B6A7-%d", i + 1);
+		rc = label_write_label(w, &q, sid, err);
+	}
+	if (rc == TEM_OK && finish)
+		rc = label_write_finish(w, err);
+	if (rc == TEM_OK || w != NULL)
+		label_write_free(w);
+	label_art_free(art);
+	qr_free(&q);
+	return rc;
+}
+
+static void test_output_files_appear_whole_or_not_at_all(void **state)
+{
+	const char *dir = scratch_dir();
+	char pdf[512], png[512], one[512], *text;
+	struct tem_err err;
+	struct stat st;
+	size_t len;
+
+	(void)state;
+	snprintf(pdf, sizeof pdf, "%s/l.pdf", dir);
+	snprintf(png, sizeof png, "%s/l.png", dir);
+	snprintf(one, sizeof one, "%s/l.png/3F9A0C21D4E5B6A7-2.png", dir);
+	/* a PDF of three sticker pages */
+	assert_int_equal(write_labels(pdf, LABEL_FORMAT_PDF, 3, 0, 1, &err), TEM_OK);
+	text = read_file(pdf, &len);
+	assert_memory_equal(text, "%PDF-", 5);
+	assert_non_null(memmem(text, len, "/Count 3", 8));
+	free(text);
+	/* an existing output is refused without force, and kept */
+	assert_int_equal(write_labels(pdf, LABEL_FORMAT_PDF, 3, 0, 1, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "already exists"));
+	assert_int_equal(stat(pdf, &st), 0);
+	assert_true(st.st_size > 0);
+	assert_int_equal(write_labels(pdf, LABEL_FORMAT_PDF, 1, 1, 1, &err), TEM_OK);
+	/* PNG: one image per label in a directory, named by short id */
+	assert_int_equal(write_labels(png, LABEL_FORMAT_PNG, 3, 0, 1, &err), TEM_OK);
+	assert_int_equal(count_entries(png, ".png"), 3);
+	text = read_file(one, &len);
+	assert_memory_equal(text, "\x89PNG", 4);
+	free(text);
+	/* unfinished writers leave nothing: no file, no temporary file or directory */
+	assert_int_equal(write_labels(png, LABEL_FORMAT_PNG, 3, 1, 0, &err), TEM_OK);
+	assert_int_equal(count_entries(png, ".png"), 3);
+	snprintf(pdf, sizeof pdf, "%s/u.pdf", dir);
+	assert_int_equal(write_labels(pdf, LABEL_FORMAT_PDF, 2, 0, 0, &err), TEM_OK);
+	snprintf(png, sizeof png, "%s/u.png", dir);
+	assert_int_equal(write_labels(png, LABEL_FORMAT_PNG, 2, 0, 0, &err), TEM_OK);
+	assert_int_equal(count_entries(dir, "u."), 0);
+	assert_int_equal(count_entries(dir, "tmp"), 0);
+	/* a folder that cannot be written */
+	assert_int_equal(write_labels("/proc/nope/x.pdf", LABEL_FORMAT_PDF, 1, 0, 1, &err),
+			 TEM_ERR);
+	scratch_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +236,8 @@ int main(void)
 	    cmocka_unit_test(test_layout_tie_fits_and_min_module_refuses),
 	    cmocka_unit_test(test_layout_rejects_what_does_not_fit),
 	    cmocka_unit_test(test_check_reads_a_label_back_and_catches_a_wrong_one),
+	    cmocka_unit_test(test_output_formats_by_name_and_extension),
+	    cmocka_unit_test(test_output_files_appear_whole_or_not_at_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,7 +149,7 @@ static int header(struct batch_header *h, const struct tem_seckey *sk, const cha
 	    serial_reserve(key_path, h->count, &h->first_serial, err) != TEM_OK)
 		return TEM_ERR;
 	if (default_id) {
-		date_format(date_from_time(h->issued), day);
+		date_format(date_vn_day(h->issued), day); /* the day in Cà Mau */
 		snprintf(h->batch_id, sizeof h->batch_id, "%.4s%.2s%.2s-%" PRIu64, day, day + 5,
 			 day + 8, h->first_serial);
 	}

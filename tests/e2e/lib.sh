@@ -141,3 +141,44 @@ scan() {
 json() {
 	jq -r ".$1 | if . == null then \"null\" else . end" "$T/out" 2>/dev/null
 }
+
+# wait_for SECONDS CMD...: runs CMD every 0.05 s until it succeeds (returns 0) or SECONDS have
+# passed (returns 1). For synchronising on a state or a log line instead of sleeping.
+wait_for() {
+	_wf_end=$(($(date +%s%N) / 1000000 + $1 * 1000))
+	shift
+	while ! "$@"; do
+		[ $(($(date +%s%N) / 1000000)) -ge $_wf_end ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# test_seed: sets $SEED from TEM_TEST_SEED, or picks one, and prints it as "# seed: N" so a
+# failing run can be replayed with TEM_TEST_SEED=N. Call it in a test that uses randomness.
+test_seed() {
+	SEED=${TEM_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+	echo "# seed: $SEED"
+}
+
+# rand_below N: a number from 0 to N-1 drawn from the stream $SEED starts (test_seed first).
+rand_below() {
+	_rb_i=$((${_rb_i:--1} + 1))
+	awk -v s="$SEED" -v i="$_rb_i" -v n="$1" 'BEGIN {
+		srand(s); for (k = 0; k < i; k++) rand(); printf "%d\n", int(rand() * n) }'
+}
+
+# http_hangup PORT REQUEST: opens a connection to 127.0.0.1:PORT, writes REQUEST whole and closes
+# the connection at once, never reading the answer (a client that hangs up). Needs bash for
+# /dev/tcp (bash is on every Debian system).
+http_hangup() {
+	bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && printf "%s" "$1" >&3' "$1" "$2"
+}
+
+# post_scan_request CODE: the bytes of a whole POST /api/v1/scans for CODE (ASCII), for
+# http_hangup.
+post_scan_request() {
+	_b="{\"code\":\"$1\"}"
+	printf 'POST /api/v1/scans HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+		"${#_b}" "$_b"
+}

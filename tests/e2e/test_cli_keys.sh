@@ -40,7 +40,19 @@ check "minisign verifies it" minisign -Vm f.txt -p m.pub
 printf 'pw1\npw1\n' | minisign -G -p me.pub -s me.key >/dev/null 2>&1
 check "tem signs with minisign's encrypted key" env TEM_PASSPHRASE=pw1 $TEM sign -s me.key -m f.txt -f
 check "minisign verifies that too" minisign -Vm f.txt -p me.pub
-run_expect 2 "minisign's key with a wrong passphrase is refused" env TEM_PASSPHRASE=pw2 $TEM sign -s me.key -m f.txt -f
+# Those were the suite's two scrypt derivations at minisign's setting (1 GiB): minisign's
+# keygen and tem's use of its key. The refusals below derive at scrypt's interactive limits:
+# me.key with its limits rewritten to those (bytes 38-53 of the decoded key: opslimit, memlimit).
+sed -n 2p me.key | base64 -d >me.bin
+expect_eq "minisign's key has minisign's limits (2^25 ops, 1 GiB)" \
+	" 00 00 00 02 00 00 00 00 00 00 00 40 00 00 00 00" "$(od -An -tx1 -j38 -N16 me.bin)"
+sed -n 1p me.key >mi.key
+{ head -c 38 me.bin; printf '\000\000\010\000\000\000\000\000\000\000\000\001\000\000\000\000'; tail -c +55 me.bin; } |
+	base64 -w 0 >>mi.key
+echo >>mi.key
+run_expect 2 "minisign's key with a wrong passphrase is refused" env TEM_PASSPHRASE=pw2 $TEM sign -s mi.key -m f.txt -f
+expect_grep "and the passphrase is named" 'wrong passphrase' "$T/err"
+run_expect 2 "tem derives with the limits the key file gives, not its own" env TEM_PASSPHRASE=pw1 $TEM sign -s mi.key -m f.txt -f
 echo 'signed by minisign' >g.txt
 minisign -S -s m.key -m g.txt -W >/dev/null 2>&1 || echo 'pw1' | minisign -S -s m.key -m g.txt >/dev/null 2>&1
 check "tem checks a signature made by minisign" $TEM check -p m.pub -m g.txt

@@ -14,12 +14,15 @@
 static const char usage[] =
     "usage: tem issue -s SEC -n COUNT --product TEXT [--producer TEXT] [--batch ID]\n"
     "                 [--url BASE] [--valid-days N | --expires YYYY-MM-DD] -o FILE\n"
-    "                 [-f] [-q] [--threads N] [--passphrase-file F]\n"
+    "                 [--no-claim] [-f] [-q] [--threads N] [--passphrase-file F]\n"
     "\n"
     "Issues COUNT signed codes with the secret key SEC: writes the batch file FILE (a signed\n"
     "header, then one code per line) and its signature FILE.minisig. Serials continue from\n"
     "the key's counter file SEC.serial, reserved before any code is written, so they never\n"
-    "repeat for a key, even with two runs at once.\n"
+    "repeat for a key, even with two runs at once. Every code gets a claim PIN, printed\n"
+    "only in the label's hidden area; the batch's claim key is written to FILE.claim\n"
+    "(mode 0600): keep it with the batch, give it to the label printer and to tem register,\n"
+    "and to no one else.\n"
     "\n"
     "  --product TEXT      what the codes go on, e.g. 'Cua Cà Mau'\n"
     "  --producer TEXT     the producer's name as printed on labels\n"
@@ -27,12 +30,24 @@ static const char usage[] =
     "  --url BASE          verification server base URL, e.g. https://tem.example.vn\n"
     "  --valid-days N      codes expire N days from today (signed into each code)\n"
     "  --expires DATE      codes expire after DATE\n"
+    "  --no-claim          codes without claim PINs (no FILE.claim)\n"
     "  --threads N         signing threads (default: all cores)\n"
     "  -f                  overwrite FILE\n"
     "  -q                  no progress\n";
 
 /* Long options, stored by index as given and checked afterwards. */
-enum { O_PRODUCT, O_PRODUCER, O_BATCH, O_URL, O_DAYS, O_EXPIRES, O_THREADS, O_PASSFILE, O_COUNT };
+enum {
+	O_PRODUCT,
+	O_PRODUCER,
+	O_BATCH,
+	O_URL,
+	O_DAYS,
+	O_EXPIRES,
+	O_THREADS,
+	O_PASSFILE,
+	O_NOCLAIM,
+	O_COUNT
+};
 static const struct option opts[] = {{"product", required_argument, NULL, 256 + O_PRODUCT},
 				     {"producer", required_argument, NULL, 256 + O_PRODUCER},
 				     {"batch", required_argument, NULL, 256 + O_BATCH},
@@ -41,6 +56,7 @@ static const struct option opts[] = {{"product", required_argument, NULL, 256 + 
 				     {"expires", required_argument, NULL, 256 + O_EXPIRES},
 				     {"threads", required_argument, NULL, 256 + O_THREADS},
 				     {"passphrase-file", required_argument, NULL, 256 + O_PASSFILE},
+				     {"no-claim", no_argument, NULL, 256 + O_NOCLAIM},
 				     {"help", no_argument, NULL, 'h'},
 				     {NULL, 0, NULL, 0}};
 
@@ -60,7 +76,7 @@ static int parse(int argc, char **argv, struct args *a)
 
 	while ((c = getopt_long(argc, argv, "s:n:o:fqh", opts, NULL)) != -1) {
 		if (c >= 256 && c < 256 + O_COUNT) {
-			a->v[c - 256] = optarg;
+			a->v[c - 256] = optarg != NULL ? optarg : "";
 			continue;
 		}
 		switch (c) {
@@ -92,6 +108,7 @@ static int parse(int argc, char **argv, struct args *a)
 	a->req.producer = a->v[O_PRODUCER] != NULL ? a->v[O_PRODUCER] : "";
 	a->req.batch_id = a->v[O_BATCH];
 	a->req.url = a->v[O_URL];
+	a->req.no_claim = a->v[O_NOCLAIM] != NULL;
 	return 0;
 }
 
@@ -157,9 +174,10 @@ int cmd_issue(int argc, char **argv)
 	if (!a.quiet)
 		fprintf(stderr,
 			"issued %" PRIu64 " codes, serials %" PRIu64 "-%" PRIu64
-			", batch %s, key %s\nwrote %s and %s.minisig\n",
+			", batch %s, key %s\nwrote %s and %s.minisig%s%s%s\n",
 			h->count, h->first_serial, h->first_serial + h->count - 1, h->batch_id, hex,
-			a.out, a.out);
+			a.out, a.out, h->has_claim ? "; claim PINs in " : "",
+			h->has_claim ? a.out : "", h->has_claim ? ".claim (keep it secret)" : "");
 	rc = 0;
 	goto out;
 fail:

@@ -140,11 +140,23 @@ int batch_header_parse(const char *text, size_t len, struct batch_header *h, str
 			if (n != strlen(BATCH_MAGIC) || memcmp(p, BATCH_MAGIC, n) != 0)
 				return err_set(err, "not a tem batch file (first line is not '%s')",
 					       BATCH_MAGIC);
-		} else if (lineno <= 11) {
-			const char *key = keys[lineno - 2];
+		} else if (lineno == 11 && n > 7 && memcmp(p, "claim: ", 7) == 0) {
+			/* optional: the claim key's commitment (label/claim.h); the signature follows
+			 * on the next line */
+			if (take(p, n, "claim", val, sizeof val, lineno, err) != TEM_OK)
+				return TEM_ERR;
+			if (sodium_base642bin(h->claim, sizeof h->claim, val, strlen(val), NULL,
+					      &bin_len, NULL,
+					      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+			    bin_len != sizeof h->claim)
+				return err_set(err, "line 11: claim is not %d bytes of base64",
+					       CLAIM_COMMIT_BYTES);
+			h->has_claim = 1;
+		} else if (lineno <= 11 + h->has_claim) {
+			const char *key = keys[lineno - 2 - (lineno == 12)];
 			if (take(p, n, key, val, sizeof val, lineno, err) != TEM_OK)
 				return TEM_ERR;
-			switch (lineno) {
+			switch (lineno - (lineno == 12)) {
 			case 2:
 				if (keys_id_parse(val, strlen(val), h->key_id, err) != TEM_OK)
 					return err_set(err, "line 2: key-id is not 16 hex digits");
@@ -212,13 +224,14 @@ int batch_header_parse(const char *text, size_t len, struct batch_header *h, str
 						      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 				    bin_len != sizeof h->sig)
 					return err_set(
-					    err, "line 11: signature is not 64 bytes of base64");
+					    err, "line %d: signature is not 64 bytes of base64",
+					    lineno);
 				break;
 			}
 		} else {
 			if (n != 0)
-				return err_set(err,
-					       "line 12: expected a blank line after the header");
+				return err_set(
+				    err, "line %d: expected a blank line after the header", lineno);
 			p = eol + 1;
 			break;
 		}
@@ -287,7 +300,10 @@ int batch_open(const char *path, struct batch_reader **out, struct tem_err *err)
 		batch_close(r);
 		return TEM_ERR;
 	}
-	r->lineno = 12;
+	/* the header's own lines, its blank line included (12, or 13 with a claim line) */
+	r->lineno = 0;
+	for (size_t i = 0; i < r->h.raw_len; i++)
+		r->lineno += r->h.raw[i] == '\n';
 	*out = r;
 	return TEM_OK;
 }

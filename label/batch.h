@@ -11,6 +11,7 @@
  *   issued: 2026-11-25T04:50:00Z
  *   expires: 2026-12-05            ("none" when the codes carry no last day)
  *   url: HTTP://127.0.0.1:8080     ("none" when no base URL was given)
+ *   claim: BASE64 (32 bytes)       (only when the codes have claim PINs: label/claim.h)
  *   signature: BASE64 (64 bytes)
  *   <blank line>
  *   CODE
@@ -28,6 +29,7 @@
 
 #include "keys/err.h"
 #include "keys/keys.h"
+#include "label/claim.h"
 #include "label/code.h"
 
 #define BATCH_HEADER_MAX  4096
@@ -40,19 +42,21 @@
 #define BATCH_SIG_B64_LEN 88               /* base64 of the 64-byte header signature */
 
 struct batch_header {
-	unsigned char key_id[KEYS_ID_BYTES]; /* producer key id */
-	char producer[BATCH_TEXT_MAX + 1];   /* producer's name as issued (may be empty) */
-	char product[BATCH_TEXT_MAX + 1];    /* product name */
-	char batch_id[BATCH_ID_MAX + 1];     /* batch id */
-	uint64_t first_serial;               /* serial of the first code */
-	uint64_t count;                      /* number of codes, at least 1 */
-	time_t issued;                       /* issue time (Unix) */
-	uint16_t last_day;                   /* last valid day of every code, 0 = none */
-	char url[BATCH_URL_MAX + 1];         /* verification base URL, upper case; "" = none */
-	unsigned char sig[64];               /* header signature */
-	char raw[BATCH_HEADER_MAX];          /* the header as in the file, blank line included */
-	size_t raw_len;                      /* bytes used in raw */
-	size_t signed_len;                   /* bytes of raw the signature covers */
+	unsigned char key_id[KEYS_ID_BYTES];     /* producer key id */
+	char producer[BATCH_TEXT_MAX + 1];       /* producer's name as issued (may be empty) */
+	char product[BATCH_TEXT_MAX + 1];        /* product name */
+	char batch_id[BATCH_ID_MAX + 1];         /* batch id */
+	uint64_t first_serial;                   /* serial of the first code */
+	uint64_t count;                          /* number of codes, at least 1 */
+	time_t issued;                           /* issue time (Unix) */
+	uint16_t last_day;                       /* last valid day of every code, 0 = none */
+	char url[BATCH_URL_MAX + 1];             /* verification base URL, upper case; "" = none */
+	int has_claim;                           /* 1 when the codes have claim PINs */
+	unsigned char claim[CLAIM_COMMIT_BYTES]; /* commitment to the batch's claim key */
+	unsigned char sig[64];                   /* header signature */
+	char raw[BATCH_HEADER_MAX]; /* the header as in the file, blank line included */
+	size_t raw_len;             /* bytes used in raw */
+	size_t signed_len;          /* bytes of raw the signature covers */
 };
 
 /* Formats the header from its fields and signs it with sk (whose id becomes key_id): fills

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include "keys/fileio.h"
 #include "keys/sig.h"
 #include "keys/text.h"
+#include "label/claim.h"
 #include "label/pool.h"
 #include "label/serial.h"
 
@@ -48,16 +50,22 @@ static int copy_text(char *dst, const char *src, size_t max)
 int issue_prepare(struct batch_header *h, const struct issue_req *req, const char *out, int force,
 		  struct tem_err *err)
 {
-	char sigbuf[SIG_PATH_MAX];
+	char sigbuf[SIG_PATH_MAX], claimbuf[SIG_PATH_MAX];
 	const char *sigpath = sig_path(out, NULL, sigbuf, err);
 	size_t n;
 
 	memset(h, 0, sizeof *h);
 	if (sigpath == NULL)
 		return TEM_ERR;
-	if (!force && (access(out, F_OK) == 0 || access(sigpath, F_OK) == 0))
+	if (claim_key_path(out, claimbuf, sizeof claimbuf) == NULL)
+		return err_set(err, "%s: path too long", out);
+	if (!force && (access(out, F_OK) == 0 || access(sigpath, F_OK) == 0 ||
+		       (!req->no_claim && access(claimbuf, F_OK) == 0)))
 		return err_set(err, "%s: already exists (use -f to overwrite)",
-			       access(out, F_OK) == 0 ? out : sigpath);
+			       access(out, F_OK) == 0       ? out
+			       : access(sigpath, F_OK) == 0 ? sigpath
+							    : claimbuf);
+	h->has_claim = !req->no_claim;
 	if (copy_text(h->product, req->product, BATCH_TEXT_MAX) != TEM_OK ||
 	    copy_text(h->producer, req->producer, BATCH_TEXT_MAX) != TEM_OK)
 		return err_set(err,
@@ -188,14 +196,33 @@ int issue_batch(struct batch_header *h, const struct tem_seckey *sk, const char 
 	static const struct pool_ops ops = {fill, work, consume, NULL};
 	struct atomic_file af = {.fd = -1};
 	struct run r = {h, sk, &af, 0, 0, progress, arg};
-	int rc = TEM_ERR;
+	unsigned char *claim_key = NULL;
+	char claimbuf[SIG_PATH_MAX];
+	const char *claimpath = claim_key_path(out, claimbuf, sizeof claimbuf);
+	int rc = TEM_ERR, claim_written = 0;
 
+	if (claimpath == NULL)
+		return err_set(err, "%s: path too long", out);
+	if (h->has_claim) {
+		/* the key lives in guarded memory and only its commitment enters the header */
+		if ((claim_key = sodium_malloc(CLAIM_KEY_BYTES)) == NULL)
+			return err_set(err, "out of memory");
+		claim_key_new(claim_key);
+		claim_commit(claim_key, h->claim);
+	}
 	if (atomic_open(&af, out, 0644, force, err) != TEM_OK)
-		return TEM_ERR;
+		goto out;
+	/* the claim key file comes before the batch: a batch never stands without its PINs */
 	if (header(h, sk, key_path, err) == TEM_OK &&
+	    (claim_key == NULL || (claim_written = claim_key_save(claimpath, h->batch_id, claim_key,
+								  force, err) == TEM_OK)) &&
 	    atomic_write(&af, h->raw, h->raw_len, err) == TEM_OK &&
 	    pool_run(threads, 0, sizeof(struct block), &ops, &r, err) == TEM_OK)
 		rc = sign_and_commit(&af, h, sk, force, err);
 	atomic_abort(&af);
+	if (rc != TEM_OK && claim_written)
+		file_remove_quiet(claimpath);
+out:
+	sodium_free(claim_key);
 	return rc;
 }

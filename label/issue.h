@@ -20,10 +20,12 @@ struct issue_req {
 				 dropped */
 	int32_t last_day;     /* last valid day of every code (days since 1970), 0 = none */
 	uint64_t count;       /* codes, 1 to BATCH_COUNT_MAX */
+	int no_claim;         /* 1: codes without claim PINs (no BATCH.claim file) */
 };
 
 /* Checks the request and fills h from it, before the key is loaded or a serial spent: TEM_OK,
- * or TEM_ERR for a field that is not valid, or an existing out or out.minisig when !force. */
+ * or TEM_ERR for a field that is not valid, or an existing out, out.minisig or out.claim when
+ * !force. */
 int issue_prepare(struct batch_header *h, const struct issue_req *req, const char *out, int force,
 		  struct tem_err *err);
 
@@ -32,9 +34,10 @@ typedef void (*issue_progress_fn)(void *arg, uint64_t done);
 
 /* Issues the batch prepared in h with the secret key sk read from key_path: reserves
  * h->count serials beside key_path, fills h (issue time, first serial, batch id, signature),
- * writes the header and every code to out with `threads` signing threads (0: all cores),
- * then signs the file into out.minisig and renames both into place (replacing them only
- * with force). TEM_OK or TEM_ERR; on failure neither file is left behind, and serials once
+ * makes the batch's claim key and writes it to out.claim (mode 0600) unless the request said
+ * no_claim, writes the header and every code to out with `threads` signing threads (0: all
+ * cores), then signs the file into out.minisig and renames both into place (replacing them
+ * only with force). TEM_OK or TEM_ERR; on failure no file is left behind, and serials once
  * reserved stay spent. progress may be NULL. */
 int issue_batch(struct batch_header *h, const struct tem_seckey *sk, const char *key_path,
 		const char *out, int force, unsigned threads, issue_progress_fn progress, void *arg,

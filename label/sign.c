@@ -56,6 +56,12 @@ int batch_header_sign(struct batch_header *h, const struct tem_seckey *sk, struc
 		     "\ncount: %" PRIu64 "\nissued: %s\nexpires: %s\nurl: %s\n",
 		     BATCH_MAGIC, id, h->producer, h->product, h->batch_id, h->first_serial,
 		     h->count, issued, expires, h->url[0] ? h->url : "none");
+	if (n >= 0 && (size_t)n < sizeof h->raw && h->has_claim) {
+		char c64[CLAIM_B64_LEN + 1];
+		sodium_bin2base64(c64, sizeof c64, h->claim, sizeof h->claim,
+				  sodium_base64_VARIANT_ORIGINAL);
+		n += snprintf(h->raw + n, sizeof h->raw - (size_t)n, "claim: %s\n", c64);
+	}
 	if (n < 0 || (size_t)n + 16 + BATCH_SIG_B64_LEN > sizeof h->raw)
 		return err_set(err, "batch header is too long");
 	h->signed_len = (size_t)n;

@@ -182,3 +182,19 @@ post_scan_request() {
 	printf 'POST /api/v1/scans HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
 		"${#_b}" "$_b"
 }
+
+# header_lines FILE: the lines of a batch file's header, its blank line included (the header
+# grows a line when the codes have claim PINs, so never count it by hand).
+header_lines() {
+	awk '$0 == "" { print NR; exit }' "$1"
+}
+
+# codes FILE: a batch file's codes, one a line.
+codes() {
+	awk 'body { print } $0 == "" { body = 1 }' "$1"
+}
+
+# code_at FILE N: the N-th code of a batch file (the first is 1).
+code_at() {
+	codes "$1" | sed -n "${2}p"
+}

@@ -14,7 +14,7 @@ $TEM issue -s p.key -n 3 --product "Cua gạch" -o b.txt -q
 start_temd s --db l.db --trust trust.list --authority a.pub --contact "Zalo 0290 3 123 456" ||
 	echo "# temd did not start: $(cat "$T/s.log")"
 $TEM register b.txt --server "$URL" -q
-C=$(sed -n 13p b.txt)
+C=$(code_at b.txt 1)
 
 curl -s -m 10 -o page.html "$URL/c/$C/"
 expect_grep "/c/CODE/ with one trailing slash is the code" 'Hàng chính hãng' page.html

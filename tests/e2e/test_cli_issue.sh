@@ -18,7 +18,7 @@ expect_grep "trust show lists the producer" 'Hợp tác xã Cua Cà Mau Năm Că
 run_expect 1 "trust show with another authority key says no" $TEM trust show trust.list -P prod.pub
 
 check "issue 24 codes" $TEM issue -s prod.key -n 24 --product "Cua Cà Mau" --producer "HTX Năm Căn" --url http://127.0.0.1:8080 --valid-days 10 -o b1.txt
-expect_eq "the batch has a header and 24 codes" 36 "$(wc -l <b1.txt)"
+expect_eq "the batch has a 13-line header (claim line included) and 24 codes" 37 "$(wc -l <b1.txt)"
 check "minisign verifies the batch file" minisign -Vm b1.txt -p prod.pub
 check "tem check verifies the batch file" $TEM check -p prod.pub -m b1.txt
 tail -n 24 b1.txt >codes1

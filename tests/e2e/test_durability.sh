@@ -18,7 +18,7 @@ $TEM trust add trust.list -p p.pub --name "HTX Năm Căn" >/dev/null
 $TEM trust sign trust.list -s a.key >/dev/null
 $TEM issue -s p.key -n $((ROUNDS * 4 * PER + 2 * HANG)) --product "Cua Cà Mau" \
 	--url http://127.0.0.1:8080 -o b.txt -q
-tail -n +13 b.txt >codes.txt # the code on line N has serial N
+codes b.txt >codes.txt # the code on line N has serial N
 KEY=$(sed -n 's/^key-id: //p' b.txt)
 start_temd d --db l.db --trust trust.list --authority a.pub
 $TEM register b.txt --server "$URL" -q

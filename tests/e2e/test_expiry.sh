@@ -19,7 +19,7 @@ at "2026-12-01 00:00:00" $TEM trust add trust.list -p p.pub --name "HTX Năm Că
 $TEM trust sign trust.list -s a.key >/dev/null
 check "a batch valid to 2026-12-11 is issued" at "2026-12-01 03:00:00" $TEM issue -s p.key -n 2 \
 	--product "Cua Cà Mau" --url http://127.0.0.1:8080 --expires 2026-12-11 -o b.txt -q
-C=$(sed -n 13p b.txt)
+C=$(code_at b.txt 1)
 
 # tem verify, offline
 check "tem: genuine at 23:59 on the last day in Cà Mau (16:59 UTC)" \

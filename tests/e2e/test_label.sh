@@ -84,10 +84,11 @@ head -c 2000 b.txt >trunc.txt
 cp b.txt.minisig trunc.txt.minisig
 run_expect 1 "a truncated batch fails its signature" $TEM label trunc.txt -p p.pub -o x.pdf
 # a re-signed batch with a forged code: the file signature holds, the code's does not
-change_char 15 51 b.txt >forged.txt
+H=$(header_lines b.txt)
+change_char $((H + 2)) 51 b.txt >forged.txt
 $TEM sign -s p.key -m forged.txt -f
 run_expect 1 "a forged code in a re-signed batch" $TEM label forged.txt -p p.pub -o x.pdf
-expect_grep "names the bad code's line" 'line 15' "$T/err"
+expect_grep "names the bad code's line" "code 2 (line $((H + 2)))" "$T/err"
 printf 'not a batch\n' >junk.txt
 $TEM sign -s p.key -m junk.txt
 run_expect 2 "a file of another format" $TEM label junk.txt -p p.pub -o x.pdf

@@ -12,7 +12,7 @@ $TEM trust add trust.list -p p.pub --name "Hợp tác xã Cua Cà Mau Năm Căn"
 $TEM trust sign trust.list -s a.key >/dev/null
 $TEM issue -s p.key -n 3 --product "Cua Cà Mau" --producer "HTX Năm Căn" \
 	--url http://127.0.0.1:8080 -o b.txt -q --valid-days 30
-CODE=$(sed -n 13p b.txt) # the batch's first code
+CODE=$(code_at b.txt 1)
 ISSUED=$(sed -n 's/^issued: //p' b.txt)
 # issued_row FILE: the text of the page's "Issued" row (English), empty when it has none
 issued_row() { sed -n 's|.*<dt>Issued</dt><dd>\([^<]*\)</dd>.*|\1|p' "$1"; }

@@ -23,7 +23,7 @@ issue p.key 20 b1.txt --valid-days 30
 issue p.key 5 b2.txt --valid-days 30 # never registered
 issue r.key 5 r1.txt
 issue u.key 5 u1.txt
-code() { sed -n "$(($2 + 12))p" "$1"; } # FILE N: the N-th code of a batch
+code() { code_at "$@"; } # FILE N: the N-th code of a batch
 
 run_expect 2 "temd refuses to start without its files" $TEMD --db x.db
 # temd only verifies: it links no signing code, so it does not even import the signing call

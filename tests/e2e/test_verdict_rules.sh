@@ -20,7 +20,7 @@ issue() { # KEY N OUT [ARGS]
 	shift 3
 	$TEM issue -s "$k" -n "$n" --product "Cua Cà Mau" --producer "HTX" -o "$o" -q "$@"
 }
-code() { sed -n "$(($2 + 12))p" "$1"; } # FILE N: the N-th code of a batch
+code() { code_at "$@"; } # FILE N: the N-th code of a batch
 issue p.key 5 p1.txt --valid-days 30
 issue f.key 3 f1.txt --expires 2099-06-30
 issue r.key 3 r1.txt --valid-days 30

@@ -106,6 +106,40 @@ static void test_batch_header_tampering_fails_verification(void **state)
 	assert_non_null(strstr(err.msg, "does not verify"));
 }
 
+static void test_batch_header_carries_the_claim_commitment(void **state)
+{
+	struct batch_header h, back;
+	struct tem_err err;
+	char *claim;
+
+	(void)state;
+	fill_header(&h, 1, 24);
+	h.has_claim = 1;
+	for (int i = 0; i < CLAIM_COMMIT_BYTES; i++)
+		h.claim[i] = (unsigned char)(0xA0 + i);
+	assert_int_equal(batch_header_sign(&h, &sk, &err), TEM_OK);
+	claim = strstr(h.raw, "\nclaim: ");
+	assert_non_null(claim);
+	assert_true(claim < strstr(h.raw, "\nsignature: "));
+	assert_int_equal(batch_header_parse(h.raw, h.raw_len, &back, &err), TEM_OK);
+	assert_int_equal(back.has_claim, 1);
+	assert_memory_equal(back.claim, h.claim, CLAIM_COMMIT_BYTES);
+	assert_int_equal(batch_header_verify(&back, &pk, &err), TEM_OK);
+	/* the commitment is signed: another one does not verify */
+	claim[9] = claim[9] == 'A' ? 'B' : 'A';
+	assert_int_equal(batch_header_parse(h.raw, h.raw_len, &back, &err), TEM_OK);
+	assert_int_equal(batch_header_verify(&back, &pk, &err), TEM_NO);
+	/* and one that is not 32 bytes is malformed */
+	memcpy(claim + 9, "AAAA\n", 5);
+	assert_int_equal(batch_header_parse(h.raw, h.raw_len, &back, &err), TEM_ERR);
+	/* a header without the line has no claim */
+	fill_header(&h, 1, 24);
+	assert_int_equal(batch_header_sign(&h, &sk, &err), TEM_OK);
+	assert_null(strstr(h.raw, "claim:"));
+	assert_int_equal(batch_header_parse(h.raw, h.raw_len, &back, &err), TEM_OK);
+	assert_int_equal(back.has_claim, 0);
+}
+
 static void test_batch_header_rejects_bad_fields(void **state)
 {
 	struct batch_header h;
@@ -249,6 +283,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_batch_header_round_trip_and_verify),
 	    cmocka_unit_test(test_batch_header_tampering_fails_verification),
+	    cmocka_unit_test(test_batch_header_carries_the_claim_commitment),
 	    cmocka_unit_test(test_batch_header_rejects_bad_fields),
 	    cmocka_unit_test(test_batch_header_issue_time_is_strict),
 	    cmocka_unit_test(test_batch_reader_streams_a_good_file),

@@ -168,6 +168,13 @@ rand_below() {
 		srand(s); for (k = 0; k < i; k++) rand(); printf "%d\n", int(rand() * n) }'
 }
 
+# seeded_shuffle [FILE]: the lines of FILE (or stdin) in an order drawn from $SEED (test_seed
+# first): the same seed gives the same order.
+seeded_shuffle() {
+	awk -v s="$SEED" 'BEGIN { srand(s) } { printf "%.17f\t%s\n", rand(), $0 }' "$@" |
+		sort -k1,1 | cut -f 2-
+}
+
 # http_hangup PORT REQUEST: opens a connection to 127.0.0.1:PORT, writes REQUEST whole and closes
 # the connection at once, never reading the answer (a client that hangs up). Needs bash for
 # /dev/tcp (bash is on every Debian system).

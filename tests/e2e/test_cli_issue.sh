@@ -79,8 +79,8 @@ expect_grep "revoked is the verdict" '^revoked ' "$T/out"
 run_expect 1 "a code of a key not in the list is unknown-key" sh -c "$TEM issue -s other.key -n 1 --product P -o o.txt -q && $TEM verify -t trust.list -P auth.pub \$(tail -n 1 o.txt)"
 
 # bad input
-sed 's/producer 2/producer 3/' trust.list >t3.list
 sed 's/Năm Căn$/Nam Can/' trust.list >t3.list
+if cmp -s trust.list t3.list; then not_ok "the tampered copy differs from the list"; else ok "the tampered copy differs from the list"; fi
 cp trust.list.minisig t3.list.minisig
 run_expect 1 "a tampered trust list is refused" $TEM verify -t t3.list -P auth.pub "$c1"
 expect_grep "the refusal says the signature does not verify" 'does not verify' "$T/err"

@@ -11,7 +11,9 @@ expect_grep "keygen prints the key id" '^key id [0-9A-F]\{16\}$' "$T/out"
 expect_eq "secret key file is mode 600" 600 "$(stat -c %a a.key)"
 run_expect 2 "keygen refuses to overwrite without -f" $TEM keygen -p a.pub -s a.key -W
 expect_grep "keygen says why" 'already exists (use -f' "$T/err"
+cp a.pub a.pub.old
 check "keygen -f overwrites" $TEM keygen -p a.pub -s a.key -W -f
+if cmp -s a.pub a.pub.old; then not_ok "and makes a new key" "a.pub unchanged"; else ok "and makes a new key"; fi
 run_expect 2 "keygen with a passphrase but no terminal fails clearly" $TEM keygen -p b.pub -s b.key
 expect_grep "keygen names the ways to give a passphrase" 'passphrase-file' "$T/err"
 expect_no_file "no secret key half-made" b.key

@@ -27,7 +27,7 @@ $TEM register b.txt --server "$URL" -q
 # Stops at the first request that gets no HTTP answer at all (temd killed: refused or cut).
 client() {
 	sed -n "$2,$(($2 + PER - 1))p" codes.txt | while read -r c; do
-		s=$(curl -s -m 5 -o "$T/ans.$1" -w '%{http_code}' -H 'Content-Type: application/json' \
+		s=$(curl -s -m 20 -o "$T/ans.$1" -w '%{http_code}' -H 'Content-Type: application/json' \
 			-A "client-$1" --data-binary "{\"code\":\"$c\"}" "$URL/api/v1/scans")
 		case $s in
 		2*) jq -r .short_id "$T/ans.$1" >>"$T/acked.$1" ;;
@@ -80,6 +80,7 @@ expect_eq "after the restarts an acknowledged code counts its earlier scan" "2 s
 PORT=$(cat "$T/d.port")
 # hangups FIRST COUNT: COUNT clients, eight at a time, each sending the code on line FIRST, FIRST
 # + 1, ... and hanging up; the number whose request could not be sent goes to hangups.failed.
+# Stops early when none of eight could connect (temd has stopped).
 hangups() {
 	_h=$1
 	_failed=0
@@ -90,7 +91,10 @@ hangups() {
 				2>/dev/null &
 			hpids="$hpids $!"
 		done
-		for p in $hpids; do wait "$p" || _failed=$((_failed + 1)); done
+		_f=0
+		for p in $hpids; do wait "$p" || _f=$((_f + 1)); done
+		_failed=$((_failed + _f))
+		[ $_f -eq 8 ] && break
 		_h=$((_h + 8))
 	done
 	echo $_failed >hangups.failed

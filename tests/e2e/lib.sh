@@ -205,3 +205,13 @@ codes() {
 code_at() {
 	codes "$1" | sed -n "${2}p"
 }
+
+# make_authority PRODUCER_NAME: in the current folder, an authority key pair a.pub/a.key, a
+# producer key pair p.pub/p.key (unencrypted), and trust.list naming the producer, signed.
+make_authority() {
+	$TEM keygen -p a.pub -s a.key -W >/dev/null &&
+		$TEM keygen -p p.pub -s p.key -W >/dev/null &&
+		$TEM trust init -o trust.list --authority "Sở Khoa học và Công nghệ Cà Mau" >/dev/null &&
+		$TEM trust add trust.list -p p.pub --name "$1" >/dev/null &&
+		$TEM trust sign trust.list -s a.key >/dev/null
+}

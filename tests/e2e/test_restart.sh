@@ -5,11 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 : "${TEMD:?TEMD must name the temd binary}"
 cd "$T" || exit 1
-$TEM keygen -p a.pub -s a.key -W >/dev/null
-$TEM keygen -p p.pub -s p.key -W >/dev/null
-$TEM trust init -o trust.list --authority "Sở Khoa học và Công nghệ Cà Mau" >/dev/null
-$TEM trust add trust.list -p p.pub --name "Hợp tác xã Cua Cà Mau Năm Căn" >/dev/null
-$TEM trust sign trust.list -s a.key >/dev/null
+make_authority "Hợp tác xã Cua Cà Mau Năm Căn"
 $TEM issue -s p.key -n 3 --product "Cua Cà Mau" --producer "HTX Năm Căn" \
 	--url http://127.0.0.1:8080 -o b.txt -q --valid-days 30
 CODE=$(code_at b.txt 1)

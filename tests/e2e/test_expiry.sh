@@ -7,6 +7,8 @@
 cd "$T" || exit 1
 unset TEM_TODAY
 export TZ=UTC
+# faketime preloads its library; under make check AddressSanitizer must accept not coming first
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 at() { # "YYYY-MM-DD HH:MM:SS" (UTC) CMD...: runs CMD with the clock at that moment
 	_when=$1
 	shift

@@ -15,7 +15,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 all2=$("$BIN/tests/bench/sign_rate" sign "$cores" 2)
 rss_kib=$(cat "$dir/rss")
-lines=$(($(wc -l <"$dir/batch.txt") - 12))
+lines=$(awk 'body { n++ } $0 == "" { body = 1 } END { print n + 0 }' "$dir/batch.txt")
 [ "$lines" -eq "$N" ] || { echo "issue wrote $lines codes, expected $N"; exit 1; }
 awk -v n="$N" -v s="$start" -v e="$end" -v one="$one" -v all="$all" -v all2="$all2" -v cores="$cores" \
 	-v rss="$rss_kib" 'BEGIN {

@@ -49,6 +49,7 @@ SERVER_MAIN := server/main.c
 SERVER_SRC := $(filter-out $(SERVER_MAIN),$(sort $(wildcard server/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+SIM_SRC := $(sort $(wildcard tests/sim/sim_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(O)%.o,$(1))
@@ -66,6 +67,7 @@ TEM := $(O)cli/tem
 TEMD := $(O)server/temd
 UNIT_BINS := $(patsubst %.c,$(O)%,$(UNIT_SRC))
 BENCH_BINS := $(patsubst %.c,$(O)%,$(BENCH_SRC))
+SIM_BINS := $(patsubst %.c,$(O)%,$(SIM_SRC))
 
 # tem links label/'s drawing libraries through libtemlabel.a; cli/ itself never includes them.
 LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
@@ -107,6 +109,10 @@ $(O)tests/unit/test_%: $(O)tests/unit/test_%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_
 $(O)tests/bench/%: $(O)tests/bench/%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
+# simulations (docs/verdicts.md): the real client and ledger code, run by make test
+$(O)tests/sim/%: $(O)tests/sim/%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
+
 layering:
 	@sh tests/layering.sh
 
@@ -117,9 +123,9 @@ deps:
 # flags are read after the install).
 test:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SIM_BINS)
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
-		sh tests/run.sh $(UNIT_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
+		sh tests/run.sh $(UNIT_BINS) $(SIM_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
 
 check:
 	$(MAKE) B=build/san SAN=1 test
@@ -151,6 +157,6 @@ format-check:
 clean:
 	rm -rf build
 	rm -f keys/*.[oad] label/*.[oad] cli/*.[od] server/*.[oad] tests/*/*.[od] $(TEM) $(TEMD)
-	rm -f $(patsubst %.c,%,$(UNIT_SRC) $(BENCH_SRC))
+	rm -f $(patsubst %.c,%,$(UNIT_SRC) $(BENCH_SRC) $(SIM_SRC))
 
 -include $(shell find . -name '*.d' -not -path './.git/*' 2>/dev/null)

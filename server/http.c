@@ -29,11 +29,11 @@ static void common_headers(struct request *rq, struct MHD_Response *r, const cha
 		MHD_add_response_header(r, "Content-Language", rq->lang ? "en" : "vi");
 	}
 	if (rq->set_cookie) {
-		char hex[CLIENT_HEX + 1], cookie[160];
-		client_hex(rq->job.u.scan.client, hex);
+		char value[CLIENT_COOKIE_LEN + 1], cookie[200];
+		client_cookie_value(&rq->t->keys, rq->job.u.scan.cookie, value);
 		snprintf(cookie, sizeof cookie,
-			 CLIENT_COOKIE "=%s; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax%s",
-			 hex, rq->t->secure_cookie ? "; Secure" : "");
+			 CLIENT_COOKIE "=%s; Max-Age=63072000; Path=/; HttpOnly; SameSite=Lax%s",
+			 value, rq->t->secure_cookie ? "; Secure" : "");
 		MHD_add_response_header(r, "Set-Cookie", cookie);
 	}
 }
@@ -166,6 +166,51 @@ const char *http_header(struct request *rq, const char *name)
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
+struct joined {
+	const char *name; /* the header */
+	char *buf;        /* the lines so far, malloc'd; NULL when none */
+	size_t len;       /* bytes in buf, NUL excluded */
+	int failed;       /* out of memory */
+};
+
+/* MHD_get_connection_values' iterator for http_header_joined: appends each line of the
+ * header. */
+static enum MHD_Result join_line(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct joined *j = cls;
+	size_t n;
+	char *grown;
+
+	(void)kind;
+	if (strcasecmp(key, j->name) != 0 || value == NULL || j->failed)
+		return MHD_YES;
+	n = strlen(value);
+	if ((grown = realloc(j->buf, j->len + n + 3)) == NULL) {
+		j->failed = 1;
+		return MHD_YES;
+	}
+	j->buf = grown;
+	if (j->len > 0)
+		memcpy(j->buf + j->len, ", ", 2), j->len += 2;
+	memcpy(j->buf + j->len, value, n + 1);
+	j->len += n;
+	return MHD_YES;
+}
+
+char *http_header_joined(struct request *rq, const char *name)
+{
+	struct joined j = {.name = name};
+
+	/* the request's headers live in the connection's memory pool (64 KiB): bounded */
+	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, join_line, &j);
+	if (j.failed) {
+		free(j.buf);
+		return NULL;
+	}
+	return j.buf;
+}
+
 const char *http_arg(struct request *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -228,6 +273,8 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 {
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	int post = strcmp(method, "POST") == 0;
+
+	rq->head = strcmp(method, "HEAD") == 0;
 
 	switch (rq->route) {
 	case ROUTE_PAGE:

@@ -116,6 +116,32 @@ static const char *const migrations[] = {
     "UPDATE alerts SET (scans, clients, first_scan, last_scan) =\n"
     "  (SELECT sum(scans), count(*), min(first_scan), max(last_scan) FROM code_scans c\n"
     "   WHERE c.key_id = alerts.key_id AND c.serial = alerts.serial);\n",
+    /* 3: claims (another branch fills this in; empty here so that 4 keeps its number) */
+    "",
+    /* 4 (copy detection, docs/verdicts.md): a client is now a network prefix, and each row of
+     * code_scans is a (network, cookie id) pair, the cookie id x'' when the scan brought no
+     * valid server-issued cookie. Old rows keep their client hashes (prefix and User-Agent)
+     * with no cookie: they can only count too many clients for codes scanned before, never
+     * too few. `codes` counts networks, before cookie links; the exact count of a code is in
+     * each scan's answer and its alert row. */
+    "CREATE TABLE code_scans_v4(\n"
+    "  key_id TEXT NOT NULL,\n"
+    "  serial INTEGER NOT NULL,\n"
+    "  client BLOB NOT NULL,          -- keyed hash of the network prefix, never an address\n"
+    "  cookie BLOB NOT NULL,          -- tem_client cookie id, x'' when none\n"
+    "  scans INTEGER NOT NULL,        -- scans of the code from this network and cookie\n"
+    "  first_scan INTEGER NOT NULL,   -- Unix ms\n"
+    "  last_scan INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(key_id, serial, client, cookie)\n"
+    ") WITHOUT ROWID;\n"
+    "INSERT INTO code_scans_v4(key_id, serial, client, cookie, scans, first_scan, last_scan)\n"
+    "  SELECT key_id, serial, client, x'', scans, first_scan, last_scan FROM code_scans;\n"
+    "DROP VIEW codes;\n"
+    "DROP TABLE code_scans;\n"
+    "ALTER TABLE code_scans_v4 RENAME TO code_scans;\n"
+    "CREATE VIEW codes(key_id, serial, scans, clients, first_scan, last_scan) AS\n"
+    "  SELECT key_id, serial, sum(scans), count(DISTINCT client), min(first_scan),\n"
+    "  max(last_scan) FROM code_scans GROUP BY key_id, serial;\n",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -125,7 +151,8 @@ static const char *const migrations[] = {
 enum {
 	S_CLIENT,
 	S_ALERT_GET,
-	S_CODE,
+	S_ROWS,
+	S_NET_ROWS,
 	S_SCAN,
 	S_ALERT,
 	S_BATCH_FIND,
@@ -138,20 +165,23 @@ enum {
 };
 
 static const char *const sql[S_COUNT] = {
-    /* A counted scan (run_scan), in order. S_CLIENT adds the client's row of the code or counts
-     * one more scan in it; returns one row, that client's scans of the code (1: a new client).
-     * S_ALERT_GET returns the alert row's scans, clients and first scan (Unix ms) when the code
-     * has one, else no row. S_CODE returns the code's total scans, distinct clients and first
-     * scan from its client rows (always one row). S_SCAN appends the scan row; S_ALERT makes or
-     * updates the code's alert row with the counts given. */
-    [S_CLIENT] = "INSERT INTO code_scans(key_id, serial, client, scans, first_scan, last_scan) "
-		 "VALUES(:key, :serial, :client, 1, :at, :at) "
-		 "ON CONFLICT(key_id, serial, client) DO UPDATE SET scans = scans + 1, "
-		 "last_scan = :at RETURNING scans",
+    /* A counted scan (run_scan), in order. S_ALERT_GET returns the alert row's scans, clients
+     * and first scan (Unix ms) when the code has one, else no row. Then one indexed read of the
+     * code's rows: S_ROWS, every (network, cookie) row of the code with its scans and first
+     * scan, in key order; or, for an alerted code, whose counts its alert row keeps, S_NET_ROWS,
+     * only the cookie ids of this network's rows (at most LEDGER_COOKIES_PER_NET + 1). S_CLIENT
+     * adds the chosen row or counts one more scan in it (no row returned). S_SCAN appends the
+     * scan row; S_ALERT makes or updates the code's alert row with the counts given. */
+    [S_CLIENT] = "INSERT INTO code_scans(key_id, serial, client, cookie, scans, first_scan, "
+		 "last_scan) VALUES(:key, :serial, :client, :cookie, 1, :at, :at) "
+		 "ON CONFLICT(key_id, serial, client, cookie) DO UPDATE SET scans = scans + 1, "
+		 "last_scan = :at",
     [S_ALERT_GET] = "SELECT scans, clients, first_scan FROM alerts "
 		    "WHERE key_id = :key AND serial = :serial",
-    [S_CODE] = "SELECT sum(scans), count(*), min(first_scan) FROM code_scans "
-	       "WHERE key_id = :key AND serial = :serial",
+    [S_ROWS] = "SELECT client, cookie, scans, first_scan FROM code_scans "
+	       "WHERE key_id = :key AND serial = :serial ORDER BY client, cookie",
+    [S_NET_ROWS] = "SELECT cookie FROM code_scans "
+		   "WHERE key_id = :key AND serial = :serial AND client = :client",
     [S_SCAN] = "INSERT INTO scans(key_id, serial, at, client, verdict) "
 	       "VALUES(:key, :serial, :at, :client, :verdict)",
     [S_ALERT] = "INSERT INTO alerts(key_id, serial, scans, clients, first_scan, last_scan, raised) "
@@ -478,26 +508,157 @@ out:
 	return ret;
 }
 
-/* Counts one scan: its client's row, the code's counts, the scan row, and the alert row when
- * the code is a duplicate or already has one. The counts come from the alert row when there is
- * one (kept current by every scan since), else from the code's few client rows, so a cloned
- * code scanned by thousands costs no more than any other. Fills s's out fields. SQLITE_OK or
- * the failing bind's or step's code (cause()). */
+/* --- Copy detection: counting a code's clients (docs/verdicts.md) --------------------------
+ * A code's rows are (network, cookie id) pairs. Its distinct clients are the groups left after
+ * linking the networks that share a cookie id, a cookie id seen on more than
+ * LEDGER_COOKIE_LINKS of the code's networks linking none. A code has few rows (an alerted one
+ * is not read whole), so the groups are computed here, in the writer's transaction. */
+
+/* One row of a code as read for counting. */
+struct net_row {
+	unsigned char client[LEDGER_CLIENT_BYTES]; /* network */
+	unsigned char cookie[LEDGER_COOKIE_BYTES]; /* cookie id, when has_cookie */
+	int has_cookie;                            /* 0: the row of scans without a cookie */
+	size_t net;                                /* index of its network, set by count_groups */
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct net_row *x = a, *y = b;
+	int c = memcmp(x->client, y->client, LEDGER_CLIENT_BYTES);
+
+	if (c != 0)
+		return c;
+	if (x->has_cookie != y->has_cookie)
+		return x->has_cookie - y->has_cookie;
+	return memcmp(x->cookie, y->cookie, LEDGER_COOKIE_BYTES);
+}
+
+/* Orders pointers to cookie rows by cookie id, then network. */
+static int cookie_cmp(const void *a, const void *b)
+{
+	const struct net_row *x = *(const struct net_row *const *)a,
+			     *y = *(const struct net_row *const *)b;
+	int c = memcmp(x->cookie, y->cookie, LEDGER_COOKIE_BYTES);
+
+	if (c != 0)
+		return c;
+	return x->net < y->net ? -1 : x->net > y->net;
+}
+
+static size_t uf_find(size_t *parent, size_t i)
+{
+	while (parent[i] != i)
+		i = parent[i] = parent[parent[i]];
+	return i;
+}
+
+/* The number of clients among n rows (reordered): networks, after linking those that share a
+ * cookie id seen on at most LEDGER_COOKIE_LINKS of them. -1 when out of memory. */
+static int64_t count_groups(struct net_row *rows, size_t n)
+{
+	struct net_row **byc = NULL;
+	size_t *parent = NULL, nets = 0, nc = 0;
+	int64_t groups = -1;
+
+	if (n == 0)
+		return 0;
+	qsort(rows, n, sizeof *rows, row_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && memcmp(rows[i].client, rows[i - 1].client, LEDGER_CLIENT_BYTES) != 0)
+			nets++;
+		rows[i].net = nets;
+	}
+	nets++;
+	if ((parent = malloc(nets * sizeof *parent)) == NULL ||
+	    (byc = malloc(n * sizeof *byc)) == NULL)
+		goto out;
+	for (size_t i = 0; i < nets; i++)
+		parent[i] = i;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].has_cookie)
+			byc[nc++] = &rows[i];
+	qsort(byc, nc, sizeof *byc, cookie_cmp);
+	for (size_t i = 0, end; i < nc; i = end) {
+		size_t distinct = 1;
+		for (end = i + 1;
+		     end < nc && memcmp(byc[end]->cookie, byc[i]->cookie, LEDGER_COOKIE_BYTES) == 0;
+		     end++)
+			distinct += byc[end]->net != byc[end - 1]->net;
+		if (distinct < 2 || distinct > LEDGER_COOKIE_LINKS)
+			continue;
+		for (size_t k = i + 1; k < end; k++)
+			parent[uf_find(parent, byc[k]->net)] = uf_find(parent, byc[i]->net);
+	}
+	groups = 0;
+	for (size_t i = 0; i < nets; i++)
+		groups += uf_find(parent, i) == i;
+out:
+	free(parent);
+	free(byc);
+	return groups;
+}
+
+/* Reads the rows S_ROWS or S_NET_ROWS (st, bound and not yet stepped) returns into *rows (n
+ * used, cap allocated; the caller frees), adding up scans and the first scan when st is S_ROWS
+ * (four columns). SQLITE_OK or the failing step's code (SQLITE_NOMEM when out of memory). */
+static int read_rows(struct ledger *l, sqlite3_stmt *st, struct net_row **rows, size_t *n,
+		     size_t *cap, int64_t *scans, int64_t *first)
+{
+	int rc, whole = sqlite3_column_count(st) == 4;
+
+	while ((rc = step(l, st)) == SQLITE_ROW) {
+		int ci = whole ? 1 : 0;
+		const void *c = sqlite3_column_blob(st, ci);
+		int cn = sqlite3_column_bytes(st, ci);
+		struct net_row *r;
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 16;
+			struct net_row *grown = realloc(*rows, (nc + 1) * sizeof **rows);
+			if (grown == NULL)
+				return fail_own(l, SQLITE_NOMEM,
+						"cannot count a code's clients: %s",
+						sqlite3_errstr(SQLITE_NOMEM));
+			*rows = grown, *cap = nc;
+		}
+		r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof *r);
+		r->has_cookie = cn == LEDGER_COOKIE_BYTES;
+		if (r->has_cookie)
+			memcpy(r->cookie, c, LEDGER_COOKIE_BYTES);
+		if (whole) {
+			const void *cl = sqlite3_column_blob(st, 0);
+			if (sqlite3_column_bytes(st, 0) == LEDGER_CLIENT_BYTES && cl != NULL)
+				memcpy(r->client, cl, LEDGER_CLIENT_BYTES);
+			else /* an older client id: a network of its own, never this one */
+				crypto_generichash(r->client, LEDGER_CLIENT_BYTES, cl,
+						   (size_t)sqlite3_column_bytes(st, 0), NULL, 0);
+			*scans += sqlite3_column_int64(st, 2);
+			int64_t f = sqlite3_column_int64(st, 3);
+			if (*first == 0 || f < *first)
+				*first = f;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted);
+
+/* Counts one scan: picks its (network, cookie) row, reads the code's counts, adds the row or
+ * a scan to it, appends the scan row, and makes or updates the alert row when the code is a
+ * duplicate or already has one. The counts come from the alert row when there is one (kept
+ * current by every scan since: a new network adds one client), else from the code's few rows,
+ * so a cloned code scanned by thousands costs no more than any other. Fills s's out fields.
+ * SQLITE_OK or the failing bind's or step's code (cause()). */
 static int run_scan(struct ledger *l, struct ledger_scan *s)
 {
+	static const unsigned char none[1] = {0};
+	struct net_row *rows = NULL, want;
+	size_t n = 0, cap = 0, here = 0, mine_at = (size_t)-1;
+	int64_t scans = 0, first = 0;
 	sqlite3_stmt *st;
-	int rc, fresh, alerted;
-
-	st = stmt(l, S_CLIENT);
-	bind_text(l, st, ":key", s->key_id);
-	bind_i64(l, st, ":serial", (int64_t)s->serial);
-	bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
-	bind_i64(l, st, ":at", s->at_ms);
-	if ((rc = step_want(l, st, SQLITE_ROW)) != SQLITE_OK)
-		return rc;
-	fresh = sqlite3_column_int64(st, 0) == 1;
-	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
-		return rc;
+	int rc, alerted;
 
 	st = stmt(l, S_ALERT_GET);
 	bind_text(l, st, ":key", s->key_id);
@@ -506,24 +667,81 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 	alerted = rc == SQLITE_ROW;
 	if (alerted) {
 		s->scans = sqlite3_column_int64(st, 0) + 1;
-		s->clients = sqlite3_column_int64(st, 1) + fresh;
+		s->clients = sqlite3_column_int64(st, 1);
 		s->first_scan_ms = sqlite3_column_int64(st, 2);
 		sqlite3_reset(st);
 	} else if (rc != SQLITE_DONE) {
 		return rc;
-	} else {
-		st = stmt(l, S_CODE);
-		bind_text(l, st, ":key", s->key_id);
-		bind_i64(l, st, ":serial", (int64_t)s->serial);
-		if ((rc = step_want(l, st, SQLITE_ROW)) != SQLITE_OK)
-			return rc;
-		s->scans = sqlite3_column_int64(st, 0);
-		s->clients = sqlite3_column_int64(st, 1);
-		s->first_scan_ms = sqlite3_column_int64(st, 2);
-		sqlite3_reset(st);
 	}
+
+	/* the one indexed read of the code's rows: all of them, or this network's */
+	st = stmt(l, alerted ? S_NET_ROWS : S_ROWS);
+	bind_text(l, st, ":key", s->key_id);
+	bind_i64(l, st, ":serial", (int64_t)s->serial);
+	if (alerted)
+		bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
+	if ((rc = read_rows(l, st, &rows, &n, &cap, &scans, &first)) != SQLITE_OK)
+		goto out;
+
+	/* this scan's row: its cookie's, unless the network keeps too many cookie ids already */
+	memset(&want, 0, sizeof want);
+	memcpy(want.client, s->client, LEDGER_CLIENT_BYTES);
+	for (size_t i = 0; i < n; i++) {
+		int same_net =
+		    alerted || memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0;
+		here += same_net;
+		if (same_net && s->has_cookie && rows[i].has_cookie &&
+		    memcmp(rows[i].cookie, s->cookie, LEDGER_COOKIE_BYTES) == 0)
+			mine_at = i;
+	}
+	if (s->has_cookie && (mine_at != (size_t)-1 || here < LEDGER_COOKIES_PER_NET)) {
+		want.has_cookie = 1;
+		memcpy(want.cookie, s->cookie, LEDGER_COOKIE_BYTES);
+	}
+	if (alerted) {
+		s->clients += here == 0;
+	} else {
+		/* read_rows always leaves room for one more row, but may have allocated none */
+		if (rows == NULL && (rows = malloc(sizeof *rows)) == NULL) {
+			rc = fail_own(l, SQLITE_NOMEM, "cannot count a code's clients: %s",
+				      sqlite3_errstr(SQLITE_NOMEM));
+			goto out;
+		}
+		rows[n++] = want; /* a row already there changes no count */
+		s->scans = scans + 1;
+		s->first_scan_ms = first != 0 && first < s->at_ms ? first : s->at_ms;
+		if ((s->clients = count_groups(rows, n)) < 0) {
+			rc = fail_own(l, SQLITE_NOMEM, "cannot count a code's clients: %s",
+				      sqlite3_errstr(SQLITE_NOMEM));
+			goto out;
+		}
+	}
+
+	st = stmt(l, S_CLIENT);
+	bind_text(l, st, ":key", s->key_id);
+	bind_i64(l, st, ":serial", (int64_t)s->serial);
+	bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
+	if (want.has_cookie)
+		bind_blob(l, st, ":cookie", s->cookie, LEDGER_COOKIE_BYTES);
+	else
+		bind_blob(l, st, ":cookie", none, 0);
+	bind_i64(l, st, ":at", s->at_ms);
+	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+		goto out;
 	s->facts.other_clients = s->clients - 1;
 	s->verdict = verdict_decide(&s->facts);
+	rc = record_scan(l, s, alerted);
+out:
+	free(rows);
+	return rc;
+}
+
+/* The rest of a counted scan: its row in scans, and the alert row when the code is a
+ * duplicate or already has one. SQLITE_OK or the failing bind's or step's code. */
+static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	st = stmt(l, S_SCAN);
 	bind_text(l, st, ":key", s->key_id);

@@ -16,6 +16,13 @@
 
 #define LEDGER_CLIENT_BYTES 16
 #define LEDGER_SALT_BYTES   32
+#define LEDGER_COOKIE_BYTES 16 /* a tem_client cookie's random id (server/client.h) */
+/* A cookie links at most this many networks of one code (docs/verdicts.md); a cookie seen on
+ * more of the code's networks links none of them. */
+#define LEDGER_COOKIE_LINKS 3
+/* Cookie ids kept per network and code; later ones are counted on the network's row without a
+ * cookie, so a machine that drops its cookies cannot grow a code's rows without bound. */
+#define LEDGER_COOKIES_PER_NET 8
 
 struct ledger;
 
@@ -33,13 +40,16 @@ struct ledger_scan {
 	/* in */
 	char key_id[17];                           /* 16 hex digits */
 	uint64_t serial;                           /* the code's serial */
-	unsigned char client[LEDGER_CLIENT_BYTES]; /* salted client hash */
+	unsigned char client[LEDGER_CLIENT_BYTES]; /* keyed hash of the network prefix */
+	unsigned char cookie[LEDGER_COOKIE_BYTES]; /* the valid tem_client cookie id, if any */
+	int has_cookie;                            /* 1 when cookie is set */
 	int64_t at_ms;                             /* scan time, Unix ms */
 	struct verdict_facts facts;                /* other_clients is filled by the writer */
 	/* out */
 	enum verdict verdict;  /* final verdict */
 	int64_t scans;         /* this code's counted scans, this one included */
-	int64_t clients;       /* distinct clients, this one included */
+	int64_t clients;       /* distinct clients, this one included: the code's networks after
+				* linking those that share a cookie (docs/verdicts.md) */
 	int64_t first_scan_ms; /* first counted scan, Unix ms */
 };
 

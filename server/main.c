@@ -20,8 +20,9 @@
 
 static const char usage_text[] =
     "usage: temd --db FILE --trust TRUST --authority AUTHORITY_PUB [--listen ADDR:PORT]\n"
-    "            [--base-url URL] [--threads N] [--duplicate-threshold T] [--trust-proxy]\n"
-    "            [--timeout SECONDS] [--port-file FILE] [--contact TEXT]\n"
+    "            [--base-url URL] [--threads N] [--duplicate-threshold T]\n"
+    "            [--trust-proxy ADDR[,ADDR...]] [--timeout SECONDS] [--port-file FILE]\n"
+    "            [--contact TEXT]\n"
     "\n"
     "The tem verification server: buyers' phones open a label's URL (GET /c/CODE) and temd\n"
     "says whether it is genuine, recording every scan durably in its SQLite ledger.\n"
@@ -33,9 +34,11 @@ static const char usage_text[] =
     "                            IPv6; port 0 picks a free one)\n"
     "  --base-url URL            how buyers reach temd (an https URL marks cookies Secure)\n"
     "  --threads N               HTTP threads (default: one a core)\n"
-    "  --duplicate-threshold T   more than T other clients make a duplicate (default 2)\n"
-    "  --trust-proxy             behind a reverse proxy: client address from\n"
-    "                            X-Forwarded-For\n"
+    "  --duplicate-threshold T   more than T other clients (networks) make a duplicate\n"
+    "                            (default 2)\n"
+    "  --trust-proxy ADDR,...    the reverse proxies (IPv4/IPv6 addresses or CIDR ranges)\n"
+    "                            whose X-Forwarded-For is believed: the client is the\n"
+    "                            rightmost address in it that is not one of them\n"
     "  --timeout SECONDS         idle and slow connections are closed after this (default 15)\n"
     "  --port-file FILE          write the port listened on to FILE once ready\n"
     "  --contact TEXT            how buyers reach the authority, shown on warning pages\n"
@@ -182,7 +185,7 @@ int main(int argc, char **argv)
 					     {"base-url", required_argument, NULL, 'b'},
 					     {"threads", required_argument, NULL, 'n'},
 					     {"duplicate-threshold", required_argument, NULL, 'T'},
-					     {"trust-proxy", no_argument, NULL, 'P'},
+					     {"trust-proxy", required_argument, NULL, 'P'},
 					     {"timeout", required_argument, NULL, 'o'},
 					     {"port-file", required_argument, NULL, 'f'},
 					     {"contact", required_argument, NULL, 'c'},
@@ -241,7 +244,8 @@ int main(int argc, char **argv)
 			t.cfg.threshold = (int)v;
 			break;
 		case 'P':
-			t.cfg.trust_proxy = 1;
+			if (client_proxies_parse(optarg, &t.cfg.proxies, &err) != TEM_OK)
+				return usage_error("%s", err.msg);
 			break;
 		case 'o':
 			if ((v = parse_long(optarg, 1, 3600)) < 1)
@@ -298,6 +302,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ledger_salt(t.ledger, t.salt);
+	client_keys_init(&t.keys, t.salt);
 	if (load_trust(&t, &authority, &err) != TEM_OK) {
 		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
 		goto out;

@@ -1,8 +1,11 @@
 /* routes_scan.c — the buyer's routes: GET /c/{code} (HTML), POST /api/v1/scans (JSON) and
  * GET / (paste a code). A code is parsed here and judged by the shared rules (label/verdict.h)
  * from the registry's facts; counted scans then wait for the ledger, which adds the counts and
- * the final verdict (server/verdict.h). */
+ * the final verdict (server/verdict.h). Only a person's scan counts (docs/verdicts.md): a page
+ * GET that is a top-level navigation, or a JSON scan; previews, prefetches, sub-resource loads
+ * and HEAD get the page (HEAD: no body) and record nothing. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -90,8 +93,32 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 	return http_json(rq, 200, o);
 }
 
-/* Judges a code; answers at once, or hands a counted scan to the ledger. */
-static enum MHD_Result judge(struct request *rq, const char *text, size_t len)
+/* Fills the scan's client: the network it comes from (behind trusted proxies, the address
+ * they saw) and its tem_client cookie id, a new one (then set on the answer) when the request
+ * brought none that temd issued. */
+static void identify(struct request *rq, struct ledger_scan *s)
+{
+	struct temd *t = rq->t;
+	struct client_net addr;
+	char *xff = t->cfg.proxies.n > 0 ? http_header_joined(rq, "X-Forwarded-For") : NULL;
+
+	if (client_address(&t->cfg.proxies, http_peer(rq), xff, &addr) != TEM_OK) {
+		memset(&addr, 0, sizeof addr); /* not IP (no such listener): one network */
+		addr.family = AF_INET6;
+	}
+	free(xff);
+	client_prefix_id(&t->keys, &addr, s->client);
+	s->has_cookie = 1;
+	if (!client_cookie_read(&t->keys, http_header(rq, "Cookie"), s->cookie)) {
+		client_cookie_new(s->cookie);
+		rq->set_cookie = 1;
+	}
+}
+
+/* Judges a code; answers at once, or hands a counted scan to the ledger. counted is 0 for a
+ * request that is not a person's scan (a link preview, a prefetch, an <img>): it gets the
+ * code's verdict before counting, and records nothing. */
+static enum MHD_Result judge(struct request *rq, const char *text, size_t len, int counted)
 {
 	struct temd *t = rq->t;
 	enum verdict base = V_MALFORMED;
@@ -115,7 +142,7 @@ static enum MHD_Result judge(struct request *rq, const char *text, size_t len)
 				     date_today(), &err);
 		memcpy(rq->reason, err.msg, sizeof rq->reason);
 	}
-	if (!verdict_is_counted(base))
+	if (!counted || !verdict_is_counted(base))
 		return answer(rq, base, NULL);
 
 	struct ledger_scan *s = &rq->job.u.scan;
@@ -124,9 +151,7 @@ static enum MHD_Result judge(struct request *rq, const char *text, size_t len)
 	s->serial = c.serial;
 	s->at_ms = now_ms();
 	s->facts = (struct verdict_facts){.base = base, .threshold = t->cfg.threshold};
-	rq->set_cookie = !client_id(
-	    t->salt, http_peer(rq), t->cfg.trust_proxy ? http_header(rq, "X-Forwarded-For") : NULL,
-	    http_header(rq, "User-Agent"), http_header(rq, "Cookie"), s->client);
+	identify(rq, s);
 	return http_wait_ledger(rq);
 }
 
@@ -142,7 +167,14 @@ enum MHD_Result route_page(struct request *rq, const char *code, size_t len)
 {
 	rq->as_page = 1;
 	rq->lang = pages_lang(http_arg(rq, "lang"), http_header(rq, "Accept-Language"));
-	return judge(rq, code, len);
+	if (rq->head) { /* checks that a link works: a 200 with no body, nothing judged */
+		char *empty = strdup("");
+		return http_html(rq, 200, empty, 0);
+	}
+	return judge(rq, code, len,
+		     client_is_navigation(
+			 "GET", http_header(rq, "Sec-Fetch-Dest"), http_header(rq, "Sec-Purpose"),
+			 http_header(rq, "Purpose"), http_header(rq, "User-Agent")));
 }
 
 enum MHD_Result route_scans(struct request *rq)
@@ -152,7 +184,7 @@ enum MHD_Result route_scans(struct request *rq)
 
 	if (doc == NULL)
 		return r;
-	r = judge(rq, json_string_value(code), json_string_length(code));
+	r = judge(rq, json_string_value(code), json_string_length(code), 1);
 	json_decref(doc);
 	return r;
 }

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "server/client.h"
 #include "server/ledger.h"
 #include "server/metrics.h"
 #include "server/registry.h"
@@ -23,13 +24,13 @@ struct temd_config {
 	const char *db, *trust, *authority; /* files */
 	struct sockaddr_storage listen;     /* address to listen on */
 	socklen_t listen_len;
-	const char *base_url;  /* as buyers reach temd, for links; may be NULL */
-	const char *port_file; /* where to write the bound port, or NULL */
-	unsigned threads;      /* HTTP threads */
-	int threshold;         /* T of the duplicate rule */
-	int trust_proxy;       /* take the client address from X-Forwarded-For */
-	unsigned timeout;      /* seconds an idle or slow connection may take */
-	const char *contact;   /* how buyers reach the authority (--contact), or NULL */
+	const char *base_url;          /* as buyers reach temd, for links; may be NULL */
+	const char *port_file;         /* where to write the bound port, or NULL */
+	unsigned threads;              /* HTTP threads */
+	int threshold;                 /* T of the duplicate rule */
+	struct client_proxies proxies; /* --trust-proxy: whose X-Forwarded-For is believed */
+	unsigned timeout;              /* seconds an idle or slow connection may take */
+	const char *contact;           /* how buyers reach the authority (--contact), or NULL */
 };
 
 struct temd {
@@ -37,6 +38,7 @@ struct temd {
 	struct ledger *ledger;
 	struct registry *reg;
 	unsigned char salt[LEDGER_SALT_BYTES];
+	struct client_keys keys; /* client ids and the cookie MAC, from salt */
 	struct MHD_Daemon *mhd;
 	atomic_int inflight; /* requests begun and not completed */
 	atomic_int waiting;  /* of those, suspended until the ledger commits */
@@ -60,7 +62,8 @@ struct request {
 	double submitted; /* monotonic seconds */
 	int as_page;      /* answer with HTML (GET /c/) rather than JSON */
 	int lang;         /* enum lang */
-	int set_cookie;   /* give the browser its tem_client cookie */
+	int set_cookie;   /* give the browser the tem_client cookie of job.u.scan.cookie */
+	int head;         /* the method is HEAD */
 	struct registry_hit hit;
 	char short_id[48];
 	char key_hex[17];
@@ -105,6 +108,11 @@ const char *http_header(struct request *rq, const char *name);
 
 /* A query argument, or NULL. */
 const char *http_arg(struct request *rq, const char *name);
+
+/* Every line of header name, in order, joined with ", " (libmicrohttpd gives repeated lines
+ * apart). Returns a malloc'd string the caller frees, or NULL when the request has no such
+ * header (or memory ran out). */
+char *http_header_joined(struct request *rq, const char *name);
 
 /* The peer's address. */
 const struct sockaddr *http_peer(struct request *rq);

@@ -58,24 +58,24 @@ run_expect 2 "an unreachable server is an error" $TEM register b1.txt --server h
 
 # verdicts
 C1=$(code b1.txt 1)
-scan "$C1" -A phone-a
+scan "$C1" --interface 127.0.1.1
 expect_eq "first scan: genuine" "200 genuine" "$(cat "$T/status") $(json verdict)"
 expect_eq "carries its counts" "1 1" "$(json scans) $(json clients)"
 expect_eq "names the producer" "Hợp tác xã Cua Cà Mau Năm Căn" "$(json producer.name)"
 expect_eq "and the product and batch" "Cua Cà Mau $(sed -n 's/^batch: //p' b1.txt)" "$(json product) $(json batch)"
 expect_eq "and the serial" "1" "$(json serial)"
 case $(json first_scan) in 20*T*Z) ok "first_scan is ISO 8601" ;; *) not_ok "first_scan is ISO 8601" "$(json first_scan)" ;; esac
-scan "$C1" -A phone-a
-expect_eq "the same client again stays genuine" "genuine 2 1" "$(json verdict) $(json scans) $(json clients)"
-scan "$C1" -A phone-b
-expect_eq "a second client: seen" "seen 2" "$(json verdict) $(json clients)"
-scan "$C1" -A phone-c
+scan "$C1" --interface 127.0.1.2 -A another-app
+expect_eq "the same network again, another app: the same client" "genuine 2 1" "$(json verdict) $(json scans) $(json clients)"
+scan "$C1" --interface 127.0.2.1
+expect_eq "a second client (another /24): seen" "seen 2" "$(json verdict) $(json clients)"
+scan "$C1" --interface 127.0.3.1
 expect_eq "a third client: seen" "seen 3" "$(json verdict) $(json clients)"
-scan "$C1" -A phone-d
+scan "$C1" --interface 127.0.4.1
 expect_eq "past the threshold: duplicate" "duplicate 4" "$(json verdict) $(json clients)"
 expect_eq "an alert row exists" "1|4" "$(sqlite3 l.db "select count(*), max(clients) from alerts")"
-scan "$C1" -A phone-e -b "tem_client=$(sqlite3 l.db "select hex(client) from scans where id = 1" | tr A-F a-f)"
-expect_eq "a tem_client cookie is the client it names" "4" "$(json clients)"
+scan "$C1" --interface 127.0.4.2 -b "tem_client=$(sqlite3 l.db "select hex(client) from scans where id = 1" | tr A-F a-f)"
+expect_eq "a made-up tem_client cookie names no client" "4" "$(json clients)"
 scan "$(code b2.txt 1)"
 expect_eq "a valid code of an unregistered batch" "unregistered" "$(json verdict)"
 scan "$(code u1.txt 1)"
@@ -178,7 +178,7 @@ stop_temd TERM
 expect_eq "SIGTERM: exit 0" "0" "$TEMD_STATUS"
 expect_no_file "SIGTERM checkpoints the WAL" l.db-wal
 start_temd s2 --db l.db --trust trust.list --authority a.pub
-scan "$C1" -A phone-a
+scan "$C1" --interface 127.0.1.1
 expect_eq "a restart keeps every count" "duplicate $((N1 + 1)) 5" "$(json verdict) $(json scans) $(json clients)"
 stop_temd TERM
 TEM_TODAY=2099-01-01 start_temd s3 --db l.db --trust trust.list --authority a.pub

@@ -72,6 +72,72 @@ static void row(sqlite3 *db, const char *q, int n, const long long *want)
 	sqlite3_finalize(st);
 }
 
+/* A scan of serial from network net (1-255) with cookie id cookie (0: none). */
+static struct ledger_scan scan_nc(struct ledger *l, uint64_t serial, unsigned char net,
+				  unsigned char cookie)
+{
+	struct ledger_job job;
+
+	memset(&job, 0, sizeof job);
+	job.kind = JOB_SCAN;
+	strcpy(job.u.scan.key_id, "3F9A0C21D4E5B6A7");
+	job.u.scan.serial = serial;
+	job.u.scan.client[0] = net;
+	job.u.scan.has_cookie = cookie != 0;
+	job.u.scan.cookie[0] = cookie;
+	job.u.scan.at_ms = 1795600000000 + net;
+	job.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
+	assert_int_equal(ledger_run(l, &job), LEDGER_OK);
+	return job.u.scan;
+}
+
+/* A cookie links a buyer's few networks into one client; one seen on more than three of a
+ * code's networks links none; cookies on one network never make more clients. */
+static void test_ledger_cookies_link_a_few_networks(void **state)
+{
+	struct ledger *l;
+	struct tem_err err;
+	struct ledger_scan s;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	/* one buyer: Wi-Fi then 4G then a café, the same cookie: one client */
+	assert_int_equal(scan_nc(l, 1, 1, 9).clients, 1);
+	assert_int_equal(scan_nc(l, 1, 2, 9).clients, 1);
+	s = scan_nc(l, 1, 3, 9);
+	assert_int_equal(s.clients, 1);
+	assert_int_equal(s.verdict, V_GENUINE);
+	/* the same cookie on a fourth network: it links nothing any more */
+	s = scan_nc(l, 1, 4, 9);
+	assert_int_equal(s.clients, 4);
+	assert_int_equal(s.verdict, V_DUPLICATE);
+	/* one network, many cookies (a machine dropping its cookie): one client */
+	for (unsigned char c = 1; c <= 20; c++)
+		s = scan_nc(l, 2, 7, c);
+	assert_int_equal(s.clients, 1);
+	assert_int_equal(s.scans, 20);
+	assert_int_equal(s.verdict, V_GENUINE);
+	/* and its rows stay bounded */
+	ledger_close(l);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	row(db, "SELECT count(*), sum(scans) FROM code_scans WHERE serial = 2", 2,
+	    (const long long[]){LEDGER_COOKIES_PER_NET + 1, 20});
+	sqlite3_close(db);
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	/* chains: cookie 5 links networks 10, 11; cookie 6 links 11, 12: one client */
+	scan_nc(l, 3, 10, 5);
+	scan_nc(l, 3, 11, 5);
+	scan_nc(l, 3, 11, 6);
+	s = scan_nc(l, 3, 12, 6);
+	assert_int_equal(s.clients, 1);
+	/* a network without cookie is a client of its own */
+	s = scan_nc(l, 3, 13, 0);
+	assert_int_equal(s.clients, 2);
+	assert_int_equal(s.verdict, V_SEEN);
+	ledger_close(l);
+}
+
 static void test_ledger_counts_clients_and_raises_one_alert(void **state)
 {
 	struct ledger *l;
@@ -358,7 +424,7 @@ static void test_ledger_migrates_a_version_1_ledger(void **state)
 	ledger_close(l);
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	row(db, "PRAGMA user_version", 1, (const long long[]){2});
+	row(db, "PRAGMA user_version", 1, (const long long[]){4});
 	row(db, "SELECT count(*), sum(scans) FROM code_scans", 2, (const long long[]){5, 7});
 	row(db, "SELECT scans, clients, first_scan, last_scan FROM codes WHERE serial = 1", 4,
 	    (const long long[]){6, 4, 1795605975014, 1795606000000});
@@ -373,6 +439,8 @@ static void test_ledger_migrates_a_version_1_ledger(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_ledger_cookies_link_a_few_networks, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_counts_clients_and_raises_one_alert, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_batches_are_idempotent_and_never_overlap,

@@ -3,6 +3,7 @@
  * boundary, temd's counting rules (server/verdict.h), the client ids and the pages. */
 #include "tests/unit/testutil.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -315,39 +316,154 @@ static void test_verdict_only_trusted_signatures_are_counted(void **state)
 	assert_string_equal(verdict_name((enum verdict) - 1), "malformed");
 }
 
-static void test_client_ids(void **state)
+/* The client id of an IPv4 address a.b.c.d under keys k. */
+static void id_of(const struct client_keys *k, const char *addr, unsigned char out[16])
+{
+	struct client_net n;
+	struct sockaddr_in p = {.sin_family = AF_INET};
+
+	assert_int_equal(inet_pton(AF_INET, addr, &p.sin_addr), 1);
+	assert_int_equal(client_address(NULL, (struct sockaddr *)&p, NULL, &n), TEM_OK);
+	client_prefix_id(k, &n, out);
+}
+
+static void test_client_is_a_network_prefix(void **state)
 {
 	unsigned char salt[LEDGER_SALT_BYTES] = {1}, a[16], b[16], c[16];
-	struct sockaddr_in p1 = {.sin_family = AF_INET}, p2 = {.sin_family = AF_INET};
-	char hex[CLIENT_HEX + 1], cookie[80];
+	struct client_keys k, k2;
+	struct sockaddr_in6 p6 = {.sin6_family = AF_INET6};
+	struct client_net n;
 
 	(void)state;
-	p1.sin_addr.s_addr = htonl(0x0a000105); /* 10.0.1.5 */
-	p2.sin_addr.s_addr = htonl(0x0a0001c8); /* 10.0.1.200: the same /24 */
-	assert_int_equal(client_id(salt, (struct sockaddr *)&p1, NULL, "UA", NULL, a), 0);
-	assert_int_equal(client_id(salt, (struct sockaddr *)&p2, NULL, "UA", NULL, b), 0);
+	client_keys_init(&k, salt);
+	id_of(&k, "10.0.1.5", a);
+	id_of(&k, "10.0.1.200", b); /* the same /24 */
 	assert_memory_equal(a, b, 16);
-	assert_int_equal(client_id(salt, (struct sockaddr *)&p2, NULL, "UA2", NULL, c), 0);
+	id_of(&k, "10.0.2.200", c); /* another /24 */
 	assert_memory_not_equal(a, c, 16);
-	p2.sin_addr.s_addr = htonl(0x0a0002c8); /* another /24 */
-	client_id(salt, (struct sockaddr *)&p2, NULL, "UA", NULL, c);
+	salt[0] = 2; /* another salt, another id */
+	client_keys_init(&k2, salt);
+	id_of(&k2, "10.0.1.5", c);
 	assert_memory_not_equal(a, c, 16);
-	/* another salt, another id */
-	salt[0] = 2;
-	client_id(salt, (struct sockaddr *)&p1, NULL, "UA", NULL, c);
-	assert_memory_not_equal(a, c, 16);
-	/* the cookie names the client, wherever it comes from */
-	client_hex(a, hex);
-	snprintf(cookie, sizeof cookie, "x=1; tem_client=%s; y=2", hex);
-	assert_int_equal(client_id(salt, (struct sockaddr *)&p2, NULL, "other", cookie, c), 1);
+	/* an IPv4-mapped IPv6 peer is its IPv4 network */
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:10.0.1.9", &p6.sin6_addr), 1);
+	assert_int_equal(client_address(NULL, (struct sockaddr *)&p6, NULL, &n), TEM_OK);
+	client_prefix_id(&k, &n, c);
 	assert_memory_equal(a, c, 16);
-	/* a malformed cookie is ignored */
-	assert_int_equal(client_id(salt, (struct sockaddr *)&p1, NULL, "UA", "tem_client=zz", c),
-			 0);
-	/* behind a proxy: the last X-Forwarded-For address */
-	salt[0] = 1;
-	assert_int_equal(client_id(salt, NULL, "203.0.113.9, 10.0.1.7", "UA", NULL, c), 0);
-	assert_memory_equal(a, c, 16);
+	/* IPv6: a /48 */
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:2::5", &p6.sin6_addr), 1);
+	client_address(NULL, (struct sockaddr *)&p6, NULL, &n);
+	client_prefix_id(&k, &n, a);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:ffff::9", &p6.sin6_addr), 1);
+	client_address(NULL, (struct sockaddr *)&p6, NULL, &n);
+	client_prefix_id(&k, &n, b);
+	assert_memory_equal(a, b, 16);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:2::5", &p6.sin6_addr), 1);
+	client_address(NULL, (struct sockaddr *)&p6, NULL, &n);
+	client_prefix_id(&k, &n, b);
+	assert_memory_not_equal(a, b, 16);
+}
+
+static void test_client_cookie_is_macd(void **state)
+{
+	unsigned char salt[LEDGER_SALT_BYTES] = {7}, id[16], got[16];
+	struct client_keys k, other;
+	char value[CLIENT_COOKIE_LEN + 1], hdr[200];
+
+	(void)state;
+	client_keys_init(&k, salt);
+	salt[0] = 8;
+	client_keys_init(&other, salt);
+	client_cookie_new(id);
+	client_cookie_value(&k, id, value);
+	assert_int_equal(strlen(value), CLIENT_COOKIE_LEN);
+	snprintf(hdr, sizeof hdr, "x=1; " CLIENT_COOKIE "=%s; y=2", value);
+	assert_int_equal(client_cookie_read(&k, hdr, got), 1);
+	assert_memory_equal(id, got, 16);
+	/* another server's key: not ours */
+	assert_int_equal(client_cookie_read(&other, hdr, got), 0);
+	/* one character changed: refused */
+	value[5] = value[5] == 'A' ? 'B' : 'A';
+	snprintf(hdr, sizeof hdr, CLIENT_COOKIE "=%s", value);
+	assert_int_equal(client_cookie_read(&k, hdr, got), 0);
+	/* the old format (32 hex digits), garbage, absent */
+	assert_int_equal(
+	    client_cookie_read(&k, CLIENT_COOKIE "=00112233445566778899aabbccddeeff", got), 0);
+	assert_int_equal(client_cookie_read(&k, CLIENT_COOKIE "=zz", got), 0);
+	assert_int_equal(client_cookie_read(&k, NULL, got), 0);
+	assert_int_equal(client_cookie_read(&k, "other=1", got), 0);
+}
+
+/* The address client_address picks for peer (IPv4) and xff, as text. */
+static const char *picked(const struct client_proxies *p, const char *peer, const char *xff)
+{
+	static char buf[INET6_ADDRSTRLEN];
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	struct client_net n;
+
+	assert_int_equal(inet_pton(AF_INET, peer, &a.sin_addr), 1);
+	assert_int_equal(client_address(p, (struct sockaddr *)&a, xff, &n), TEM_OK);
+	assert_non_null(inet_ntop(n.family, n.addr, buf, sizeof buf));
+	return buf;
+}
+
+static void test_client_address_behind_trusted_proxies(void **state)
+{
+	struct client_proxies p, none = {0};
+	struct tem_err err;
+
+	(void)state;
+	assert_int_equal(client_proxies_parse("127.0.0.1,10.1.0.0/16,::1", &p, &err), TEM_OK);
+	assert_int_equal(p.n, 3);
+	/* no trusted proxy: X-Forwarded-For is ignored */
+	assert_string_equal(picked(&none, "127.0.0.1", "203.0.113.9"), "127.0.0.1");
+	/* an untrusted peer: its own address */
+	assert_string_equal(picked(&p, "192.0.2.1", "203.0.113.9"), "192.0.2.1");
+	/* the rightmost address that is not a proxy, whatever the client wrote to its left */
+	assert_string_equal(picked(&p, "127.0.0.1", "1.2.3.4, 203.0.113.9"), "203.0.113.9");
+	assert_string_equal(picked(&p, "127.0.0.1", "1.2.3.4, 203.0.113.9, 10.1.2.3"),
+			    "203.0.113.9");
+	/* garbage ends the walk at the last address read */
+	assert_string_equal(picked(&p, "127.0.0.1", "203.0.113.9, junk, 10.1.2.3"), "10.1.2.3");
+	/* every hop a proxy: the leftmost */
+	assert_string_equal(picked(&p, "127.0.0.1", "10.1.9.9"), "10.1.9.9");
+	/* bad lists */
+	assert_int_equal(client_proxies_parse("10.0.0.0/33", &p, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "prefix length"));
+	assert_int_equal(client_proxies_parse("proxy.example", &p, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "'proxy.example' is not"));
+	assert_int_equal(client_proxies_parse("10.0.0.1,", &p, &err), TEM_ERR);
+	assert_int_equal(client_proxies_parse("10.0.0.0/", &p, &err), TEM_ERR);
+}
+
+static void test_client_only_a_persons_navigation_counts(void **state)
+{
+	static const char chrome[] = "Mozilla/5.0 (Linux; Android 14) Chrome/126.0 Mobile";
+
+	(void)state;
+	assert_true(client_is_navigation("GET", NULL, NULL, NULL, chrome));
+	assert_true(client_is_navigation("GET", "document", NULL, NULL, chrome));
+	assert_true(client_is_navigation("GET", NULL, NULL, NULL, NULL));
+	/* in-app browsers are people */
+	assert_true(client_is_navigation("GET", "document", NULL, NULL,
+					 "Mozilla/5.0 (iPhone) Mobile/15E148 Zalo iOS/23.07"));
+	assert_true(client_is_navigation("GET", NULL, NULL, NULL,
+					 "Mozilla/5.0 (iPhone) [FBAN/FBIOS;FBAV/470.0]"));
+	assert_false(client_is_navigation("HEAD", NULL, NULL, NULL, chrome));
+	assert_false(client_is_navigation("GET", "image", NULL, NULL, chrome));
+	assert_false(client_is_navigation("GET", "iframe", NULL, NULL, chrome));
+	assert_false(client_is_navigation("GET", "document", "prefetch", NULL, chrome));
+	assert_false(client_is_navigation("GET", "document", "prefetch;prerender", NULL, chrome));
+	assert_false(client_is_navigation("GET", NULL, NULL, "prefetch", chrome));
+	assert_false(client_is_navigation(
+	    "GET", NULL, NULL, NULL,
+	    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"));
+	assert_false(client_is_navigation("GET", NULL, NULL, NULL, "WhatsApp/2.23.20.0 A"));
+	assert_false(
+	    client_is_navigation("GET", NULL, NULL, NULL, "TelegramBot (like TwitterBot)"));
+	assert_false(client_is_navigation("GET", NULL, NULL, NULL,
+					  "Mozilla/5.0 (compatible; Googlebot/2.1)"));
+	assert_false(client_is_navigation("GET", NULL, NULL, NULL, "Zalobot/1.0"));
 }
 
 static void test_pages_escape_and_choose_a_language(void **state)
@@ -389,7 +505,10 @@ int main(void)
 	    cmocka_unit_test(test_verdict_expires_the_day_after_its_last_day),
 	    cmocka_unit_test(test_verdict_counts_other_clients_against_the_threshold),
 	    cmocka_unit_test(test_verdict_only_trusted_signatures_are_counted),
-	    cmocka_unit_test(test_client_ids),
+	    cmocka_unit_test(test_client_is_a_network_prefix),
+	    cmocka_unit_test(test_client_cookie_is_macd),
+	    cmocka_unit_test(test_client_address_behind_trusted_proxies),
+	    cmocka_unit_test(test_client_only_a_persons_navigation_counts),
 	    cmocka_unit_test(test_pages_escape_and_choose_a_language),
 	};
 	if (sodium_init() < 0)

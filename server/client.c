@@ -107,3 +107,29 @@ void client_hex(const unsigned char id[LEDGER_CLIENT_BYTES], char out[CLIENT_HEX
 {
 	sodium_bin2hex(out, CLIENT_HEX + 1, id, LEDGER_CLIENT_BYTES);
 }
+
+void client_network(const unsigned char salt[LEDGER_SALT_BYTES], const struct sockaddr *peer,
+		    const char *forwarded, unsigned char out[LEDGER_CLIENT_BYTES])
+{
+	static const unsigned char domain[] = "tem-client-network-v1\n";
+	crypto_generichash_state h;
+	unsigned char prefix[8] = {0};
+	size_t plen = 0;
+
+	if (forwarded != NULL)
+		plen = forwarded_prefix(forwarded, prefix);
+	if (plen == 0 && peer != NULL && peer->sa_family == AF_INET)
+		plen = prefix_of(
+		    AF_INET,
+		    (const unsigned char *)&((const struct sockaddr_in *)(const void *)peer)
+			->sin_addr,
+		    prefix);
+	else if (plen == 0 && peer != NULL && peer->sa_family == AF_INET6)
+		plen = prefix_of(
+		    AF_INET6, ((const struct sockaddr_in6 *)(const void *)peer)->sin6_addr.s6_addr,
+		    prefix);
+	crypto_generichash_init(&h, salt, LEDGER_SALT_BYTES, LEDGER_CLIENT_BYTES);
+	crypto_generichash_update(&h, domain, sizeof domain - 1);
+	crypto_generichash_update(&h, prefix, plen);
+	crypto_generichash_final(&h, out, LEDGER_CLIENT_BYTES);
+}

@@ -21,6 +21,12 @@ int client_id(const unsigned char salt[LEDGER_SALT_BYTES], const struct sockaddr
 	      const char *forwarded, const char *ua, const char *cookie,
 	      unsigned char out[LEDGER_CLIENT_BYTES]);
 
+/* Fills out with the salted hash of the client's network alone (its prefix, as client_id
+ * takes it; no User-Agent, no cookie), which a client cannot change at will: what the claim
+ * PIN rate limit counts per. */
+void client_network(const unsigned char salt[LEDGER_SALT_BYTES], const struct sockaddr *peer,
+		    const char *forwarded, unsigned char out[LEDGER_CLIENT_BYTES]);
+
 /* The cookie value for an id: 32 lower-case hex digits and a NUL. */
 void client_hex(const unsigned char id[LEDGER_CLIENT_BYTES], char out[CLIENT_HEX + 1]);
 

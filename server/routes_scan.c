@@ -46,6 +46,7 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 		    .authority = authority,
 		    .contact = rq->t->cfg.contact,
 		};
+		claim_scan_facts(rq, &p, s);
 		char *html;
 		size_t len;
 		if (pages_scan(&p, (enum lang)rq->lang, &html, &len) != 0)
@@ -87,6 +88,7 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 	}
 	if (rq->reason[0] != '\0')
 		json_object_set_new(o, "reason", json_string(rq->reason));
+	claim_scan_json(o, s);
 	return http_json(rq, 200, o);
 }
 

@@ -1,15 +1,21 @@
-/* register.c — tem register: sends a batch's signed header to a temd server, which checks it
- * against the authority's trust list and records the batch's serial range. Idempotent. */
+/* register.c — tem register: sends a batch's signed header (and its claim key, when its codes
+ * have claim PINs) to a temd server, which checks it against the authority's trust list and
+ * records the batch's serial range. Idempotent. */
 #include <curl/curl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <sodium.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "keys/keys.h"
 #include "keys/text.h"
 #include "label/batch.h"
+#include "label/claim.h"
 
 #define REPLY_MAX 65536
 
@@ -18,7 +24,8 @@ static const char usage_text[] =
     "\n"
     "Registers BATCH (made by tem issue) with the verification server at URL: temd checks the\n"
     "header's signature against the trust list and records the batch's serials, so that its\n"
-    "codes verify as genuine. Registering the same batch again is harmless.\n"
+    "codes verify as genuine. Registering the same batch again is harmless. When the batch's\n"
+    "codes have claim PINs, its claim key (BATCH.claim, written by tem issue) goes too.\n"
     "\n"
     "  --server URL        the temd base URL, e.g. https://tem.example.vn\n"
     "  --timeout SECONDS   give up after this long (default 30)\n"
@@ -177,6 +184,78 @@ static int report(const struct register_args *a, const struct batch_header *h, l
 	return rc;
 }
 
+/* jansson's allocator while the body holds the claim key: every block is wiped before it is
+ * freed (the block's size is kept in front of it). */
+union wiped_head {
+	size_t n;
+	max_align_t align;
+};
+
+static void *wiped_malloc(size_t n)
+{
+	union wiped_head *p = n <= SIZE_MAX - sizeof *p ? malloc(sizeof *p + n) : NULL;
+
+	if (p == NULL)
+		return NULL;
+	p->n = n;
+	return p + 1;
+}
+
+static void wiped_free(void *v)
+{
+	union wiped_head *p = v;
+
+	if (p == NULL)
+		return;
+	p--;
+	sodium_memzero(p, sizeof *p + p->n);
+	free(p);
+}
+
+/* The request body: {"header": ..., "claim_key": BASE64} when the header has a claim line
+ * (the key read from BATCH.claim and checked against the header's commitment), else
+ * {"header": ...}. NULL after printing why. Free it with wiped_free. */
+static char *make_body(const char *batch, const struct batch_header *h)
+{
+	char path[4200], b64[CLAIM_B64_LEN + 1];
+	unsigned char *k = NULL;
+	struct tem_err err;
+	char *body = NULL;
+	json_t *o;
+
+	o = json_pack("{s:s%}", "header", h->raw, h->raw_len);
+	if (o == NULL)
+		goto oom;
+	if (h->has_claim) {
+		if (claim_key_path(batch, path, sizeof path) == NULL) {
+			cli_warn("%s: path too long", batch);
+			goto out;
+		}
+		if ((k = sodium_malloc(CLAIM_KEY_BYTES)) == NULL)
+			goto oom;
+		if (claim_key_load(path, h->claim, k, &err) != TEM_OK) {
+			cli_warn("%s (the batch's codes have claim PINs, and temd needs the key "
+				 "they come from)",
+				 err.msg);
+			goto out;
+		}
+		sodium_bin2base64(b64, sizeof b64, k, CLAIM_KEY_BYTES,
+				  sodium_base64_VARIANT_ORIGINAL);
+		if (json_object_set_new(o, "claim_key", json_string(b64)) != 0)
+			goto oom;
+	}
+	if ((body = json_dumps(o, JSON_COMPACT)) == NULL)
+		goto oom;
+	goto out;
+oom:
+	cli_warn("out of memory");
+out:
+	json_decref(o);
+	sodium_memzero(b64, sizeof b64);
+	sodium_free(k);
+	return body;
+}
+
 int cmd_register(int argc, char **argv)
 {
 	struct register_args a;
@@ -185,25 +264,23 @@ int cmd_register(int argc, char **argv)
 	struct reply *reply = NULL;
 	struct tem_err err;
 	char *body = NULL;
-	json_t *o;
 	long status = 0;
 	int rc = parse_args(argc, argv, &a);
 
 	if (rc >= 0)
 		return rc;
-	if (batch_open(a.batch, &br, &err) != TEM_OK)
+	if (keys_init(&err) != TEM_OK || batch_open(a.batch, &br, &err) != TEM_OK)
 		return cli_fail(&err);
 	h = batch_reader_header(br);
-	o = json_pack("{s:s%}", "header", h->raw, h->raw_len);
-	body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
+	json_set_alloc_funcs(wiped_malloc, wiped_free);
+	body = make_body(a.batch, h);
 	reply = calloc(1, sizeof *reply);
 	rc = EXIT_USAGE;
-	if (body == NULL || reply == NULL)
+	if (body != NULL && reply == NULL)
 		cli_warn("out of memory");
-	else if (post_json(&a, body, reply, &status) == 0)
+	else if (body != NULL && post_json(&a, body, reply, &status) == 0)
 		rc = report(&a, h, status, reply);
-	free(body);
+	wiped_free(body);
 	free(reply);
 	batch_close(br);
 	return rc;

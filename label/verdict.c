@@ -8,9 +8,11 @@
 #include "keys/date.h"
 
 static const char *const names[V_COUNT] = {
-    [V_GENUINE] = "genuine",           [V_SEEN] = "seen",       [V_DUPLICATE] = "duplicate",
-    [V_UNREGISTERED] = "unregistered", [V_EXPIRED] = "expired", [V_REVOKED] = "revoked",
-    [V_UNKNOWN_KEY] = "unknown-key",   [V_INVALID] = "invalid", [V_MALFORMED] = "malformed",
+    [V_GENUINE] = "genuine",           [V_SEEN] = "seen",
+    [V_DUPLICATE] = "duplicate",       [V_SOLD] = "sold",
+    [V_UNREGISTERED] = "unregistered", [V_EXPIRED] = "expired",
+    [V_REVOKED] = "revoked",           [V_UNKNOWN_KEY] = "unknown-key",
+    [V_INVALID] = "invalid",           [V_MALFORMED] = "malformed",
 };
 
 const char *verdict_name(enum verdict v)

@@ -16,6 +16,7 @@ enum verdict {
 	V_GENUINE,      /* valid, registered (temd), in date, no other client has scanned it */
 	V_SEEN,         /* temd: genuine, scanned before by 1..T other clients */
 	V_DUPLICATE,    /* temd: scanned by more than T other clients: most likely a copy */
+	V_SOLD,         /* temd: claimed at sale with its PIN, and this client is not the claimer */
 	V_UNREGISTERED, /* temd: valid signature, not part of a registered batch as issued */
 	V_EXPIRED,      /* valid signature, past its last valid day */
 	V_REVOKED,      /* the key's revocation applies to this code */

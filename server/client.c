@@ -265,3 +265,16 @@ int client_is_navigation(const char *method, const char *sec_fetch_dest, const c
 		return 0;
 	return !client_is_preview_agent(user_agent);
 }
+
+void client_request_id(const struct client_keys *k, const struct client_proxies *proxies,
+		       const struct sockaddr *peer, const char *xff,
+		       unsigned char out[LEDGER_CLIENT_BYTES])
+{
+	struct client_net addr;
+
+	if (client_address(proxies, peer, xff, &addr) != TEM_OK) {
+		memset(&addr, 0, sizeof addr);
+		addr.family = AF_INET6;
+	}
+	client_prefix_id(k, &addr, out);
+}

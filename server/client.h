@@ -57,6 +57,12 @@ int client_address(const struct client_proxies *proxies, const struct sockaddr *
 void client_prefix_id(const struct client_keys *k, const struct client_net *addr,
 		      unsigned char out[LEDGER_CLIENT_BYTES]);
 
+/* The client id of a request: client_address, then client_prefix_id; a peer that is not IP
+ * (no such listener today) counts as one network. What scans and claims both count by. */
+void client_request_id(const struct client_keys *k, const struct client_proxies *proxies,
+		       const struct sockaddr *peer, const char *xff,
+		       unsigned char out[LEDGER_CLIENT_BYTES]);
+
 /* Reads the tem_client cookie from a Cookie header (may be NULL): 1 with id set when it is
  * one temd issued (right length and a valid MAC), else 0 (absent, forged, old format). */
 int client_cookie_read(const struct client_keys *k, const char *cookie_header,

@@ -28,6 +28,11 @@ static void common_headers(struct request *rq, struct MHD_Response *r, const cha
 		    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
 		MHD_add_response_header(r, "Content-Language", rq->lang ? "en" : "vi");
 	}
+	if (rq->retry_after > 0) {
+		char ra[24];
+		snprintf(ra, sizeof ra, "%u", rq->retry_after);
+		MHD_add_response_header(r, "Retry-After", ra);
+	}
 	if (rq->set_cookie) {
 		char value[CLIENT_COOKIE_LEN + 1], cookie[200];
 		client_cookie_value(&rq->t->keys, rq->job.u.scan.cookie, value);
@@ -51,9 +56,13 @@ static enum MHD_Result queue(struct request *rq, unsigned status, const char *ty
 	}
 	common_headers(rq, r, type);
 	if (status == 405)
-		MHD_add_response_header(
-		    r, "Allow",
-		    rq->route == ROUTE_SCANS || rq->route == ROUTE_BATCHES ? "POST" : "GET, HEAD");
+		MHD_add_response_header(r, "Allow",
+					rq->route == ROUTE_SCANS || rq->route == ROUTE_BATCHES ||
+						rq->route == ROUTE_CLAIMS
+					    ? "POST"
+					: rq->route == ROUTE_PAGE || rq->route == ROUTE_HOME
+					    ? "GET, HEAD, POST"
+					    : "GET, HEAD");
 	ret = MHD_queue_response(rq->conn, status, r);
 	MHD_destroy_response(r);
 	metrics_request(rq->route, status);
@@ -161,6 +170,59 @@ json_t *http_json_field(struct request *rq, const char *field, json_t **value,
 	return doc;
 }
 
+struct form_field {
+	const char *name; /* the field wanted */
+	char *out;        /* its value so far */
+	size_t cap, len;
+	int found, too_long;
+};
+
+/* libmicrohttpd's post processor calls this for each piece of each field's value. */
+static enum MHD_Result form_piece(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *filename, const char *type, const char *encoding,
+				  const char *data, uint64_t off, size_t size)
+{
+	struct form_field *f = cls;
+
+	(void)kind, (void)filename, (void)type, (void)encoding, (void)off;
+	if (key == NULL || strcmp(key, f->name) != 0)
+		return MHD_YES;
+	f->found = 1;
+	if (f->len + size >= f->cap) {
+		f->too_long = 1;
+		return MHD_YES;
+	}
+	memcpy(f->out + f->len, data, size);
+	f->len += size;
+	f->out[f->len] = '\0';
+	return MHD_YES;
+}
+
+int http_form_field(struct request *rq, const char *name, char *out, size_t cap)
+{
+	struct form_field f = {name, out, cap, 0, 0, 0};
+	struct MHD_PostProcessor *pp;
+	enum MHD_Result r;
+
+	if (cap == 0)
+		return 0;
+	out[0] = '\0';
+	if (rq->body == NULL || rq->body_len == 0)
+		return 0;
+	/* NULL unless the Content-Type is a form libmicrohttpd knows */
+	pp = MHD_create_post_processor(rq->conn, 1024, form_piece, &f);
+	if (pp == NULL)
+		return 0;
+	r = MHD_post_process(pp, rq->body, rq->body_len);
+	if (MHD_destroy_post_processor(pp) != MHD_YES)
+		r = MHD_NO;
+	if (r != MHD_YES || !f.found || f.too_long) {
+		out[0] = '\0';
+		return 0;
+	}
+	return 1;
+}
+
 const char *http_header(struct request *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
@@ -262,6 +324,8 @@ static enum route classify(const char *url)
 		return ROUTE_SCANS;
 	if (strcmp(url, "/api/v1/batches") == 0)
 		return ROUTE_BATCHES;
+	if (strcmp(url, "/api/v1/claims") == 0)
+		return ROUTE_CLAIMS;
 	if (strcmp(url, "/healthz") == 0)
 		return ROUTE_HEALTHZ;
 	if (strcmp(url, "/metrics") == 0)
@@ -279,6 +343,11 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 	switch (rq->route) {
 	case ROUTE_PAGE:
 	case ROUTE_HOME:
+		/* POST: the claim form (a page's, or the typed fallback's) */
+		if (!get && !post)
+			return http_error(rq, 405, "method-not-allowed",
+					  "%.16s is not allowed here; use GET or POST", method);
+		break;
 	case ROUTE_HEALTHZ:
 	case ROUTE_METRICS:
 		if (!get)
@@ -287,6 +356,7 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 		break;
 	case ROUTE_SCANS:
 	case ROUTE_BATCHES:
+	case ROUTE_CLAIMS:
 		if (!post)
 			return http_error(rq, 405, "method-not-allowed",
 					  "%.16s is not allowed here; use POST", method);
@@ -300,10 +370,10 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 		size_t n = strlen(url + 3);
 		if (n > 0 && url[3 + n - 1] == '/')
 			n--;
-		return route_page(rq, url + 3, n);
+		return post ? route_claim_form(rq, url + 3, n) : route_page(rq, url + 3, n);
 	}
 	case ROUTE_HOME:
-		return route_home(rq);
+		return post ? route_home_form(rq) : route_home(rq);
 	case ROUTE_HEALTHZ:
 		return route_healthz(rq);
 	case ROUTE_METRICS:
@@ -312,6 +382,8 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 		return route_scans(rq);
 	case ROUTE_BATCHES:
 		return route_batches(rq);
+	case ROUTE_CLAIMS:
+		return route_claims(rq);
 	default:
 		return http_error(rq, 404, "not-found", "no such resource");
 	}

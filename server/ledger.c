@@ -116,8 +116,31 @@ static const char *const migrations[] = {
     "UPDATE alerts SET (scans, clients, first_scan, last_scan) =\n"
     "  (SELECT sum(scans), count(*), min(first_scan), max(last_scan) FROM code_scans c\n"
     "   WHERE c.key_id = alerts.key_id AND c.serial = alerts.serial);\n",
-    /* 3: claims (another branch fills this in; empty here so that 4 keeps its number) */
-    "",
+    /* 3: claims at sale (docs/security.md, "Claim PINs"). A batch's claim key is kept sealed
+     * with LEDGER.secret (server/secrets.h), never in clear; NULL for a batch without PINs.
+     * One claim row per claimed code; wrong PINs counted per code and day and per client
+     * network and hour, for the rate limits. */
+    "ALTER TABLE batches ADD COLUMN claim_key BLOB;  -- sealed claim key, NULL = no PINs\n"
+    "CREATE TABLE claims(\n"
+    "  key_id TEXT NOT NULL,\n"
+    "  serial INTEGER NOT NULL,\n"
+    "  at INTEGER NOT NULL,           -- Unix ms\n"
+    "  client BLOB NOT NULL,          -- salted client hash of the claimer\n"
+    "  PRIMARY KEY(key_id, serial)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE claim_fails_code(\n"
+    "  key_id TEXT NOT NULL,\n"
+    "  serial INTEGER NOT NULL,\n"
+    "  day INTEGER NOT NULL,          -- Unix day (UTC) of the wrong PINs\n"
+    "  fails INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(key_id, serial, day)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE claim_fails_net(\n"
+    "  net BLOB NOT NULL,             -- salted hash of the client network, never an address\n"
+    "  hour INTEGER NOT NULL,         -- Unix hour of the wrong PINs\n"
+    "  fails INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(net, hour)\n"
+    ") WITHOUT ROWID;\n",
     /* 4 (copy detection, docs/verdicts.md): a client is now a network prefix, and each row of
      * code_scans is a (network, cookie id) pair, the cookie id x'' when the scan brought no
      * valid server-issued cookie. Old rows keep their client hashes (prefix and User-Agent)
@@ -158,6 +181,12 @@ enum {
 	S_BATCH_FIND,
 	S_BATCH_ADD,
 	S_PRODUCER,
+	S_CLAIM_GET,
+	S_CLAIM_ADD,
+	S_FAILS_CODE,
+	S_FAILS_NET,
+	S_FAIL_CODE,
+	S_FAIL_NET,
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
@@ -190,12 +219,14 @@ static const char *const sql[S_COUNT] = {
 		"clients = excluded.clients, last_scan = excluded.last_scan",
     /* A batch registration (run_batch). S_BATCH_FIND returns the row id, signed header and
      * registration time (Unix ms) of one batch of the key whose serials meet [:first, :last],
-     * or no row; S_BATCH_ADD inserts the batch (no row returned; its id is the last rowid). */
+     * or no row; S_BATCH_ADD inserts the batch, :claim its sealed claim key or unbound (NULL) (no
+     * row returned; its id is the last rowid). */
     [S_BATCH_FIND] = "SELECT id, header, registered FROM batches WHERE key_id = :key "
 		     "AND first_serial <= :last AND last_serial >= :first LIMIT 1",
     [S_BATCH_ADD] = "INSERT INTO batches(key_id, first_serial, last_serial, batch_id, product, "
-		    "producer, url, issued, last_day, header, registered) VALUES(:key, :first, "
-		    ":last, :batch, :product, :producer, :url, :issued, :last_day, :header, :at)",
+		    "producer, url, issued, last_day, header, registered, claim_key) VALUES(:key, "
+		    ":first, :last, :batch, :product, :producer, :url, :issued, :last_day, "
+		    ":header, :at, :claim)",
     /* A trust list's producer (run_producers): inserted, or its row replaced; :revoked left
      * unbound (NULL) for an active key. No row returned. */
     [S_PRODUCER] = "INSERT INTO producers(key_id, public_key, name, valid_from, revoked, updated) "
@@ -203,6 +234,21 @@ static const char *const sql[S_COUNT] = {
 		   "ON CONFLICT(key_id) DO UPDATE SET public_key = excluded.public_key, "
 		   "name = excluded.name, valid_from = excluded.valid_from, "
 		   "revoked = excluded.revoked, updated = excluded.updated",
+    /* Claims (run_claim, scan_claim). S_CLAIM_GET returns the claim's time (Unix ms) and
+     * claimer, or no row; S_CLAIM_ADD records a claim. S_FAILS_CODE and S_FAILS_NET return the
+     * wrong PINs of a code in a day and of a network in an hour, or no row (none);
+     * S_FAIL_CODE and S_FAIL_NET count one more (no row returned). */
+    [S_CLAIM_GET] = "SELECT at, client FROM claims WHERE key_id = :key AND serial = :serial",
+    [S_CLAIM_ADD] = "INSERT INTO claims(key_id, serial, at, client) "
+		    "VALUES(:key, :serial, :at, :client)",
+    [S_FAILS_CODE] = "SELECT fails FROM claim_fails_code "
+		     "WHERE key_id = :key AND serial = :serial AND day = :day",
+    [S_FAILS_NET] = "SELECT fails FROM claim_fails_net WHERE net = :net AND hour = :hour",
+    [S_FAIL_CODE] = "INSERT INTO claim_fails_code(key_id, serial, day, fails) "
+		    "VALUES(:key, :serial, :day, 1) "
+		    "ON CONFLICT(key_id, serial, day) DO UPDATE SET fails = fails + 1",
+    [S_FAIL_NET] = "INSERT INTO claim_fails_net(net, hour, fails) VALUES(:net, :hour, 1) "
+		   "ON CONFLICT(net, hour) DO UPDATE SET fails = fails + 1",
     /* The group transaction around each batch of jobs (writer_main, through step_simple). */
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
@@ -211,7 +257,7 @@ static const char *const sql[S_COUNT] = {
 
 /* A job kind only ledger_bind_check submits (server/ledger_internal.h), kept out of ledger.h's
  * enum so no caller can make one by mistake. */
-#define JOB_CHECK ((int)JOB_PRODUCER + 100)
+#define JOB_CHECK ((int)JOB_CLAIM + 100)
 
 struct ledger {
 	char path[4096];
@@ -645,6 +691,125 @@ static int read_rows(struct ledger *l, sqlite3_stmt *st, struct net_row **rows, 
 
 static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted);
 
+/* Reads whether the code of s was claimed, and by s's client, into s->facts and
+ * s->claimed_ms (0: not claimed). SQLITE_OK or the failing bind's or step's code. */
+static int scan_claim(struct ledger *l, struct ledger_scan *s)
+{
+	sqlite3_stmt *st = stmt(l, S_CLAIM_GET);
+	int rc;
+
+	bind_text(l, st, ":key", s->key_id);
+	bind_i64(l, st, ":serial", (int64_t)s->serial);
+	rc = step(l, st);
+	s->claimed_ms = 0;
+	s->facts.claimed = s->facts.claimed_by_this = 0;
+	if (rc == SQLITE_ROW) {
+		const void *c = sqlite3_column_blob(st, 1);
+		s->claimed_ms = sqlite3_column_int64(st, 0);
+		s->facts.claimed = 1;
+		s->facts.claimed_by_this = c != NULL &&
+					   sqlite3_column_bytes(st, 1) == LEDGER_CLIENT_BYTES &&
+					   memcmp(c, s->client, LEDGER_CLIENT_BYTES) == 0;
+		sqlite3_reset(st);
+		return SQLITE_OK;
+	}
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Reads one integer from statement st, which returns one row or none: *v the value, or 0 when
+ * there is no row. SQLITE_OK or the failing step's code. */
+static int read_count(struct ledger *l, sqlite3_stmt *st, int64_t *v)
+{
+	int rc = step(l, st);
+
+	*v = 0;
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return SQLITE_OK;
+	}
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* A claim attempt (ledger.h, struct ledger_claim), in order: the rate limits (a limited
+ * attempt checks no PIN and writes nothing), the PIN (a wrong one counts against both limits
+ * and changes nothing else), then the claim: the code's existing claim, or a new one unless
+ * c->check_only. Sets c->result, c->claimed_ms, c->retry_after. SQLITE_OK or the failing
+ * bind's or step's code. */
+static int run_claim(struct ledger *l, struct ledger_claim *c)
+{
+	int64_t day = c->at_ms / 86400000, hour = c->at_ms / 3600000, fails;
+	sqlite3_stmt *st;
+	int rc;
+
+	c->claimed_ms = 0;
+	c->retry_after = 0;
+	st = stmt(l, S_FAILS_CODE);
+	bind_text(l, st, ":key", c->key_id);
+	bind_i64(l, st, ":serial", (int64_t)c->serial);
+	bind_i64(l, st, ":day", day);
+	if ((rc = read_count(l, st, &fails)) != SQLITE_OK)
+		return rc;
+	if (fails >= c->code_limit) {
+		c->result = CLAIM_LIMITED;
+		c->retry_after = ((day + 1) * 86400000 - c->at_ms + 999) / 1000;
+		return SQLITE_OK;
+	}
+	st = stmt(l, S_FAILS_NET);
+	bind_blob(l, st, ":net", c->net, LEDGER_CLIENT_BYTES);
+	bind_i64(l, st, ":hour", hour);
+	if ((rc = read_count(l, st, &fails)) != SQLITE_OK)
+		return rc;
+	if (fails >= c->net_limit) {
+		c->result = CLAIM_LIMITED;
+		c->retry_after = ((hour + 1) * 3600000 - c->at_ms + 999) / 1000;
+		return SQLITE_OK;
+	}
+	if (!c->pin_ok(c->pin_arg)) {
+		c->result = CLAIM_WRONG_PIN;
+		st = stmt(l, S_FAIL_CODE);
+		bind_text(l, st, ":key", c->key_id);
+		bind_i64(l, st, ":serial", (int64_t)c->serial);
+		bind_i64(l, st, ":day", day);
+		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+			return rc;
+		st = stmt(l, S_FAIL_NET);
+		bind_blob(l, st, ":net", c->net, LEDGER_CLIENT_BYTES);
+		bind_i64(l, st, ":hour", hour);
+		return step_want(l, st, SQLITE_DONE);
+	}
+	st = stmt(l, S_CLAIM_GET);
+	bind_text(l, st, ":key", c->key_id);
+	bind_i64(l, st, ":serial", (int64_t)c->serial);
+	rc = step(l, st);
+	if (rc == SQLITE_ROW) {
+		const void *who = sqlite3_column_blob(st, 1);
+		c->claimed_ms = sqlite3_column_int64(st, 0);
+		c->result = who != NULL && sqlite3_column_bytes(st, 1) == LEDGER_CLIENT_BYTES &&
+				    memcmp(who, c->client, LEDGER_CLIENT_BYTES) == 0
+				? CLAIM_YOURS
+				: CLAIM_TAKEN;
+		sqlite3_reset(st);
+		return SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE)
+		return rc;
+	if (c->check_only) {
+		c->result = CLAIM_OPEN;
+		return SQLITE_OK;
+	}
+	st = stmt(l, S_CLAIM_ADD);
+	bind_text(l, st, ":key", c->key_id);
+	bind_i64(l, st, ":serial", (int64_t)c->serial);
+	bind_i64(l, st, ":at", c->at_ms);
+	bind_blob(l, st, ":client", c->client, LEDGER_CLIENT_BYTES);
+	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+		return rc;
+	c->result = CLAIM_NEW;
+	c->claimed_ms = c->at_ms;
+	return SQLITE_OK;
+}
+
 /* Counts one scan: picks its (network, cookie) row, reads the code's counts, adds the row or
  * a scan to it, appends the scan row, and makes or updates the alert row when the code is a
  * duplicate or already has one. The counts come from the alert row when there is one (kept
@@ -729,6 +894,8 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 		goto out;
 	s->facts.other_clients = s->clients - 1;
+	if ((rc = scan_claim(l, s)) != SQLITE_OK)
+		return rc;
 	s->verdict = verdict_decide(&s->facts);
 	rc = record_scan(l, s, alerted);
 out:
@@ -806,6 +973,8 @@ static int run_batch(struct ledger *l, struct ledger_job *job)
 	bind_i64(l, st, ":last_day", b->last_day);
 	bind_text(l, st, ":header", b->header);
 	bind_i64(l, st, ":at", b->at_ms);
+	if (b->claim_key != NULL)
+		bind_blob(l, st, ":claim", b->claim_key, (int)b->claim_key_len);
 	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 		return rc;
 	b->row = sqlite3_last_insert_rowid(l->w);
@@ -871,6 +1040,8 @@ static int run_job(struct ledger *l, struct ledger_job *job)
 		return run_batch(l, job);
 	case JOB_PRODUCER:
 		return run_producers(l, job);
+	case JOB_CLAIM:
+		return run_claim(l, &job->u.claim);
 	}
 	return SQLITE_MISUSE;
 }
@@ -1143,6 +1314,82 @@ int ledger_each_batch(struct ledger *l,
 		ret = db_fail(l->r, l->path, "cannot read the batches", err);
 	sqlite3_finalize(st);
 out:
+	pthread_mutex_unlock(&l->rmu);
+	return ret;
+}
+
+/* Binds v (text when t is not NULL, else the integer i) to st's parameter name on the reader
+ * connection: the reader's own checks, as bind_i64's (the failure state those keep is the
+ * writer's). SQLITE_OK, SQLITE_RANGE for a name st does not have, or SQLite's code. */
+static int rbind(sqlite3_stmt *st, const char *name, const char *t, int64_t i)
+{
+	int k = sqlite3_bind_parameter_index(st, name);
+
+	if (k == 0)
+		return SQLITE_RANGE;
+	return t != NULL ? sqlite3_bind_text(st, k, t, -1, SQLITE_STATIC)
+			 : sqlite3_bind_int64(st, k, i);
+}
+
+int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
+		      struct ledger_claim_info *out, struct tem_err *err)
+{
+	/* the batch holding the serial, its sealed claim key, and the code's claim if any */
+	static const char q[] =
+	    "SELECT b.first_serial, b.claim_key, c.at, c.client FROM batches b "
+	    "LEFT JOIN claims c ON c.key_id = b.key_id AND c.serial = :serial "
+	    "WHERE b.key_id = :key AND b.first_serial <= :serial AND b.last_serial >= :serial "
+	    "LIMIT 1";
+	sqlite3_stmt *st = NULL;
+	int rc, ret = TEM_ERR;
+
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&l->rmu);
+	if (sqlite3_prepare_v2(l->r, q, -1, &st, NULL) != SQLITE_OK) {
+		db_fail(l->r, l->path, "cannot read a claim", err);
+		goto out;
+	}
+	if ((rc = rbind(st, ":key", key_id, 0)) != SQLITE_OK ||
+	    (rc = rbind(st, ":serial", NULL, (int64_t)serial)) != SQLITE_OK) {
+		err_set(err, "%s: cannot bind in \"%s\": %s", l->path, q, sqlite3_errstr(rc));
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		ret = TEM_OK; /* in no batch */
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		db_fail(l->r, l->path, "cannot read a claim", err);
+		goto out;
+	}
+	out->in_batch = 1;
+	out->first = (uint64_t)sqlite3_column_int64(st, 0);
+	if (sqlite3_column_type(st, 1) == SQLITE_BLOB) {
+		int n = sqlite3_column_bytes(st, 1);
+		const void *v = sqlite3_column_blob(st, 1);
+		if (v == NULL || n <= 0 || (size_t)n > sizeof out->sealed) {
+			err_set(err, "%s: a sealed claim key of %d bytes: the ledger is damaged",
+				l->path, n);
+			goto out;
+		}
+		memcpy(out->sealed, v, (size_t)n);
+		out->sealed_len = (size_t)n;
+		out->has_pins = 1;
+	}
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+		const void *c = sqlite3_column_blob(st, 3);
+		out->claimed_ms = sqlite3_column_int64(st, 2);
+		if (c == NULL || sqlite3_column_bytes(st, 3) != LEDGER_CLIENT_BYTES) {
+			err_set(err, "%s: a claim without its client: the ledger is damaged",
+				l->path);
+			goto out;
+		}
+		memcpy(out->claimer, c, LEDGER_CLIENT_BYTES);
+	}
+	ret = TEM_OK;
+out:
+	sqlite3_finalize(st);
 	pthread_mutex_unlock(&l->rmu);
 	return ret;
 }

@@ -26,7 +26,7 @@
 
 struct ledger;
 
-enum ledger_job_kind { JOB_SCAN, JOB_BATCH, JOB_PRODUCER };
+enum ledger_job_kind { JOB_SCAN, JOB_BATCH, JOB_PRODUCER, JOB_CLAIM };
 
 /* Outcome of a job, set by the writer before done is called. */
 enum ledger_status {
@@ -51,6 +51,8 @@ struct ledger_scan {
 	int64_t clients;       /* distinct clients, this one included: the code's networks after
 				* linking those that share a cookie (docs/verdicts.md) */
 	int64_t first_scan_ms; /* first counted scan, Unix ms */
+	int64_t claimed_ms;    /* when the code was claimed, Unix ms; 0 = not claimed (the facts
+				* say whether by this client) */
 };
 
 struct ledger_batch {
@@ -62,6 +64,8 @@ struct ledger_batch {
 	int32_t last_day;                                /* last valid day of its codes, 0 = none */
 	const char *header;                              /* the whole signed header text */
 	int64_t at_ms;                                   /* registration time, Unix ms */
+	const unsigned char *claim_key; /* claim key sealed with LEDGER.secret, or NULL (no PINs) */
+	size_t claim_key_len;           /* its bytes */
 	/* out */
 	int64_t row;           /* the batch's row id (new or existing) */
 	int64_t registered_ms; /* when it was registered (now, or the first time) */
@@ -75,12 +79,41 @@ struct ledger_producer {
 	int32_t revoked;        /* day, or -1 */
 };
 
+/* What a claim attempt came to (run by the writer, so limits and claims never race). */
+enum ledger_claim_result {
+	CLAIM_LIMITED,   /* too many wrong PINs for the code or the network: no PIN checked */
+	CLAIM_WRONG_PIN, /* the PIN is wrong: counted against both limits, nothing else written */
+	CLAIM_NEW,       /* right PIN, the code was not claimed: now it is, by this client */
+	CLAIM_YOURS,     /* right PIN, claimed earlier by this client */
+	CLAIM_TAKEN,     /* right PIN, claimed earlier by another client */
+	CLAIM_OPEN       /* right PIN, not claimed, and check_only asked to claim nothing */
+};
+
+struct ledger_claim {
+	/* in */
+	char key_id[17];                           /* 16 hex digits */
+	uint64_t serial;                           /* the code's serial */
+	unsigned char client[LEDGER_CLIENT_BYTES]; /* salted client hash: the claimer */
+	unsigned char net[LEDGER_CLIENT_BYTES];    /* salted hash of its network, for the limit */
+	int64_t at_ms;                             /* now, Unix ms */
+	int code_limit;                            /* wrong PINs a code may take in a UTC day */
+	int net_limit;                             /* wrong PINs a network may send in an hour */
+	int check_only;                            /* 1: check the PIN, claim nothing */
+	int (*pin_ok)(void *arg); /* 1 when the PIN is right; called only when not limited */
+	void *pin_arg;
+	/* out */
+	enum ledger_claim_result result;
+	int64_t claimed_ms;  /* the claim's time (CLAIM_NEW, _YOURS, _TAKEN), Unix ms */
+	int64_t retry_after; /* CLAIM_LIMITED: seconds until the limit's window ends */
+};
+
 struct ledger_job {
 	enum ledger_job_kind kind;
 	enum ledger_status status; /* set by the writer */
 	union {
 		struct ledger_scan scan;
 		struct ledger_batch batch;
+		struct ledger_claim claim;
 		struct {
 			const struct ledger_producer *list;
 			size_t n;
@@ -130,6 +163,24 @@ struct ledger_batch_row {
 int ledger_each_batch(struct ledger *l,
 		      int (*fn)(void *arg, const struct ledger_batch_row *b, struct tem_err *err),
 		      void *arg, struct tem_err *err);
+
+/* What the ledger knows of a code's claim: its batch, the batch's sealed claim key, and the
+ * claim if any. */
+struct ledger_claim_info {
+	int in_batch;                               /* 1 when a registered batch holds the serial */
+	uint64_t first;                             /* that batch's first serial */
+	int has_pins;                               /* 1 when the batch has a claim key */
+	unsigned char sealed[96];                   /* the sealed claim key */
+	size_t sealed_len;                          /* its bytes */
+	int64_t claimed_ms;                         /* when it was claimed, Unix ms; 0 = not */
+	unsigned char claimer[LEDGER_CLIENT_BYTES]; /* by whom (claimed_ms > 0) */
+};
+
+/* Reads the claim facts of serial of key_id (16 hex digits) on the reader connection into out
+ * (zeroed when no batch holds it). TEM_OK, or TEM_ERR with err set when the read failed or
+ * the row is damaged (a failed read is never taken for "no claim"). */
+int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
+		      struct ledger_claim_info *out, struct tem_err *err);
 
 /* Counted scans in the ledger and the bytes of its files (database and WAL). */
 void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes);

@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "keys/text.h"
 #include "keys/trust.h"
+#include "server/secrets.h"
 #include "server/server.h"
 
 #define TEMD_VERSION "0.1.0"
@@ -174,6 +176,28 @@ static int add_batch(void *arg, const struct ledger_batch_row *b, struct tem_err
 	return TEM_OK;
 }
 
+/* Reads (or makes, at the first start) the secret file beside the ledger, which seals the
+ * batches' claim keys (server/secrets.h), into t->secret. TEM_OK or TEM_ERR with err set. */
+static int load_secret(struct temd *t, struct tem_err *err)
+{
+	char path[4200];
+	int created;
+
+	if (secrets_path(t->cfg.db, path, sizeof path) == NULL)
+		return err_set(err, "%s: the ledger path is too long", t->cfg.db);
+	if ((t->secret = sodium_malloc(SECRETS_BYTES)) == NULL)
+		return err_set(err, "out of memory");
+	if (secrets_load(path, t->secret, &created, err) != TEM_OK)
+		return TEM_ERR;
+	sodium_mprotect_readonly(t->secret);
+	if (created)
+		fprintf(stderr,
+			"temd: %s: new secret file (keep it with the ledger's backups, "
+			"apart from them)\n",
+			path);
+	return TEM_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
@@ -303,6 +327,10 @@ int main(int argc, char **argv)
 	}
 	ledger_salt(t.ledger, t.salt);
 	client_keys_init(&t.keys, t.salt);
+	if (load_secret(&t, &err) != TEM_OK) {
+		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
+		goto out;
+	}
 	if (load_trust(&t, &authority, &err) != TEM_OK) {
 		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
 		goto out;
@@ -346,6 +374,7 @@ int main(int argc, char **argv)
 out:
 	ledger_close(t.ledger); /* runs the jobs still queued, checkpoints the WAL */
 	registry_free(t.reg);
+	sodium_free(t.secret);
 	if (rc == 0)
 		fprintf(stderr, "temd: stopped\n");
 	return rc;

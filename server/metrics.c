@@ -7,10 +7,11 @@
 #include <stdio.h>
 
 static const char *const route_names[ROUTE_COUNT] = {
-    "/c/{code}", "/", "/api/v1/scans", "/api/v1/batches", "/healthz", "/metrics", "other",
+    "/c/{code}", "/",        "/api/v1/scans",  "/api/v1/batches",
+    "/healthz",  "/metrics", "/api/v1/claims", "other",
 };
-static const unsigned statuses[] = {200, 201, 303, 400, 404, 405, 409,
-				    413, 414, 415, 422, 500, 503};
+static const unsigned statuses[] = {200, 201, 303, 400, 403, 404, 405, 409,
+				    413, 414, 415, 422, 429, 500, 503};
 #define NSTATUS (sizeof statuses / sizeof statuses[0])
 static const double buckets[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
 				 0.05,   0.1,   0.25,  0.5,   1,    2.5};

@@ -16,6 +16,7 @@ enum route {
 	ROUTE_BATCHES, /* POST /api/v1/batches */
 	ROUTE_HEALTHZ, /* GET /healthz */
 	ROUTE_METRICS, /* GET /metrics */
+	ROUTE_CLAIMS,  /* POST /api/v1/claims */
 	ROUTE_OTHER,   /* anything else */
 	ROUTE_COUNT
 };

@@ -40,6 +40,11 @@ static const struct say says[V_COUNT] = {
 		      "This code has been scanned in too many different places. A real label sits "
 		      "on one product only: this one is most likely a copy. The authority has been "
 		      "told."}},
+    [V_SOLD] = {RED,
+		{"Sản phẩm đã được bán", "Already sold"},
+		{"Sản phẩm này đã được bán ngày {}: nếu bạn đang mua nó, tem đã bị sao chép.",
+		 "This product was sold on {}: if you are buying it now, its label has been "
+		 "copied."}},
     [V_UNREGISTERED] = {RED,
 			{"Mã chưa được khai báo", "Code not declared"},
 			{"Mã này mang tên {}, nhưng không thuộc lô hàng nào nhà sản xuất đã khai "
@@ -196,7 +201,85 @@ static void act(struct sbuf *b, const struct page_scan *s, enum tone tone, int e
 static int shows_facts(enum verdict v)
 {
 	return v == V_GENUINE || v == V_SEEN || v == V_DUPLICATE || v == V_EXPIRED ||
-	       v == V_REVOKED;
+	       v == V_REVOKED || v == V_SOLD;
+}
+
+static const char *const claim_notices[][2] = {
+    [PAGE_CLAIMED] = {"Đã xác nhận: bạn là người mua sản phẩm này. Ai quét mã sau bạn sẽ thấy "
+		      "sản phẩm đã được bán.",
+		      "Done: you are now this product's buyer. Anyone who scans it after you will "
+		      "see it was sold."},
+    [PAGE_CLAIM_YOURS] = {"Bạn đã xác nhận mua sản phẩm này trước đây.",
+			  "You had already claimed this product."},
+    [PAGE_CLAIM_TAKEN] = {"Mã mua hàng đúng, nhưng sản phẩm đã được người khác xác nhận mua "
+			  "trước: tem có thể đã bị sao chép.",
+			  "The PIN is right, but someone else claimed this product before you: "
+			  "the label may have been copied."},
+    [PAGE_CLAIM_WRONG] = {"Mã mua hàng không đúng. Hãy kiểm tra lại số in trong phần cào của "
+			  "tem.",
+			  "Wrong PIN. Check the number printed under the scratch-off panel."},
+    [PAGE_CLAIM_LIMIT] = {"Đã nhập sai quá nhiều lần. Hãy thử lại sau.",
+			  "Too many wrong PINs. Please try again later."},
+    [PAGE_CLAIM_REAL] = {"Mã mua hàng đúng: tem này là tem thật.",
+			 "The PIN is right: this label is real."},
+    [PAGE_CLAIM_NO_PINS] = {"Tem này không có mã mua hàng.", "This label has no PIN."},
+};
+
+const char *pages_claim_notice(enum page_claim c, enum lang lang)
+{
+	if (c < PAGE_CLAIMED || c > PAGE_CLAIM_NO_PINS)
+		c = PAGE_CLAIM_WRONG;
+	return claim_notices[c][lang == LANG_EN];
+}
+
+/* The "I bought this product" form: the PIN (digits; spaces and dashes allowed), posted to
+ * this page's own URL, or with the typed fallback's short id to "/". */
+static void claim_form(struct sbuf *b, const struct page_scan *s, int en)
+{
+	sbuf_put(b,
+		 "<form class=\"box\" method=\"post\"%s><h2 style=\"margin-top:0\">%s</h2>"
+		 "<p>%s</p>",
+		 s->form_id != NULL ? " action=\"/\"" : "",
+		 en ? "I bought this product" : "Tôi đã mua sản phẩm này",
+		 en ? "Type the PIN printed under the label's scratch-off panel. Anyone who scans "
+		      "the label after you will then see it was sold."
+		    : "Nhập mã mua hàng in dưới lớp cào của tem. Sau đó, ai quét mã sẽ thấy sản "
+		      "phẩm đã được bán.");
+	if (s->form_id != NULL) {
+		sbuf_put(b, "<input type=\"hidden\" name=\"id\" value=\"");
+		sbuf_html(b, s->form_id);
+		sbuf_put(b, "\"><input type=\"hidden\" name=\"claim\" value=\"1\">");
+	}
+	sbuf_put(b,
+		 "<input name=\"pin\" inputmode=\"numeric\" autocomplete=\"off\" "
+		 "maxlength=\"20\" aria-label=\"%s\"><input type=\"hidden\" name=\"lang\" "
+		 "value=\"%s\"><button>%s</button></form>",
+		 en ? "PIN" : "Mã mua hàng", en ? "en" : "vi", en ? "Claim" : "Xác nhận");
+}
+
+/* The claim facts and notice: a claim attempt's result first, then the claimer's note. */
+static void claim_notes(struct sbuf *b, const struct page_scan *s, enum lang lang)
+{
+	int en = lang == LANG_EN;
+	char t[64];
+
+	if (s->notice != NULL && s->notice[0] != '\0') {
+		sbuf_put(b,
+			 "<div class=\"box\" role=\"status\" style=\"border-left:.35rem solid "
+			 "%s\"><strong>",
+			 colours[s->notice_bad ? RED : GREEN]);
+		sbuf_html(b, s->notice);
+		sbuf_put(b, "</strong></div>");
+	}
+	if (s->claimed_ms > 0 && s->claimed_yours) {
+		local_time(s->claimed_ms / 1000, lang, t, sizeof t);
+		sbuf_put(b, "<div class=\"box\" style=\"border-left:.35rem solid %s\">%s",
+			 colours[GREEN],
+			 en ? "You claimed this product on "
+			    : "Bạn đã xác nhận mua sản phẩm này lúc ");
+		sbuf_html(b, t);
+		sbuf_put(b, ".</div>");
+	}
 }
 
 int pages_scan(const struct page_scan *s, enum lang lang, char **out, size_t *len)
@@ -221,8 +304,11 @@ int pages_scan(const struct page_scan *s, enum lang lang, char **out, size_t *le
 	t[0] = '\0';
 	if (v == V_REVOKED && s->revoked > 0)
 		local_day(s->revoked, lang, t, sizeof t);
-	body(&b, say->body[en], v == V_REVOKED ? t : s->producer);
+	if (v == V_SOLD && s->claimed_ms > 0)
+		local_time(s->claimed_ms / 1000, lang, t, sizeof t);
+	body(&b, say->body[en], v == V_REVOKED || v == V_SOLD ? t : s->producer);
 	sbuf_put(&b, "</p></div></section>");
+	claim_notes(&b, s, lang);
 	/* on amber and red pages what to do comes first, where a phone shows it unscrolled */
 	if (say->tone != GREEN)
 		act(&b, s, say->tone, en);
@@ -249,6 +335,8 @@ int pages_scan(const struct page_scan *s, enum lang lang, char **out, size_t *le
 		row(&b, en ? "First scan" : "Lần quét đầu", t);
 	}
 	sbuf_put(&b, "</dl>");
+	if (s->claimable && s->claimed_ms == 0 && (v == V_GENUINE || v == V_SEEN))
+		claim_form(&b, s, en);
 	if (say->tone == GREEN)
 		act(&b, s, say->tone, en);
 	sbuf_put(&b, "<footer><a href=\"?lang=%s\">%s</a> · <a href=\"/\">%s</a></footer>",
@@ -276,14 +364,29 @@ int pages_home(enum lang lang, const char *message, char **out, size_t *len)
 		sbuf_html(&b, message);
 		sbuf_put(&b, "</strong></p>");
 	}
-	sbuf_put(
-	    &b,
-	    "<form method=\"get\" action=\"/\"><input name=\"code\" autocomplete=\"off\" "
-	    "autocapitalize=\"characters\" maxlength=\"600\" aria-label=\"%s\">"
-	    "<input type=\"hidden\" name=\"lang\" value=\"%s\"><button>%s</button></form></div>"
-	    "<footer><a href=\"?lang=%s\">%s</a></footer></main></body></html>\n",
-	    en ? "code" : "mã", en ? "en" : "vi", en ? "Check" : "Kiểm tra", en ? "vi" : "en",
-	    en ? "Tiếng Việt" : "English");
+	sbuf_put(&b,
+		 "<form method=\"get\" action=\"/\"><input name=\"code\" autocomplete=\"off\" "
+		 "autocapitalize=\"characters\" maxlength=\"600\" aria-label=\"%s\">"
+		 "<input type=\"hidden\" name=\"lang\" value=\"%s\"><button>%s</button></form>"
+		 "</div>",
+		 en ? "code" : "mã", en ? "en" : "vi", en ? "Check" : "Kiểm tra");
+	/* the typed fallback: the number under the QR and the PIN of the scratch-off panel */
+	sbuf_put(&b,
+		 "<form class=\"box\" method=\"post\" action=\"/\"><p>%s</p>"
+		 "<input name=\"id\" autocomplete=\"off\" autocapitalize=\"characters\" "
+		 "maxlength=\"60\" placeholder=\"3F9A0C21D4E5B6A7-1042\" aria-label=\"%s\">"
+		 "<input name=\"pin\" inputmode=\"numeric\" autocomplete=\"off\" maxlength=\"20\" "
+		 "aria-label=\"%s\" placeholder=\"%s\"><label><input type=\"checkbox\" "
+		 "name=\"claim\" value=\"1\" style=\"width:auto\"> %s</label>"
+		 "<input type=\"hidden\" name=\"lang\" value=\"%s\"><button>%s</button></form>"
+		 "<footer><a href=\"?lang=%s\">%s</a></footer></main></body></html>\n",
+		 en ? "No camera? Type the label number printed under the QR code and the PIN from "
+		      "under the scratch-off panel."
+		    : "Không quét được? Nhập số tem in dưới mã QR và mã mua hàng dưới lớp cào.",
+		 en ? "label number" : "số tem", en ? "PIN" : "mã mua hàng",
+		 en ? "PIN" : "mã mua hàng",
+		 en ? "I bought this product" : "Tôi đã mua sản phẩm này", en ? "en" : "vi",
+		 en ? "Check" : "Kiểm tra", en ? "vi" : "en", en ? "Tiếng Việt" : "English");
 	return sbuf_take(&b, out, len);
 }
 

@@ -2,7 +2,9 @@
  * header. No password: the header's signature by a key trusted today (listed, past its
  * valid-from day, not revoked: label/verdict.h's verdict_key) is the credential.
  * Idempotent: the same header again is 200, a header whose serials overlap another batch of
- * the key is 409. */
+ * the key is 409. A header with a claim line must come with the batch's claim key, which is
+ * checked against the header's commitment and kept sealed (server/secrets.h). */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 
 #include "keys/date.h"
 #include "label/batch.h"
+#include "server/secrets.h"
 #include "server/server.h"
 
 static json_t *describe(const struct batch_header *h, const char *key_hex, int64_t registered_ms)
@@ -21,6 +24,57 @@ static json_t *describe(const struct batch_header *h, const char *key_hex, int64
 	return json_pack("{s:s,s:s,s:I,s:I,s:s}", "key_id", key_hex, "batch", h->batch_id,
 			 "first_serial", (json_int_t)h->first_serial, "count", (json_int_t)h->count,
 			 "registered", iso);
+}
+
+/* The batch's claim key from the body's "claim_key" (base64), checked against the signed
+ * header's commitment and sealed with the ledger's secret into sealed. 0 when the header has
+ * no claim line and no key came (*has 0), or the key is the batch's (*has 1); -1 once the
+ * 422 is queued in *r. The key passes only through sodium_malloc'd memory, wiped. */
+static int claim_key_of(struct request *rq, const struct batch_header *h, const char *key_hex,
+			json_t *doc, unsigned char sealed[SECRETS_SEALED_BYTES], int *has,
+			enum MHD_Result *r)
+{
+	json_t *v = json_object_get(doc, "claim_key");
+	unsigned char *k, commit[CLAIM_COMMIT_BYTES];
+	size_t n = 0;
+	int ok;
+
+	*has = 0;
+	if (!h->has_claim) {
+		if (v == NULL)
+			return 0;
+		*r = http_error(rq, 422, "claim-key-unexpected",
+				"the header has no claim line, so the batch takes no claim key");
+		return -1;
+	}
+	if (!json_is_string(v)) {
+		*r = http_error(rq, 422, "claim-key-missing",
+				"the header has a claim line: send the batch's claim key "
+				"(BATCH.claim) as \"claim_key\"");
+		return -1;
+	}
+	if ((k = sodium_malloc(CLAIM_KEY_BYTES)) == NULL) {
+		*r = http_error(rq, 500, "internal", "out of memory");
+		return -1;
+	}
+	ok = json_string_length(v) == CLAIM_B64_LEN &&
+	     sodium_base642bin(k, CLAIM_KEY_BYTES, json_string_value(v), json_string_length(v),
+			       NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	     n == CLAIM_KEY_BYTES;
+	if (ok) {
+		claim_commit(k, commit);
+		ok = sodium_memcmp(commit, h->claim, CLAIM_COMMIT_BYTES) == 0;
+	}
+	if (ok)
+		secrets_seal(rq->t->secret, k, key_hex, h->first_serial, sealed);
+	sodium_free(k);
+	if (!ok) {
+		*r = http_error(rq, 422, "claim-key-mismatch",
+				"the claim key is not the one this batch's header commits to");
+		return -1;
+	}
+	*has = 1;
+	return 0;
 }
 
 enum MHD_Result route_batches(struct request *rq)
@@ -80,6 +134,11 @@ enum MHD_Result route_batches(struct request *rq)
 		goto out;
 	}
 
+	unsigned char sealed[SECRETS_SEALED_BYTES];
+	int has_claim;
+	if (claim_key_of(rq, h, key_hex, doc, sealed, &has_claim, &r) != 0)
+		goto out;
+
 	struct ledger_job job;
 	char *raw = strndup(h->raw, h->raw_len);
 	memset(&job, 0, sizeof job);
@@ -96,6 +155,8 @@ enum MHD_Result route_batches(struct request *rq)
 	b->last_day = h->last_day;
 	b->header = raw;
 	b->at_ms = (int64_t)time(NULL) * 1000;
+	b->claim_key = has_claim ? sealed : NULL;
+	b->claim_key_len = has_claim ? sizeof sealed : 0;
 	if (raw == NULL) {
 		r = http_error(rq, 500, "internal", "out of memory");
 		goto out;

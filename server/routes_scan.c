@@ -49,6 +49,7 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 		    .authority = authority,
 		    .contact = rq->t->cfg.contact,
 		};
+		claim_scan_facts(rq, &p, s);
 		char *html;
 		size_t len;
 		if (pages_scan(&p, (enum lang)rq->lang, &html, &len) != 0)
@@ -90,6 +91,7 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 	}
 	if (rq->reason[0] != '\0')
 		json_object_set_new(o, "reason", json_string(rq->reason));
+	claim_scan_json(o, s);
 	return http_json(rq, 200, o);
 }
 
@@ -99,15 +101,10 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 static void identify(struct request *rq, struct ledger_scan *s)
 {
 	struct temd *t = rq->t;
-	struct client_net addr;
 	char *xff = t->cfg.proxies.n > 0 ? http_header_joined(rq, "X-Forwarded-For") : NULL;
 
-	if (client_address(&t->cfg.proxies, http_peer(rq), xff, &addr) != TEM_OK) {
-		memset(&addr, 0, sizeof addr); /* not IP (no such listener): one network */
-		addr.family = AF_INET6;
-	}
+	client_request_id(&t->keys, &t->cfg.proxies, http_peer(rq), xff, s->client);
 	free(xff);
-	client_prefix_id(&t->keys, &addr, s->client);
 	s->has_cookie = 1;
 	if (!client_cookie_read(&t->keys, http_header(rq, "Cookie"), s->cookie)) {
 		client_cookie_new(s->cookie);

@@ -15,10 +15,12 @@
 #include "server/metrics.h"
 #include "server/registry.h"
 
-#define TEMD_URL_MAX        2048  /* longer request targets get 414 */
-#define TEMD_SCAN_BODY_MAX  4096  /* POST /api/v1/scans */
-#define TEMD_BATCH_BODY_MAX 32768 /* POST /api/v1/batches */
-#define TEMD_CONTACT_MAX    200   /* bytes of --contact */
+#define TEMD_URL_MAX          2048  /* longer request targets get 414 */
+#define TEMD_SCAN_BODY_MAX    4096  /* POST /api/v1/scans */
+#define TEMD_BATCH_BODY_MAX   32768 /* POST /api/v1/batches */
+#define TEMD_CONTACT_MAX      200   /* bytes of --contact */
+#define TEMD_CLAIM_CODE_LIMIT 5     /* wrong claim PINs a code takes in a UTC day */
+#define TEMD_CLAIM_NET_LIMIT  20    /* wrong claim PINs a client network sends in an hour */
 
 struct temd_config {
 	const char *db, *trust, *authority; /* files */
@@ -40,9 +42,10 @@ struct temd {
 	unsigned char salt[LEDGER_SALT_BYTES];
 	struct client_keys keys; /* client ids and the cookie MAC, from salt */
 	struct MHD_Daemon *mhd;
-	atomic_int inflight; /* requests begun and not completed */
-	atomic_int waiting;  /* of those, suspended until the ledger commits */
-	int secure_cookie;   /* base URL is https: mark the cookie Secure */
+	atomic_int inflight;   /* requests begun and not completed */
+	atomic_int waiting;    /* of those, suspended until the ledger commits */
+	int secure_cookie;     /* base URL is https: mark the cookie Secure */
+	unsigned char *secret; /* LEDGER.secret (sodium_malloc'd, read-only): seals claim keys */
 };
 
 enum req_phase { PH_NEW, PH_BODY, PH_WAIT, PH_DONE };
@@ -71,7 +74,8 @@ struct request {
 	char reason[256]; /* why the verdict is not genuine (malformed, invalid, expired, ...) */
 	int32_t last_day;
 	uint64_t serial;
-	int parsed; /* the code parsed */
+	int parsed;           /* the code parsed */
+	unsigned retry_after; /* seconds for a Retry-After header (429), 0 = none */
 };
 
 /* --- answering (http.c) --- */
@@ -103,6 +107,11 @@ enum MHD_Result http_wait_ledger(struct request *rq);
 json_t *http_json_field(struct request *rq, const char *field, json_t **value,
 			enum MHD_Result *answer);
 
+/* Copies the field name of an application/x-www-form-urlencoded body (read with
+ * libmicrohttpd's post processor) into out (cap bytes, NUL-terminated). 1 when it came and
+ * fit, 0 when the body is not such a form, has no such field or the value is too long. */
+int http_form_field(struct request *rq, const char *name, char *out, size_t cap);
+
 /* A request header, or NULL. */
 const char *http_header(struct request *rq, const char *name);
 
@@ -128,6 +137,17 @@ enum MHD_Result route_scans(struct request *rq);
 enum MHD_Result route_scan_finish(struct request *rq);
 enum MHD_Result route_batches(struct request *rq);
 enum MHD_Result route_healthz(struct request *rq);
+enum MHD_Result route_claims(struct request *rq);
+enum MHD_Result route_claim_form(struct request *rq, const char *code, size_t len);
+enum MHD_Result route_home_form(struct request *rq);
+
+struct page_scan;
+/* The claim facts of a counted scan's page (routes_claim.c): sold to others, the claimer's
+ * note, and the PIN form when the batch has PINs and the code is not claimed. */
+void claim_scan_facts(struct request *rq, struct page_scan *p, const struct ledger_scan *s);
+
+/* Adds "claimed": {"at": ISO, "yours": bool} to a scan's JSON answer when the code is claimed. */
+void claim_scan_json(json_t *o, const struct ledger_scan *s);
 enum MHD_Result route_metrics(struct request *rq);
 
 #endif

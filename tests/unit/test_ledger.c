@@ -436,6 +436,134 @@ static void test_ledger_migrates_a_version_1_ledger(void **state)
 	sqlite3_close(db);
 }
 
+/* the writer's PIN check in these tests: the PIN is right when arg points to 1 */
+static int pin_is(void *arg)
+{
+	return *(int *)arg;
+}
+
+static int code_limit = 3; /* wrong PINs a code takes a day, in claim() */
+
+/* One claim attempt of serial 1005 of the batch below by client who from network net. */
+static struct ledger_claim claim(struct ledger *l, unsigned char who, unsigned char net, int right,
+				 int64_t at_ms)
+{
+	struct ledger_job job;
+
+	memset(&job, 0, sizeof job);
+	job.kind = JOB_CLAIM;
+	strcpy(job.u.claim.key_id, "3F9A0C21D4E5B6A7");
+	job.u.claim.serial = 1005;
+	job.u.claim.client[0] = who;
+	job.u.claim.net[0] = net;
+	job.u.claim.at_ms = at_ms;
+	job.u.claim.code_limit = code_limit;
+	job.u.claim.net_limit = 4;
+	job.u.claim.pin_ok = pin_is;
+	job.u.claim.pin_arg = &right;
+	assert_int_equal(ledger_run(l, &job), LEDGER_OK);
+	return job.u.claim;
+}
+
+static void test_ledger_claims_limits_and_sold_scans(void **state)
+{
+	static const unsigned char sealed[72] = {1, 2, 3};
+	const int64_t t0 = 1795600000000; /* 2026-11-25 06:40 UTC */
+	struct ledger_claim_info info;
+	struct ledger_claim c;
+	struct ledger_job job;
+	struct ledger_scan s;
+	struct ledger *l;
+	struct tem_err err;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	memset(&job, 0, sizeof job);
+	job.kind = JOB_BATCH;
+	strcpy(job.u.batch.key_id, "3F9A0C21D4E5B6A7");
+	job.u.batch.first = 1001;
+	job.u.batch.last = 1010;
+	job.u.batch.batch_id = job.u.batch.product = job.u.batch.producer = job.u.batch.url = "x";
+	job.u.batch.header = "h";
+	job.u.batch.claim_key = sealed;
+	job.u.batch.claim_key_len = sizeof sealed;
+	assert_int_equal(ledger_run(l, &job), LEDGER_OK);
+	assert_int_equal(ledger_claim_info(l, "3F9A0C21D4E5B6A7", 1005, &info, &err), TEM_OK);
+	assert_true(info.in_batch && info.has_pins);
+	assert_int_equal(info.first, 1001);
+	assert_int_equal(info.sealed_len, sizeof sealed);
+	assert_memory_equal(info.sealed, sealed, sizeof sealed);
+	assert_int_equal(info.claimed_ms, 0);
+	assert_int_equal(ledger_claim_info(l, "3F9A0C21D4E5B6A7", 1011, &info, &err), TEM_OK);
+	assert_false(info.in_batch);
+
+	/* wrong PINs count per code and day: the fourth try is limited, the right PIN unchecked */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(claim(l, 10 + i, 10 + i, 0, t0).result, CLAIM_WRONG_PIN);
+	c = claim(l, 20, 20, 1, t0);
+	assert_int_equal(c.result, CLAIM_LIMITED);
+	assert_int_equal(c.retry_after, (86400000 - t0 % 86400000 + 999) / 1000);
+	/* the next day it may be claimed */
+	c = claim(l, 1, 1, 1, t0 + 86400000);
+	assert_int_equal(c.result, CLAIM_NEW);
+	assert_int_equal(c.claimed_ms, t0 + 86400000);
+	assert_int_equal(claim(l, 1, 2, 1, t0 + 86400001).result, CLAIM_YOURS);
+	c = claim(l, 2, 2, 1, t0 + 86400002);
+	assert_int_equal(c.result, CLAIM_TAKEN);
+	assert_int_equal(c.claimed_ms, t0 + 86400000);
+
+	/* scans: sold to others, the claimer's own verdict to the claimer */
+	assert_int_equal(scan(l, 1005, 2, &s), LEDGER_OK);
+	assert_int_equal(s.verdict, V_SOLD);
+	assert_int_equal(s.claimed_ms, t0 + 86400000);
+	assert_int_equal(scan(l, 1005, 1, &s), LEDGER_OK);
+	assert_int_not_equal(s.verdict, V_SOLD);
+	assert_true(s.facts.claimed_by_this);
+	assert_int_equal(scan(l, 1004, 2, &s), LEDGER_OK);
+	assert_int_equal(s.verdict, V_GENUINE);
+	assert_int_equal(s.claimed_ms, 0);
+	ledger_close(l);
+
+	/* the claim, and the limits, survive a reopen */
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	assert_int_equal(ledger_claim_info(l, "3F9A0C21D4E5B6A7", 1005, &info, &err), TEM_OK);
+	assert_int_equal(info.claimed_ms, t0 + 86400000);
+	assert_int_equal(info.claimer[0], 1);
+	assert_int_equal(claim(l, 30, 30, 1, t0).result, CLAIM_LIMITED);
+	ledger_close(l);
+}
+
+static void test_ledger_limits_wrong_pins_per_network_and_hour(void **state)
+{
+	const int64_t t0 = 1795600000000;
+	struct ledger_job job;
+	struct ledger *l;
+	struct tem_err err;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	memset(&job, 0, sizeof job);
+	job.kind = JOB_BATCH;
+	strcpy(job.u.batch.key_id, "3F9A0C21D4E5B6A7");
+	job.u.batch.first = 1001;
+	job.u.batch.last = 1010;
+	job.u.batch.batch_id = job.u.batch.product = job.u.batch.producer = job.u.batch.url = "x";
+	job.u.batch.header = "h";
+	assert_int_equal(ledger_run(l, &job), LEDGER_OK);
+	/* the code's own limit out of the way: 4 wrong PINs an hour from network 7 */
+	code_limit = 100;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(claim(l, 1, 7, 0, t0 + i).result, CLAIM_WRONG_PIN);
+	/* the fifth is limited, whatever the client or the PIN, until the hour ends */
+	assert_int_equal(claim(l, 2, 7, 1, t0 + 5).result, CLAIM_LIMITED);
+	/* another network is not */
+	assert_int_equal(claim(l, 3, 8, 0, t0 + 6).result, CLAIM_WRONG_PIN);
+	/* the next hour, network 7 may try again */
+	assert_int_equal(claim(l, 2, 7, 1, t0 + 3600000).result, CLAIM_NEW);
+	code_limit = 3;
+	ledger_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +580,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ledger_keeps_its_salt_and_refuses_a_newer_schema,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_refuses_a_damaged_salt, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_claims_limits_and_sold_scans, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_limits_wrong_pins_per_network_and_hour,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_migrates_a_version_1_ledger, setup,
 					    teardown),
 	};

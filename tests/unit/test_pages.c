@@ -142,10 +142,39 @@ static void test_pages_white_text_meets_contrast_on_every_verdict(void **state)
 	}
 }
 
+static void test_pages_sold_gives_the_claim_date_and_the_claimer_a_note(void **state)
+{
+	struct page_scan s = facts;
+	char *html;
+	size_t len;
+
+	(void)state;
+	s.verdict = V_SOLD;
+	s.claimed_ms = 1764046800000; /* 2025-11-25 05:00 UTC, 12:00 in Cà Mau */
+	assert_int_equal(pages_scan(&s, LANG_EN, &html, &len), 0);
+	assert_non_null(strstr(html, "Already sold"));
+	assert_non_null(strstr(html, "This product was sold on 2025-11-25 12:00"));
+	assert_null(strstr(html, "name=\"pin\""));
+	free(html);
+	s.verdict = V_GENUINE;
+	s.claimed_yours = 1;
+	assert_int_equal(pages_scan(&s, LANG_VI, &html, &len), 0);
+	assert_non_null(strstr(html, "Bạn đã xác nhận mua sản phẩm này lúc 12:00 ngày 25/11/2025"));
+	free(html);
+	/* not claimed, with PINs: the form, posting to the page itself */
+	s.claimed_ms = 0, s.claimed_yours = 0, s.claimable = 1;
+	assert_int_equal(pages_scan(&s, LANG_VI, &html, &len), 0);
+	assert_non_null(strstr(html, "Tôi đã mua sản phẩm này"));
+	assert_non_null(strstr(html, "<form class=\"box\" method=\"post\"><h2"));
+	assert_non_null(strstr(html, "inputmode=\"numeric\""));
+	free(html);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pages_speak_without_cryptographic_words),
+	    cmocka_unit_test(test_pages_sold_gives_the_claim_date_and_the_claimer_a_note),
 	    cmocka_unit_test(test_pages_forged_label_names_its_victim_but_not_its_facts),
 	    cmocka_unit_test(test_pages_revoked_gives_the_day_it_took_effect),
 	    cmocka_unit_test(test_pages_warning_pages_say_what_to_do_first),

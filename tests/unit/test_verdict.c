@@ -298,6 +298,19 @@ static void test_verdict_counts_other_clients_against_the_threshold(void **state
 	assert_int_equal(verdict_decide(&f), V_UNREGISTERED);
 	f.base = V_REVOKED;
 	assert_int_equal(verdict_decide(&f), V_REVOKED);
+	/* claims beat counts: sold to everyone but the claimer, whatever the counts */
+	f.base = V_GENUINE;
+	f.claimed = 1;
+	for (f.other_clients = 0; f.other_clients < 5; f.other_clients++)
+		assert_int_equal(verdict_decide(&f), V_SOLD);
+	f.claimed_by_this = 1, f.threshold = 2;
+	f.other_clients = 0;
+	assert_int_equal(verdict_decide(&f), V_GENUINE);
+	f.other_clients = 1;
+	assert_int_equal(verdict_decide(&f), V_SEEN);
+	f.claimed_by_this = 0, f.base = V_EXPIRED;
+	assert_int_equal(verdict_decide(&f), V_EXPIRED);
+	assert_string_equal(verdict_name(V_SOLD), "sold");
 }
 
 static void test_verdict_only_trusted_signatures_are_counted(void **state)

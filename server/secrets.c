@@ -1,0 +1,138 @@
+/* secrets.c — the secret file beside the ledger and the sealing of claim keys with it. The file
+ * is handled as signify handles keys: O_EXCL | O_NOFOLLOW, fixed length, mode checked. */
+#include "server/secrets.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SEAL_DOMAIN "tem-claim-key-v1\n"
+
+const char *secrets_path(const char *ledger, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s.secret", ledger);
+
+	return n < 0 || (size_t)n >= cap ? NULL : buf;
+}
+
+/* Makes the secret file at path with new random bytes in out. TEM_OK, TEM_NO when it exists
+ * already (someone else made it meanwhile), TEM_ERR with err set. */
+static int create(const char *path, unsigned char out[SECRETS_BYTES], struct tem_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	ssize_t n;
+
+	if (fd < 0)
+		return errno == EEXIST
+			   ? TEM_NO
+			   : err_set(err, "%s: cannot create: %s", path, strerror(errno));
+	randombytes_buf(out, SECRETS_BYTES);
+	n = write(fd, out, SECRETS_BYTES);
+	if (n != SECRETS_BYTES || fsync(fd) != 0) {
+		int e = n < 0 ? errno : EIO;
+		close(fd);
+		unlink(path);
+		sodium_memzero(out, SECRETS_BYTES);
+		return err_set(err, "%s: cannot write: %s", path, strerror(e));
+	}
+	if (close(fd) != 0) {
+		unlink(path);
+		sodium_memzero(out, SECRETS_BYTES);
+		return err_set(err, "%s: cannot write: %s", path, strerror(errno));
+	}
+	return TEM_OK;
+}
+
+int secrets_load(const char *path, unsigned char out[SECRETS_BYTES], int *created,
+		 struct tem_err *err)
+{
+	struct stat st;
+	unsigned char extra;
+	ssize_t n;
+	int fd, rc;
+
+	if (created != NULL)
+		*created = 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		rc = create(path, out, err);
+		if (rc != TEM_NO) {
+			if (rc == TEM_OK && created != NULL)
+				*created = 1;
+			return rc;
+		}
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return err_set(err, "%s: cannot open: %s", path,
+			       errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		rc = err_set(err, "%s: cannot read: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = err_set(err, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		rc = err_set(err, "%s: readable or writable by others (mode %03o): chmod 600 it",
+			     path, (unsigned)(st.st_mode & 0777));
+		goto out;
+	}
+	n = read(fd, out, SECRETS_BYTES);
+	if (n != SECRETS_BYTES || read(fd, &extra, 1) != 0) {
+		sodium_memzero(out, SECRETS_BYTES);
+		rc = err_set(err, "%s: not %d bytes: the secret file is damaged", path,
+			     SECRETS_BYTES);
+		goto out;
+	}
+	rc = TEM_OK;
+out:
+	close(fd);
+	return rc;
+}
+
+/* The associated data of a batch's sealed key: domain, key id, first serial (big-endian). */
+static size_t ad_of(const char *key_id, uint64_t first, unsigned char ad[64])
+{
+	size_t n = sizeof SEAL_DOMAIN - 1, k = strnlen(key_id, 16);
+
+	memcpy(ad, SEAL_DOMAIN, n);
+	memcpy(ad + n, key_id, k);
+	n += k;
+	for (int i = 7; i >= 0; i--)
+		ad[n++] = (unsigned char)(first >> (8 * i));
+	return n;
+}
+
+void secrets_seal(const unsigned char secret[SECRETS_BYTES], const unsigned char k[CLAIM_KEY_BYTES],
+		  const char *key_id, uint64_t first, unsigned char out[SECRETS_SEALED_BYTES])
+{
+	unsigned char ad[64];
+	size_t adlen = ad_of(key_id, first, ad);
+
+	randombytes_buf(out, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(
+	    out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, k, CLAIM_KEY_BYTES, ad, adlen,
+	    NULL, out, secret);
+}
+
+int secrets_open(const unsigned char secret[SECRETS_BYTES], const unsigned char *sealed, size_t len,
+		 const char *key_id, uint64_t first, unsigned char k[CLAIM_KEY_BYTES])
+{
+	unsigned char ad[64];
+	size_t adlen = ad_of(key_id, first, ad);
+	const size_t np = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	if (sealed == NULL || len != SECRETS_SEALED_BYTES ||
+	    crypto_aead_xchacha20poly1305_ietf_decrypt(k, NULL, NULL, sealed + np, len - np, ad,
+						       adlen, sealed, secret) != 0) {
+		sodium_memzero(k, CLAIM_KEY_BYTES);
+		return TEM_NO;
+	}
+	return TEM_OK;
+}

@@ -1,0 +1,41 @@
+/* secrets.h — temd's secret file beside the ledger (LEDGER.secret: 32 random bytes, 0600), and
+ * the sealing of batches' claim keys with it, so that a copy of the ledger alone reveals no
+ * claim PIN (docs/security.md, "Claim PINs"). */
+#ifndef TEM_SECRETS_H
+#define TEM_SECRETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys/err.h"
+#include "label/claim.h"
+
+#define SECRETS_BYTES 32
+/* a sealed claim key: XChaCha20-Poly1305 nonce, the key encrypted, its tag */
+#define SECRETS_SEALED_BYTES (24 + CLAIM_KEY_BYTES + 16)
+
+/* The secret file's path for the ledger at ledger ("LEDGER.secret") in buf (cap bytes); NULL
+ * when it does not fit. */
+const char *secrets_path(const char *ledger, char *buf, size_t cap);
+
+/* Reads the secret file at path into out (sodium_malloc'd by the caller), making it first
+ * when there is none (32 bytes from libsodium's generator, mode 0600, written whole with
+ * O_EXCL and fsync). Refuses a file readable or writable by group or others, a symbolic link
+ * and a file that is not exactly SECRETS_BYTES long. TEM_OK, or TEM_ERR with err naming the
+ * file and the cause. Sets *created to 1 when it made the file (may be NULL). */
+int secrets_load(const char *path, unsigned char out[SECRETS_BYTES], int *created,
+		 struct tem_err *err);
+
+/* Seals claim key k for the batch of key_id (16 hex digits) whose first serial is first:
+ * XChaCha20-Poly1305 under secret with a random nonce, the batch's key id and first serial
+ * as associated data (a sealed key moved to another batch's row does not open). */
+void secrets_seal(const unsigned char secret[SECRETS_BYTES], const unsigned char k[CLAIM_KEY_BYTES],
+		  const char *key_id, uint64_t first, unsigned char out[SECRETS_SEALED_BYTES]);
+
+/* Opens what secrets_seal made for the same batch into k: TEM_OK, or TEM_NO when sealed is not
+ * SECRETS_SEALED_BYTES long, another secret sealed it, or it belongs to another batch (k is
+ * then zeroed). */
+int secrets_open(const unsigned char secret[SECRETS_BYTES], const unsigned char *sealed, size_t len,
+		 const char *key_id, uint64_t first, unsigned char k[CLAIM_KEY_BYTES]);
+
+#endif

@@ -21,6 +21,8 @@ static void common_headers(struct request *rq, struct MHD_Response *r, const cha
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	if (atomic_load(&rq->t->stopping))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (strncmp(type, "text/html", 9) == 0) {
 		MHD_add_response_header(
 		    r, "Content-Security-Policy",
@@ -307,7 +309,14 @@ enum MHD_Result http_wait_ledger(struct request *rq)
 	rq->submitted = date_mono_seconds();
 	rq->job.done = ledger_done;
 	rq->job.arg = rq;
+	/* counted first, then the stop flag read: http_stop sets the flag before it waits for
+	 * the count to reach 0, so either it waits for this request or this request sees the
+	 * flag; libmicrohttpd aborts if it stops with a connection still suspended */
 	atomic_fetch_add(&rq->t->waiting, 1);
+	if (atomic_load(&rq->t->stopping)) {
+		atomic_fetch_sub(&rq->t->waiting, 1);
+		return http_error(rq, 503, "stopping", "temd is stopping; try again in a moment");
+	}
 	/* suspended before the job can finish, so the resume always finds it suspended */
 	MHD_suspend_connection(rq->conn);
 	ledger_submit(rq->t->ledger, &rq->job);
@@ -515,7 +524,8 @@ void http_stop(struct temd *t, unsigned drain_seconds)
 
 	if (t->mhd == NULL)
 		return;
-	MHD_quiesce_daemon(t->mhd); /* no new connections */
+	atomic_store(&t->stopping, 1); /* keep-alive connections bring no new ledger waits */
+	MHD_quiesce_daemon(t->mhd);    /* and no new connections come */
 	while (atomic_load(&t->inflight) > 0 && date_mono_seconds() < end)
 		usleep(10000);
 	/* a suspended connection must be resumed before the daemon stops: the ledger's commit

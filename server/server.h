@@ -44,6 +44,7 @@ struct temd {
 	struct MHD_Daemon *mhd;
 	atomic_int inflight;   /* requests begun and not completed */
 	atomic_int waiting;    /* of those, suspended until the ledger commits */
+	atomic_int stopping;   /* 1 once SIGTERM began the drain: no new ledger waits */
 	int secure_cookie;     /* base URL is https: mark the cookie Secure */
 	unsigned char *secret; /* LEDGER.secret (sodium_malloc'd, read-only): seals claim keys */
 };

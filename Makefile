@@ -5,6 +5,7 @@
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make check      the same tests built with AddressSanitizer + UBSan (in build/san/)
 #   make bench      benchmarks, each printed as a ratio against the machine's own limit
+#   make screenshots  every buyer page in both languages, shot by headless Chromium
 #   make demo       the main job: a demo authority, producer, labels and a running temd
 #   make install    PREFIX=/usr/local DESTDIR= : binaries and man pages
 #   make format     clang-format the tree; make format-check fails when it differs
@@ -74,7 +75,7 @@ LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
 LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lm
 LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lm
 
-.PHONY: all deps test check bench demo install clean format format-check fuzz layering
+.PHONY: all deps test check bench demo install clean format format-check fuzz layering screenshots
 # Test and bench objects are kept between runs (make would delete them as intermediates).
 .SECONDARY:
 # temd is built once server/ has its entry point.
@@ -126,6 +127,13 @@ test:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SIM_BINS)
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
 		sh tests/run.sh $(UNIT_BINS) $(SIM_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
+
+screenshots:
+	@sh tests/deps.sh
+	@TEM_DEPS_EXTRA=chromium sh tests/deps.sh
+	@$(MAKE) --no-print-directory all
+	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" SCREENSHOTS="$(abspath screenshots)" \
+		sh tests/run.sh tests/screenshots.sh
 
 check:
 	$(MAKE) B=build/san SAN=1 test

@@ -5,7 +5,9 @@ PKGS="build-essential pkg-config clang clang-format
 libsodium-dev libqrencode-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev
 libcairo2-dev libpango1.0-dev libzbar-dev libcurl4-openssl-dev libcmocka-dev
 fonts-noto-core fonts-dejavu-core
-minisign zbar-tools poppler-utils librsvg2-bin qrencode wrk curl jq sqlite3 procps time faketime"
+minisign zbar-tools poppler-utils librsvg2-bin qrencode wrk curl jq sqlite3 procps time faketime python3"
+# make screenshots adds what only it needs (TEM_DEPS_EXTRA=chromium)
+PKGS="$PKGS ${TEM_DEPS_EXTRA:-}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -215,3 +215,18 @@ make_authority() {
 		$TEM trust add trust.list -p p.pub --name "$1" >/dev/null &&
 		$TEM trust sign trust.list -s a.key >/dev/null
 }
+
+# pin FILE.claim SERIAL: the claim PIN of a serial, computed apart from tem and temd from the
+# batch's claim key file (the scheme of label/claim.h, in python3).
+pin() {
+	python3 - "$1" "$2" <<'PY'
+import base64, hashlib, sys
+k = None
+for line in open(sys.argv[1]):
+    if line.startswith("claim-key:"):
+        k = base64.b64decode(line.split(":", 1)[1].strip())
+s = int(sys.argv[2])
+h = hashlib.blake2b(b"tem-claim-pin-v1" + s.to_bytes(8, "big"), key=k, digest_size=8).digest()
+print("%010d" % (int.from_bytes(h, "big") % 10**10))
+PY
+}

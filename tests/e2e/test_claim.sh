@@ -17,19 +17,6 @@ $TEM issue -s p.key -n 12 --product "Cua gạch" -o b.txt -q
 $TEM issue -s p.key -n 2 --product "Cua gạch" -o nc.txt --no-claim -q
 $TEM issue -s p.key -n 2 --product "Cua gạch" -o w.txt -q
 
-# pin FILE.claim SERIAL: the claim PIN, computed independently of tem and temd
-pin() {
-	python3 - "$1" "$2" <<'PY'
-import base64, hashlib, sys
-k = None
-for line in open(sys.argv[1]):
-    if line.startswith("claim-key:"):
-        k = base64.b64decode(line.split(":", 1)[1].strip())
-s = int(sys.argv[2])
-h = hashlib.blake2b(b"tem-claim-pin-v1" + s.to_bytes(8, "big"), key=k, digest_size=8).digest()
-print("%010d" % (int.from_bytes(h, "big") % 10**10))
-PY
-}
 # serial_of N: the serial of the N-th code of b.txt (the short id's number)
 serial_of() {
 	FS=$(sed -n 's/^first-serial: //p' b.txt)

@@ -71,19 +71,39 @@ static void draw_qr_image(cairo_t *cr, double ox, double oy, double m, const str
 	cairo_surface_destroy(img);
 }
 
+/* A line of text from a small set of characters (the short id's "0-9A-F-", the PIN's digits),
+ * drawn with glyphs shaped once: the id and the PIN change on every label, and shaping them
+ * anew with pango for each one cost several per cent of the label rate. No kerning within
+ * them (digits are tabular in Noto Sans). ok is 0 when the set did not shape as one run, and
+ * pango then draws. */
+struct glyph_line {
+	int ok;                   /* 1 when ready */
+	cairo_font_face_t *face;  /* referenced */
+	cairo_matrix_t fm;        /* font matrix, user units (mm) */
+	cairo_font_options_t *fo; /* the font options pango shaped with */
+	unsigned char have[128];  /* 1 for the characters of the set */
+	unsigned long glyph[128]; /* glyph of each */
+	double adv[128];          /* advance of each, mm */
+	double baseline, height;  /* baseline below the line's top, and the line's height, mm */
+};
+
+#define GLYPH_LINE_MAX 40 /* characters a glyph line draws at most */
+
 struct label_art {
 	struct label_geom g;
 	enum label_qr_style style;
-	double pt;               /* text size of the label, points */
-	PangoContext *ctx;       /* unhinted metrics, unrounded positions */
-	PangoLayout *id;         /* the short id on one line, given new text for each label */
-	double id_h;             /* room kept for the short id, mm */
-	double id_w;             /* the widest short id's width, mm */
-	PangoLayout *pin;        /* the PIN, centred in its box; NULL without a PIN area */
-	int pin_split;           /* 1: the PIN's two groups on two lines */
-	double pin_dy;           /* the PIN text's offset down its box, mm */
-	cairo_surface_t *shared; /* everything every label has but its QR, id and PIN, drawn
+	double pt;                /* text size of the label, points */
+	PangoContext *ctx;        /* unhinted metrics, unrounded positions */
+	PangoLayout *id;          /* the short id on one line, given new text for each label */
+	double id_h;              /* room kept for the short id, mm */
+	double id_w;              /* the widest short id's width, mm */
+	PangoLayout *pin;         /* the PIN, centred in its box; NULL without a PIN area */
+	int pin_split;            /* 1: the PIN's two groups on two lines */
+	double pin_dy;            /* the PIN text's offset down its box, mm */
+	cairo_surface_t *shared;  /* everything every label has but its QR, id and PIN, drawn
 				    once over the whole label */
+	struct glyph_line id_gl;  /* the short id's glyphs, shaped once */
+	struct glyph_line pin_gl; /* the PIN's glyphs, shaped once */
 };
 
 /* Makes a layout for one paragraph in a width (-1: one line, unbounded), at a size in points,
@@ -125,6 +145,97 @@ static double layout_width(PangoLayout *lay)
 
 	pango_layout_get_size(lay, &w, &h);
 	return (double)w / PANGO_SCALE;
+}
+
+/* Shapes the characters of set once at pt (bold or not) into gl. */
+static void glyph_line_init(struct glyph_line *gl, PangoContext *ctx, double pt, int bold,
+			    const char *set)
+{
+	PangoLayout *lay = new_layout(ctx, -1, pt, bold, 1, set);
+	PangoLayoutLine *line = pango_layout_get_line_readonly(lay, 0);
+	const char *text = pango_layout_get_text(lay);
+
+	memset(gl, 0, sizeof *gl);
+	if (line != NULL && line->runs != NULL && line->runs->next == NULL) {
+		PangoGlyphItem *run = line->runs->data;
+		PangoGlyphString *gs = run->glyphs;
+		cairo_scaled_font_t *sf =
+		    pango_cairo_font_get_scaled_font(PANGO_CAIRO_FONT(run->item->analysis.font));
+		for (int i = 0; sf != NULL && i < gs->num_glyphs; i++) {
+			unsigned char c =
+			    (unsigned char)text[run->item->offset + gs->log_clusters[i]];
+			if (c >= 128 || gs->glyphs[i].glyph & PANGO_GLYPH_UNKNOWN_FLAG)
+				continue;
+			gl->have[c] = 1;
+			gl->glyph[c] = gs->glyphs[i].glyph;
+			gl->adv[c] = (double)gs->glyphs[i].geometry.width / PANGO_SCALE;
+		}
+		if (sf != NULL) {
+			gl->face = cairo_font_face_reference(cairo_scaled_font_get_font_face(sf));
+			cairo_scaled_font_get_font_matrix(sf, &gl->fm);
+			gl->fo = cairo_font_options_create();
+			cairo_scaled_font_get_font_options(sf, gl->fo);
+			gl->baseline = (double)pango_layout_get_baseline(lay) / PANGO_SCALE;
+			gl->height = layout_height(lay);
+			gl->ok = 1;
+		}
+	}
+	g_object_unref(lay);
+}
+
+static void glyph_line_free(struct glyph_line *gl)
+{
+	if (gl->face != NULL)
+		cairo_font_face_destroy(gl->face);
+	if (gl->fo != NULL)
+		cairo_font_options_destroy(gl->fo);
+	memset(gl, 0, sizeof *gl);
+}
+
+/* The width of s in gl, mm; -1 when gl cannot draw it. */
+static double glyph_line_width(const struct glyph_line *gl, const char *s)
+{
+	size_t n = strlen(s);
+	double w = 0;
+
+	if (!gl->ok || n > GLYPH_LINE_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 128 || !gl->have[c])
+			return -1;
+		w += gl->adv[c];
+	}
+	return w;
+}
+
+/* Draws s (whose width glyph_line_width gave) with its line's top-left at (x, y), narrowed to
+ * maxw mm when wider. The text goes with the glyphs, so PDF readers extract it. */
+static void glyph_line_show(cairo_t *cr, const struct glyph_line *gl, double x, double y,
+			    const char *s, double w, double maxw)
+{
+	cairo_glyph_t g[GLYPH_LINE_MAX];
+	cairo_text_cluster_t cl[GLYPH_LINE_MAX];
+	int n = (int)strlen(s);
+	double at = 0;
+
+	for (int i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		g[i].index = gl->glyph[c];
+		g[i].x = at;
+		g[i].y = gl->baseline;
+		at += gl->adv[c];
+		cl[i].num_bytes = cl[i].num_glyphs = 1;
+	}
+	cairo_save(cr);
+	cairo_translate(cr, x, y);
+	if (w > maxw)
+		cairo_scale(cr, maxw / w, 1);
+	cairo_set_font_face(cr, gl->face);
+	cairo_set_font_matrix(cr, &gl->fm);
+	cairo_set_font_options(cr, gl->fo);
+	cairo_show_text_glyphs(cr, s, n, g, n, cl, n, 0);
+	cairo_restore(cr);
 }
 
 /* The largest size, up to pt, at which text (bold or not, unwrapped) fits w x h mm. */
@@ -263,6 +374,7 @@ static void prepare_pin(struct label_art *a)
 	pango_layout_set_width(a->pin, (int)(g->pin_w * PANGO_SCALE));
 	pango_layout_set_alignment(a->pin, PANGO_ALIGN_CENTER);
 	a->pin_dy = (g->pin_h - layout_height(a->pin)) / 2;
+	glyph_line_init(&a->pin_gl, a->ctx, a->pin_split ? two : one, 1, "0123456789 ");
 }
 
 struct label_art *label_art_new(const struct label_geom *g, const struct label_text *t,
@@ -292,6 +404,9 @@ struct label_art *label_art_new(const struct label_geom *g, const struct label_t
 			   t->short_id);
 	a->id_h = layout_height(a->id);
 	a->id_w = layout_width(a->id);
+	glyph_line_init(&a->id_gl, a->ctx,
+			fit_pt(a->ctx, t->short_id, 1, a->pt - 0.5, g->text_w, g->text_h), 1,
+			"0123456789ABCDEF-");
 	if (a->id_h > g->text_h + 1e-6)
 		a->id_h = 0; /* no room even for the id: the QR alone */
 	if (g->pin)
@@ -317,6 +432,8 @@ void label_art_free(struct label_art *a)
 		pango_layout_set_text(a->pin, "", 0);
 		g_object_unref(a->pin);
 	}
+	glyph_line_free(&a->id_gl);
+	glyph_line_free(&a->pin_gl);
 	g_object_unref(a->id);
 	g_object_unref(a->ctx);
 	free(a);
@@ -328,8 +445,29 @@ static void draw_pin(struct label_art *a, cairo_t *cr, double x, double y, const
 	char text[CLAIM_PIN_TEXT_MAX];
 
 	snprintf(text, sizeof text, "%s", pin);
-	if (a->pin_split && strlen(text) == 11 && text[5] == ' ')
+	if (a->pin_split && strlen(text) == 11 && text[5] == ' ') {
+		const struct glyph_line *gl = &a->pin_gl;
+		text[5] = '\0';
+		double w1 = glyph_line_width(gl, text), w2 = glyph_line_width(gl, text + 6);
+		if (w1 >= 0 && w2 >= 0) {
+			double top = y + a->g.pin_y + a->pin_dy;
+			glyph_line_show(cr, gl, x + a->g.pin_x + (a->g.pin_w - w1) / 2, top, text,
+					w1, w1);
+			glyph_line_show(cr, gl, x + a->g.pin_x + (a->g.pin_w - w2) / 2,
+					top + gl->height, text + 6, w2, w2);
+			sodium_memzero(text, sizeof text);
+			return;
+		}
 		text[5] = '\n';
+	} else {
+		double w = glyph_line_width(&a->pin_gl, text);
+		if (w >= 0) {
+			glyph_line_show(cr, &a->pin_gl, x + a->g.pin_x + (a->g.pin_w - w) / 2,
+					y + a->g.pin_y + a->pin_dy, text, w, w);
+			sodium_memzero(text, sizeof text);
+			return;
+		}
+	}
 	pango_layout_set_text(a->pin, text, -1);
 	pango_cairo_update_layout(cr, a->pin);
 	cairo_move_to(cr, x + a->g.pin_x, y + a->g.pin_y + a->pin_dy);
@@ -352,7 +490,11 @@ void label_art_draw(struct label_art *a, cairo_t *cr, double x, double y, const 
 		draw_qr_image(cr, x + g->qr_x + m * QR_QUIET, y + g->qr_y + m * QR_QUIET, m, q);
 	else
 		draw_qr_path(cr, x + g->qr_x + m * QR_QUIET, y + g->qr_y + m * QR_QUIET, m, q);
-	if (a->id_h > 0) {
+	double idw = a->id_h > 0 ? glyph_line_width(&a->id_gl, short_id) : -1;
+	if (idw >= 0) {
+		glyph_line_show(cr, &a->id_gl, x + g->text_x, y + g->text_y, short_id, idw,
+				g->text_w);
+	} else if (a->id_h > 0) {
 		pango_layout_set_text(a->id, short_id, -1);
 		pango_cairo_update_layout(cr, a->id);
 		double w = layout_width(a->id);

@@ -20,7 +20,7 @@ O := $(if $(filter .,$(B)),,$(B)/)
 # What each folder may see (shared/DESIGN.md, "Layout"): its compile flags carry only its own
 # libraries' include paths, and tests/layering.sh refuses an include that crosses a layer.
 PKGS_KEYS := libsodium
-PKGS_LABEL := libsodium libqrencode cairo pangocairo zbar
+PKGS_LABEL := libsodium libqrencode cairo pangocairo zbar libpng
 PKGS_CLI := libsodium libcurl jansson
 PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson
 PKGS_TEST := cmocka

@@ -12,27 +12,33 @@
 static const char usage[] =
     "usage: tem label BATCH -p PUB -o OUT [--layout tie|sticker|sheet] [--format pdf|svg|png]\n"
     "                 [--paper A4|Letter] [--label-size WxHmm] [--qr-size MM] [--ecc L|M|Q|H]\n"
-    "                 [--dpi N] [--url BASE] [--min-module MM] [--max-version V] [--check]\n"
-    "                 [--info] [-f] [-q] [--threads N]\n"
+    "                 [--dpi N] [--printer-dpi N] [--url BASE] [--min-module MM]\n"
+    "                 [--max-version V] [--claim FILE] [--no-pin] [--check] [--info] [-f] [-q]\n"
+    "                 [--threads N]\n"
     "\n"
     "Renders every code of BATCH as a QR label pointing to BASE/C/CODE. The batch is verified\n"
     "first (BATCH.minisig and every code's signature, with the producer's key PUB): a tampered\n"
     "batch prints nothing.\n"
     "\n"
-    "  --layout tie       15x60 mm strips for crab ties, packed on a page with cut marks "
-    "(default)\n"
+    "  --layout tie       22x65 mm strips for crab ties, the PIN on a flap that folds behind,\n"
+    "                     packed on a page with cut marks (default)\n"
     "  --layout sticker   one label per page of the label's size, for roll label printers\n"
     "  --layout sheet     a grid of labels on A4 or Letter with cut marks\n"
     "  --format FMT       pdf, svg or png; default from OUT's extension. PNG is one image per\n"
     "                     label, SVG one file per page; several go into the directory OUT\n"
-    "  --label-size WxH   label size in mm (tie 15x60, sticker 40x30, sheet 60x30)\n"
+    "  --label-size WxH   label size in mm (tie 22x65, sticker 50x30, sheet 60x30)\n"
     "  --qr-size MM       QR side without its quiet zone (default: as large as fits)\n"
     "  --ecc L|M|Q|H      error correction (default M)\n"
-    "  --dpi N            PNG and --check resolution (default 600)\n"
+    "  --dpi N            PNG resolution (default 600), written in each PNG\n"
+    "  --printer-dpi N    the printer's resolution, for --check and --min-module (default 300)\n"
     "  --url BASE         verification base URL (default: the batch's)\n"
-    "  --min-module MM    smallest module the printer renders (default 0.25)\n"
+    "  --min-module MM    smallest QR module printed (default 0.33, what phones read)\n"
     "  --max-version V    refuse QR versions past V\n"
-    "  --check            read every label back (rasterised, decoded) before writing\n"
+    "  --claim FILE       the batch's claim key (default BATCH.claim): each label's PIN is\n"
+    "                     printed in its hidden area (scratch-off panel, the tie's flap)\n"
+    "  --no-pin           draw labels without the PIN area (a proof print)\n"
+    "  --check            read every label back as a phone sees it (printed at --printer-dpi,\n"
+    "                     7 px/mm, blurred) before writing; a label that does not read fails\n"
     "  --info             print the QR version and geometry\n";
 
 /* Long options, stored by index as given (a flag as "1") and checked afterwards. */
@@ -50,6 +56,9 @@ enum {
 	O_CHECK,
 	O_INFO,
 	O_THREADS,
+	O_PDPI,
+	O_CLAIM,
+	O_NOPIN,
 	O_COUNT
 };
 static const struct option opts[] = {{"layout", required_argument, NULL, 256 + O_LAYOUT},
@@ -65,6 +74,9 @@ static const struct option opts[] = {{"layout", required_argument, NULL, 256 + O
 				     {"check", no_argument, NULL, 256 + O_CHECK},
 				     {"info", no_argument, NULL, 256 + O_INFO},
 				     {"threads", required_argument, NULL, 256 + O_THREADS},
+				     {"printer-dpi", required_argument, NULL, 256 + O_PDPI},
+				     {"claim", required_argument, NULL, 256 + O_CLAIM},
+				     {"no-pin", no_argument, NULL, 256 + O_NOPIN},
 				     {"help", no_argument, NULL, 'h'},
 				     {NULL, 0, NULL, 0}};
 
@@ -115,7 +127,7 @@ static int parse(int argc, char **argv, struct args *a)
 /* Checks and converts the numeric options: 0, or the exit status of a usage error. */
 static int check_numbers(struct args *a)
 {
-	double dpi = 600;
+	double dpi = 600, pdpi = 300;
 	uint64_t v;
 
 	if (a->v[O_QR] != NULL &&
@@ -126,9 +138,19 @@ static int check_numbers(struct args *a)
 	if (a->v[O_DPI] != NULL && text_parse_decimal(a->v[O_DPI], 72, 2400, &dpi) != TEM_OK)
 		return cli_usage_error("label", "--dpi: a resolution from 72 to 2400");
 	a->o.dpi = (int)dpi;
+	if (a->v[O_PDPI] != NULL && text_parse_decimal(a->v[O_PDPI], 72, 2400, &pdpi) != TEM_OK)
+		return cli_usage_error("label", "--printer-dpi: a resolution from 72 to 2400");
+	a->o.printer_dpi = (int)pdpi;
 	if (a->v[O_MIN] != NULL &&
 	    text_parse_decimal(a->v[O_MIN], 0.05, 5, &a->o.spec.min_module) != TEM_OK)
 		return cli_usage_error("label", "--min-module: a size from 0.05 to 5 mm");
+	/* a module smaller than one printer dot cannot be printed at all */
+	if (a->v[O_MIN] != NULL && a->o.spec.min_module < 25.4 / pdpi - 1e-9)
+		return cli_usage_error(
+		    "label",
+		    "--min-module %s mm is smaller than one dot of a %d dpi printer "
+		    "(%.3f mm)",
+		    a->v[O_MIN], a->o.printer_dpi, 25.4 / pdpi);
 	if (a->v[O_MAXV] != NULL && text_parse_u64(a->v[O_MAXV], 1, 40, &v) != TEM_OK)
 		return cli_usage_error("label", "--max-version: a QR version from 1 to 40");
 	a->o.max_version = a->v[O_MAXV] != NULL ? (int)v : 0;
@@ -158,6 +180,10 @@ static int check_names(struct args *a)
 	    size_parse(a->v[O_SIZE], &a->o.spec.label_w, &a->o.spec.label_h, &err) != TEM_OK)
 		return cli_fail(&err);
 	a->o.url = a->v[O_URL];
+	a->o.claim = a->v[O_CLAIM];
+	a->o.no_pin = a->v[O_NOPIN] != NULL;
+	if (a->o.claim != NULL && a->o.no_pin)
+		return cli_usage_error("label", "--claim and --no-pin: give one");
 	a->o.check = a->v[O_CHECK] != NULL;
 	if (a->out == NULL)
 		return 0;
@@ -213,6 +239,10 @@ int cmd_label(int argc, char **argv)
 	if ((r = label_job_open(&j, argv[optind], &pk, &a.o, &err)) == TEM_OK) {
 		if (a.v[O_INFO] != NULL)
 			print_info(j, a.o.ecc);
+		if (a.o.no_pin && label_job_batch_has_claim(j) && !a.quiet)
+			fprintf(stderr,
+				"tem: --no-pin: labels drawn without their PIN area (a proof "
+				"print: do not give these labels to buyers)\n");
 		progress_start(&prog, "labels", label_job_count(j), a.quiet);
 		if (a.out != NULL)
 			r = label_job_write(j, a.out, (enum label_format)a.fmt, a.force,
@@ -222,11 +252,13 @@ int cmd_label(int argc, char **argv)
 		const struct label_geom *g = label_job_geom(j);
 		progress_end(&prog, label_job_count(j));
 		if (!a.quiet)
-			fprintf(stderr,
-				"%llu labels%s, %d per page, QR version %d, module %.2f mm -> %s\n",
-				(unsigned long long)label_job_count(j),
-				a.o.check ? " (each read back)" : "", g->cols * g->rows,
-				label_job_qr_version(j), g->module, a.out);
+			fprintf(
+			    stderr,
+			    "%llu labels%s%s, %d per page, QR version %d, module %.2f mm -> %s\n",
+			    (unsigned long long)label_job_count(j),
+			    label_job_has_pin(j) ? " with claim PINs" : " without PINs",
+			    a.o.check ? " (each read back as a phone sees it)" : "",
+			    g->cols * g->rows, label_job_qr_version(j), g->module, a.out);
 	}
 	label_job_free(j);
 	if (r == TEM_OK)

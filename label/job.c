@@ -7,21 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "keys/sig.h"
 #include "label/batch.h"
 #include "label/check.h"
+#include "label/claim.h"
 #include "label/pool.h"
 #include "label/render.h"
 
 #define JOB_DEPTH 256 /* labels in flight: enough to keep every core busy while one is drawn */
 
 struct job_item {
-	struct tem_code code;        /* read from the batch */
-	uint64_t number;             /* 1 for the batch's first code */
-	int line;                    /* its line in the batch file */
-	char url[CODE_URL_MAX];      /* what its QR says */
-	char sid[CODE_SHORT_ID_MAX]; /* its short id */
-	struct qr qr;                /* encoded by a worker */
+	struct tem_code code;         /* read from the batch */
+	uint64_t number;              /* 1 for the batch's first code */
+	int line;                     /* its line in the batch file */
+	char url[CODE_URL_MAX];       /* what its QR says */
+	char sid[CODE_SHORT_ID_MAX];  /* its short id */
+	struct qr qr;                 /* encoded by a worker */
+	char pin[CLAIM_PIN_TEXT_MAX]; /* its claim PIN as printed, or "" */
 };
 
 struct label_job {
@@ -30,6 +34,7 @@ struct label_job {
 	struct batch_reader *br;    /* the batch, positioned at its first code */
 	const char *base;           /* verification base URL */
 	struct label_geom g;        /* planned geometry */
+	unsigned char *key;         /* the batch's claim key (sodium_malloc), or NULL */
 	int qr_version;             /* every label's QR version */
 	uint64_t read;              /* codes read so far */
 	struct label_art *art;      /* while writing: what every label shares */
@@ -78,6 +83,42 @@ static int plan(struct label_job *j, struct tem_err *err)
 	return r;
 }
 
+/* Loads the claim key when the labels are to carry PINs: from o.claim or BATCH.claim, checked
+ * against the header's commitment, into guarded memory. */
+static int load_claim(struct label_job *j, const char *batch, struct tem_err *err)
+{
+	const struct batch_header *h = batch_reader_header(j->br);
+	char buf[4200];
+	const char *path = j->o.claim;
+	int r;
+
+	if (!h->has_claim) {
+		if (j->o.claim != NULL)
+			return err_set(err,
+				       "%s: the batch has no claim PINs (issued --no-claim), so "
+				       "--claim has nothing to print",
+				       batch);
+		return TEM_OK;
+	}
+	if (j->o.no_pin)
+		return TEM_OK;
+	if (path == NULL && (path = claim_key_path(batch, buf, sizeof buf)) == NULL)
+		return err_set(err, "%s: path too long", batch);
+	if ((j->key = sodium_malloc(CLAIM_KEY_BYTES)) == NULL)
+		return err_set(err, "out of memory");
+	if ((r = claim_key_load(path, h->claim, j->key, err)) != TEM_OK) {
+		struct tem_err inner = *err;
+		if (r == TEM_ERR)
+			err_set(err,
+				"%s has claim PINs but its claim key cannot be read (%s): give "
+				"--claim FILE, or --no-pin for a proof print without PINs",
+				batch, inner.msg);
+		return r;
+	}
+	j->o.spec.pin = 1;
+	return TEM_OK;
+}
+
 int label_job_open(struct label_job **out, const char *batch, const struct tem_pubkey *pk,
 		   const struct label_opts *o, struct tem_err *err)
 {
@@ -96,7 +137,7 @@ int label_job_open(struct label_job **out, const char *batch, const struct tem_p
 		r = err_set(err, "%s: the batch has no verification URL: give --url BASE", batch);
 		goto fail;
 	}
-	if ((r = plan(j, err)) != TEM_OK)
+	if ((r = load_claim(j, batch, err)) != TEM_OK || (r = plan(j, err)) != TEM_OK)
 		goto fail;
 	*out = j;
 	return TEM_OK;
@@ -113,6 +154,16 @@ const struct label_geom *label_job_geom(const struct label_job *j)
 int label_job_qr_version(const struct label_job *j)
 {
 	return j->qr_version;
+}
+
+int label_job_has_pin(const struct label_job *j)
+{
+	return j->g.pin;
+}
+
+int label_job_batch_has_claim(const struct label_job *j)
+{
+	return batch_reader_header(j->br)->has_claim;
 }
 
 uint64_t label_job_count(const struct label_job *j)
@@ -156,10 +207,22 @@ static int work(void *ctx, void *v, struct tem_err *err)
 		return item_error(j, it, TEM_NO, err);
 	}
 	code_short_id(&it->code, it->sid);
+	it->pin[0] = '\0';
+	if (j->key != NULL) {
+		char pin[CLAIM_PIN_DIGITS + 1];
+		claim_pin(j->key, it->code.serial, pin);
+		claim_pin_format(pin, it->pin);
+		sodium_memzero(pin, sizeof pin);
+	}
 	if (code_to_url(&it->code, j->base, it->url, sizeof it->url, err) != TEM_OK ||
 	    qr_encode(it->url, j->o.ecc, j->o.max_version, &it->qr, err) != 0)
 		return item_error(j, it, TEM_ERR, err);
 	return TEM_OK;
+}
+
+static const char *pin_of(const struct job_item *it)
+{
+	return it->pin[0] != '\0' ? it->pin : NULL;
 }
 
 /* The caller's thread, in order: reads the label back when asked, then draws it. */
@@ -172,12 +235,13 @@ static int consume(void *ctx, void *v, struct tem_err *err)
 	if (it->qr.width != j->g.qr_width)
 		r = err_set(err, "%s: code %llu gives a QR of another size",
 			    batch_reader_path(j->br), (unsigned long long)it->number);
-	else if (j->ck != NULL &&
-		 (r = label_check(j->ck, j->art, &it->qr, it->sid, it->url, err)) != TEM_OK)
+	else if (j->ck != NULL && (r = label_check(j->ck, j->art, &it->qr, it->sid, pin_of(it),
+						   it->url, err)) != TEM_OK)
 		err_prefix(err, "--check");
 	else
-		r = label_write_label(j->w, &it->qr, it->sid, err);
+		r = label_write_label(j->w, &it->qr, it->sid, pin_of(it), err);
 	qr_free(&it->qr);
+	sodium_memzero(it->pin, sizeof it->pin);
 	if (r == TEM_OK && j->progress != NULL)
 		j->progress(j->progress_arg, it->number);
 	return r;
@@ -185,8 +249,11 @@ static int consume(void *ctx, void *v, struct tem_err *err)
 
 static void release(void *ctx, void *v)
 {
+	struct job_item *it = v;
+
 	(void)ctx;
-	qr_free(&((struct job_item *)v)->qr);
+	qr_free(&it->qr);
+	sodium_memzero(it->pin, sizeof it->pin);
 }
 
 /* What every label shares: the art (room kept for the batch's widest short id, its last),
@@ -201,9 +268,13 @@ static int prepare(struct label_job *j, enum label_format fmt, struct tem_err *e
 	memcpy(last.key_id, h->key_id, sizeof last.key_id);
 	last.serial = h->first_serial + h->count - 1;
 	code_short_id(&last, widest);
-	struct label_text t = {widest, h->producer, h->product};
+	char host[BATCH_URL_MAX + 1];
+	label_url_host(j->base, host, sizeof host);
+	struct label_text t = {widest, h->producer, h->product, host};
 	j->art = label_art_new(&j->g, &t, label_format_qr_style(fmt));
-	if (j->art == NULL || (j->o.check && (j->ck = label_checker_new(&j->g, j->o.dpi)) == NULL))
+	if (j->art == NULL ||
+	    (j->o.check && (j->ck = label_checker_new(&j->g, j->o.printer_dpi > 0 ? j->o.printer_dpi
+										  : 300)) == NULL))
 		return err_set(err, "out of memory");
 	return TEM_OK;
 }
@@ -221,6 +292,10 @@ int label_job_write(struct label_job *j, const char *path, enum label_format fmt
 				  label_job_count(j), err)) != TEM_OK)
 		return r;
 	r = pool_run(j->o.threads, JOB_DEPTH, sizeof(struct job_item), &ops, j, err);
+	if (j->key != NULL) { /* every PIN is drawn: the key is wiped now */
+		sodium_free(j->key);
+		j->key = NULL;
+	}
 	if (r == TEM_OK)
 		r = label_write_finish(j->w, err);
 	label_write_free(j->w);
@@ -236,5 +311,7 @@ void label_job_free(struct label_job *j)
 	label_checker_free(j->ck);
 	label_art_free(j->art);
 	batch_close(j->br);
+	if (j->key != NULL)
+		sodium_free(j->key); /* wipes it */
 	free(j);
 }

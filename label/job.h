@@ -18,18 +18,24 @@ struct label_opts {
 	struct label_spec spec; /* layout and sizes; 0 fields take the layout's defaults */
 	enum qr_ecc ecc;        /* error correction */
 	int max_version;        /* refuse QR versions past it; 0 = no cap */
-	int dpi;                /* PNG and read-back resolution */
+	int dpi;                /* PNG resolution */
+	int printer_dpi;        /* the printer's resolution, for the read-back check; 0 = 300 */
 	const char *url;        /* verification base URL; NULL = the batch's */
-	int check;              /* 1: rasterise and decode every label before writing it */
+	const char *claim;      /* the batch's claim key file; NULL = BATCH.claim */
+	int no_pin;             /* 1: draw no PIN area even when the batch has claim PINs */
+	int check;              /* 1: read every label back as a phone sees it before writing */
 	unsigned threads;       /* verifying and encoding threads; 0 = all cores */
 };
 
 struct label_job;
 
 /* Opens the batch file for labelling with the producer's key pk: checks the fonts, verifies
- * BATCH.minisig and the header signature, and plans the geometry for the batch's QR size.
- * TEM_OK with *out set (free with label_job_free); TEM_NO when a signature says no; TEM_ERR
- * for anything else (unreadable or malformed batch, no URL, labels that do not fit). */
+ * BATCH.minisig and the header signature, loads the batch's claim key when its codes have claim
+ * PINs (o->claim or BATCH.claim, checked against the header's commitment; not with o->no_pin)
+ * and plans the geometry for the batch's QR size and PIN area. TEM_OK with *out set (free with
+ * label_job_free, which wipes the key); TEM_NO when a signature says no or the claim key is not
+ * the batch's; TEM_ERR for anything else (unreadable or malformed batch, a missing claim key
+ * file, no URL, labels that do not fit). */
 int label_job_open(struct label_job **out, const char *batch, const struct tem_pubkey *pk,
 		   const struct label_opts *o, struct tem_err *err);
 
@@ -38,6 +44,12 @@ const struct label_geom *label_job_geom(const struct label_job *j);
 
 /* The QR version every label of the job has (all its URLs have one length). */
 int label_job_qr_version(const struct label_job *j);
+
+/* 1 when the job's labels carry claim PINs in a hidden area. */
+int label_job_has_pin(const struct label_job *j);
+
+/* 1 when the batch's codes have claim PINs (whether or not they are drawn). */
+int label_job_batch_has_claim(const struct label_job *j);
 
 /* The number of labels: the batch's count. */
 uint64_t label_job_count(const struct label_job *j);

@@ -48,10 +48,10 @@ void label_spec_defaults(struct label_spec *s)
 	if (s->label_w <= 0 || s->label_h <= 0) {
 		switch (s->kind) {
 		case LAYOUT_TIE:
-			s->label_w = 15, s->label_h = 60;
+			s->label_w = 22, s->label_h = 65;
 			break;
 		case LAYOUT_STICKER:
-			s->label_w = 40, s->label_h = 30;
+			s->label_w = 50, s->label_h = 30;
 			break;
 		case LAYOUT_SHEET:
 			s->label_w = 60, s->label_h = 30;
@@ -63,7 +63,52 @@ void label_spec_defaults(struct label_spec *s)
 	if (s->margin <= 0)
 		s->margin = 10;
 	if (s->min_module <= 0)
-		s->min_module = 0.25;
+		s->min_module = LABEL_MIN_MODULE;
+}
+
+void label_url_host(const char *url, char *buf, size_t cap)
+{
+	const char *p = strstr(url, "://");
+	size_t n;
+
+	p = p != NULL ? p + 3 : url;
+	n = strcspn(p, "/?#");
+	if (cap == 0)
+		return;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
+/* Places the hidden PIN area. Tie: the flap below a fold line at the label's foot, its caption
+ * just above the fold. Sticker and sheet: a scratch-off panel at the foot of the text column,
+ * inset so its crop marks stay clear of the QR's quiet zone and the label's edge, its caption
+ * above it. Ends the text box above the caption. */
+static void plan_pin(struct label_geom *g, double pad)
+{
+	const struct label_spec *s = &g->spec;
+	const double mark = 0.9; /* room for crop marks around the panel, mm */
+	double bottom = g->text_y + g->text_h;
+
+	g->pin = 1;
+	if (s->kind == LAYOUT_TIE) {
+		double flap = fmin(16, fmax(10, s->label_h * 0.2));
+		g->fold_y = s->label_h - flap;
+		g->pin_x = pad, g->pin_y = g->fold_y + pad;
+		g->pin_w = s->label_w - 2 * pad, g->pin_h = flap - 2 * pad;
+		g->cap_h = 5.0; /* two lines of caption */
+		g->cap_y = g->fold_y - 0.6 - g->cap_h;
+	} else {
+		g->pin_h = fmin(8, fmax(5, s->label_h * 0.17));
+		g->pin_x = g->text_x + mark, g->pin_w = g->text_w - 2 * mark;
+		g->pin_y = s->label_h - pad - mark - g->pin_h;
+		g->cap_h = 2.2;
+		g->cap_y = g->pin_y - mark - g->cap_h;
+	}
+	if (g->cap_y - 0.3 < bottom)
+		bottom = g->cap_y - 0.3;
+	g->text_h = bottom - g->text_y;
 }
 
 int label_plan(const struct label_spec *spec, int qr_width, struct label_geom *g,
@@ -81,7 +126,7 @@ int label_plan(const struct label_spec *spec, int qr_width, struct label_geom *g
 	/* the QR block (symbol and quiet zone) may use the label's whole width on a tie, and its
 	 * height beside the text on stickers and sheets */
 	room =
-	    s->kind == LAYOUT_TIE ? s->label_w : fmin(s->label_h - 2 * pad, s->label_w * 0.6 - pad);
+	    s->kind == LAYOUT_TIE ? s->label_w : fmin(s->label_h - 2 * pad, s->label_w * 0.5 - pad);
 	if (s->qr_mm > 0) {
 		g->module = s->qr_mm / qr_width;
 		if (g->module * blocks > room + 1e-9)
@@ -117,12 +162,14 @@ int label_plan(const struct label_spec *spec, int qr_width, struct label_geom *g
 		g->text_w = s->label_w - g->qr_block - 2 * pad;
 		g->text_h = s->label_h - 2 * g->text_y;
 	}
+	if (s->pin)
+		plan_pin(g, pad);
 	if (g->text_w < 8 || g->text_h < 6)
 		return err_set(
 		    err,
-		    "a %.1fx%.1f mm label leaves no room for its text beside a %.1f mm QR: "
+		    "a %.1fx%.1f mm label leaves no room for its text%s beside a %.1f mm QR: "
 		    "use a larger --label-size or a smaller --qr-size",
-		    s->label_w, s->label_h, g->qr_block);
+		    s->label_w, s->label_h, s->pin ? " and PIN area" : "", g->qr_block);
 	if (s->kind == LAYOUT_STICKER) {
 		g->page_w = s->label_w, g->page_h = s->label_h;
 		g->cols = g->rows = 1;

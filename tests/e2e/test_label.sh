@@ -72,7 +72,7 @@ run_expect 2 "unknown paper" $TEM label b.txt -p p.pub --layout sheet --paper A3
 run_expect 2 "a label size that does not fit the page" $TEM label b.txt -p p.pub --layout sheet --label-size 300x30mm -o x.pdf
 expect_grep "says it does not fit" 'does not fit' "$T/err"
 run_expect 2 "a QR too big for the label" $TEM label b.txt -p p.pub --layout sticker --qr-size 40 -o x.pdf
-run_expect 2 "modules under the printer's minimum" $TEM label b.txt -p p.pub --layout tie --min-module 0.4 -o x.pdf
+run_expect 2 "modules under the printer's minimum" $TEM label b.txt -p p.pub --layout tie --min-module 0.5 -o x.pdf
 expect_grep "names the smallest QR that works" 'smallest QR that works is' "$T/err"
 run_expect 2 "a base URL past --max-version" $TEM label b.txt -p p.pub --max-version 5 -o x.pdf
 expect_grep "names the version needed" 'needs QR version 7' "$T/err"
@@ -87,7 +87,7 @@ run_expect 1 "a truncated batch fails its signature" $TEM label trunc.txt -p p.p
 H=$(header_lines b.txt)
 change_char $((H + 2)) 51 b.txt >forged.txt
 $TEM sign -s p.key -m forged.txt -f
-run_expect 1 "a forged code in a re-signed batch" $TEM label forged.txt -p p.pub -o x.pdf
+run_expect 1 "a forged code in a re-signed batch" $TEM label forged.txt -p p.pub --claim b.txt.claim -o x.pdf
 expect_grep "names the bad code's line" "code 2 (line $((H + 2)))" "$T/err"
 printf 'not a batch\n' >junk.txt
 $TEM sign -s p.key -m junk.txt

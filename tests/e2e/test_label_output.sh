@@ -33,13 +33,13 @@ expect_eq "156 pages of 27 labels" 156 "$(pdfinfo s3.pdf | sed -n 's/^Pages: *//
 H=$(header_lines b7.txt)
 change_char $((H + 4138)) 70 b7.txt >f.txt
 $TEM sign -s p.key -m f.txt
-run_expect 1 "a forged code deep in a batch" $TEM label f.txt -p p.pub --threads 4 -o f.pdf
+run_expect 1 "a forged code deep in a batch" $TEM label f.txt -p p.pub --claim b7.txt.claim --threads 4 -o f.pdf
 expect_grep "names code 4138 on line 4150" "code 4138 (line $((H + 4138))): does not verify" "$T/err"
 expect_no_file "no output after the refusal" f.pdf
 # a malformed line after good codes: the reader's own line number
 sed '3000s/^/x/' b7.txt >m.txt
 $TEM sign -s p.key -m m.txt
-run_expect 2 "a malformed line deep in a batch" $TEM label m.txt -p p.pub -o m.pdf
+run_expect 2 "a malformed line deep in a batch" $TEM label m.txt -p p.pub --claim b7.txt.claim -o m.pdf
 expect_grep "names line 3000" 'm.txt: line 3000' "$T/err"
 expect_no_file "no output after a malformed line" m.pdf
 if ls ./*.tmp-* >/dev/null 2>&1; then not_ok "no temporary files left" "$(ls -d ./*.tmp-*)"; else ok "no temporary files left"; fi

@@ -8,11 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 : "${TEMD:?TEMD must name the temd binary}"
 cd "$T" || exit 1
-$TEM keygen -p a.pub -s a.key -W >/dev/null
-$TEM keygen -p p.pub -s p.key -W >/dev/null
-$TEM trust init -o trust.list --authority "Sở KH&CN Cà Mau" >/dev/null
-$TEM trust add trust.list -p p.pub --name "HTX Cua Năm Căn" >/dev/null
-$TEM trust sign trust.list -s a.key >/dev/null
+make_authority "HTX Cua Năm Căn"
 $TEM issue -s p.key -n 12 --product "Cua gạch" -o b.txt -q
 $TEM issue -s p.key -n 2 --product "Cua gạch" -o nc.txt --no-claim -q
 $TEM issue -s p.key -n 2 --product "Cua gạch" -o w.txt -q

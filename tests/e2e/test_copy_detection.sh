@@ -7,11 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 : "${TEMD:?TEMD must name the temd binary}"
 cd "$T" || exit 1
-$TEM keygen -p a.pub -s a.key -W >/dev/null
-$TEM keygen -p p.pub -s p.key -W >/dev/null
-$TEM trust init -o trust.list --authority "Sở KH&CN Cà Mau" >/dev/null
-$TEM trust add trust.list -p p.pub --name "HTX Năm Căn" >/dev/null
-$TEM trust sign trust.list -s a.key >/dev/null
+make_authority "HTX Năm Căn"
 $TEM issue -s p.key -n 10 --product "Cua Cà Mau" --url http://127.0.0.1:8080 -o b.txt -q
 start_temd c --db l.db --trust trust.list --authority a.pub ||
 	echo "# temd did not start: $(cat "$T/c.log")"

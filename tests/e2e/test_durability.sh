@@ -11,11 +11,7 @@ test_seed
 ROUNDS=5
 PER=60   # codes a client a round
 HANG=200 # clients that hang up, then as many again while temd stops
-$TEM keygen -p a.pub -s a.key -W >/dev/null
-$TEM keygen -p p.pub -s p.key -W >/dev/null
-$TEM trust init -o trust.list --authority "Sở KH&CN Cà Mau" >/dev/null
-$TEM trust add trust.list -p p.pub --name "HTX Năm Căn" >/dev/null
-$TEM trust sign trust.list -s a.key >/dev/null
+make_authority "HTX Năm Căn"
 $TEM issue -s p.key -n $((ROUNDS * 4 * PER + 2 * HANG)) --product "Cua Cà Mau" \
 	--url http://127.0.0.1:8080 -o b.txt -q
 codes b.txt >codes.txt # the code on line N has serial N

@@ -187,7 +187,10 @@ static void test_ledger_counts_clients_and_raises_one_alert(void **state)
 	sqlite3_close(db);
 }
 
-static enum ledger_status batch(struct ledger *l, uint64_t first, uint64_t last, const char *hdr)
+/* Registers serials first..last of the test key with header hdr and, when sealed is not NULL,
+ * that sealed claim key: the writer's status. */
+static enum ledger_status batch_with_key(struct ledger *l, uint64_t first, uint64_t last,
+					 const char *hdr, const unsigned char *sealed, size_t len)
 {
 	struct ledger_job job;
 
@@ -199,7 +202,14 @@ static enum ledger_status batch(struct ledger *l, uint64_t first, uint64_t last,
 	job.u.batch.batch_id = job.u.batch.product = job.u.batch.producer = job.u.batch.url = "x";
 	job.u.batch.header = hdr;
 	job.u.batch.at_ms = 1;
+	job.u.batch.claim_key = sealed;
+	job.u.batch.claim_key_len = len;
 	return ledger_run(l, &job);
+}
+
+static enum ledger_status batch(struct ledger *l, uint64_t first, uint64_t last, const char *hdr)
+{
+	return batch_with_key(l, first, last, hdr, NULL, 0);
 }
 
 static int count(void *arg, const struct ledger_batch_row *b, struct tem_err *err)
@@ -471,23 +481,13 @@ static void test_ledger_claims_limits_and_sold_scans(void **state)
 	const int64_t t0 = 1795600000000; /* 2026-11-25 06:40 UTC */
 	struct ledger_claim_info info;
 	struct ledger_claim c;
-	struct ledger_job job;
 	struct ledger_scan s;
 	struct ledger *l;
 	struct tem_err err;
 
 	(void)state;
 	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
-	memset(&job, 0, sizeof job);
-	job.kind = JOB_BATCH;
-	strcpy(job.u.batch.key_id, "3F9A0C21D4E5B6A7");
-	job.u.batch.first = 1001;
-	job.u.batch.last = 1010;
-	job.u.batch.batch_id = job.u.batch.product = job.u.batch.producer = job.u.batch.url = "x";
-	job.u.batch.header = "h";
-	job.u.batch.claim_key = sealed;
-	job.u.batch.claim_key_len = sizeof sealed;
-	assert_int_equal(ledger_run(l, &job), LEDGER_OK);
+	assert_int_equal(batch_with_key(l, 1001, 1010, "h", sealed, sizeof sealed), LEDGER_OK);
 	assert_int_equal(ledger_claim_info(l, "3F9A0C21D4E5B6A7", 1005, &info, &err), TEM_OK);
 	assert_true(info.in_batch && info.has_pins);
 	assert_int_equal(info.first, 1001);
@@ -536,20 +536,12 @@ static void test_ledger_claims_limits_and_sold_scans(void **state)
 static void test_ledger_limits_wrong_pins_per_network_and_hour(void **state)
 {
 	const int64_t t0 = 1795600000000;
-	struct ledger_job job;
 	struct ledger *l;
 	struct tem_err err;
 
 	(void)state;
 	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
-	memset(&job, 0, sizeof job);
-	job.kind = JOB_BATCH;
-	strcpy(job.u.batch.key_id, "3F9A0C21D4E5B6A7");
-	job.u.batch.first = 1001;
-	job.u.batch.last = 1010;
-	job.u.batch.batch_id = job.u.batch.product = job.u.batch.producer = job.u.batch.url = "x";
-	job.u.batch.header = "h";
-	assert_int_equal(ledger_run(l, &job), LEDGER_OK);
+	assert_int_equal(batch(l, 1001, 1010, "h"), LEDGER_OK);
 	/* the code's own limit out of the way: 4 wrong PINs an hour from network 7 */
 	code_limit = 100;
 	for (int i = 0; i < 4; i++)

@@ -11,18 +11,9 @@ N=${TEM_BENCH_CLAIMS_CODES:-1000000}
 M=${TEM_BENCH_CLAIMS:-40000}
 SECS=${TEM_BENCH_CLAIMS_SECONDS:-5}
 cores=$(nproc)
-mkdir -p build
-dir=$(mktemp -d "$PWD/build/tem-bench.XXXXXX")
-pid=""
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 lua=$(pwd)/tests/bench/claims.lua
-cd "$dir"
-"$TEM" keygen -p a.pub -s a.key -W >/dev/null
-"$TEM" keygen -p p.pub -s p.key -W >/dev/null
-"$TEM" trust init -o trust.list --authority "bench" >/dev/null
-"$TEM" trust add trust.list -p p.pub --name "HTX Năm Căn" >/dev/null
-"$TEM" trust sign trust.list -s a.key >/dev/null
-"$TEM" issue -s p.key -n "$N" --product "Cua Cà Mau" --url http://127.0.0.1:8080 -o b.txt -q
+. "$(dirname "$0")/lib.sh"
+bench_batch "$N"
 # M distinct codes in random order, each with its PIN computed apart (label/claim.h's scheme)
 python3 - b.txt b.txt.claim "$M" >claims.txt <<'PY'
 import base64, hashlib, random, sys
@@ -37,13 +28,7 @@ for i in random.sample(range(len(codes)), min(m, len(codes))):
     print(codes[i], "%010d" % (int.from_bytes(h, "big") % 10**10))
 PY
 all=$("$BIN/tests/bench/sign_rate" verify "$cores" 2)
-"$TEMD" --db l.db --trust trust.list --authority a.pub --listen 127.0.0.1:0 --port-file port \
-	>temd.log 2>&1 &
-pid=$!
-i=0
-while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-url="http://127.0.0.1:$(cat port)"
-"$TEM" register b.txt --server "$url" -q
+bench_temd
 wrk -t"$cores" -c64 -d"${SECS}s" --timeout 5s -s "$lua" "$url" -- "$dir/claims.txt" "$cores" \
 	>wrk.out 2>&1
 claimed=$(sqlite3 l.db 'select count(*) from claims')

@@ -13,30 +13,13 @@ SECS=${TEM_BENCH_TEMD_SECONDS:-10}
 SOAK=${TEM_BENCH_TEMD_SOAK:-60}
 N=${TEM_BENCH_TEMD_CODES:-400000}
 cores=$(nproc)
-# the ledger on the same disk as the project (not a tmpfs: fsync must cost what it costs)
-mkdir -p build
-dir=$(mktemp -d "$PWD/build/tem-bench.XXXXXX")
-pid=""
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
-export TEM_SCRYPT_LIMITS=interactive
-cd "$dir"
-"$TEM" keygen -p a.pub -s a.key -W >/dev/null
-"$TEM" keygen -p p.pub -s p.key -W >/dev/null
-"$TEM" trust init -o trust.list --authority "bench" >/dev/null
-"$TEM" trust add trust.list -p p.pub --name "HTX Năm Căn" >/dev/null
-"$TEM" trust sign trust.list -s a.key >/dev/null
-"$TEM" issue -s p.key -n "$N" --product "Cua Cà Mau" --url http://127.0.0.1:8080 -o b.txt -q
+lua=$(pwd)/tests/bench/scans.lua
+. "$(dirname "$0")/lib.sh"
+bench_batch "$N"
 awk 'body { print } $0 == "" { body = 1 }' b.txt | shuf >codes.txt
 one=$("$BIN/tests/bench/sign_rate" verify 1 2)
 all=$("$BIN/tests/bench/sign_rate" verify "$cores" 2)
-"$TEMD" --db l.db --trust trust.list --authority a.pub --listen 127.0.0.1:0 --port-file port \
-	>temd.log 2>&1 &
-pid=$!
-i=0
-while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-url="http://127.0.0.1:$(cat port)"
-"$TEM" register b.txt --server "$url" -q
-lua=$(cd "$OLDPWD" && pwd)/tests/bench/scans.lua
+bench_temd
 threads=$cores
 wrk -t"$threads" -c64 -d"${SECS}s" --timeout 5s -s "$lua" "$url" -- "$dir/codes.txt" "$threads" \
 	>wrk.out 2>&1

@@ -37,7 +37,7 @@ static void common_headers(struct request *rq, struct MHD_Response *r, const cha
 	}
 	if (rq->set_cookie) {
 		char value[CLIENT_COOKIE_LEN + 1], cookie[200];
-		client_cookie_value(&rq->t->keys, rq->job.u.scan.cookie, value);
+		client_cookie_value(&rq->t->keys, rq->cookie, value);
 		snprintf(cookie, sizeof cookie,
 			 CLIENT_COOKIE "=%s; Max-Age=63072000; Path=/; HttpOnly; SameSite=Lax%s",
 			 value, rq->t->secure_cookie ? "; Secure" : "");
@@ -303,9 +303,10 @@ static void ledger_done(struct ledger_job *job, void *arg)
 	atomic_fetch_sub(&t->waiting, 1);
 }
 
-enum MHD_Result http_wait_ledger(struct request *rq)
+enum MHD_Result http_wait_ledger(struct request *rq, enum MHD_Result (*finish)(struct request *))
 {
 	rq->phase = PH_WAIT;
+	rq->finish = finish;
 	rq->submitted = date_mono_seconds();
 	rq->job.done = ledger_done;
 	rq->job.arg = rq;
@@ -439,7 +440,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	if (rq->phase == PH_WAIT) {
 		if (!atomic_load(&rq->job_done))
 			return MHD_YES;
-		return route_scan_finish(rq);
+		return rq->finish(rq);
 	}
 	if (rq->phase == PH_DONE) {
 		*upload_size = 0;

@@ -165,6 +165,10 @@ static const char *const migrations[] = {
     "CREATE VIEW codes(key_id, serial, scans, clients, first_scan, last_scan) AS\n"
     "  SELECT key_id, serial, sum(scans), count(DISTINCT client), min(first_scan),\n"
     "  max(last_scan) FROM code_scans GROUP BY key_id, serial;\n",
+    /* 5: a claimer is a client as copy detection counts one, its network linked to its other
+     * networks by its cookie: the claim keeps the claimer's cookie id (x'' or NULL: none), so
+     * a buyer who claimed on Wi-Fi and scans again on 4G sees the claim as theirs. */
+    "ALTER TABLE claims ADD COLUMN cookie BLOB;  -- the claimer's tem_client cookie id\n",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -234,13 +238,14 @@ static const char *const sql[S_COUNT] = {
 		   "ON CONFLICT(key_id) DO UPDATE SET public_key = excluded.public_key, "
 		   "name = excluded.name, valid_from = excluded.valid_from, "
 		   "revoked = excluded.revoked, updated = excluded.updated",
-    /* Claims (run_claim, scan_claim). S_CLAIM_GET returns the claim's time (Unix ms) and
-     * claimer, or no row; S_CLAIM_ADD records a claim. S_FAILS_CODE and S_FAILS_NET return the
+    /* Claims (run_claim, read_claim). S_CLAIM_GET returns the claim's time (Unix ms), the
+     * claimer's network and cookie id, or no row; S_CLAIM_ADD records a claim. S_FAILS_CODE and S_FAILS_NET return the
      * wrong PINs of a code in a day and of a network in an hour, or no row (none);
      * S_FAIL_CODE and S_FAIL_NET count one more (no row returned). */
-    [S_CLAIM_GET] = "SELECT at, client FROM claims WHERE key_id = :key AND serial = :serial",
-    [S_CLAIM_ADD] = "INSERT INTO claims(key_id, serial, at, client) "
-		    "VALUES(:key, :serial, :at, :client)",
+    [S_CLAIM_GET] =
+	"SELECT at, client, cookie FROM claims WHERE key_id = :key AND serial = :serial",
+    [S_CLAIM_ADD] = "INSERT INTO claims(key_id, serial, at, client, cookie) "
+		    "VALUES(:key, :serial, :at, :client, :cookie)",
     [S_FAILS_CODE] = "SELECT fails FROM claim_fails_code "
 		     "WHERE key_id = :key AND serial = :serial AND day = :day",
     [S_FAILS_NET] = "SELECT fails FROM claim_fails_net WHERE net = :net AND hour = :hour",
@@ -691,25 +696,34 @@ static int read_rows(struct ledger *l, sqlite3_stmt *st, struct net_row **rows, 
 
 static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted);
 
-/* Reads whether the code of s was claimed, and by s's client, into s->facts and
- * s->claimed_ms (0: not claimed). SQLITE_OK or the failing bind's or step's code. */
-static int scan_claim(struct ledger *l, struct ledger_scan *s)
+/* Whether a blob column holds the n bytes of v. */
+static int column_is(sqlite3_stmt *st, int col, const void *v, int n)
+{
+	const void *c = sqlite3_column_blob(st, col);
+
+	return c != NULL && sqlite3_column_bytes(st, col) == n && memcmp(c, v, (size_t)n) == 0;
+}
+
+/* Reads the claim of serial of key_id: *claimed_ms its time (0: not claimed) and *yours 1 when
+ * the claimer was the client of network net or of cookie id cookie (has_cookie; docs/
+ * verdicts.md). SQLITE_OK or the failing bind's or step's code. */
+static int read_claim(struct ledger *l, const char *key_id, uint64_t serial,
+		      const unsigned char net[LEDGER_CLIENT_BYTES],
+		      const unsigned char cookie[LEDGER_COOKIE_BYTES], int has_cookie,
+		      int64_t *claimed_ms, int *yours)
 {
 	sqlite3_stmt *st = stmt(l, S_CLAIM_GET);
 	int rc;
 
-	bind_text(l, st, ":key", s->key_id);
-	bind_i64(l, st, ":serial", (int64_t)s->serial);
+	bind_text(l, st, ":key", key_id);
+	bind_i64(l, st, ":serial", (int64_t)serial);
 	rc = step(l, st);
-	s->claimed_ms = 0;
-	s->facts.claimed = s->facts.claimed_by_this = 0;
+	*claimed_ms = 0;
+	*yours = 0;
 	if (rc == SQLITE_ROW) {
-		const void *c = sqlite3_column_blob(st, 1);
-		s->claimed_ms = sqlite3_column_int64(st, 0);
-		s->facts.claimed = 1;
-		s->facts.claimed_by_this = c != NULL &&
-					   sqlite3_column_bytes(st, 1) == LEDGER_CLIENT_BYTES &&
-					   memcmp(c, s->client, LEDGER_CLIENT_BYTES) == 0;
+		*claimed_ms = sqlite3_column_int64(st, 0);
+		*yours = column_is(st, 1, net, LEDGER_CLIENT_BYTES) ||
+			 (has_cookie && column_is(st, 2, cookie, LEDGER_COOKIE_BYTES));
 		sqlite3_reset(st);
 		return SQLITE_OK;
 	}
@@ -738,12 +752,15 @@ static int read_count(struct ledger *l, sqlite3_stmt *st, int64_t *v)
  * bind's or step's code. */
 static int run_claim(struct ledger *l, struct ledger_claim *c)
 {
+	static const unsigned char none[1] = {0};
 	int64_t day = c->at_ms / 86400000, hour = c->at_ms / 3600000, fails;
 	sqlite3_stmt *st;
 	int rc;
 
-	c->claimed_ms = 0;
 	c->retry_after = 0;
+	if ((rc = read_claim(l, c->key_id, c->serial, c->net, c->cookie, c->has_cookie,
+			     &c->claimed_ms, &c->yours)) != SQLITE_OK)
+		return rc;
 	st = stmt(l, S_FAILS_CODE);
 	bind_text(l, st, ":key", c->key_id);
 	bind_i64(l, st, ":serial", (int64_t)c->serial);
@@ -765,7 +782,7 @@ static int run_claim(struct ledger *l, struct ledger_claim *c)
 		c->retry_after = ((hour + 1) * 3600000 - c->at_ms + 999) / 1000;
 		return SQLITE_OK;
 	}
-	if (!c->pin_ok(c->pin_arg)) {
+	if (!c->pin_right) {
 		c->result = CLAIM_WRONG_PIN;
 		st = stmt(l, S_FAIL_CODE);
 		bind_text(l, st, ":key", c->key_id);
@@ -778,22 +795,10 @@ static int run_claim(struct ledger *l, struct ledger_claim *c)
 		bind_i64(l, st, ":hour", hour);
 		return step_want(l, st, SQLITE_DONE);
 	}
-	st = stmt(l, S_CLAIM_GET);
-	bind_text(l, st, ":key", c->key_id);
-	bind_i64(l, st, ":serial", (int64_t)c->serial);
-	rc = step(l, st);
-	if (rc == SQLITE_ROW) {
-		const void *who = sqlite3_column_blob(st, 1);
-		c->claimed_ms = sqlite3_column_int64(st, 0);
-		c->result = who != NULL && sqlite3_column_bytes(st, 1) == LEDGER_CLIENT_BYTES &&
-				    memcmp(who, c->client, LEDGER_CLIENT_BYTES) == 0
-				? CLAIM_YOURS
-				: CLAIM_TAKEN;
-		sqlite3_reset(st);
+	if (c->claimed_ms > 0) {
+		c->result = c->yours ? CLAIM_YOURS : CLAIM_TAKEN;
 		return SQLITE_OK;
 	}
-	if (rc != SQLITE_DONE)
-		return rc;
 	if (c->check_only) {
 		c->result = CLAIM_OPEN;
 		return SQLITE_OK;
@@ -802,11 +807,16 @@ static int run_claim(struct ledger *l, struct ledger_claim *c)
 	bind_text(l, st, ":key", c->key_id);
 	bind_i64(l, st, ":serial", (int64_t)c->serial);
 	bind_i64(l, st, ":at", c->at_ms);
-	bind_blob(l, st, ":client", c->client, LEDGER_CLIENT_BYTES);
+	bind_blob(l, st, ":client", c->net, LEDGER_CLIENT_BYTES);
+	if (c->has_cookie)
+		bind_blob(l, st, ":cookie", c->cookie, LEDGER_COOKIE_BYTES);
+	else
+		bind_blob(l, st, ":cookie", none, 0);
 	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 		return rc;
 	c->result = CLAIM_NEW;
 	c->claimed_ms = c->at_ms;
+	c->yours = 1;
 	return SQLITE_OK;
 }
 
@@ -894,8 +904,10 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 		goto out;
 	s->facts.other_clients = s->clients - 1;
-	if ((rc = scan_claim(l, s)) != SQLITE_OK)
-		return rc;
+	if ((rc = read_claim(l, s->key_id, s->serial, s->client, s->cookie, s->has_cookie,
+			     &s->claimed_ms, &s->facts.claimed_by_this)) != SQLITE_OK)
+		goto out;
+	s->facts.claimed = s->claimed_ms > 0;
 	s->verdict = verdict_decide(&s->facts);
 	rc = record_scan(l, s, alerted);
 out:
@@ -1273,7 +1285,7 @@ int ledger_each_batch(struct ledger *l,
 	/* one row a batch, in the column order read below; the reader connection's own snapshot */
 	static const char q[] =
 	    "SELECT key_id, first_serial, last_serial, registered, id, batch_id, "
-	    "product, producer, url, issued, last_day, header FROM batches "
+	    "product, producer, url, issued, last_day, header, claim_key IS NOT NULL FROM batches "
 	    "ORDER BY key_id, first_serial";
 	sqlite3_stmt *st;
 	int rc, ret = TEM_OK;
@@ -1297,6 +1309,7 @@ int ledger_each_batch(struct ledger *l,
 		b.issued = sqlite3_column_int64(st, 9);
 		b.last_day = sqlite3_column_int(st, 10);
 		b.header = (const char *)sqlite3_column_text(st, 11);
+		b.has_pins = sqlite3_column_int(st, 12);
 		/* the text columns are NOT NULL: a NULL is a failed read (out of memory) */
 		if (b.key_id == NULL || b.batch_id == NULL || b.product == NULL ||
 		    b.producer == NULL || b.url == NULL || b.header == NULL) {
@@ -1334,12 +1347,10 @@ static int rbind(sqlite3_stmt *st, const char *name, const char *t, int64_t i)
 int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
 		      struct ledger_claim_info *out, struct tem_err *err)
 {
-	/* the batch holding the serial, its sealed claim key, and the code's claim if any */
-	static const char q[] =
-	    "SELECT b.first_serial, b.claim_key, c.at, c.client FROM batches b "
-	    "LEFT JOIN claims c ON c.key_id = b.key_id AND c.serial = :serial "
-	    "WHERE b.key_id = :key AND b.first_serial <= :serial AND b.last_serial >= :serial "
-	    "LIMIT 1";
+	/* the batch holding the serial and its sealed claim key */
+	static const char q[] = "SELECT first_serial, claim_key FROM batches "
+				"WHERE key_id = :key AND first_serial <= :serial "
+				"AND last_serial >= :serial LIMIT 1";
 	sqlite3_stmt *st = NULL;
 	int rc, ret = TEM_ERR;
 
@@ -1376,16 +1387,6 @@ int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
 		memcpy(out->sealed, v, (size_t)n);
 		out->sealed_len = (size_t)n;
 		out->has_pins = 1;
-	}
-	if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-		const void *c = sqlite3_column_blob(st, 3);
-		out->claimed_ms = sqlite3_column_int64(st, 2);
-		if (c == NULL || sqlite3_column_bytes(st, 3) != LEDGER_CLIENT_BYTES) {
-			err_set(err, "%s: a claim without its client: the ledger is damaged",
-				l->path);
-			goto out;
-		}
-		memcpy(out->claimer, c, LEDGER_CLIENT_BYTES);
 	}
 	ret = TEM_OK;
 out:

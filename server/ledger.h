@@ -89,21 +89,27 @@ enum ledger_claim_result {
 	CLAIM_OPEN       /* right PIN, not claimed, and check_only asked to claim nothing */
 };
 
+/* A claim attempt. The claimer is a client as copy detection counts one (docs/verdicts.md):
+ * its network, linked to its other networks by its tem_client cookie id. A code claimed by
+ * either the same network or the same cookie id is the claimer's own. */
 struct ledger_claim {
 	/* in */
 	char key_id[17];                           /* 16 hex digits */
 	uint64_t serial;                           /* the code's serial */
-	unsigned char client[LEDGER_CLIENT_BYTES]; /* salted client hash: the claimer */
-	unsigned char net[LEDGER_CLIENT_BYTES];    /* salted hash of its network, for the limit */
+	unsigned char net[LEDGER_CLIENT_BYTES];    /* keyed hash of the claimer's network; wrong
+						    * PINs are limited per network */
+	unsigned char cookie[LEDGER_COOKIE_BYTES]; /* the claimer's tem_client cookie id */
+	int has_cookie;                            /* 1 when cookie is set */
 	int64_t at_ms;                             /* now, Unix ms */
 	int code_limit;                            /* wrong PINs a code may take in a UTC day */
 	int net_limit;                             /* wrong PINs a network may send in an hour */
 	int check_only;                            /* 1: check the PIN, claim nothing */
-	int (*pin_ok)(void *arg); /* 1 when the PIN is right; called only when not limited */
-	void *pin_arg;
+	int pin_right; /* 1 when the PIN is right (checked by the caller; read only when the attempt
+			* is not limited, so a limited attempt changes nothing and says nothing) */
 	/* out */
 	enum ledger_claim_result result;
-	int64_t claimed_ms;  /* the claim's time (CLAIM_NEW, _YOURS, _TAKEN), Unix ms */
+	int64_t claimed_ms;  /* when the code was claimed, Unix ms, whatever the result; 0 = not */
+	int yours;           /* claimed_ms > 0: 1 when by this claimer */
 	int64_t retry_after; /* CLAIM_LIMITED: seconds until the limit's window ends */
 };
 
@@ -154,6 +160,7 @@ struct ledger_batch_row {
 	int64_t issued;        /* issue time, Unix seconds */
 	int32_t last_day;      /* last valid day of its codes (days since 1970-01-01), 0 = none */
 	const char *header;    /* the whole signed header text */
+	int has_pins;          /* 1 when a claim key was registered with it */
 };
 
 /* Calls fn for every registered batch, in key and serial order, on the reader connection
@@ -164,21 +171,19 @@ int ledger_each_batch(struct ledger *l,
 		      int (*fn)(void *arg, const struct ledger_batch_row *b, struct tem_err *err),
 		      void *arg, struct tem_err *err);
 
-/* What the ledger knows of a code's claim: its batch, the batch's sealed claim key, and the
- * claim if any. */
+/* What the ledger knows of a code's batch, to check a claim PIN: the batch and its sealed
+ * claim key. */
 struct ledger_claim_info {
-	int in_batch;                               /* 1 when a registered batch holds the serial */
-	uint64_t first;                             /* that batch's first serial */
-	int has_pins;                               /* 1 when the batch has a claim key */
-	unsigned char sealed[96];                   /* the sealed claim key */
-	size_t sealed_len;                          /* its bytes */
-	int64_t claimed_ms;                         /* when it was claimed, Unix ms; 0 = not */
-	unsigned char claimer[LEDGER_CLIENT_BYTES]; /* by whom (claimed_ms > 0) */
+	int in_batch;             /* 1 when a registered batch holds the serial */
+	uint64_t first;           /* that batch's first serial */
+	int has_pins;             /* 1 when the batch has a claim key */
+	unsigned char sealed[96]; /* the sealed claim key */
+	size_t sealed_len;        /* its bytes */
 };
 
-/* Reads the claim facts of serial of key_id (16 hex digits) on the reader connection into out
+/* Reads the batch facts of serial of key_id (16 hex digits) on the reader connection into out
  * (zeroed when no batch holds it). TEM_OK, or TEM_ERR with err set when the read failed or
- * the row is damaged (a failed read is never taken for "no claim"). */
+ * the row is damaged (a failed read is never taken for "no batch"). */
 int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
 		      struct ledger_claim_info *out, struct tem_err *err);
 

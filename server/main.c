@@ -169,8 +169,10 @@ static int add_batch(void *arg, const struct ledger_batch_row *b, struct tem_err
 
 	if (keys_id_parse(b->key_id, strlen(b->key_id), id, NULL) != TEM_OK)
 		return TEM_OK; /* not written by temd: skipped */
-	if (registry_add_batch(t->reg, id, b->first, b->last, b->registered_ms, b->issued,
-			       b->batch_id, b->product, b->last_day) != 0)
+	struct registry_batch rb = {b->first,    b->last,    b->registered_ms, b->issued,
+				    b->batch_id, b->product, b->last_day,      b->has_pins};
+
+	if (registry_add_batch(t->reg, id, &rb) != 0)
 		return err_set(err, "out of memory loading batch %s of key %s", b->batch_id,
 			       b->key_id);
 	return TEM_OK;

@@ -13,6 +13,7 @@ struct batch_span {
 	int32_t registered; /* day */
 	int32_t last_day;   /* the header's expires, 0 = none, or VERDICT_DAY_UNKNOWN */
 	int64_t issued;
+	int has_pins;
 	char batch_id[BATCH_ID_MAX + 1];
 	char product[BATCH_TEXT_MAX + 1];
 };
@@ -96,9 +97,8 @@ static void copy_str(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t first,
-		       uint64_t last, int64_t registered_ms, int64_t issued, const char *batch_id,
-		       const char *product, int32_t last_day)
+int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES],
+		       const struct registry_batch *b)
 {
 	int found, rc = -1;
 	size_t k, pos;
@@ -126,17 +126,18 @@ int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES]
 			goto out;
 		kb->spans = ns, kb->cap = cap;
 	}
-	for (pos = kb->n; pos > 0 && kb->spans[pos - 1].first > first; pos--)
+	for (pos = kb->n; pos > 0 && kb->spans[pos - 1].first > b->first; pos--)
 		;
 	memmove(&kb->spans[pos + 1], &kb->spans[pos], (kb->n - pos) * sizeof kb->spans[0]);
 	struct batch_span *s = &kb->spans[pos];
-	s->first = first, s->last = last;
+	s->first = b->first, s->last = b->last;
 	/* the day in Cà Mau, as revocation days are */
-	s->registered = date_vn_day((time_t)(registered_ms / 1000));
-	s->last_day = last_day;
-	s->issued = issued;
-	copy_str(s->batch_id, sizeof s->batch_id, batch_id);
-	copy_str(s->product, sizeof s->product, product);
+	s->registered = date_vn_day((time_t)(b->registered_ms / 1000));
+	s->last_day = b->last_day;
+	s->issued = b->issued;
+	s->has_pins = b->has_pins;
+	copy_str(s->batch_id, sizeof s->batch_id, b->batch_id);
+	copy_str(s->product, sizeof s->product, b->product);
 	kb->n++;
 	r->batches++;
 	rc = 0;
@@ -175,6 +176,7 @@ void registry_lookup(struct registry *r, const unsigned char id[KEYS_ID_BYTES], 
 			out->batch.registered = s->registered;
 			out->batch.last_day = s->last_day;
 			out->issued = s->issued;
+			out->has_pins = s->has_pins;
 			copy_str(out->batch_id, sizeof out->batch_id, s->batch_id);
 			copy_str(out->product, sizeof out->product, s->product);
 		}

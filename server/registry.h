@@ -23,6 +23,20 @@ struct registry_hit {
 	int64_t issued;                   /* that batch's issue time, Unix s */
 	char batch_id[BATCH_ID_MAX + 1];  /* its batch id */
 	char product[BATCH_TEXT_MAX + 1]; /* its product */
+	int has_pins;                     /* 1 when that batch's codes carry claim PINs */
+};
+
+/* A registered batch, as the index keeps it. */
+struct registry_batch {
+	uint64_t first, last;  /* its serials, inclusive */
+	int64_t registered_ms; /* when it was registered, Unix ms */
+	int64_t issued;        /* its issue time, Unix s */
+	const char *batch_id;  /* its batch id */
+	const char *product;   /* its product */
+	int32_t last_day;      /* the last valid day its header's `expires` gives every code (0 =
+				* none; VERDICT_DAY_UNKNOWN when the caller does not know it, and
+				* its codes' last days are then not checked) */
+	int has_pins;          /* 1 when its codes carry claim PINs (a claim key was registered) */
 };
 
 /* A new, empty registry; NULL when out of memory. */
@@ -32,13 +46,10 @@ void registry_free(struct registry *r);
 /* Puts a trust list in force, taking ownership of its entries (list is left empty). */
 void registry_set_trust(struct registry *r, struct trust_list *list);
 
-/* Adds a registered batch to the index: serials first..last of key id, registered at
- * registered_ms (Unix ms), issued (Unix s), and last_day, the last valid day its header's
- * `expires` gives every code (0 = none; VERDICT_DAY_UNKNOWN when the caller does not know it,
- * and its codes' last days are then not checked). -1 when out of memory. */
-int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t first,
-		       uint64_t last, int64_t registered_ms, int64_t issued, const char *batch_id,
-		       const char *product, int32_t last_day);
+/* Adds registered batch b of key id to the index (its strings are copied). -1 when out of
+ * memory. */
+int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES],
+		       const struct registry_batch *b);
 
 /* Copies out what is known of a key and of the batch holding serial (out->batch.in_batch 0
  * when none does). */

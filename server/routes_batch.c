@@ -140,6 +140,7 @@ enum MHD_Result route_batches(struct request *rq)
 		goto out;
 
 	struct ledger_job job;
+	struct registry_batch rb;
 	char *raw = strndup(h->raw, h->raw_len);
 	memset(&job, 0, sizeof job);
 	job.kind = JOB_BATCH;
@@ -163,8 +164,9 @@ enum MHD_Result route_batches(struct request *rq)
 	}
 	switch (ledger_run(t->ledger, &job)) {
 	case LEDGER_OK:
-		if (registry_add_batch(t->reg, h->key_id, b->first, b->last, b->registered_ms,
-				       b->issued, h->batch_id, h->product, h->last_day) != 0) {
+		rb = (struct registry_batch){b->first,    b->last,    b->registered_ms, b->issued,
+					     h->batch_id, h->product, h->last_day,      has_claim};
+		if (registry_add_batch(t->reg, h->key_id, &rb) != 0) {
 			r = http_error(rq, 500, "internal", "out of memory");
 			break;
 		}

@@ -17,27 +17,12 @@
 #include "server/secrets.h"
 #include "server/server.h"
 
-/* What an attempt came to, beyond the ledger's results. */
+/* How an attempt began. */
 enum attempt {
-	A_DONE,    /* the ledger answered: see the job's result */
+	A_READY,   /* rq->job holds the attempt: hand it to the ledger */
 	A_NO_PINS, /* the code's batch has no claim PINs (or the serial lies in no batch) */
-	A_FAILED   /* the ledger could not read or write, or the sealed key did not open */
+	A_FAILED   /* the ledger could not be read, or the sealed key did not open */
 };
-
-struct pin_check {
-	const unsigned char *k; /* the batch's claim key */
-	uint64_t serial;
-	const char *pin; /* as typed */
-	size_t len;
-};
-
-/* The writer's PIN check (struct ledger_claim's pin_ok). */
-static int pin_ok(void *arg)
-{
-	const struct pin_check *p = arg;
-
-	return claim_pin_check(p->k, p->serial, p->pin, p->len);
-}
 
 static int64_t now_ms(void)
 {
@@ -47,62 +32,59 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Fills c from the request: the claimer is its network (docs/verdicts.md), which is also
- * what wrong PINs are limited per. */
-static void who(struct request *rq, struct ledger_claim *c)
+/* Checks pin against serial's claim key, unsealed from info with the secret file into
+ * sodium_malloc'd memory and wiped at once. 1 right, 0 wrong, -1 the key did not open. */
+static int pin_right(struct request *rq, const struct ledger_claim_info *info, const char *pin)
 {
-	struct temd *t = rq->t;
-	char *xff = t->cfg.proxies.n > 0 ? http_header_joined(rq, "X-Forwarded-For") : NULL;
+	unsigned char *k = sodium_malloc(CLAIM_KEY_BYTES);
+	int right = -1;
 
-	client_request_id(&t->keys, &t->cfg.proxies, http_peer(rq), xff, c->net);
-	free(xff);
-	memcpy(c->client, c->net, sizeof c->client);
-}
-
-/* Runs a claim attempt of serial of key_hex with pin (check_only: claim nothing) as rq->job,
- * having read the code's facts into *info. A_DONE with rq->job.u.claim's result set. */
-static enum attempt attempt(struct request *rq, const char *key_hex, uint64_t serial,
-			    const char *pin, int check_only, struct ledger_claim_info *info)
-{
-	struct ledger_claim *c = &rq->job.u.claim;
-	struct pin_check pc = {NULL, serial, pin, strlen(pin)};
-	struct tem_err err;
-	unsigned char *k;
-	enum attempt a = A_FAILED;
-
-	if (ledger_claim_info(rq->t->ledger, key_hex, serial, info, &err) != TEM_OK) {
-		fprintf(stderr, "temd: %s\n", err.msg);
-		return A_FAILED;
-	}
-	if (!info->in_batch || !info->has_pins)
-		return A_NO_PINS;
-	if ((k = sodium_malloc(CLAIM_KEY_BYTES)) == NULL)
-		return A_FAILED;
-	if (secrets_open(rq->t->secret, info->sealed, info->sealed_len, key_hex, info->first, k) !=
-	    TEM_OK) {
+	if (k == NULL)
+		return -1;
+	if (secrets_open(rq->t->secret, info->sealed, info->sealed_len, rq->key_hex, info->first,
+			 k) == TEM_OK)
+		right = claim_pin_check(k, rq->serial, pin, strlen(pin));
+	else
 		fprintf(stderr,
 			"temd: the claim key of batch %s-%llu does not open with the secret file: "
 			"was the ledger moved without its .secret file?\n",
-			key_hex, (unsigned long long)info->first);
-		goto out;
+			rq->key_hex, (unsigned long long)info->first);
+	sodium_free(k);
+	return right;
+}
+
+/* Prepares a claim attempt with pin of the code in rq (check_only: claim nothing) as rq->job,
+ * for the ledger's writer, which applies the rate limits, then the PIN's result, then the
+ * claim. The PIN is checked here, so no key reaches the writer; the writer never uses the
+ * result of a limited attempt. */
+static enum attempt attempt(struct request *rq, const char *pin, int check_only)
+{
+	struct ledger_claim *c = &rq->job.u.claim;
+	struct ledger_claim_info info;
+	struct tem_err err;
+	int right;
+
+	if (ledger_claim_info(rq->t->ledger, rq->key_hex, rq->serial, &info, &err) != TEM_OK) {
+		fprintf(stderr, "temd: %s\n", err.msg);
+		return A_FAILED;
 	}
-	pc.k = k;
+	if (!info.in_batch || !info.has_pins)
+		return A_NO_PINS;
+	if ((right = pin_right(rq, &info, pin)) < 0)
+		return A_FAILED;
 	memset(&rq->job, 0, sizeof rq->job);
 	rq->job.kind = JOB_CLAIM;
-	memcpy(c->key_id, key_hex, sizeof c->key_id);
-	c->serial = serial;
-	who(rq, c);
+	memcpy(c->key_id, rq->key_hex, sizeof c->key_id);
+	c->serial = rq->serial;
+	request_client(rq, c->net);
+	memcpy(c->cookie, rq->cookie, sizeof c->cookie);
+	c->has_cookie = 1;
 	c->at_ms = now_ms();
 	c->code_limit = TEMD_CLAIM_CODE_LIMIT;
 	c->net_limit = TEMD_CLAIM_NET_LIMIT;
 	c->check_only = check_only;
-	c->pin_ok = pin_ok;
-	c->pin_arg = &pc;
-	if (ledger_run(rq->t->ledger, &rq->job) == LEDGER_OK)
-		a = A_DONE;
-out:
-	sodium_free(k);
-	return a;
+	c->pin_right = right;
+	return A_READY;
 }
 
 /* The claim's time as ISO 8601 UTC. */
@@ -111,40 +93,50 @@ static void iso_of(int64_t ms, char out[21])
 	date_format_iso((time_t)(ms / 1000), out);
 }
 
-/* Parses a code and judges it by the shared rules from the registry's facts; rq's code fields
- * are set. Returns the verdict before counting. */
-static enum verdict judge_code(struct request *rq, const char *text, size_t len)
+/* The 503 of an attempt the ledger could not decide (rq->job.status not LEDGER_OK). */
+static enum MHD_Result undecided(struct request *rq)
 {
-	struct tem_code c;
-	struct tem_err err;
-	enum verdict v;
+	return http_error(rq, 503, "ledger-unavailable",
+			  "the claim could not be checked or recorded; try again in a moment");
+}
 
-	rq->reason[0] = '\0';
-	if (len > CODE_INPUT_MAX || code_parse(text, len, &c, &err) != TEM_OK) {
-		snprintf(rq->reason, sizeof rq->reason, "%s",
-			 len > CODE_INPUT_MAX ? "the code is too long" : err.msg);
-		return V_MALFORMED;
+/* POST /api/v1/claims, once the ledger decided. */
+static enum MHD_Result claims_done(struct request *rq)
+{
+	const struct ledger_claim *c = &rq->job.u.claim;
+	char iso[21];
+
+	if (rq->job.status != LEDGER_OK)
+		return undecided(rq);
+	iso_of(c->claimed_ms, iso);
+	switch (c->result) {
+	case CLAIM_LIMITED:
+		rq->retry_after = (unsigned)c->retry_after;
+		return http_error(rq, 429, "too-many-attempts",
+				  "too many wrong PINs for this code or from this network; try "
+				  "again in %lld seconds",
+				  (long long)c->retry_after);
+	case CLAIM_WRONG_PIN:
+		return http_error(rq, 403, "wrong-pin", "the PIN is not the one of %s",
+				  rq->short_id);
+	case CLAIM_TAKEN:
+		return http_error(rq, 409, "already-claimed",
+				  "%s was claimed on %s by another buyer", rq->short_id, iso);
+	case CLAIM_NEW:
+	case CLAIM_YOURS:
+	case CLAIM_OPEN:
+		break;
 	}
-	rq->parsed = 1;
-	rq->serial = c.serial;
-	rq->last_day = c.last_day;
-	code_short_id(&c, rq->short_id);
-	keys_id_hex(c.key_id, rq->key_hex);
-	registry_lookup(rq->t->reg, c.key_id, c.serial, &rq->hit);
-	v = verdict_judge(&c, rq->hit.known ? &rq->hit.entry : NULL, &rq->hit.batch, date_today(),
-			  &err);
-	memcpy(rq->reason, err.msg, sizeof rq->reason);
-	return v;
+	return http_json(rq, c->result == CLAIM_NEW ? 201 : 200,
+			 json_pack("{s:b,s:s,s:s,s:b}", "claimed", 1, "at", iso, "short_id",
+				   rq->short_id, "already", c->result != CLAIM_NEW));
 }
 
 enum MHD_Result route_claims(struct request *rq)
 {
-	struct ledger_claim *c = &rq->job.u.claim;
-	struct ledger_claim_info info;
 	enum MHD_Result r;
 	json_t *code, *pin, *doc = http_json_field(rq, "code", &code, &r);
 	enum verdict base;
-	char iso[21];
 
 	if (doc == NULL)
 		return r;
@@ -155,47 +147,23 @@ enum MHD_Result route_claims(struct request *rq)
 			       "label's scratch-off panel)");
 		goto out;
 	}
-	base = judge_code(rq, json_string_value(code), json_string_length(code));
+	base = request_code(rq, json_string_value(code), json_string_length(code));
 	if (base != V_GENUINE) {
 		r = http_error(rq, 422, verdict_name(base),
 			       "this code cannot be claimed: it is %s%s%s", verdict_name(base),
 			       rq->reason[0] != '\0' ? ": " : "", rq->reason);
 		goto out;
 	}
-	switch (attempt(rq, rq->key_hex, rq->serial, json_string_value(pin), 0, &info)) {
+	switch (attempt(rq, json_string_value(pin), 0)) {
 	case A_NO_PINS:
 		r = http_error(rq, 422, "no-claim-pin", "the batch of %s has no claim PINs",
 			       rq->short_id);
-		goto out;
+		break;
 	case A_FAILED:
-		r = http_error(rq, 503, "ledger-unavailable",
-			       "the claim could not be recorded; try again in a moment");
-		goto out;
-	case A_DONE:
+		r = undecided(rq);
 		break;
-	}
-	iso_of(c->claimed_ms, iso);
-	switch (c->result) {
-	case CLAIM_LIMITED:
-		rq->retry_after = (unsigned)c->retry_after;
-		r = http_error(rq, 429, "too-many-attempts",
-			       "too many wrong PINs for this code or from this network; try again "
-			       "in %lld seconds",
-			       (long long)c->retry_after);
-		break;
-	case CLAIM_WRONG_PIN:
-		r = http_error(rq, 403, "wrong-pin", "the PIN is not the one of %s", rq->short_id);
-		break;
-	case CLAIM_TAKEN:
-		r = http_error(rq, 409, "already-claimed", "%s was claimed on %s by another buyer",
-			       rq->short_id, iso);
-		break;
-	case CLAIM_NEW:
-	case CLAIM_YOURS:
-	case CLAIM_OPEN:
-		r = http_json(rq, c->result == CLAIM_NEW ? 201 : 200,
-			      json_pack("{s:b,s:s,s:s,s:b}", "claimed", 1, "at", iso, "short_id",
-					rq->short_id, "already", c->result != CLAIM_NEW));
+	case A_READY:
+		r = http_wait_ledger(rq, claims_done);
 		break;
 	}
 out:
@@ -204,17 +172,15 @@ out:
 }
 
 /* The notice, HTTP status and page facts of a claim attempt's result. */
-static unsigned claim_outcome(struct request *rq, const struct ledger_claim_info *info,
-			      struct page_scan *p, enum lang lang)
+static unsigned claim_outcome(struct request *rq, struct page_scan *p, enum lang lang)
 {
 	const struct ledger_claim *c = &rq->job.u.claim;
 	enum page_claim n = PAGE_CLAIM_WRONG;
 	unsigned status = 200;
 
 	p->claimable = 1;
-	p->claimed_ms = info->claimed_ms;
-	p->claimed_yours =
-	    info->claimed_ms > 0 && memcmp(info->claimer, c->client, LEDGER_CLIENT_BYTES) == 0;
+	p->claimed_ms = c->claimed_ms;
+	p->claimed_yours = c->claimed_ms > 0 && c->yours;
 	switch (c->result) {
 	case CLAIM_LIMITED:
 		n = PAGE_CLAIM_LIMIT;
@@ -239,10 +205,6 @@ static unsigned claim_outcome(struct request *rq, const struct ledger_claim_info
 	case CLAIM_OPEN:
 		n = PAGE_CLAIM_REAL;
 		break;
-	}
-	if (c->result == CLAIM_NEW || c->result == CLAIM_YOURS || c->result == CLAIM_TAKEN) {
-		p->claimed_ms = c->claimed_ms;
-		p->claimed_yours = c->result != CLAIM_TAKEN;
 	}
 	if (p->claimed_ms > 0 && !p->claimed_yours && p->verdict == V_GENUINE)
 		p->verdict = V_SOLD;
@@ -294,18 +256,31 @@ static enum lang form_lang(struct request *rq)
 	return pages_lang(q, http_header(rq, "Accept-Language"));
 }
 
+/* The code page's claim form (POST /c/{code}), once the ledger decided; the code was genuine. */
+static enum MHD_Result claim_form_done(struct request *rq)
+{
+	char authority[TRUST_NAME_MAX + 1];
+	struct page_scan p;
+	unsigned status;
+
+	if (rq->job.status != LEDGER_OK)
+		return undecided(rq);
+	registry_authority(rq->t->reg, authority, sizeof authority);
+	page_facts(rq, &p, V_GENUINE, authority);
+	status = claim_outcome(rq, &p, (enum lang)rq->lang);
+	return render(rq, status, &p);
+}
+
 enum MHD_Result route_claim_form(struct request *rq, const char *code, size_t len)
 {
 	char authority[TRUST_NAME_MAX + 1], pin[CLAIM_PIN_TEXT_MAX * 4];
-	struct ledger_claim_info info;
 	struct page_scan p;
 	enum verdict base;
-	unsigned status;
 
 	rq->lang = (int)form_lang(rq);
 	rq->as_page = 1;
 	registry_authority(rq->t->reg, authority, sizeof authority);
-	base = judge_code(rq, code, len);
+	base = request_code(rq, code, len);
 	page_facts(rq, &p, base, authority);
 	if (base != V_GENUINE)
 		return render(rq, 422, &p);
@@ -315,19 +290,17 @@ enum MHD_Result route_claim_form(struct request *rq, const char *code, size_t le
 		p.claimable = 1;
 		return render(rq, 400, &p);
 	}
-	switch (attempt(rq, rq->key_hex, rq->serial, pin, 0, &info)) {
+	switch (attempt(rq, pin, 0)) {
 	case A_NO_PINS:
 		p.notice = pages_claim_notice(PAGE_CLAIM_NO_PINS, (enum lang)rq->lang);
 		p.notice_bad = 1;
 		return render(rq, 422, &p);
 	case A_FAILED:
-		return http_error(rq, 503, "ledger-unavailable",
-				  "the claim could not be recorded; try again in a moment");
-	case A_DONE:
+		return undecided(rq);
+	case A_READY:
 		break;
 	}
-	status = claim_outcome(rq, &info, &p, (enum lang)rq->lang);
-	return render(rq, status, &p);
+	return http_wait_ledger(rq, claim_form_done);
 }
 
 /* Parses a short id "KEYID-SERIAL" (16 hex digits, a dash, a decimal serial; surrounding
@@ -374,14 +347,38 @@ static enum MHD_Result home_again(struct request *rq, unsigned status, const cha
 	return http_html(rq, status, html, len);
 }
 
+/* The home page's typed fallback (POST /), once the ledger decided. */
+static enum MHD_Result home_form_done(struct request *rq)
+{
+	const struct ledger_claim *c = &rq->job.u.claim;
+	char authority[TRUST_NAME_MAX + 1];
+	enum lang lang = (enum lang)rq->lang;
+	struct page_scan p;
+	unsigned status;
+
+	if (rq->job.status != LEDGER_OK)
+		return undecided(rq);
+	if (c->result == CLAIM_WRONG_PIN)
+		return home_again(rq, 403, pages_claim_notice(PAGE_CLAIM_WRONG, lang));
+	if (c->result == CLAIM_LIMITED) {
+		rq->retry_after = (unsigned)c->retry_after;
+		return home_again(rq, 429, pages_claim_notice(PAGE_CLAIM_LIMIT, lang));
+	}
+	/* a right PIN: the label is real (PINs cannot be guessed offline) */
+	registry_authority(rq->t->reg, authority, sizeof authority);
+	page_facts(rq, &p, V_GENUINE, authority);
+	p.form_id = rq->short_id;
+	status = claim_outcome(rq, &p, lang);
+	if (c->check_only && c->result == CLAIM_TAKEN)
+		p.notice = NULL; /* only looked: the page says sold */
+	return render(rq, status, &p);
+}
+
 enum MHD_Result route_home_form(struct request *rq)
 {
-	char authority[TRUST_NAME_MAX + 1], id[64], pin[CLAIM_PIN_TEXT_MAX * 4], claim[4];
-	struct ledger_claim_info info;
-	struct page_scan p;
+	char id[64], pin[CLAIM_PIN_TEXT_MAX * 4], claim[4];
 	enum lang lang = form_lang(rq);
 	int en = lang == LANG_EN, want_claim;
-	unsigned status;
 
 	rq->lang = (int)lang;
 	rq->as_page = 1;
@@ -397,47 +394,25 @@ enum MHD_Result route_home_form(struct request *rq)
 				       "what you typed."
 				     : "Số tem này không thuộc lô hàng nào đã khai báo: hãy kiểm "
 				       "tra lại.");
-	switch (attempt(rq, rq->key_hex, rq->serial, pin, !want_claim, &info)) {
+	switch (attempt(rq, pin, !want_claim)) {
 	case A_NO_PINS:
 		return home_again(rq, 422, pages_claim_notice(PAGE_CLAIM_NO_PINS, lang));
 	case A_FAILED:
-		return http_error(rq, 503, "ledger-unavailable",
-				  "the claim could not be checked; try again in a moment");
-	case A_DONE:
+		return undecided(rq);
+	case A_READY:
 		break;
 	}
-	if (rq->job.u.claim.result == CLAIM_WRONG_PIN)
-		return home_again(rq, 403, pages_claim_notice(PAGE_CLAIM_WRONG, lang));
-	if (rq->job.u.claim.result == CLAIM_LIMITED) {
-		rq->retry_after = (unsigned)rq->job.u.claim.retry_after;
-		return home_again(rq, 429, pages_claim_notice(PAGE_CLAIM_LIMIT, lang));
-	}
-	/* a right PIN: the label is real (PINs cannot be guessed offline) */
-	registry_authority(rq->t->reg, authority, sizeof authority);
-	page_facts(rq, &p, V_GENUINE, authority);
-	p.form_id = rq->short_id;
-	status = claim_outcome(rq, &info, &p, lang);
-	if (!want_claim && rq->job.u.claim.result == CLAIM_TAKEN)
-		p.notice = NULL; /* only looked: the page says sold */
-	return render(rq, status, &p);
+	return http_wait_ledger(rq, home_form_done);
 }
 
 void claim_scan_facts(struct request *rq, struct page_scan *p, const struct ledger_scan *s)
 {
-	struct ledger_claim_info info;
-	struct tem_err err;
-
 	if (s == NULL || !rq->parsed)
 		return;
 	p->claimed_ms = s->claimed_ms;
 	p->claimed_yours = s->claimed_ms > 0 && s->facts.claimed_by_this;
-	if (s->claimed_ms > 0 || (p->verdict != V_GENUINE && p->verdict != V_SEEN))
-		return;
-	if (ledger_claim_info(rq->t->ledger, rq->key_hex, rq->serial, &info, &err) != TEM_OK) {
-		fprintf(stderr, "temd: %s\n", err.msg);
-		return; /* the page goes out without the form */
-	}
-	p->claimable = info.has_pins && info.claimed_ms == 0;
+	p->claimable = s->claimed_ms == 0 && (p->verdict == V_GENUINE || p->verdict == V_SEEN) &&
+		       rq->hit.batch.in_batch && rq->hit.has_pins;
 }
 
 void claim_scan_json(json_t *o, const struct ledger_scan *s)

@@ -95,29 +95,30 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 	return http_json(rq, 200, o);
 }
 
-/* Fills the scan's client: the network it comes from (behind trusted proxies, the address
- * they saw) and its tem_client cookie id, a new one (then set on the answer) when the request
- * brought none that temd issued. */
-static void identify(struct request *rq, struct ledger_scan *s)
+void request_client(struct request *rq, unsigned char net[LEDGER_CLIENT_BYTES])
 {
 	struct temd *t = rq->t;
 	char *xff = t->cfg.proxies.n > 0 ? http_header_joined(rq, "X-Forwarded-For") : NULL;
 
-	client_request_id(&t->keys, &t->cfg.proxies, http_peer(rq), xff, s->client);
+	client_request_id(&t->keys, &t->cfg.proxies, http_peer(rq), xff, net);
 	free(xff);
-	s->has_cookie = 1;
-	if (!client_cookie_read(&t->keys, http_header(rq, "Cookie"), s->cookie)) {
-		client_cookie_new(s->cookie);
+	if (!client_cookie_read(&t->keys, http_header(rq, "Cookie"), rq->cookie)) {
+		client_cookie_new(rq->cookie);
 		rq->set_cookie = 1;
 	}
 }
 
-/* Judges a code; answers at once, or hands a counted scan to the ledger. counted is 0 for a
- * request that is not a person's scan (a link preview, a prefetch, an <img>): it gets the
- * code's verdict before counting, and records nothing. */
-static enum MHD_Result judge(struct request *rq, const char *text, size_t len, int counted)
+/* A counted scan, once the ledger has ended its job. */
+static enum MHD_Result scan_done(struct request *rq)
 {
-	struct temd *t = rq->t;
+	if (rq->job.status != LEDGER_OK)
+		return http_error(rq, 503, "ledger-unavailable",
+				  "the scan could not be recorded; try again in a moment");
+	return answer(rq, rq->job.u.scan.verdict, &rq->job.u.scan);
+}
+
+enum verdict request_code(struct request *rq, const char *text, size_t len)
+{
 	enum verdict base = V_MALFORMED;
 	struct tem_code c;
 	struct tem_err err;
@@ -134,30 +135,35 @@ static enum MHD_Result judge(struct request *rq, const char *text, size_t len, i
 		rq->last_day = c.last_day;
 		code_short_id(&c, rq->short_id);
 		keys_id_hex(c.key_id, rq->key_hex);
-		registry_lookup(t->reg, c.key_id, c.serial, &rq->hit);
+		registry_lookup(rq->t->reg, c.key_id, c.serial, &rq->hit);
 		base = verdict_judge(&c, rq->hit.known ? &rq->hit.entry : NULL, &rq->hit.batch,
 				     date_today(), &err);
 		memcpy(rq->reason, err.msg, sizeof rq->reason);
 	}
+	return base;
+}
+
+/* Judges a code; answers at once, or hands a counted scan to the ledger. counted is 0 for a
+ * request that is not a person's scan (a link preview, a prefetch, an <img>): it gets the
+ * code's verdict before counting, and records nothing. */
+static enum MHD_Result judge(struct request *rq, const char *text, size_t len, int counted)
+{
+	struct temd *t = rq->t;
+	enum verdict base = request_code(rq, text, len);
+
 	if (!counted || !verdict_is_counted(base))
 		return answer(rq, base, NULL);
 
 	struct ledger_scan *s = &rq->job.u.scan;
 	rq->job.kind = JOB_SCAN;
 	memcpy(s->key_id, rq->key_hex, sizeof s->key_id);
-	s->serial = c.serial;
+	s->serial = rq->serial;
 	s->at_ms = now_ms();
 	s->facts = (struct verdict_facts){.base = base, .threshold = t->cfg.threshold};
-	identify(rq, s);
-	return http_wait_ledger(rq);
-}
-
-enum MHD_Result route_scan_finish(struct request *rq)
-{
-	if (rq->job.status != LEDGER_OK)
-		return http_error(rq, 503, "ledger-unavailable",
-				  "the scan could not be recorded; try again in a moment");
-	return answer(rq, rq->job.u.scan.verdict, &rq->job.u.scan);
+	request_client(rq, s->client);
+	memcpy(s->cookie, rq->cookie, sizeof s->cookie);
+	s->has_cookie = 1;
+	return http_wait_ledger(rq, scan_done);
 }
 
 enum MHD_Result route_page(struct request *rq, const char *code, size_t len)

@@ -60,14 +60,16 @@ struct request {
 	size_t body_len, body_max; /* received; the route's bound */
 	size_t body_cap;           /* buffer size: Content-Length, or body_max */
 	int too_big;
-	/* a counted scan waiting for the ledger */
+	/* a counted scan or a claim waiting for the ledger */
 	struct ledger_job job;
 	atomic_int job_done;
-	double submitted; /* monotonic seconds */
-	int as_page;      /* answer with HTML (GET /c/) rather than JSON */
-	int lang;         /* enum lang */
-	int set_cookie;   /* give the browser the tem_client cookie of job.u.scan.cookie */
-	int head;         /* the method is HEAD */
+	double submitted;                              /* monotonic seconds */
+	enum MHD_Result (*finish)(struct request *rq); /* answers once the job has ended */
+	int as_page;                               /* answer with HTML (GET /c/) rather than JSON */
+	int lang;                                  /* enum lang */
+	unsigned char cookie[LEDGER_COOKIE_BYTES]; /* the client's cookie id (request_client) */
+	int set_cookie; /* give the browser the tem_client cookie of cookie: a new one */
+	int head;       /* the method is HEAD */
 	struct registry_hit hit;
 	char short_id[48];
 	char key_hex[17];
@@ -98,9 +100,9 @@ enum MHD_Result http_text(struct request *rq, unsigned status, const char *type,
 /* Queues a 303 redirect to location. */
 enum MHD_Result http_redirect(struct request *rq, const char *location);
 
-/* Suspends the connection and hands rq's job to the ledger; the route is called again (its
- * finish function) once the job is durable. */
-enum MHD_Result http_wait_ledger(struct request *rq);
+/* Suspends the connection and hands rq's job to the ledger; finish answers once the job has
+ * ended (durable, or failed: rq->job.status says which). */
+enum MHD_Result http_wait_ledger(struct request *rq, enum MHD_Result (*finish)(struct request *));
 
 /* Reads a JSON body {"FIELD": "string", ...}: returns the parsed document (caller decrefs) with
  * *value its field, or NULL once it has queued the 415/400/422 error (*answer says what to
@@ -135,7 +137,16 @@ void http_stop(struct temd *t, unsigned drain_seconds);
 enum MHD_Result route_page(struct request *rq, const char *code, size_t len);
 enum MHD_Result route_home(struct request *rq);
 enum MHD_Result route_scans(struct request *rq);
-enum MHD_Result route_scan_finish(struct request *rq);
+
+/* Parses a code and judges it by the shared rules (label/verdict.h) from the registry's facts,
+ * before any count: rq's code fields (parsed, serial, short_id, key_hex, hit, reason) are set.
+ * Returns that verdict. */
+enum verdict request_code(struct request *rq, const char *text, size_t len);
+
+/* Identifies rq's client (docs/verdicts.md): net, the keyed hash of the network it comes from
+ * (behind trusted proxies, the address they saw), and rq->cookie, its tem_client cookie id, a
+ * new one (then set on the answer) when the request brought none that temd issued. */
+void request_client(struct request *rq, unsigned char net[LEDGER_CLIENT_BYTES]);
 enum MHD_Result route_batches(struct request *rq);
 enum MHD_Result route_healthz(struct request *rq);
 enum MHD_Result route_claims(struct request *rq);

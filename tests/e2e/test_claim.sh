@@ -131,6 +131,19 @@ curl -s -m 10 -o page.html --interface 127.0.1.2 -A other-phone "$URL/c/$C3?lang
 expect_grep "another buyer's page says already sold" 'Already sold' page.html
 expect_grep "with the day" 'This product was sold on 20' page.html
 
+# a buyer who claims on Wi-Fi and scans again on 4G: the cookie temd gave the browser makes
+# the claim its own; a stranger's browser on another network sees it sold
+C6=$(code_at b.txt 5)
+curl -s -m 10 -o page.html -c jar -b jar --interface 127.0.3.1 -A wifi-phone "$URL/c/$C6"
+code=$(curl -s -m 10 -o page.html -w '%{http_code}' -c jar -b jar --interface 127.0.3.1 \
+	-A wifi-phone --data-urlencode "pin=$(pin b.txt.claim "$(serial_of 5)")" "$URL/c/$C6?lang=en")
+expect_eq "a claim on Wi-Fi: 201" 201 "$code"
+curl -s -m 10 -o page.html -c jar -b jar --interface 127.0.4.1 -A wifi-phone "$URL/c/$C6?lang=en"
+expect_grep "the same browser on 4G sees its own claim" 'You claimed this product on' page.html
+if grep -q 'Already sold' page.html; then not_ok "and not sold"; else ok "and not sold"; fi
+curl -s -m 10 -o page.html --interface 127.0.6.1 -A stranger "$URL/c/$C6?lang=en"
+expect_grep "a stranger on another network sees it sold" 'Already sold' page.html
+
 # the typed fallback on /
 C4=$(code_at b.txt 4)
 S4=$(serial_of 4)

@@ -42,8 +42,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static enum ledger_status scan(struct ledger *l, uint64_t serial, unsigned char who,
-			       struct ledger_scan *out)
+/* A scan of serial by network who, with cookie id cookie (0: none). */
+static enum ledger_status scan_cookie(struct ledger *l, uint64_t serial, unsigned char who,
+				      unsigned char cookie, struct ledger_scan *out)
 {
 	struct ledger_job job;
 	enum ledger_status st;
@@ -53,11 +54,20 @@ static enum ledger_status scan(struct ledger *l, uint64_t serial, unsigned char 
 	strcpy(job.u.scan.key_id, "3F9A0C21D4E5B6A7");
 	job.u.scan.serial = serial;
 	job.u.scan.client[0] = who;
+	job.u.scan.cookie[0] = cookie;
+	job.u.scan.has_cookie = cookie != 0;
 	job.u.scan.at_ms = 1795600000000 + who;
 	job.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
 	st = ledger_run(l, &job);
 	*out = job.u.scan;
 	return st;
+}
+
+/* A scan of serial by network who, without a cookie. */
+static enum ledger_status scan(struct ledger *l, uint64_t serial, unsigned char who,
+			       struct ledger_scan *out)
+{
+	return scan_cookie(l, serial, who, 0, out);
 }
 
 /* Reads one row of integers; fails the test when the query gives none. */
@@ -434,7 +444,7 @@ static void test_ledger_migrates_a_version_1_ledger(void **state)
 	ledger_close(l);
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	row(db, "PRAGMA user_version", 1, (const long long[]){4});
+	row(db, "PRAGMA user_version", 1, (const long long[]){5});
 	row(db, "SELECT count(*), sum(scans) FROM code_scans", 2, (const long long[]){5, 7});
 	row(db, "SELECT scans, clients, first_scan, last_scan FROM codes WHERE serial = 1", 4,
 	    (const long long[]){6, 4, 1795605975014, 1795606000000});
@@ -447,14 +457,10 @@ static void test_ledger_migrates_a_version_1_ledger(void **state)
 }
 
 /* the writer's PIN check in these tests: the PIN is right when arg points to 1 */
-static int pin_is(void *arg)
-{
-	return *(int *)arg;
-}
-
 static int code_limit = 3; /* wrong PINs a code takes a day, in claim() */
 
-/* One claim attempt of serial 1005 of the batch below by client who from network net. */
+/* One claim attempt of serial 1005 of the batch below by the browser of cookie id who, from
+ * network net. */
 static struct ledger_claim claim(struct ledger *l, unsigned char who, unsigned char net, int right,
 				 int64_t at_ms)
 {
@@ -464,13 +470,13 @@ static struct ledger_claim claim(struct ledger *l, unsigned char who, unsigned c
 	job.kind = JOB_CLAIM;
 	strcpy(job.u.claim.key_id, "3F9A0C21D4E5B6A7");
 	job.u.claim.serial = 1005;
-	job.u.claim.client[0] = who;
+	job.u.claim.cookie[0] = who;
+	job.u.claim.has_cookie = 1;
 	job.u.claim.net[0] = net;
 	job.u.claim.at_ms = at_ms;
 	job.u.claim.code_limit = code_limit;
 	job.u.claim.net_limit = 4;
-	job.u.claim.pin_ok = pin_is;
-	job.u.claim.pin_arg = &right;
+	job.u.claim.pin_right = right;
 	assert_int_equal(ledger_run(l, &job), LEDGER_OK);
 	return job.u.claim;
 }
@@ -493,7 +499,6 @@ static void test_ledger_claims_limits_and_sold_scans(void **state)
 	assert_int_equal(info.first, 1001);
 	assert_int_equal(info.sealed_len, sizeof sealed);
 	assert_memory_equal(info.sealed, sealed, sizeof sealed);
-	assert_int_equal(info.claimed_ms, 0);
 	assert_int_equal(ledger_claim_info(l, "3F9A0C21D4E5B6A7", 1011, &info, &err), TEM_OK);
 	assert_false(info.in_batch);
 
@@ -502,14 +507,23 @@ static void test_ledger_claims_limits_and_sold_scans(void **state)
 		assert_int_equal(claim(l, 10 + i, 10 + i, 0, t0).result, CLAIM_WRONG_PIN);
 	c = claim(l, 20, 20, 1, t0);
 	assert_int_equal(c.result, CLAIM_LIMITED);
+	assert_int_equal(c.claimed_ms, 0);
 	assert_int_equal(c.retry_after, (86400000 - t0 % 86400000 + 999) / 1000);
 	/* the next day it may be claimed */
 	c = claim(l, 1, 1, 1, t0 + 86400000);
 	assert_int_equal(c.result, CLAIM_NEW);
 	assert_int_equal(c.claimed_ms, t0 + 86400000);
+	/* the claimer's browser on another network (Wi-Fi, then 4G), or another of its apps on
+	 * the same network: its own claim */
 	assert_int_equal(claim(l, 1, 2, 1, t0 + 86400001).result, CLAIM_YOURS);
+	assert_int_equal(claim(l, 7, 1, 1, t0 + 86400001).result, CLAIM_YOURS);
 	c = claim(l, 2, 2, 1, t0 + 86400002);
 	assert_int_equal(c.result, CLAIM_TAKEN);
+	assert_int_equal(c.claimed_ms, t0 + 86400000);
+	assert_false(c.yours);
+	/* a wrong PIN from another buyer still tells when it was claimed, and changes nothing */
+	c = claim(l, 3, 3, 0, t0 + 86400003);
+	assert_int_equal(c.result, CLAIM_WRONG_PIN);
 	assert_int_equal(c.claimed_ms, t0 + 86400000);
 
 	/* scans: sold to others, the claimer's own verdict to the claimer */
@@ -519,6 +533,12 @@ static void test_ledger_claims_limits_and_sold_scans(void **state)
 	assert_int_equal(scan(l, 1005, 1, &s), LEDGER_OK);
 	assert_int_not_equal(s.verdict, V_SOLD);
 	assert_true(s.facts.claimed_by_this);
+	/* the claimer's cookie on a network it never claimed from: its own; another's: sold */
+	assert_int_equal(scan_cookie(l, 1005, 9, 1, &s), LEDGER_OK);
+	assert_int_not_equal(s.verdict, V_SOLD);
+	assert_true(s.facts.claimed_by_this);
+	assert_int_equal(scan_cookie(l, 1005, 9, 8, &s), LEDGER_OK);
+	assert_int_equal(s.verdict, V_SOLD);
 	assert_int_equal(scan(l, 1004, 2, &s), LEDGER_OK);
 	assert_int_equal(s.verdict, V_GENUINE);
 	assert_int_equal(s.claimed_ms, 0);
@@ -526,10 +546,11 @@ static void test_ledger_claims_limits_and_sold_scans(void **state)
 
 	/* the claim, and the limits, survive a reopen */
 	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
-	assert_int_equal(ledger_claim_info(l, "3F9A0C21D4E5B6A7", 1005, &info, &err), TEM_OK);
-	assert_int_equal(info.claimed_ms, t0 + 86400000);
-	assert_int_equal(info.claimer[0], 1);
-	assert_int_equal(claim(l, 30, 30, 1, t0).result, CLAIM_LIMITED);
+	c = claim(l, 30, 30, 1, t0);
+	assert_int_equal(c.result, CLAIM_LIMITED);
+	assert_int_equal(c.claimed_ms, t0 + 86400000);
+	assert_false(c.yours);
+	assert_int_equal(claim(l, 1, 30, 1, t0 + 86400000 * 2).result, CLAIM_YOURS);
 	ledger_close(l);
 }
 

@@ -33,13 +33,16 @@ static const struct say says[V_COUNT] = {
 		 "bán hoặc người giao hàng có thể đã quét.",
 		 "A real label, but it was scanned from elsewhere before you (see below). The "
 		 "seller or a courier may have scanned it."}},
-    [V_DUPLICATE] = {RED,
+    /* amber, not red: many places before the buyer is what a copy looks like, and also what
+     * a busy stall looks like (docs/verdicts.md); the PIN decides, where the label has one */
+    [V_DUPLICATE] = {AMBER,
 		     {"Cảnh báo: tem có thể bị sao chép", "Warning: this label may be a copy"},
-		     {"Mã này đã được quét ở quá nhiều nơi khác nhau. Một tem thật chỉ gắn trên "
-		      "một sản phẩm: rất có thể tem này là bản sao. Cơ quan quản lý đã được báo.",
-		      "This code has been scanned in too many different places. A real label sits "
-		      "on one product only: this one is most likely a copy. The authority has been "
-		      "told."}},
+		     {"Mã này đã được quét từ nhiều nơi khác nhau trước bạn. Một tem thật chỉ gắn "
+		      "trên một sản phẩm, nên tem này có thể là bản sao; cũng có thể nhiều người "
+		      "đã xem thử sản phẩm này. Cơ quan quản lý đã được báo.",
+		      "This code was scanned from many different places before you. A real label "
+		      "sits on one product only, so this one may be a copy; or several shoppers "
+		      "may have checked this product. The authority has been told."}},
     [V_SOLD] = {RED,
 		{"Sản phẩm đã được bán", "Already sold"},
 		{"Sản phẩm này đã được bán ngày {}: nếu bạn đang mua nó, tem đã bị sao chép.",
@@ -104,8 +107,10 @@ static const char css[] =
     "button{font-size:1rem;padding:.6rem 1.2rem;margin-top:.6rem}"
     "footer{font-size:.85rem;color:#555;text-align:center}a{color:#0b57d0}";
 
-/* What to do, by tone: one instruction that never contradicts the verdict above it. */
-static const char *const l10n_act[3][2] = {
+/* What to do, by tone: one instruction that never contradicts the verdict above it; PIN_FIRST
+ * for a possible copy whose label has a PIN no one has used, which decides it. */
+enum { PIN_FIRST = RED + 1 };
+static const char *const l10n_act[4][2] = {
     [GREEN] = {"Thấy điều gì đáng ngờ? Hãy báo cho ", "Something looks wrong? Tell "},
     [AMBER] = {"Nếu bạn còn nghi ngờ, đừng mua: hỏi người bán, hoặc báo cho ",
 	       "If you still have doubts, do not buy: ask the seller, or tell "},
@@ -113,6 +118,12 @@ static const char *const l10n_act[3][2] = {
 	     "báo cho ",
 	     "Do not buy this product. If you already have: keep the product and its label, "
 	     "photograph the label, and tell "},
+    [PIN_FIRST] = {"Trước khi trả tiền, hãy cào lớp phủ của tem và nhập mã mua hàng vào ô bên "
+		   "dưới: mã đúng nghĩa là tem thật và sản phẩm thuộc về bạn. Nếu mã sai, đừng "
+		   "mua, và báo cho ",
+		   "Before you pay, scratch the label's panel and type its PIN below: a right PIN "
+		   "means the label is real and the product is yours. If it is wrong, do not buy, "
+		   "and tell "},
 };
 
 static void head(struct sbuf *b, enum lang lang, const char *title)
@@ -180,9 +191,9 @@ static void body(struct sbuf *b, const char *text, const char *value)
 
 /* The "what to do" box: who to tell (the authority from the trust list) and how to reach them
  * (temd --contact). */
-static void act(struct sbuf *b, const struct page_scan *s, enum tone tone, int en)
+static void act(struct sbuf *b, const struct page_scan *s, int what, int en)
 {
-	sbuf_put(b, "<div class=\"box act\">%s", l10n_act[tone][en]);
+	sbuf_put(b, "<div class=\"box act\">%s", l10n_act[what][en]);
 	sbuf_html(b, s->authority != NULL && s->authority[0] != '\0'
 			 ? s->authority
 			 : (en ? "the province's authority" : "cơ quan quản lý của tỉnh"));
@@ -287,6 +298,9 @@ int pages_scan(const struct page_scan *s, enum lang lang, char **out, size_t *le
 	enum verdict v = s->verdict >= 0 && s->verdict < V_COUNT ? s->verdict : V_MALFORMED;
 	const struct say *say = &says[v];
 	int en = lang == LANG_EN;
+	int form = s->claimable && s->claimed_ms == 0 &&
+		   (v == V_GENUINE || v == V_SEEN || v == V_DUPLICATE);
+	int pin_first = form && v == V_DUPLICATE; /* the PIN decides: asked for first */
 	struct sbuf b;
 	char t[64];
 
@@ -311,7 +325,9 @@ int pages_scan(const struct page_scan *s, enum lang lang, char **out, size_t *le
 	claim_notes(&b, s, lang);
 	/* on amber and red pages what to do comes first, where a phone shows it unscrolled */
 	if (say->tone != GREEN)
-		act(&b, s, say->tone, en);
+		act(&b, s, pin_first ? PIN_FIRST : (int)say->tone, en);
+	if (pin_first)
+		claim_form(&b, s, en);
 	sbuf_put(&b, "<dl>");
 	if (shows_facts(v)) {
 		row(&b, en ? "Producer" : "Nhà sản xuất", s->producer);
@@ -335,7 +351,7 @@ int pages_scan(const struct page_scan *s, enum lang lang, char **out, size_t *le
 		row(&b, en ? "First scan" : "Lần quét đầu", t);
 	}
 	sbuf_put(&b, "</dl>");
-	if (s->claimable && s->claimed_ms == 0 && (v == V_GENUINE || v == V_SEEN))
+	if (form && !pin_first)
 		claim_form(&b, s, en);
 	if (say->tone == GREEN)
 		act(&b, s, say->tone, en);

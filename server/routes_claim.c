@@ -411,8 +411,10 @@ void claim_scan_facts(struct request *rq, struct page_scan *p, const struct ledg
 		return;
 	p->claimed_ms = s->claimed_ms;
 	p->claimed_yours = s->claimed_ms > 0 && s->facts.claimed_by_this;
-	p->claimable = s->claimed_ms == 0 && (p->verdict == V_GENUINE || p->verdict == V_SEEN) &&
-		       rq->hit.batch.in_batch && rq->hit.has_pins;
+	p->claimable =
+	    s->claimed_ms == 0 &&
+	    (p->verdict == V_GENUINE || p->verdict == V_SEEN || p->verdict == V_DUPLICATE) &&
+	    rq->hit.batch.in_batch && rq->hit.has_pins;
 }
 
 void claim_scan_json(json_t *o, const struct ledger_scan *s)

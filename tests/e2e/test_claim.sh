@@ -144,6 +144,22 @@ if grep -q 'Already sold' page.html; then not_ok "and not sold"; else ok "and no
 curl -s -m 10 -o page.html --interface 127.0.6.1 -A stranger "$URL/c/$C6?lang=en"
 expect_grep "a stranger on another network sees it sold" 'Already sold' page.html
 
+# a busy stall: shoppers on four networks scanned the label, so the buyer's page warns of a
+# copy; it asks for the PIN first, and the right PIN settles it
+C7=$(code_at b.txt 7)
+for n in 11 12 13 14; do
+	curl -s -m 10 -o /dev/null --interface 127.0.$n.1 -A shopper "$URL/c/$C7"
+done
+curl -s -m 10 -o page.html -c jar7 -b jar7 --interface 127.0.15.1 -A stall-buyer "$URL/c/$C7?lang=en"
+expect_grep "after four shoppers' networks, the buyer is warned" 'this label may be a copy' page.html
+expect_grep "and asked to type the PIN before paying" 'Before you pay, scratch' page.html
+code=$(curl -s -m 10 -o page.html -w '%{http_code}' -c jar7 -b jar7 --interface 127.0.15.1 \
+	-A stall-buyer --data-urlencode "pin=$(pin b.txt.claim "$(serial_of 7)")" "$URL/c/$C7?lang=en")
+expect_eq "the right PIN claims the warned code: 201" 201 "$code"
+expect_grep "and tells the buyer it is theirs" 'You claimed this product on' page.html
+curl -s -m 10 -o page.html --interface 127.0.11.1 -A shopper "$URL/c/$C7?lang=en"
+expect_grep "a shopper scanning again sees it sold" 'Already sold' page.html
+
 # the typed fallback on /
 C4=$(code_at b.txt 4)
 S4=$(serial_of 4)

@@ -170,6 +170,39 @@ static void test_pages_sold_gives_the_claim_date_and_the_claimer_a_note(void **s
 	free(html);
 }
 
+/* A possible copy is a warning, not a verdict (a busy stall looks the same): amber, and where
+ * the label has an unused PIN, the page asks for it first, above the facts. */
+static void test_pages_duplicate_asks_for_the_pin_first(void **state)
+{
+	struct page_scan s = facts;
+	const char *act, *form, *details;
+	char *html;
+	size_t len;
+
+	(void)state;
+	s.verdict = V_DUPLICATE;
+	assert_int_equal(pages_scan(&s, LANG_EN, &html, &len), 0);
+	assert_non_null(strstr(html, "style=\"background:#9a5b00\""));
+	assert_non_null(strstr(html, "or several shoppers may have checked this product"));
+	assert_null(strstr(html, "most likely"));
+	assert_null(strstr(html, "name=\"pin\""));
+	assert_non_null(strstr(html, "If you still have doubts, do not buy"));
+	free(html);
+
+	s.claimable = 1;
+	assert_int_equal(pages_scan(&s, LANG_VI, &html, &len), 0);
+	act = strstr(html, "class=\"box act\"");
+	form = strstr(html, "name=\"pin\"");
+	details = strstr(html, "<dl>");
+	assert_non_null(act);
+	assert_non_null(form);
+	assert_non_null(details);
+	assert_true(act < form && form < details);
+	assert_non_null(strstr(act, "Trước khi trả tiền, hãy cào lớp phủ"));
+	assert_null(strstr(html, "Nếu bạn còn nghi ngờ, đừng mua"));
+	free(html);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +212,7 @@ int main(void)
 	    cmocka_unit_test(test_pages_revoked_gives_the_day_it_took_effect),
 	    cmocka_unit_test(test_pages_warning_pages_say_what_to_do_first),
 	    cmocka_unit_test(test_pages_white_text_meets_contrast_on_every_verdict),
+	    cmocka_unit_test(test_pages_duplicate_asks_for_the_pin_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

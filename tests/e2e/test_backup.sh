@@ -24,7 +24,7 @@ client() {
 	done <acked.txt
 }
 : >acked
-wrk -t 2 -c 8 -d 3s -s "$SCANS_LUA" "$URL" -- load.txt 2 >wrk.out 2>&1 &
+wrk -t 2 -c 8 -d 2s -s "$SCANS_LUA" "$URL" -- load.txt 2 >wrk.out 2>&1 &
 WRK=$!
 PIDS="$PIDS $WRK"
 client &

@@ -15,6 +15,8 @@
 
 #include "keys/text.h"
 #include "keys/trust.h"
+#include "server/backup.h"
+#include "server/notify.h"
 #include "server/secrets.h"
 #include "server/server.h"
 
@@ -224,6 +226,8 @@ int main(int argc, char **argv)
 	long v;
 	int c, rc = 1;
 
+	if (argc > 1 && strcmp(argv[1], "backup") == 0)
+		return backup_main(argc - 1, argv + 1); /* temd backup: server/backup.h */
 	memset(&t, 0, sizeof t);
 #ifdef M_TRIM_THRESHOLD
 	/* every request allocates and frees a little on several threads: keep glibc from giving
@@ -355,18 +359,22 @@ int main(int argc, char **argv)
 			"batches)\n",
 			TEMD_VERSION, listen, t.cfg.threads, t.cfg.db, (long long)scans, batches);
 	}
+	notify_send("READY=1"); /* systemd's Type=notify: server/notify.h */
 	for (;;) {
 		int sig;
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
+			notify_send("RELOADING=1");
 			if (load_trust(&t, &authority, &err) != TEM_OK)
 				fprintf(stderr,
 					"temd: trust list not reloaded, the old one stays in "
 					"force: %s\n",
 					err.msg);
+			notify_send("READY=1");
 			continue;
 		}
+		notify_send("STOPPING=1");
 		fprintf(stderr, "temd: %s: finishing the requests under way\n",
 			sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;

@@ -1,0 +1,230 @@
+/* backup.c — `temd backup`: VACUUM INTO a temporary file, integrity check, rename. A copy page
+ * by page that restarts whenever the ledger changes (sqlite3 .backup) never ends under steady
+ * scans, and copying the file misses what is still in the write-ahead log; VACUUM INTO reads
+ * one snapshot through SQLite, so it ends in time proportional to the ledger's size. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/backup.h"
+
+static const char backup_usage[] =
+    "usage: temd backup --db FILE -o OUT [-f]\n"
+    "\n"
+    "Copies the ledger FILE, while temd runs, into OUT: one consistent snapshot, checked with\n"
+    "PRAGMA integrity_check, written 0600 and renamed into place whole. The secret file\n"
+    "FILE.secret is not in the copy: keep one copy of it apart (it never changes).\n"
+    "\n"
+    "  --db FILE        the ledger to copy\n"
+    "  -o, --output OUT where to write the copy\n"
+    "  -f, --force      replace OUT when it exists\n";
+
+/* Milliseconds on the monotonic clock. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* fsyncs the folder holding path, so a rename into it is durable. TEM_OK or TEM_ERR. */
+static int sync_dir(const char *path, struct tem_err *err)
+{
+	char buf[4096];
+	int fd, rc;
+
+	if (strlen(path) >= sizeof buf)
+		return err_set(err, "%s: path too long", path);
+	strcpy(buf, path);
+	const char *dir = dirname(buf);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_set(err, "%s: %s", dir, strerror(errno));
+	rc = fsync(fd);
+	close(fd);
+	if (rc != 0)
+		return err_set(err, "%s: cannot sync the folder: %s", dir, strerror(errno));
+	return TEM_OK;
+}
+
+/* Runs PRAGMA integrity_check and reads the schema version of the database at path. TEM_OK
+ * when it says "ok" and the version is a tem ledger's (1 or more), else TEM_ERR with err
+ * giving SQLite's first complaint. */
+static int check_copy(const char *path, struct tem_err *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *what;
+	int rc = TEM_ERR, step;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		err_set(err, "%s: cannot open the copy: %s", path,
+			db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
+		err_set(err, "%s: cannot check the copy: %s", path, sqlite3_errmsg(db));
+		goto out;
+	}
+	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
+		err_set(err, "%s: cannot check the copy: %s", path, sqlite3_errmsg(db));
+		goto out;
+	}
+	what = (const char *)sqlite3_column_text(st, 0);
+	if (what == NULL || strcmp(what, "ok") != 0) {
+		err_set(err, "%s: the copy fails its integrity check: %.150s", path,
+			what != NULL ? what : "no answer");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		err_set(err, "%s: cannot read the copy's schema version: %s", path,
+			sqlite3_errmsg(db));
+		goto out;
+	}
+	if (sqlite3_column_int(st, 0) < 1) {
+		err_set(err, "%s: the copy is not a tem ledger (schema version 0)", path);
+		goto out;
+	}
+	rc = TEM_OK;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+int backup_ledger(const char *db, const char *out, int force, struct backup_result *res,
+		  struct tem_err *err)
+{
+	char tmp[4200];
+	sqlite3 *src = NULL;
+	sqlite3_stmt *st = NULL;
+	struct stat sb;
+	int64_t start = now_ms();
+	int fd = -1, rc = TEM_ERR;
+
+	tmp[0] = '\0';
+	if (stat(db, &sb) != 0)
+		return err_set(err, "%s: %s", db, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return err_set(err, "%s: not a ledger file", db);
+	if (!force && lstat(out, &sb) == 0)
+		return err_set(err, "%s exists already (-f replaces it)", out);
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", out) >= (int)sizeof tmp)
+		return err_set(err, "%s: path too long", out);
+	/* mkstemp makes it 0600 and empty: VACUUM INTO writes into an empty file */
+	if ((fd = mkstemp(tmp)) < 0) {
+		err_set(err, "%s: cannot create a file there: %s", out, strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	if (sqlite3_open_v2(db, &src, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		err_set(err, "%s: cannot open: %s", db,
+			src != NULL ? sqlite3_errmsg(src) : "out of memory");
+		goto out;
+	}
+	if (sqlite3_busy_timeout(src, 10000) != SQLITE_OK ||
+	    sqlite3_prepare_v2(src, "VACUUM INTO :out", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":out"), tmp, -1,
+			      SQLITE_STATIC) != SQLITE_OK) {
+		err_set(err, "%s: cannot start the copy: %s", db, sqlite3_errmsg(src));
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		err_set(err, "%s: the copy failed: %s", db, sqlite3_errmsg(src));
+		goto out;
+	}
+	/* VACUUM INTO does not sync what it wrote */
+	if (fsync(fd) != 0 || fstat(fd, &sb) != 0) {
+		err_set(err, "%s: cannot sync the copy: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		err_set(err, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (check_copy(tmp, err) != TEM_OK)
+		goto out;
+	if (rename(tmp, out) != 0) {
+		err_set(err, "%s: cannot rename the copy into place: %s", out, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	if (sync_dir(out, err) != TEM_OK)
+		goto out;
+	res->bytes = (int64_t)sb.st_size;
+	res->ms = now_ms() - start;
+	rc = TEM_OK;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(src);
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	return rc;
+}
+
+int backup_main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+					     {"db", required_argument, NULL, 'd'},
+					     {"output", required_argument, NULL, 'o'},
+					     {"force", no_argument, NULL, 'f'},
+					     {NULL, 0, NULL, 0}};
+	struct backup_result res;
+	struct tem_err err;
+	const char *db = NULL, *out = NULL;
+	int c, force = 0;
+
+	while ((c = getopt_long(argc, argv, "ho:f", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(backup_usage, stdout);
+			return 0;
+		case 'd':
+			db = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		default:
+			fputs("Try 'temd backup --help'.\n", stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr,
+			"temd: backup: unexpected argument '%s'\nTry 'temd backup --help'.\n",
+			argv[optind]);
+		return 2;
+	}
+	if (db == NULL || out == NULL) {
+		fputs("temd: backup: --db and -o are required\nTry 'temd backup --help'.\n",
+		      stderr);
+		return 2;
+	}
+	if (backup_ledger(db, out, force, &res, &err) != TEM_OK) {
+		fprintf(stderr, "temd: backup: %s\n", err.msg);
+		return 1;
+	}
+	printf("temd: backup: %s copied to %s (%lld bytes, integrity ok, %lld ms); keep a copy of "
+	       "%s.secret apart\n",
+	       db, out, (long long)res.bytes, (long long)res.ms, db);
+	return 0;
+}

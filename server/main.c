@@ -15,7 +15,7 @@
 
 #include "keys/text.h"
 #include "keys/trust.h"
-#include "server/backup.h"
+#include "server/ledger_backup.h"
 #include "server/notify.h"
 #include "server/secrets.h"
 #include "server/server.h"
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	int c, rc = 1;
 
 	if (argc > 1 && strcmp(argv[1], "backup") == 0)
-		return backup_main(argc - 1, argv + 1); /* temd backup: server/backup.h */
+		return backup_main(argc - 1, argv + 1); /* temd backup: server/ledger_backup.h */
 	memset(&t, 0, sizeof t);
 #ifdef M_TRIM_THRESHOLD
 	/* every request allocates and frees a little on several threads: keep glibc from giving

@@ -1,4 +1,4 @@
-/* backup.c — `temd backup`: VACUUM INTO a temporary file, integrity check, rename. A copy page
+/* ledger_backup.c — `temd backup`: VACUUM INTO a temporary file, integrity check, rename. A copy page
  * by page that restarts whenever the ledger changes (sqlite3 .backup) never ends under steady
  * scans, and copying the file misses what is still in the write-ahead log; VACUUM INTO reads
  * one snapshot through SQLite, so it ends in time proportional to the ledger's size. */
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/backup.h"
+#include "server/ledger_backup.h"
 
 static const char backup_usage[] =
     "usage: temd backup --db FILE -o OUT [-f]\n"

@@ -1,4 +1,4 @@
-/* backup.h — `temd backup`: a consistent copy of a ledger that temd may be writing to, made in
+/* ledger_backup.h — `temd backup`: a consistent copy of a ledger that temd may be writing to, made in
  * bounded time under any scan load, checked, and put in place whole (docs/deploy.md,
  * "Backups"). */
 #ifndef TEM_BACKUP_H

@@ -1,5 +1,5 @@
-/* ledger_backup.h — `temd backup`: a consistent copy of a ledger that temd may be writing to, made in
- * bounded time under any scan load, checked, and put in place whole (docs/deploy.md,
+/* ledger_backup.h — `temd backup`: a consistent copy of a ledger that temd may be writing to,
+ * made in bounded time under any scan load, checked, and put in place whole (docs/deploy.md,
  * "Backups"). */
 #ifndef TEM_BACKUP_H
 #define TEM_BACKUP_H

@@ -1,7 +1,8 @@
 /* ledger_backup.c — `temd backup`: VACUUM INTO a temporary file, integrity check, rename. A
- * copy page by page that restarts whenever the ledger changes (sqlite3 .backup) never ends under steady
- * scans, and copying the file misses what is still in the write-ahead log; VACUUM INTO reads
- * one snapshot through SQLite, so it ends in time proportional to the ledger's size. */
+ * copy page by page that restarts whenever the ledger changes (sqlite3 .backup) never ends
+ * under steady scans, and copying the file misses what is still in the write-ahead log; VACUUM
+ * INTO reads one snapshot through SQLite, so it ends in time proportional to the ledger's
+ * size. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

@@ -677,9 +677,9 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
 
 /* Checks a new request's line and headers before its body: 414, 431, 400 for a framing a
  * proxy could read otherwise (two different Content-Length lines, or one beside
- * Transfer-Encoding), 413 for an announced body over the route's bound. 1 when it queued the
+ * Transfer-Encoding; HTTP/1.1 with no Host), 413 for an announced body over the route's bound. 1 when it queued the
  * answer (*answer says what to return). */
-static int check_headers(struct request *rq, const char *url, enum MHD_Result *answer)
+static int check_headers(struct request *rq, const char *url, int http11, enum MHD_Result *answer)
 {
 	struct header_scan h = {0};
 
@@ -690,6 +690,11 @@ static int check_headers(struct request *rq, const char *url, enum MHD_Result *a
 		return 1;
 	}
 	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, scan_header, &h);
+	if (http11 && http_header(rq, "Host") == NULL) {
+		*answer =
+		    http_error(rq, 400, "bad-request", "an HTTP/1.1 request needs a Host header");
+		return 1;
+	}
 	if (h.bytes > HEADERS_MAX) {
 		*answer = http_error(rq, 431, "headers-too-large",
 				     "the request headers are larger than %d bytes", HEADERS_MAX);
@@ -723,7 +728,6 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	struct temd *t = cls;
 	struct request *rq = *con_cls;
 
-	(void)version;
 	if (rq == NULL) {
 		const union MHD_ConnectionInfo *di =
 		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
@@ -741,7 +745,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		rq->phase = PH_BODY;
 		atomic_fetch_add(&t->inflight, 1);
 		*con_cls = rq;
-		if (check_headers(rq, url, &answer))
+		if (check_headers(rq, url, strcmp(version, MHD_HTTP_VERSION_1_1) == 0, &answer))
 			return answer;
 		return MHD_YES;
 	}
@@ -799,12 +803,34 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&t->inflight, 1);
 }
 
-/* libmicrohttpd's own error messages (its format strings, checked by the attribute). */
+/* libmicrohttpd's own error messages (its format strings, checked by the attribute). A client
+ * can make one a request (a bad version, huge headers): at most 10 a minute are logged, and
+ * how many were not. */
 __attribute__((format(printf, 2, 0))) static void log_cb(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static double window;
+	static unsigned shown, hidden;
+	double now = date_mono_seconds();
+
 	(void)cls;
-	fputs("temd: http: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	pthread_mutex_lock(&mu);
+	if (now - window >= 60) {
+		if (hidden > 0)
+			fprintf(stderr,
+				"temd: http: %u more messages in the last minute not shown\n",
+				hidden);
+		window = now;
+		shown = hidden = 0;
+	}
+	if (shown < 10) {
+		shown++;
+		fputs("temd: http: ", stderr);
+		vfprintf(stderr, fmt, ap);
+	} else {
+		hidden++;
+	}
+	pthread_mutex_unlock(&mu);
 }
 
 /* A listening socket on addr, made here rather than by libmicrohttpd so that no address

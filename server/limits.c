@@ -36,7 +36,7 @@ static int parse_item(const char *s, size_t len, struct limits_config *cfg, stru
 	item[len] = '\0';
 	eq = strchr(item, '=');
 	slash = eq != NULL ? strchr(eq, '/') : NULL;
-	if (eq == NULL || slash == NULL || slash[1] == '\0' || slash[2] != '\0')
+	if (eq == NULL || slash == NULL || slash[1] == '\0')
 		return err_set(err, "--rate-limit: '%s' is not KIND=N/UNIT (scans=60/m)", item);
 	*eq = '\0';
 	*slash = '\0';
@@ -46,7 +46,7 @@ static int parse_item(const char *s, size_t len, struct limits_config *cfg, stru
 	if (kind < 0)
 		return err_set(err, "--rate-limit: '%s' is not scans, claims, batches or signins",
 			       item);
-	switch (slash[1]) {
+	switch (slash[2] == '\0' ? slash[1] : '?') {
 	case 's':
 		unit = 1;
 		break;
@@ -260,8 +260,8 @@ void conn_counts_free(struct conn_counts *c)
 	free(c);
 }
 
-/* The key of addr (IPv4-mapped IPv6 as IPv4), and its bucket. 0, or -1 for a family that is
- * not IP (counted under one key). */
+/* Fills key with addr's (IPv4-mapped IPv6 as IPv4; a family that is not IP is one key of
+ * zeros) and returns its bucket. */
 static size_t conn_key(const struct sockaddr *addr, unsigned char key[17])
 {
 	const unsigned char *a = NULL;

@@ -78,7 +78,7 @@ PY
 start_temd h --db h.db --trust trust.list --authority a.pub --timeout 2 \
 	--connections-per-address 50
 PORT=$(cat "$T/h.port")
-python3 slow.py 300 5 "$PORT" >slow.out 2>slow.err &
+python3 slow.py 300 3.5 "$PORT" >slow.out 2>slow.err &
 SPID=$!
 wait_for 10 test -e slow.ready
 fast=0

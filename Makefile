@@ -4,6 +4,7 @@
 #   make deps       install the Debian packages tem needs (no-op when present)
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make check      the same tests built with AddressSanitizer + UBSan (in build/san/)
+#   make soak-sigterm  25 rounds of SIGTERM under 16 keep-alive clients (about 15 s)
 #   make bench      benchmarks, each printed as a ratio against the machine's own limit
 #   make screenshots  every buyer page in both languages, shot by headless Chromium
 #   make demo       the main job: a demo authority, producer, labels and a running temd
@@ -79,8 +80,8 @@ LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
 LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lm
 LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lm
 
-.PHONY: all deps test check bench demo install clean format format-check fuzz layering screenshots \
-	package-test
+.PHONY: all deps test check soak-sigterm bench demo install clean format format-check fuzz layering \
+	screenshots package-test
 # Test and bench objects are kept between runs (make would delete them as intermediates).
 .SECONDARY:
 # temd is built once server/ has its entry point.
@@ -132,6 +133,12 @@ test:
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SIM_BINS)
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
 		sh tests/run.sh $(UNIT_BINS) $(SIM_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
+
+soak-sigterm:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory all
+	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
+		sh tests/run.sh tests/e2e/soak_sigterm.sh
 
 screenshots:
 	@sh tests/deps.sh

@@ -2,6 +2,8 @@
  * and the reads temd needs. Every statement is prepared once, with bound parameters. */
 #include "server/ledger.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "keys/date.h"
 #include "server/ledger_internal.h"
@@ -287,6 +290,7 @@ struct ledger {
 	char why[512]; /* writer only: that failure, naming the parameter and the statement */
 	const char *check_sql, *check_name; /* the JOB_CHECK job's statement and parameter */
 	struct tem_err *check_err;          /* where it says why it failed */
+	int lock_fd; /* LEDGER.lock, write-locked while open (one temd per ledger), or -1 */
 };
 
 /* Fills err with "PATH: WHAT: SQLite's message" (db's latest error; "out of memory" when db
@@ -1153,6 +1157,36 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* Takes the ledger's exclusive lock: a POSIX write lock on PATH.lock (made 0600 when missing;
+ * the file stays, the lock goes with the process, even on kill -9). A lock held by another
+ * process is refused naming it. The lock file's descriptor, or -1 with err set. */
+static int lock_ledger(const char *path, struct tem_err *err)
+{
+	char lock[4200];
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	int fd;
+
+	snprintf(lock, sizeof lock, "%s.lock", path);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		err_set(err, "%s: cannot open the ledger's lock file: %s", lock, strerror(errno));
+		return -1;
+	}
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return fd;
+	if (errno == EACCES || errno == EAGAIN) {
+		struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
+			err_set(err, "%s: in use by another temd (pid %ld); one temd per ledger",
+				path, (long)who.l_pid);
+		else
+			err_set(err, "%s: in use by another temd; one temd per ledger", path);
+	} else {
+		err_set(err, "%s: cannot lock the ledger: %s", lock, strerror(errno));
+	}
+	close(fd);
+	return -1;
+}
+
 int ledger_open(const char *path, struct ledger **out, struct tem_err *err)
 {
 	struct ledger *l = calloc(1, sizeof *l);
@@ -1167,9 +1201,12 @@ int ledger_open(const char *path, struct ledger **out, struct tem_err *err)
 		return err_set(err, "ledger path too long");
 	}
 	strcpy(l->path, path);
+	l->lock_fd = -1;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->rmu, NULL);
 	pthread_cond_init(&l->cv, NULL);
+	if ((l->lock_fd = lock_ledger(path, err)) < 0)
+		goto fail;
 	if (open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &l->w, err) != TEM_OK)
 		goto fail;
 	if (migrate(l, err) != TEM_OK || load_salt(l, err) != TEM_OK)
@@ -1449,6 +1486,8 @@ void ledger_close(struct ledger *l)
 			fprintf(stderr, "temd: %s: cannot close the ledger: %s\n", l->path,
 				sqlite3_errmsg(l->w));
 	}
+	if (l->lock_fd >= 0)
+		close(l->lock_fd); /* after SQLite's own files: the lock covers them all */
 	pthread_mutex_destroy(&l->mu);
 	pthread_mutex_destroy(&l->rmu);
 	pthread_cond_destroy(&l->cv);

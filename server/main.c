@@ -26,7 +26,8 @@ static const char usage_text[] =
     "usage: temd --db FILE --trust TRUST --authority AUTHORITY_PUB [--listen ADDR:PORT]\n"
     "            [--base-url URL] [--threads N] [--duplicate-threshold T]\n"
     "            [--trust-proxy ADDR[,ADDR...]] [--timeout SECONDS] [--port-file FILE]\n"
-    "            [--contact TEXT]\n"
+    "            [--contact TEXT] [--rate-limit SPEC] [--connections-per-address N]\n"
+    "            [--metrics-listen ADDR:PORT|none] [--metrics-port-file FILE]\n"
     "\n"
     "The tem verification server: buyers' phones open a label's URL (GET /c/CODE) and temd\n"
     "says whether it is genuine, recording every scan durably in its SQLite ledger.\n"
@@ -43,10 +44,19 @@ static const char usage_text[] =
     "  --trust-proxy ADDR,...    the reverse proxies (IPv4/IPv6 addresses or CIDR ranges)\n"
     "                            whose X-Forwarded-For is believed: the client is the\n"
     "                            rightmost address in it that is not one of them\n"
-    "  --timeout SECONDS         idle and slow connections are closed after this (default 15)\n"
+    "  --timeout SECONDS         a connection idle this long, or a request (headers, body\n"
+    "                            and answer) taking this long, is closed (default 15)\n"
     "  --port-file FILE          write the port listened on to FILE once ready\n"
     "  --contact TEXT            how buyers reach the authority, shown on warning pages\n"
     "                            (a phone number, Zalo or web address)\n"
+    "  --rate-limit SPEC         per-network limits, KIND=N/UNIT,... (default\n"
+    "                            " LIMITS_DEFAULT ");\n"
+    "                            0 turns them off\n"
+    "  --connections-per-address N  connections one address may hold (default 64; 0: no\n"
+    "                            limit; --trust-proxy addresses have none)\n"
+    "  --metrics-listen ADDR:PORT  where /metrics and /healthz's counts are served\n"
+    "                            (default 127.0.0.1:9080; none: nowhere)\n"
+    "  --metrics-port-file FILE  write the metrics listener's port to FILE once ready\n"
     "\n"
     "Signals: SIGHUP reloads the trust list (a bad one is logged and the old one kept);\n"
     "SIGTERM or SIGINT finish the requests under way, checkpoint the ledger and exit 0.\n";
@@ -204,24 +214,29 @@ static int load_secret(struct temd *t, struct tem_err *err)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {"version", no_argument, NULL, 'v'},
-					     {"db", required_argument, NULL, 'd'},
-					     {"trust", required_argument, NULL, 't'},
-					     {"authority", required_argument, NULL, 'a'},
-					     {"listen", required_argument, NULL, 'l'},
-					     {"base-url", required_argument, NULL, 'b'},
-					     {"threads", required_argument, NULL, 'n'},
-					     {"duplicate-threshold", required_argument, NULL, 'T'},
-					     {"trust-proxy", required_argument, NULL, 'P'},
-					     {"timeout", required_argument, NULL, 'o'},
-					     {"port-file", required_argument, NULL, 'f'},
-					     {"contact", required_argument, NULL, 'c'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"trust", required_argument, NULL, 't'},
+	    {"authority", required_argument, NULL, 'a'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"base-url", required_argument, NULL, 'b'},
+	    {"threads", required_argument, NULL, 'n'},
+	    {"duplicate-threshold", required_argument, NULL, 'T'},
+	    {"trust-proxy", required_argument, NULL, 'P'},
+	    {"timeout", required_argument, NULL, 'o'},
+	    {"port-file", required_argument, NULL, 'f'},
+	    {"contact", required_argument, NULL, 'c'},
+	    {"rate-limit", required_argument, NULL, 'R'},
+	    {"connections-per-address", required_argument, NULL, 'C'},
+	    {"metrics-listen", required_argument, NULL, 'M'},
+	    {"metrics-port-file", required_argument, NULL, 'F'},
+	    {NULL, 0, NULL, 0}};
 	static struct temd t;
 	struct tem_pubkey authority;
 	struct tem_err err;
-	const char *listen = "127.0.0.1:8080";
+	const char *listen = "127.0.0.1:8080", *metrics_listen = "127.0.0.1:9080";
 	sigset_t sigs;
 	long v;
 	int c, rc = 1;
@@ -236,6 +251,8 @@ int main(int argc, char **argv)
 #endif
 	t.cfg.threshold = 2;
 	t.cfg.timeout = 15;
+	t.cfg.per_address = 64;
+	limits_default(&t.cfg.limits);
 	v = sysconf(_SC_NPROCESSORS_ONLN);
 	t.cfg.threads = v > 0 ? (unsigned)v : 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -295,6 +312,23 @@ int main(int argc, char **argv)
 				    TEMD_CONTACT_MAX);
 			t.cfg.contact = optarg;
 			break;
+		case 'R':
+			if (limits_parse(optarg, &t.cfg.limits, &err) != TEM_OK)
+				return usage_error("%s", err.msg);
+			break;
+		case 'C':
+			if ((v = parse_long(optarg, 0, 1000000)) < 0)
+				return usage_error(
+				    "--connections-per-address: '%s' is not a number from 0",
+				    optarg);
+			t.cfg.per_address = (unsigned)v;
+			break;
+		case 'M':
+			metrics_listen = optarg;
+			break;
+		case 'F':
+			t.cfg.metrics_port_file = optarg;
+			break;
 		default:
 			fprintf(stderr, "Try 'temd --help'.\n");
 			return 2;
@@ -307,6 +341,11 @@ int main(int argc, char **argv)
 	if (parse_listen(listen, &t.cfg.listen, &t.cfg.listen_len) != 0)
 		return usage_error("--listen: '%s' is not ADDR:PORT (127.0.0.1:8080 or [::1]:8080)",
 				   listen);
+	if (strcmp(metrics_listen, "none") != 0 &&
+	    parse_listen(metrics_listen, &t.cfg.metrics_listen, &(socklen_t){0}) != 0)
+		return usage_error(
+		    "--metrics-listen: '%s' is not ADDR:PORT (127.0.0.1:9080) or none",
+		    metrics_listen);
 	t.secure_cookie = t.cfg.base_url != NULL && strncasecmp(t.cfg.base_url, "https:", 6) == 0;
 
 	/* every thread started from here inherits these blocked; the main thread waits for them */
@@ -347,6 +386,7 @@ int main(int argc, char **argv)
 	}
 	if (http_start(&t, &err) != TEM_OK) {
 		fprintf(stderr, "temd: %s: %s\n", listen, err.msg);
+		http_stop(&t, 0);
 		goto out;
 	}
 	{

@@ -21,6 +21,9 @@ static atomic_ulong requests[ROUTE_COUNT][NSTATUS + 1]; /* last: any other statu
 static atomic_ulong verdicts[V_COUNT];
 static atomic_ulong commit_le[NBUCKET + 1]; /* last: +Inf */
 static atomic_ulong commit_count;
+static atomic_ulong limited[LIMIT_KINDS];
+static atomic_ulong conn_refused, conn_cut;
+static const char *const limit_names[LIMIT_KINDS] = {"scans", "claims", "batches", "signins"};
 static atomic_ullong commit_sum_us;
 
 void metrics_request(enum route r, unsigned status)
@@ -37,6 +40,22 @@ void metrics_verdict(enum verdict v)
 {
 	if (v >= 0 && v < V_COUNT)
 		atomic_fetch_add_explicit(&verdicts[v], 1, memory_order_relaxed);
+}
+
+void metrics_limited(enum limit_kind kind)
+{
+	if (kind >= 0 && kind < LIMIT_KINDS)
+		atomic_fetch_add_explicit(&limited[kind], 1, memory_order_relaxed);
+}
+
+void metrics_connection_refused(void)
+{
+	atomic_fetch_add_explicit(&conn_refused, 1, memory_order_relaxed);
+}
+
+void metrics_connection_cut(void)
+{
+	atomic_fetch_add_explicit(&conn_cut, 1, memory_order_relaxed);
 }
 
 void metrics_commit(double seconds)
@@ -92,6 +111,22 @@ int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger
 	sbuf_put(&b, "temd_scan_commit_seconds_sum %.6f\n",
 		 (double)atomic_load(&commit_sum_us) / 1e6);
 	sbuf_put(&b, "temd_scan_commit_seconds_count %lu\n", atomic_load(&commit_count));
+	sbuf_put(&b, "# HELP temd_rate_limited_total Requests refused by --rate-limit (429), by "
+		     "kind.\n"
+		     "# TYPE temd_rate_limited_total counter\n");
+	for (int k = 0; k < LIMIT_KINDS; k++)
+		sbuf_put(&b, "temd_rate_limited_total{kind=\"%s\"} %lu\n", limit_names[k],
+			 atomic_load(&limited[k]));
+	sbuf_put(&b,
+		 "# HELP temd_connections_refused_total Connections refused: their address held "
+		 "its share.\n"
+		 "# TYPE temd_connections_refused_total counter\n"
+		 "temd_connections_refused_total %lu\n"
+		 "# HELP temd_connections_cut_total Connections closed: a request took longer than "
+		 "--timeout.\n"
+		 "# TYPE temd_connections_cut_total counter\n"
+		 "temd_connections_cut_total %lu\n",
+		 atomic_load(&conn_refused), atomic_load(&conn_cut));
 	sbuf_put(&b,
 		 "# HELP temd_ledger_scans Counted scans stored in the ledger.\n"
 		 "# TYPE temd_ledger_scans gauge\n"

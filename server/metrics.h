@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/limits.h"
 #include "server/verdict.h"
 
 enum route {
@@ -29,6 +30,15 @@ void metrics_verdict(enum verdict v);
 
 /* Records how long a scan waited for its durable commit, in seconds. */
 void metrics_commit(double seconds);
+
+/* Counts a request refused by a rate limit of kind (429). */
+void metrics_limited(enum limit_kind kind);
+
+/* Counts a connection refused because its address holds its share already. */
+void metrics_connection_refused(void);
+
+/* Counts a connection cut because its request took longer than --timeout. */
+void metrics_connection_cut(void);
 
 /* Formats every metric; *out is malloc'd (caller frees). Returns 0, or -1 out of memory. */
 int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger_bytes,

@@ -1,4 +1,6 @@
-/* routes_ops.c — for operators: GET /healthz and GET /metrics (Prometheus text). */
+/* routes_ops.c — for operators: GET /healthz and GET /metrics (Prometheus text). /metrics and
+ * the counts of /healthz are served on the --metrics-listen listener only; the public port's
+ * /healthz says only whether scans can be recorded (for a load balancer), no volumes. */
 #include <stdlib.h>
 
 #include "server/server.h"
@@ -10,6 +12,9 @@ enum MHD_Result route_healthz(struct request *rq)
 
 	int failing = ledger_failing(rq->t->ledger, NULL);
 
+	if (!rq->ops)
+		return http_json(rq, failing ? 503 : 200,
+				 json_pack("{s:s}", "status", failing ? "ledger-failing" : "ok"));
 	registry_counts(rq->t->reg, &producers, &batches);
 	ledger_stats(rq->t->ledger, &scans, &bytes);
 	/* 503 while scans cannot be recorded, so a load balancer or a monitor notices */

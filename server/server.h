@@ -12,6 +12,7 @@
 
 #include "server/client.h"
 #include "server/ledger.h"
+#include "server/limits.h"
 #include "server/metrics.h"
 #include "server/registry.h"
 
@@ -33,6 +34,10 @@ struct temd_config {
 	struct client_proxies proxies; /* --trust-proxy: whose X-Forwarded-For is believed */
 	unsigned timeout;              /* seconds an idle or slow connection may take */
 	const char *contact;           /* how buyers reach the authority (--contact), or NULL */
+	struct sockaddr_storage metrics_listen; /* --metrics-listen; ss_family 0: none */
+	const char *metrics_port_file;          /* where to write its bound port, or NULL */
+	struct limits_config limits;            /* --rate-limit */
+	unsigned per_address;                   /* connections one address may hold; 0: none */
 };
 
 struct temd {
@@ -42,11 +47,15 @@ struct temd {
 	unsigned char salt[LEDGER_SALT_BYTES];
 	struct client_keys keys; /* client ids and the cookie MAC, from salt */
 	struct MHD_Daemon *mhd;
-	atomic_int inflight;   /* requests begun and not completed */
-	atomic_int waiting;    /* of those, suspended until the ledger commits */
-	atomic_int stopping;   /* 1 once SIGTERM began the drain: no new ledger waits */
-	int secure_cookie;     /* base URL is https: mark the cookie Secure */
-	unsigned char *secret; /* LEDGER.secret (sodium_malloc'd, read-only): seals claim keys */
+	atomic_int inflight;      /* requests begun and not completed */
+	atomic_int waiting;       /* of those, suspended until the ledger commits */
+	atomic_int stopping;      /* 1 once SIGTERM began the drain: no new ledger waits */
+	int secure_cookie;        /* base URL is https: mark the cookie Secure */
+	unsigned char *secret;    /* LEDGER.secret (sodium_malloc'd, read-only): seals claim keys */
+	struct MHD_Daemon *ops;   /* the --metrics-listen listener, or NULL */
+	struct limits *limits;    /* the per-client buckets of --rate-limit */
+	struct http_conns *conns; /* the public listener's open connections (http.c) */
+	int listen_fd;            /* the public listening socket, -1 once closed */
 };
 
 enum req_phase { PH_NEW, PH_BODY, PH_WAIT, PH_DONE };
@@ -79,6 +88,9 @@ struct request {
 	uint64_t serial;
 	int parsed;           /* the code parsed */
 	unsigned retry_after; /* seconds for a Retry-After header (429), 0 = none */
+	int ops;              /* came to the --metrics-listen listener */
+	int close;            /* answer with Connection: close (the body was not read) */
+	struct http_conn *cs; /* its connection's deadline state; NULL on the ops listener */
 };
 
 /* --- answering (http.c) --- */
@@ -126,11 +138,22 @@ const char *http_arg(struct request *rq, const char *name);
  * header (or memory ran out). */
 char *http_header_joined(struct request *rq, const char *name);
 
+/* Takes one token of kind from the bucket of rq's client (--rate-limit): 0 when it had one;
+ * else 1 once the 429 (with Retry-After; a plain page when rq answers with HTML) is queued,
+ * *answer saying what to return. The hook for any route that limits its callers. */
+int http_over_limit(struct request *rq, enum limit_kind kind, enum MHD_Result *answer);
+
 /* The peer's address. */
 const struct sockaddr *http_peer(struct request *rq);
 
-/* Starts and stops the HTTP side. */
+/* Starts the HTTP side: binds the public address itself (no address sharing: a second temd
+ * on it fails with EADDRINUSE named in err), sets the connection limits from RLIMIT_NOFILE,
+ * starts the deadline watcher and the --metrics-listen listener. TEM_OK or TEM_ERR. */
 int http_start(struct temd *t, struct tem_err *err);
+
+/* Stops it: every new request gets 503 with Connection: close, no new connection is taken,
+ * requests under way finish (at most drain_seconds, scans waiting for the ledger whatever the
+ * time), then both listeners stop. */
 void http_stop(struct temd *t, unsigned drain_seconds);
 
 /* --- routes --- */

@@ -20,13 +20,16 @@ bench_batch() {
 }
 
 # bench_temd: starts temd on a new ledger in the scratch folder, registers b.txt, and sets
-# $pid and $url.
+# $pid, $url and $metrics (the --metrics-listen listener's URL). wrk's 64 connections come from
+# one address and scan thousands of times a second: the rate and per-address limits are off.
 bench_temd() {
 	"$TEMD" --db l.db --trust trust.list --authority a.pub --listen 127.0.0.1:0 \
-		--port-file port >temd.log 2>&1 &
+		--port-file port --rate-limit 0 --connections-per-address 0 \
+		--metrics-listen 127.0.0.1:0 --metrics-port-file mport >temd.log 2>&1 &
 	pid=$!
 	_i=0
 	while [ ! -s port ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 	url="http://127.0.0.1:$(cat port)"
+	metrics="http://127.0.0.1:$(cat mport)"
 	"$TEM" register b.txt --server "$url" -q
 }

@@ -86,12 +86,15 @@ done_testing() {
 }
 
 # start_temd NAME ARGS...: starts $TEMD on a free loopback port with ARGS (--db, --trust, ...),
-# waits (at most 10 s) until it listens, and sets $URL and $TEMD_PID. Its log is $T/NAME.log.
+# waits (at most 10 s) until it listens, and sets $URL, $METRICS_URL (the --metrics-listen
+# listener, on a free loopback port too) and $TEMD_PID. Its log is $T/NAME.log. The rate limits
+# are off (tests scan hundreds of times from 127.0.0.1); a test gives --rate-limit to check them.
 start_temd() {
 	_name=$1
 	shift
-	rm -f "$T/$_name.port"
-	"$TEMD" --listen 127.0.0.1:0 --port-file "$T/$_name.port" --threads 2 "$@" \
+	rm -f "$T/$_name.port" "$T/$_name.mport"
+	"$TEMD" --listen 127.0.0.1:0 --port-file "$T/$_name.port" --threads 2 --rate-limit 0 \
+		--metrics-listen 127.0.0.1:0 --metrics-port-file "$T/$_name.mport" "$@" \
 		>>"$T/$_name.log" 2>&1 &
 	TEMD_PID=$!
 	PIDS="$PIDS $TEMD_PID"
@@ -103,9 +106,11 @@ start_temd() {
 	done
 	if [ -s "$T/$_name.port" ]; then
 		URL="http://127.0.0.1:$(cat "$T/$_name.port")"
+		METRICS_URL="http://127.0.0.1:$(cat "$T/$_name.mport" 2>/dev/null)"
 		return 0
 	fi
 	URL=""
+	METRICS_URL=""
 	return 1
 }
 

@@ -152,7 +152,7 @@ fi
 expect_eq "the 503 says why" "ledger-unavailable" "$(jq -r .error.code first503.json)"
 expect_eq "healthz says the ledger is failing" "503 ledger-failing" \
 	"$(curl -s -m 5 -o "$T/out" -w '%{http_code}' "$URL/healthz") $(json status)"
-curl -s -m 5 "$URL/metrics" >metrics.txt
+curl -s -m 5 "$METRICS_URL/metrics" >metrics.txt
 expect_grep "metrics say so" '^temd_ledger_failing 1$' "$T/metrics.txt"
 expect_grep "the log says what failed" 'transaction failed: disk I/O error while writing' "$T/f.log"
 expect_eq "and does not repeat it for every failed group" "1" "$(grep -c 'transaction failed' "$T/f.log")"

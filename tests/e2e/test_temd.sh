@@ -146,8 +146,14 @@ case $U in HTTP://127.0.0.1:8080/C/*) ok "the label decodes to its URL" ;; *) no
 scan "$U"
 expect_eq "the decoded label scans genuine" "genuine 10" "$(json verdict) $(json serial)"
 
-# metrics
-status "$URL/metrics" >/dev/null
+# metrics: on the --metrics-listen listener only; the public port's /healthz tells no volumes
+expect_eq "the public port does not serve /metrics" "404" "$(status "$URL/metrics")"
+status "$URL/healthz" >/dev/null
+expect_eq "the public port's /healthz says only ok" '{"status":"ok"}' "$(cat "$T/out")"
+status "$METRICS_URL/healthz" >/dev/null
+expect_eq "the metrics listener's /healthz gives the counts" "ok $(sqlite3 l.db 'select count(*) from batches')" "$(json status) $(json batches)"
+expect_eq "the metrics listener serves nothing else" "404" "$(status "$METRICS_URL/api/v1/scans")"
+status "$METRICS_URL/metrics" >/dev/null
 expect_grep "metrics count requests by route and status" 'temd_requests_total{route="/api/v1/scans",status="200"}' "$T/out"
 expect_grep "metrics count verdicts" 'temd_verdicts_total{verdict="duplicate"} [1-9]' "$T/out"
 expect_grep "metrics have the commit latency histogram" 'temd_scan_commit_seconds_bucket{le="+Inf"}' "$T/out"

@@ -115,6 +115,9 @@ static int do_init(struct args *a)
 	size_t n = strlen(a->authority);
 	if (n == 0 || n > TRUST_NAME_MAX || !text_is_clean(a->authority, n))
 		return cli_usage_error("trust", "--authority: empty, too long, or not clean UTF-8");
+	if (text_has_hidden(a->authority, n, NULL))
+		return cli_usage_error("trust", "--authority: holds an invisible or "
+						"direction-changing character");
 	memset(&l, 0, sizeof l);
 	memcpy(l.authority, a->authority, n + 1);
 	if (trust_format(&l, &text, &len, &err) != TEM_OK)

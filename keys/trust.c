@@ -46,15 +46,22 @@ static int append(struct trust_list *list, const struct trust_entry *e, struct t
 	return TEM_OK;
 }
 
-/* Checks a name: clean UTF-8, not empty, within TRUST_NAME_MAX, no leading/trailing space. */
+/* Checks a name: clean UTF-8 with no hidden characters (text_has_hidden), not empty, within
+ * TRUST_NAME_MAX, no leading/trailing space. */
 static int check_name(const char *s, size_t len, const char *what, struct tem_err *err)
 {
 	if (len == 0)
 		return err_set(err, "%s is empty", what);
 	if (len > TRUST_NAME_MAX)
 		return err_set(err, "%s is longer than %d bytes", what, TRUST_NAME_MAX);
+	uint32_t cp;
+
 	if (!text_is_clean(s, len))
 		return err_set(err, "%s is not clean UTF-8 text", what);
+	if (text_has_hidden(s, len, &cp))
+		return err_set(err,
+			       "%s holds an invisible or direction-changing character (U+%04X)",
+			       what, (unsigned)cp);
 	if (s[0] == ' ' || s[len - 1] == ' ')
 		return err_set(err, "%s starts or ends with a space", what);
 	return TEM_OK;

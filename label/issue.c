@@ -36,13 +36,20 @@ struct run {
 	void *arg;
 };
 
-/* Copies a text field of at most max bytes: clean UTF-8 on one line. */
-static int copy_text(char *dst, const char *src, size_t max)
+/* Copies the text of option what (at most max bytes) into dst: clean UTF-8 on one line, with
+ * no character that hides or reorders text (keys/text.h, text_has_hidden). */
+static int copy_text(char *dst, const char *src, size_t max, const char *what, struct tem_err *err)
 {
 	size_t n = strlen(src);
+	uint32_t cp;
 
 	if (n > max || !text_is_clean(src, n))
-		return TEM_ERR;
+		return err_set(err, "%s must be clean UTF-8 text of at most %zu bytes", what, max);
+	if (text_has_hidden(src, n, &cp))
+		return err_set(err,
+			       "%s holds an invisible or direction-changing character (U+%04X): "
+			       "a buyer would not see the name as it is",
+			       what, (unsigned)cp);
 	memcpy(dst, src, n + 1);
 	return TEM_OK;
 }
@@ -66,12 +73,9 @@ int issue_prepare(struct batch_header *h, const struct issue_req *req, const cha
 			       : access(sigpath, F_OK) == 0 ? sigpath
 							    : claimbuf);
 	h->has_claim = !req->no_claim;
-	if (copy_text(h->product, req->product, BATCH_TEXT_MAX) != TEM_OK ||
-	    copy_text(h->producer, req->producer, BATCH_TEXT_MAX) != TEM_OK)
-		return err_set(err,
-			       "--product and --producer must be clean UTF-8 text of at most %d "
-			       "bytes",
-			       BATCH_TEXT_MAX);
+	if (copy_text(h->product, req->product, BATCH_TEXT_MAX, "--product", err) != TEM_OK ||
+	    copy_text(h->producer, req->producer, BATCH_TEXT_MAX, "--producer", err) != TEM_OK)
+		return TEM_ERR;
 	if (req->url != NULL) {
 		for (n = strlen(req->url); n > 0 && req->url[n - 1] == '/';)
 			n--;

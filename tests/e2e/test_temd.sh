@@ -181,7 +181,19 @@ start_temd s2 --db l.db --trust trust.list --authority a.pub
 scan "$C1" --interface 127.0.1.1
 expect_eq "a restart keeps every count" "duplicate $((N1 + 1)) 5" "$(json verdict) $(json scans) $(json clients)"
 stop_temd TERM
-TEM_TODAY=2099-01-01 start_temd s3 --db l.db --trust trust.list --authority a.pub
+# temd with its clock at 2099-01-01: faketime's library preloaded through exec, so that
+# $TEMD_PID is temd itself (the faketime program would stand between and keep the signals)
+cat >"$T/temd-2099" <<EOF
+#!/bin/sh
+export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0"
+export LD_PRELOAD='/usr/\$LIB/faketime/libfaketime.so.1' FAKETIME='@2099-01-01 12:00:00'
+exec "$TEMD" "\$@"
+EOF
+chmod +x "$T/temd-2099"
+REAL_TEMD=$TEMD
+TEMD=$T/temd-2099
+start_temd s3 --db l.db --trust trust.list --authority a.pub
+TEMD=$REAL_TEMD
 scan "$(code b1.txt 7)"
 expect_eq "past its last valid day: expired" "expired" "$(json verdict)"
 stop_temd KILL

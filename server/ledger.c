@@ -982,8 +982,27 @@ static int run_batch(struct ledger *l, struct ledger_job *job)
 	return SQLITE_OK;
 }
 
-/* Records every producer of the job's trust list (inserted or replaced), stamped now.
- * SQLITE_OK, or the failing bind's or step's code. */
+/* Keeps seq as the highest trust list sequence number accepted (meta 'trust-sequence'), unless
+ * a higher one is kept already: the number never goes down. Prepared here rather than at open:
+ * it runs at start and on SIGHUP only. SQLITE_OK or the failure's code. */
+static int record_trust_sequence(struct ledger *l, uint64_t seq)
+{
+	static const char q[] =
+	    "INSERT INTO meta(name, value) VALUES('trust-sequence', :seq) "
+	    "ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(l->w, q, -1, &st, NULL)) != SQLITE_OK)
+		return rc;
+	bind_i64(l, reuse(l, st), ":seq", (int64_t)seq);
+	rc = step_want(l, st, SQLITE_DONE);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Records every producer of the job's trust list (inserted or replaced), stamped now,
+ * and its sequence number (record_trust_sequence). SQLITE_OK, or the failing bind's or step's code. */
 static int run_producers(struct ledger *l, struct ledger_job *job)
 {
 	int rc;
@@ -1001,7 +1020,7 @@ static int run_producers(struct ledger *l, struct ledger_job *job)
 		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 			return rc;
 	}
-	return SQLITE_OK;
+	return record_trust_sequence(l, job->u.producers.sequence);
 }
 
 /* The JOB_CHECK job (ledger_bind_check): prepares l->check_sql on the writer connection, binds
@@ -1329,6 +1348,40 @@ static int rbind(sqlite3_stmt *st, const char *name, const char *t, int64_t i)
 		return SQLITE_RANGE;
 	return t != NULL ? sqlite3_bind_text(st, k, t, -1, SQLITE_STATIC)
 			 : sqlite3_bind_int64(st, k, i);
+}
+
+int ledger_trust_sequence(struct ledger *l, uint64_t *seq, struct tem_err *err)
+{
+	static const char q[] = "SELECT value FROM meta WHERE name = 'trust-sequence'";
+	sqlite3_stmt *st = NULL;
+	int rc, ret = TEM_ERR;
+
+	*seq = 0;
+	pthread_mutex_lock(&l->rmu);
+	if (sqlite3_prepare_v2(l->r, q, -1, &st, NULL) != SQLITE_OK) {
+		db_fail(l->r, l->path, "cannot read the trust list's sequence number", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
+		    sqlite3_column_int64(st, 0) < 0) {
+			err_set(err,
+				"%s: the trust list's sequence number in table meta is not a "
+				"number: the ledger is damaged",
+				l->path);
+			goto out;
+		}
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	} else if (rc != SQLITE_DONE) {
+		db_fail(l->r, l->path, "cannot read the trust list's sequence number", err);
+		goto out;
+	}
+	ret = TEM_OK;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&l->rmu);
+	return ret;
 }
 
 int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,

@@ -117,6 +117,8 @@ struct ledger_job {
 		struct {
 			const struct ledger_producer *list;
 			size_t n;
+			uint64_t sequence; /* the trust list's sequence number: kept as the
+					    * highest accepted when larger (meta 'trust-sequence') */
 		} producers;
 	} u;
 	/* called on the writer thread once the job's transaction has ended; may be NULL */
@@ -181,6 +183,12 @@ struct ledger_claim_info {
  * the row is damaged (a failed read is never taken for "no claim"). */
 int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
 		      struct ledger_claim_info *out, struct tem_err *err);
+
+/* The highest trust list sequence number the ledger has accepted (table meta, name
+ * 'trust-sequence', written with a JOB_PRODUCER job) into *seq, 0 when none yet (a new ledger,
+ * or one older than sequence numbers). Read on the reader connection. TEM_OK, or TEM_ERR with
+ * err set when the read failed or the value is damaged (never taken for 0). */
+int ledger_trust_sequence(struct ledger *l, uint64_t *seq, struct tem_err *err);
 
 /* Counted scans in the ledger and the bytes of its files (database and WAL). */
 void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes);

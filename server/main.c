@@ -125,6 +125,10 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 	memset(&list, 0, sizeof list);
 	if (trust_load_verified(t->cfg.trust, NULL, authority, &list, err) != TEM_OK)
 		return TEM_ERR;
+	if (registry_check_sequence(t->ledger, &list, t->cfg.trust, err) != TEM_OK) {
+		trust_free(&list);
+		return TEM_ERR;
+	}
 	ps = calloc(list.n + 1, sizeof *ps);
 	pubs = calloc(list.n + 1, sizeof *pubs);
 	if (ps == NULL || pubs == NULL) {
@@ -145,6 +149,7 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 	job.kind = JOB_PRODUCER;
 	job.u.producers.list = ps;
 	job.u.producers.n = list.n;
+	job.u.producers.sequence = list.sequence;
 	enum ledger_status st = ledger_run(t->ledger, &job);
 	free(ps);
 	free(pubs);
@@ -153,27 +158,24 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 		return err_set(err, "%s: cannot record the producers in the ledger", t->cfg.db);
 	}
 	size_t n = list.n;
+	uint64_t seq = list.sequence;
 	registry_set_trust(t->reg, &list);
-	fprintf(stderr, "temd: trust list %s in force: %zu producer key(s)\n", t->cfg.trust, n);
+	fprintf(stderr, "temd: trust list %s in force: sequence %llu, %zu producer key(s)\n",
+		t->cfg.trust, (unsigned long long)seq, n);
 	return TEM_OK;
 }
 
 /* ledger_each_batch's callback at start: adds one batch read back from the ledger to the
- * in-memory registry with what it was registered with (its issue time included, so a restart
- * answers as before). A batch under a key id temd could not have written is skipped. TEM_OK,
- * or TEM_ERR with err set when out of memory. */
+ * in-memory registry once its signed header vouches for it (registry_load_batch): a batch
+ * whose key left the trust list is skipped with a log line; a hand-edited or injected one
+ * stops the start. */
 static int add_batch(void *arg, const struct ledger_batch_row *b, struct tem_err *err)
 {
-	struct temd *t = arg;
-	unsigned char id[KEYS_ID_BYTES];
+	int rc = registry_load_batch(((struct temd *)arg)->reg, b, err);
 
-	if (keys_id_parse(b->key_id, strlen(b->key_id), id, NULL) != TEM_OK)
-		return TEM_OK; /* not written by temd: skipped */
-	if (registry_add_batch(t->reg, id, b->first, b->last, b->registered_ms, b->issued,
-			       b->batch_id, b->product, b->last_day) != 0)
-		return err_set(err, "out of memory loading batch %s of key %s", b->batch_id,
-			       b->key_id);
-	return TEM_OK;
+	if (rc == TEM_NO)
+		fprintf(stderr, "temd: %s\n", err->msg);
+	return rc == TEM_NO ? TEM_OK : rc;
 }
 
 /* Reads (or makes, at the first start) the secret file beside the ledger, which seals the
@@ -336,7 +338,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (ledger_each_batch(t.ledger, add_batch, &t, &err) != TEM_OK) {
-		fprintf(stderr, "temd: %s\n", err.msg);
+		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
 		goto out;
 	}
 	if (http_start(&t, &err) != TEM_OK) {

@@ -147,8 +147,8 @@ static int consume(void *ctx, void *v, struct tem_err *err)
 
 /* Reserves the serials, then fills in and signs the header for them. The header is signed
  * once before, as a dry run: a bad field is caught before serials are spent. */
-static int header(struct batch_header *h, const struct tem_seckey *sk, const char *key_path,
-		  struct tem_err *err)
+static int header(struct batch_header *h, const struct issue_req *req, const struct tem_seckey *sk,
+		  const char *key_path, struct tem_err *err)
 {
 	int default_id = h->batch_id[0] == '\0';
 	char day[11];
@@ -158,7 +158,8 @@ static int header(struct batch_header *h, const struct tem_seckey *sk, const cha
 	if (default_id)
 		snprintf(h->batch_id, sizeof h->batch_id, "X");
 	if (batch_header_sign(h, sk, err) != TEM_OK ||
-	    serial_reserve(key_path, h->count, &h->first_serial, err) != TEM_OK)
+	    serial_reserve_from(key_path, h->count, req->first_serial, req->above, &h->first_serial,
+				err) != TEM_OK)
 		return TEM_ERR;
 	if (default_id) {
 		date_format(date_vn_day(h->issued), day); /* the day in Cà Mau */
@@ -193,9 +194,9 @@ static int sign_and_commit(struct atomic_file *af, const struct batch_header *h,
 	return TEM_OK;
 }
 
-int issue_batch(struct batch_header *h, const struct tem_seckey *sk, const char *key_path,
-		const char *out, int force, unsigned threads, issue_progress_fn progress, void *arg,
-		struct tem_err *err)
+int issue_batch(struct batch_header *h, const struct issue_req *req, const struct tem_seckey *sk,
+		const char *key_path, const char *out, int force, unsigned threads,
+		issue_progress_fn progress, void *arg, struct tem_err *err)
 {
 	static const struct pool_ops ops = {fill, work, consume, NULL};
 	struct atomic_file af = {.fd = -1};
@@ -217,7 +218,7 @@ int issue_batch(struct batch_header *h, const struct tem_seckey *sk, const char 
 	if (atomic_open(&af, out, 0644, force, err) != TEM_OK)
 		goto out;
 	/* the claim key file comes before the batch: a batch never stands without its PINs */
-	if (header(h, sk, key_path, err) == TEM_OK &&
+	if (header(h, req, sk, key_path, err) == TEM_OK &&
 	    (claim_key == NULL || (claim_written = claim_key_save(claimpath, h->batch_id, claim_key,
 								  force, err) == TEM_OK)) &&
 	    atomic_write(&af, h->raw, h->raw_len, err) == TEM_OK &&

@@ -137,6 +137,8 @@ enum MHD_Result route_home(struct request *rq);
 enum MHD_Result route_scans(struct request *rq);
 enum MHD_Result route_scan_finish(struct request *rq);
 enum MHD_Result route_batches(struct request *rq);
+/* GET /api/v1/producers/{keyid}/serial (rest is what follows "/api/v1/producers/"). */
+enum MHD_Result route_producer_serial(struct request *rq, const char *rest);
 enum MHD_Result route_healthz(struct request *rq);
 enum MHD_Result route_claims(struct request *rq);
 enum MHD_Result route_claim_form(struct request *rq, const char *code, size_t len);

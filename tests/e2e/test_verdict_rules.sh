@@ -65,8 +65,8 @@ scan "$(code p1.txt 1)"
 expect_eq "twin: a code of a key trusted today is genuine" "genuine" "$(json verdict)"
 
 # (b) the .serial counter put back: the same serials re-signed with another expiry
-rm -f p.key.serial # p1.txt was the key's first batch: its counter is back to the start
-issue p.key 5 p2.txt --valid-days 10
+rm -f p.key.serial # p1.txt was the key's first batch: serials given again from the start
+issue p.key 5 p2.txt --valid-days 10 --first-serial 1
 serial() { $TEM inspect "$(code "$1" "$2")" | sed -n 's/^serial: *//p'; }
 expect_eq "the second batch re-uses the first one's serials" "2 2" "$(serial p1.txt 2) $(serial p2.txt 2)"
 if [ "$(sed -n 's/^expires: //p' p1.txt)" != "$(sed -n 's/^expires: //p' p2.txt)" ]; then

@@ -4,12 +4,14 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "keys/date.h"
+#include "keys/fileio.h"
 #include "keys/text.h"
 #include "label/issue.h"
 
@@ -245,6 +247,28 @@ out:
 	return rc;
 }
 
+/* SIGINT, SIGTERM, SIGHUP: the half-written files (signed codes whose header claims the whole
+ * range) go first, then the signal does what it would have done. */
+static void on_signal(int sig)
+{
+	atomic_unlink_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Installs on_signal for the signals that end a run from outside. */
+static void remove_on_signal(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 int cmd_issue(int argc, char **argv)
 {
 	struct args a = {.sec = NULL};
@@ -271,6 +295,7 @@ int cmd_issue(int argc, char **argv)
 		if (server_last_serial(a.v[O_SERVER], hex, &a.req.above, &err) != TEM_OK)
 			goto fail;
 	}
+	remove_on_signal();
 	progress_start(&prog, "codes", a.req.count, a.quiet);
 	if (issue_batch(h, &a.req, sk, a.sec, a.out, a.force, (unsigned)a.threads, progress_update,
 			&prog, &err) != TEM_OK)

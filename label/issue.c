@@ -202,12 +202,17 @@ int issue_batch(struct batch_header *h, const struct issue_req *req, const struc
 	struct atomic_file af = {.fd = -1};
 	struct run r = {h, sk, &af, 0, 0, progress, arg};
 	unsigned char *claim_key = NULL;
-	char claimbuf[SIG_PATH_MAX];
+	char claimbuf[SIG_PATH_MAX], sigbuf[SIG_PATH_MAX];
 	const char *claimpath = claim_key_path(out, claimbuf, sizeof claimbuf);
 	int rc = TEM_ERR, claim_written = 0;
 
-	if (claimpath == NULL)
+	if (claimpath == NULL || sig_path(out, NULL, sigbuf, err) == NULL)
 		return err_set(err, "%s: path too long", out);
+	/* what a killed run left: half-written files of valid signed codes */
+	if (atomic_clean_stale(out, NULL, err) != TEM_OK ||
+	    atomic_clean_stale(sigbuf, NULL, err) != TEM_OK ||
+	    atomic_clean_stale(claimpath, NULL, err) != TEM_OK)
+		return TEM_ERR;
 	if (h->has_claim) {
 		/* the key lives in guarded memory and only its commitment enters the header */
 		if ((claim_key = sodium_malloc(CLAIM_KEY_BYTES)) == NULL)

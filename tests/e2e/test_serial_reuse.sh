@@ -69,4 +69,24 @@ expect_eq "b4 follows b3" "31" "$(first b4.txt)"
 run_expect 2 "an unreachable --server is an error, not a pass" issue b5.txt --server http://127.0.0.1:1
 expect_no_file "and nothing is written" b5.txt
 stop_temd TERM
+
+# a killed tem issue: its half-written batch is 0600, removed on SIGTERM, and a stale one left
+# by SIGKILL is removed by the next run
+has_tmp() { ls big.txt.tmp-* >/dev/null 2>&1; }
+big() { $TEM issue -s p.key -n 5000000 --product P -o big.txt -q --no-claim --threads 1 & BIG=$!; }
+big
+wait_for 20 has_tmp
+expect_eq "the temporary batch file is 0600" "600" "$(stat -c %a big.txt.tmp-* | head -n 1)"
+kill -TERM "$BIG"
+wait "$BIG"
+expect_eq "SIGTERM ends tem issue as SIGTERM does" "143" "$?"
+if has_tmp; then not_ok "and removes its temporary files" "$(ls big.txt.*)"; else ok "and removes its temporary files"; fi
+big
+wait_for 20 has_tmp
+kill -KILL "$BIG"
+wait "$BIG"
+if has_tmp; then ok "SIGKILL leaves one behind"; else not_ok "SIGKILL leaves one behind"; fi
+check "the next run" $TEM issue -s p.key -n 2 --product P -o big.txt -q --no-claim
+if has_tmp; then not_ok "removes the stale one" "$(ls big.txt.*)"; else ok "removes the stale one"; fi
+check "and its batch verifies" $TEM check -p p.pub -m big.txt
 done_testing

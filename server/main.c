@@ -318,6 +318,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "temd: %s\n", err.msg);
 		return 2;
 	}
+	{
+		int fixed;
+		if (secrets_check_inputs(t.cfg.trust, t.cfg.authority, t.cfg.db, &err) != TEM_OK ||
+		    secrets_protect_ledger(t.cfg.db, &fixed, &err) != TEM_OK) {
+			fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
+			return 2;
+		}
+		if (fixed > 0)
+			fprintf(stderr, "temd: %s: made the ledger's files private (mode 600)\n",
+				t.cfg.db);
+	}
 	if ((t.reg = registry_new()) == NULL) {
 		fprintf(stderr, "temd: out of memory\n");
 		return 1;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,6 +95,78 @@ int secrets_load(const char *path, unsigned char out[SECRETS_BYTES], int *create
 out:
 	close(fd);
 	return rc;
+}
+
+/* Refuses path (what names it: "trust list", "folder of the trust list") when group or others
+ * may write it. TEM_OK or TEM_ERR with err set. */
+static int not_writable_by_others(const char *path, const char *what, struct tem_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	if ((st.st_mode & 022) == 0 || (S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)))
+		return TEM_OK;
+	return err_set(err,
+		       "%s (the %s) is writable by %s (mode %03o): anyone there could replace it; "
+		       "chmod go-w %s",
+		       path, what, (st.st_mode & 002) ? "everyone" : "its group",
+		       (unsigned)(st.st_mode & 0777), path);
+}
+
+/* Checks file and the folder holding it (not_writable_by_others). */
+static int file_and_folder(const char *file, const char *what, struct tem_err *err)
+{
+	char dir[4096], fw[128];
+
+	if (snprintf(dir, sizeof dir, "%s", file) >= (int)sizeof dir)
+		return err_set(err, "%s: path too long", file);
+	snprintf(fw, sizeof fw, "folder of the %s", what);
+	return not_writable_by_others(file, what, err) == TEM_OK &&
+		       not_writable_by_others(dirname(dir), fw, err) == TEM_OK
+		   ? TEM_OK
+		   : TEM_ERR;
+}
+
+int secrets_check_inputs(const char *trust, const char *authority, const char *ledger,
+			 struct tem_err *err)
+{
+	char sig[4200], dir[4096];
+
+	if (snprintf(sig, sizeof sig, "%s.minisig", trust) >= (int)sizeof sig ||
+	    snprintf(dir, sizeof dir, "%s", ledger) >= (int)sizeof dir)
+		return err_set(err, "%s: path too long", trust);
+	if (file_and_folder(trust, "trust list", err) != TEM_OK ||
+	    file_and_folder(authority, "authority's public key", err) != TEM_OK ||
+	    not_writable_by_others(dirname(dir), "ledger's folder", err) != TEM_OK)
+		return TEM_ERR;
+	/* the signature: a missing one is the loader's to report */
+	if (access(sig, F_OK) == 0 && file_and_folder(sig, "trust list's signature", err) != TEM_OK)
+		return TEM_ERR;
+	return TEM_OK;
+}
+
+int secrets_protect_ledger(const char *ledger, int *fixed, struct tem_err *err)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+	char path[4200];
+	struct stat st;
+	int n = 0;
+
+	umask(077);
+	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		if (snprintf(path, sizeof path, "%s%s", ledger, sfx[i]) >= (int)sizeof path)
+			return err_set(err, "%s: path too long", ledger);
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) == 0)
+			continue;
+		if (chmod(path, st.st_mode & 0700) != 0)
+			return err_set(err, "%s: cannot make it private (chmod 600): %s", path,
+				       strerror(errno));
+		n++;
+	}
+	if (fixed != NULL)
+		*fixed = n;
+	return TEM_OK;
 }
 
 /* The associated data of a batch's sealed key: domain, key id, first serial (big-endian). */

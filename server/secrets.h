@@ -26,6 +26,19 @@ const char *secrets_path(const char *ledger, char *buf, size_t cap);
 int secrets_load(const char *path, unsigned char out[SECRETS_BYTES], int *created,
 		 struct tem_err *err);
 
+/* Refuses trust inputs others could replace: the trust list, its signature, the authority's
+ * public key, the folders holding them, and the ledger's folder, when any is writable by group
+ * or others (a folder with the sticky bit, like /tmp, keeps others from replacing a file in it
+ * and passes). TEM_OK, or TEM_ERR with err naming the file or folder, its mode and the fix. */
+int secrets_check_inputs(const char *trust, const char *authority, const char *ledger,
+			 struct tem_err *err);
+
+/* Makes what temd writes private: umask 077 for every file it creates from now on (a new
+ * ledger, its WAL and shared-memory files, the secret file), and mode 0600 for the ledger and
+ * its -wal and -shm files when they exist with more. *fixed (may be NULL) gets how many modes
+ * were narrowed. TEM_OK, or TEM_ERR with err set when a chmod fails. */
+int secrets_protect_ledger(const char *ledger, int *fixed, struct tem_err *err);
+
 /* Seals claim key k for the batch of key_id (16 hex digits) whose first serial is first:
  * XChaCha20-Poly1305 under secret with a random nonce, the batch's key id and first serial
  * as associated data (a sealed key moved to another batch's row does not open). */

@@ -138,8 +138,13 @@ void ledger_submit(struct ledger *l, struct ledger_job *job);
 /* Queues a job and waits for it; returns its status. */
 enum ledger_status ledger_run(struct ledger *l, struct ledger_job *job);
 
-/* The secret salt of client hashes, made at the ledger's creation and kept in it. */
-void ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES]);
+/* The client salt a ledger made before the salt moved to LEDGER.secret (server/secrets.h)
+ * still holds: 1 with it in out, or 0 (every ledger made since: out untouched). */
+int ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES]);
+
+/* Removes that old salt from the ledger (overwritten, secure_delete), once it is safe in the
+ * secret file. TEM_OK, or TEM_ERR with err set. */
+int ledger_forget_salt(struct ledger *l, struct tem_err *err);
 
 /* A registered batch as the ledger keeps it, passed to ledger_each_batch's callback. The
  * strings belong to the ledger and are valid only during the call: copy what you keep. */

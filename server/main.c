@@ -191,6 +191,16 @@ static int load_secret(struct temd *t, struct tem_err *err)
 		return err_set(err, "out of memory");
 	if (secrets_load(path, t->secret, &created, err) != TEM_OK)
 		return TEM_ERR;
+	/* the client salt, moved out of a ledger that still holds one */
+	unsigned char old[LEDGER_SALT_BYTES];
+	int had = ledger_salt(t->ledger, old), moved;
+	int rc = secrets_client_salt(path, had ? old : NULL, t->salt, &moved, err);
+	sodium_memzero(old, sizeof old);
+	if (rc != TEM_OK || (moved && ledger_forget_salt(t->ledger, err) != TEM_OK))
+		return TEM_ERR;
+	if (moved)
+		fprintf(stderr, "temd: %s: the client salt moved out of the ledger into %s\n",
+			t->cfg.db, path);
 	sodium_mprotect_readonly(t->secret);
 	if (created)
 		fprintf(stderr,
@@ -338,12 +348,11 @@ int main(int argc, char **argv)
 		registry_free(t.reg);
 		return 1;
 	}
-	ledger_salt(t.ledger, t.salt);
-	client_keys_init(&t.keys, t.salt);
 	if (load_secret(&t, &err) != TEM_OK) {
 		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
 		goto out;
 	}
+	client_keys_init(&t.keys, t.salt);
 	if (load_trust(&t, &authority, &err) != TEM_OK) {
 		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
 		goto out;

@@ -2,6 +2,8 @@
  * is handled as signify handles keys: O_EXCL | O_NOFOLLOW, fixed length, mode checked. */
 #include "server/secrets.h"
 
+#include "keys/fileio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -52,7 +54,6 @@ int secrets_load(const char *path, unsigned char out[SECRETS_BYTES], int *create
 		 struct tem_err *err)
 {
 	struct stat st;
-	unsigned char extra;
 	ssize_t n;
 	int fd, rc;
 
@@ -85,15 +86,59 @@ int secrets_load(const char *path, unsigned char out[SECRETS_BYTES], int *create
 		goto out;
 	}
 	n = read(fd, out, SECRETS_BYTES);
-	if (n != SECRETS_BYTES || read(fd, &extra, 1) != 0) {
+	if (n != SECRETS_BYTES ||
+	    (st.st_size != SECRETS_BYTES && st.st_size != SECRETS_FILE_BYTES)) {
 		sodium_memzero(out, SECRETS_BYTES);
-		rc = err_set(err, "%s: not %d bytes: the secret file is damaged", path,
-			     SECRETS_BYTES);
+		rc = err_set(err, "%s: not %d or %d bytes: the secret file is damaged", path,
+			     SECRETS_BYTES, SECRETS_FILE_BYTES);
 		goto out;
 	}
 	rc = TEM_OK;
 out:
 	close(fd);
+	return rc;
+}
+
+int secrets_client_salt(const char *path, const unsigned char *old_salt,
+			unsigned char out[SECRETS_SALT_BYTES], int *moved, struct tem_err *err)
+{
+	unsigned char *buf = sodium_malloc(SECRETS_FILE_BYTES + 1);
+	int fd = -1, rc = TEM_ERR;
+	ssize_t n;
+
+	*moved = 0;
+	if (buf == NULL)
+		return err_set(err, "out of memory");
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		err_set(err, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	n = read(fd, buf, SECRETS_FILE_BYTES + 1);
+	if (n == SECRETS_FILE_BYTES) {
+		memcpy(out, buf + SECRETS_BYTES, SECRETS_SALT_BYTES);
+		/* a start that stopped after the file but before the ledger: the same salt */
+		*moved = old_salt != NULL && sodium_memcmp(old_salt, out, SECRETS_SALT_BYTES) == 0;
+		rc = TEM_OK;
+		goto out;
+	}
+	if (n != SECRETS_BYTES) {
+		err_set(err, "%s: not %d or %d bytes: the secret file is damaged", path,
+			SECRETS_BYTES, SECRETS_FILE_BYTES);
+		goto out;
+	}
+	if (old_salt != NULL)
+		memcpy(buf + SECRETS_BYTES, old_salt, SECRETS_SALT_BYTES);
+	else
+		randombytes_buf(buf + SECRETS_BYTES, SECRETS_SALT_BYTES);
+	if (file_write_atomic(path, buf, SECRETS_FILE_BYTES, 0600, 1, err) != TEM_OK)
+		goto out;
+	memcpy(out, buf + SECRETS_BYTES, SECRETS_SALT_BYTES);
+	*moved = old_salt != NULL;
+	rc = TEM_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	sodium_free(buf);
 	return rc;
 }
 

@@ -66,8 +66,25 @@ if start_temd s3 --db db/l.db --trust trust.list --authority a.pub; then
 	ok "the ledger put right starts again"
 	scan "$(code_at b.txt 1)"
 	expect_eq "and its batch is genuine again, as signed" "Cua Cà Mau" "$(json product)"
+	expect_eq "one client so far" "1" "$(json clients)"
 	stop_temd TERM
 else
 	not_ok "the ledger put right starts again" "$(cat "$T/s3.log")"
 fi
+
+# the client salt: in the 0600 secret file, never in the ledger
+expect_eq "the ledger holds no client salt" "0" "$(sqlite3 db/l.db "select count(*) from meta where name = 'client-salt'")"
+expect_eq "the secret file holds it: 64 bytes" "64" "$(stat -c %s db/l.db.secret)"
+# a ledger from before: its salt in table meta, a 32-byte secret file
+SALT=$(tail -c 32 db/l.db.secret | od -An -tx1 -v | tr -d ' \n')
+sqlite3 db/l.db "insert into meta values('client-salt', x'$SALT')"
+truncate -s 32 db/l.db.secret
+start_temd s4 --db db/l.db --trust trust.list --authority a.pub || echo "# temd did not start: $(cat "$T/s4.log")"
+expect_grep "an old ledger's salt is moved out at start" 'client salt moved out of the ledger' "$T/s4.log"
+expect_eq "gone from the ledger" "0" "$(sqlite3 db/l.db "select count(*) from meta where name = 'client-salt'")"
+expect_eq "into the secret file, unchanged" "64 $SALT" \
+	"$(stat -c %s db/l.db.secret) $(tail -c 32 db/l.db.secret | od -An -tx1 -v | tr -d ' \n')"
+scan "$(code_at b.txt 1)"
+expect_eq "so every client keeps its id" "1" "$(json clients)"
+stop_temd TERM
 done_testing

@@ -5,13 +5,15 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "label/serial.h"
 
 static const char usage[] =
     "usage: tem keygen -p PUB -s SEC [-W] [-f] [-c COMMENT] [--passphrase-file FILE]\n"
     "\n"
     "Makes an Ed25519 key pair: PUB and SEC in minisign's formats. SEC is encrypted with a\n"
     "passphrase (asked twice on the terminal, or from --passphrase-file or TEM_PASSPHRASE)\n"
-    "unless -W is given, and written with mode 0600.\n"
+    "unless -W is given, and written with mode 0600. SEC.serial, the key's serial counter,\n"
+    "is made with it (starting at 1): keep it with SEC.\n"
     "\n"
     "  -p PUB      public key file to write\n"
     "  -s SEC      secret key file to write\n"
@@ -83,9 +85,12 @@ static int write_pair(const struct keygen_args *a, const char *pass, struct tem_
 
 	if (sk == NULL)
 		return err_set(err, "out of memory");
+	/* the serial counter is born with the key: a missing one later means a lost one */
 	if (keys_generate(pk, sk, err) == TEM_OK &&
 	    keys_secret_write(a->sec, sk, pass, a->comment, a->force, err) == TEM_OK) {
 		rc = keys_public_write(a->pub, pk, NULL, a->force, err);
+		if (rc == TEM_OK)
+			rc = serial_init(a->sec, 1, err);
 		if (rc != TEM_OK && !a->force)
 			(void)remove(a->sec);
 	}

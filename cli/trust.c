@@ -23,7 +23,9 @@ static const char usage[] =
     "\n"
     "The trust list says which producer keys the authority trusts, from when, and which are\n"
     "revoked. add and revoke remove TRUST.minisig, which no longer matches: sign the list\n"
-    "again before handing it to temd or to `tem verify -t`.\n";
+    "again before handing it to temd or to `tem verify -t`. Every change and every\n"
+    "signature raises the list's sequence number; temd refuses a list older than one it\n"
+    "has accepted.\n";
 
 static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
 				     {"authority", required_argument, NULL, 'A'},
@@ -89,13 +91,13 @@ static int parse(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* Saves a changed list and removes its stale signature. */
-static int save_changed(const char *path, const struct trust_list *l)
+/* Saves a changed list with its next sequence number and removes its stale signature. */
+static int save_changed(const char *path, struct trust_list *l)
 {
 	struct tem_err err;
 	char sp[SIG_PATH_MAX];
 
-	if (trust_save(path, l, &err) != TEM_OK)
+	if (trust_bump_sequence(l, &err) != TEM_OK || trust_save(path, l, &err) != TEM_OK)
 		return cli_fail(&err);
 	if (sig_path(path, NULL, sp, &err) != NULL && unlink(sp) == 0)
 		cli_warn("%s changed: removed %s; sign it again with 'tem trust sign'", path, sp);
@@ -115,8 +117,12 @@ static int do_init(struct args *a)
 	size_t n = strlen(a->authority);
 	if (n == 0 || n > TRUST_NAME_MAX || !text_is_clean(a->authority, n))
 		return cli_usage_error("trust", "--authority: empty, too long, or not clean UTF-8");
+	if (text_has_hidden(a->authority, n, NULL))
+		return cli_usage_error("trust", "--authority: holds an invisible or "
+						"direction-changing character");
 	memset(&l, 0, sizeof l);
 	memcpy(l.authority, a->authority, n + 1);
+	l.sequence = 1;
 	if (trust_format(&l, &text, &len, &err) != TEM_OK)
 		return cli_fail(&err);
 	rc = file_write_atomic(a->out, text, len, 0644, a->force, &err);
@@ -184,30 +190,40 @@ static int do_revoke(struct args *a)
 static int do_sign(struct args *a)
 {
 	struct trust_list l;
-	struct tem_seckey *sk;
+	struct tem_seckey *sk = NULL;
 	struct tem_err err;
 	char sp[SIG_PATH_MAX], tc[256];
 	const char *sigpath;
-	int rc;
+	int rc = EXIT_USAGE;
 
 	if (a->npos != 1 || a->sec == NULL)
 		return cli_usage_error("trust", "sign needs TRUST and -s AUTHORITY_SEC");
 	/* refuse to sign what temd would refuse to load */
 	if (trust_load(a->pos[0], &l, &err) != TEM_OK)
 		return cli_fail(&err);
-	snprintf(tc, sizeof tc, "tem trust list, %zu producer keys, signed %lld", l.n,
-		 (long long)time(NULL));
-	trust_free(&l);
-	if ((sigpath = sig_path(a->pos[0], NULL, sp, &err)) == NULL)
-		return cli_fail(&err);
-	sk = cli_load_secret(a->sec, a->passfile, &err);
-	if (sk == NULL)
-		return cli_fail(&err);
-	rc = sig_sign_file(a->pos[0], sigpath, sk, tc, 1, &err);
+	if ((sigpath = sig_path(a->pos[0], NULL, sp, &err)) == NULL ||
+	    (sk = cli_load_secret(a->sec, a->passfile, &err)) == NULL)
+		goto fail;
+	/* every signature gets a new sequence number, so that the list signed now supersedes
+	 * every list signed before it (temd refuses an older one) */
+	if (trust_bump_sequence(&l, &err) != TEM_OK || trust_save(a->pos[0], &l, &err) != TEM_OK)
+		goto fail;
+	snprintf(tc, sizeof tc, "tem trust list, sequence %llu, %zu producer keys, signed %lld",
+		 (unsigned long long)l.sequence, l.n, (long long)time(NULL));
+	if (sig_sign_file(a->pos[0], sigpath, sk, tc, 1, &err) != TEM_OK) {
+		(void)unlink(sigpath); /* it signed the list before this one */
+		goto fail;
+	}
+	printf("signed %s: sequence %llu, %zu producer key(s)\n", a->pos[0],
+	       (unsigned long long)l.sequence, l.n);
+	rc = 0;
+	goto out;
+fail:
+	cli_fail(&err);
+out:
 	keys_secret_free(sk);
-	if (rc != TEM_OK)
-		return cli_fail(&err);
-	return 0;
+	trust_free(&l);
+	return rc;
 }
 
 static int do_show(struct args *a)
@@ -233,7 +249,8 @@ static int do_show(struct args *a)
 	}
 	if (rc != TEM_OK)
 		return cli_fail(&err);
-	printf("authority: %s%s\n", l.authority, a->auth ? " (signature verified)" : "");
+	printf("authority: %s%s\nsequence: %llu\n", l.authority,
+	       a->auth ? " (signature verified)" : "", (unsigned long long)l.sequence);
 	for (size_t i = 0; i < l.n; i++) {
 		const struct trust_entry *e = &l.entries[i];
 		keys_id_hex(e->key.id, hex);

@@ -18,8 +18,7 @@ void date_format(int32_t days, char out[11]);
 
 #define DATE_VN_OFFSET (7 * 3600) /* Vietnam time: UTC+7, all year */
 
-/* Today's date in Vietnam as days since 1970-01-01 (TEM_TODAY=YYYY-MM-DD overrides it, for
- * tests). */
+/* Today's date in Vietnam as days since 1970-01-01, from the system clock alone. */
 int32_t date_today(void);
 
 /* The day (UTC) a Unix time falls on. */

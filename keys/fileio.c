@@ -2,14 +2,57 @@
  * bounded whole-file input. */
 #include "keys/fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The temporary files open now, for atomic_unlink_all in a signal handler: each slot points at
+ * an open atomic_file's tmp, or is NULL. Few files are open at once (a batch, its signature,
+ * its claim key); past TRACK_MAX the file is simply not tracked. */
+#define TRACK_MAX 16
+static const char *volatile tracked[TRACK_MAX];
+static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int track(const char *tmp)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&track_mu);
+	for (int i = 0; i < TRACK_MAX && slot < 0; i++)
+		if (tracked[i] == NULL) {
+			tracked[i] = tmp;
+			slot = i;
+		}
+	pthread_mutex_unlock(&track_mu);
+	return slot;
+}
+
+static void untrack(struct atomic_file *af)
+{
+	if (af->slot < 0)
+		return;
+	pthread_mutex_lock(&track_mu);
+	tracked[af->slot] = NULL;
+	pthread_mutex_unlock(&track_mu);
+	af->slot = -1;
+}
+
+void atomic_unlink_all(void)
+{
+	for (int i = 0; i < TRACK_MAX; i++) {
+		const char *t = tracked[i];
+		if (t != NULL)
+			(void)unlink(t);
+	}
+}
 
 /* fsyncs the folder holding path, so a rename or link survives a crash. */
 static int sync_dir_of(const char *path, struct tem_err *err)
@@ -39,6 +82,8 @@ int atomic_open(struct atomic_file *af, const char *path, mode_t mode, int overw
 	af->fd = -1;
 	af->tmp[0] = '\0';
 	af->overwrite = overwrite;
+	af->mode = mode;
+	af->slot = -1;
 	if (path[0] == '\0')
 		return err_set(err, "empty output file name");
 	if (snprintf(af->path, sizeof af->path, "%s", path) >= (int)sizeof af->path ||
@@ -52,10 +97,12 @@ int atomic_open(struct atomic_file *af, const char *path, mode_t mode, int overw
 		af->tmp[0] = '\0';
 		return err_set(err, "%s: cannot create: %s", path, strerror(e));
 	}
-	if (fchmod(af->fd, mode) != 0) {
+	af->slot = track(af->tmp);
+	/* mkostemp made it 0600; locked until it is committed or removed (atomic_clean_stale) */
+	if (flock(af->fd, LOCK_EX | LOCK_NB) != 0) {
 		int e = errno;
 		atomic_abort(af);
-		return err_set(err, "%s: chmod: %s", path, strerror(e));
+		return err_set(err, "%s: lock: %s", path, strerror(e));
 	}
 	return TEM_OK;
 }
@@ -83,6 +130,11 @@ int atomic_commit(struct atomic_file *af, struct tem_err *err)
 
 	if (af->fd < 0)
 		return err_set(err, "%s: not open", af->path);
+	if (fchmod(af->fd, af->mode) != 0) {
+		e = errno;
+		atomic_abort(af);
+		return err_set(err, "%s: chmod: %s", af->path, strerror(e));
+	}
 	if (fsync(af->fd) != 0) {
 		e = errno;
 		atomic_abort(af);
@@ -114,6 +166,7 @@ int atomic_commit(struct atomic_file *af, struct tem_err *err)
 		}
 		unlink(af->tmp);
 	}
+	untrack(af);
 	af->tmp[0] = '\0';
 	return sync_dir_of(af->path, err);
 }
@@ -126,8 +179,49 @@ void atomic_abort(struct atomic_file *af)
 	}
 	if (af->tmp[0] != '\0') {
 		unlink(af->tmp);
+		untrack(af);
 		af->tmp[0] = '\0';
 	}
+}
+
+int atomic_clean_stale(const char *path, int *removed, struct tem_err *err)
+{
+	char dir[4096], base[4096], full[8300];
+	struct dirent *d;
+	DIR *dp;
+	size_t bn;
+	int n = 0;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir ||
+	    snprintf(base, sizeof base, "%s", path) >= (int)sizeof base)
+		return err_set(err, "%s: path too long", path);
+	const char *dn = dirname(dir), *b = basename(base);
+	bn = strlen(b);
+	if ((dp = opendir(dn)) == NULL)
+		return err_set(err, "%s: %s", dn, strerror(errno));
+	while ((d = readdir(dp)) != NULL) {
+		/* exactly BASE.tmp-XXXXXX, as atomic_open names them */
+		if (strlen(d->d_name) != bn + 11 || strncmp(d->d_name, b, bn) != 0 ||
+		    strncmp(d->d_name + bn, ".tmp-", 5) != 0)
+			continue;
+		if (snprintf(full, sizeof full, "%s/%s", dn, d->d_name) >= (int)sizeof full)
+			continue;
+		int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		struct stat st;
+		/* a lock held means a live writer: left alone */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(full) == 0)
+			n++;
+		close(fd);
+	}
+	closedir(dp);
+	if (removed != NULL)
+		*removed = n;
+	return TEM_OK;
 }
 
 int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode, int overwrite,

@@ -70,6 +70,34 @@ int text_is_clean(const char *s, size_t len)
 	return 1;
 }
 
+/* 1 for a code point that hides or reorders text (text.h, text_has_hidden). */
+static int hidden(uint32_t c)
+{
+	return c == 0x00AD || c == 0x061C || c == 0x180E || (c >= 0x200B && c <= 0x200F) ||
+	       (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x2064) ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF;
+}
+
+int text_has_hidden(const char *s, size_t len, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+
+	while (len > 0) {
+		size_t k = utf8_next(p, len, &c);
+		if (k == 0)
+			return 0;
+		if (hidden(c)) {
+			if (cp != NULL)
+				*cp = c;
+			return 1;
+		}
+		p += k;
+		len -= k;
+	}
+	return 0;
+}
+
 int text_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 {
 	unsigned long long x;

@@ -46,15 +46,22 @@ static int append(struct trust_list *list, const struct trust_entry *e, struct t
 	return TEM_OK;
 }
 
-/* Checks a name: clean UTF-8, not empty, within TRUST_NAME_MAX, no leading/trailing space. */
+/* Checks a name: clean UTF-8 with no hidden characters (text_has_hidden), not empty, within
+ * TRUST_NAME_MAX, no leading/trailing space. */
 static int check_name(const char *s, size_t len, const char *what, struct tem_err *err)
 {
 	if (len == 0)
 		return err_set(err, "%s is empty", what);
 	if (len > TRUST_NAME_MAX)
 		return err_set(err, "%s is longer than %d bytes", what, TRUST_NAME_MAX);
+	uint32_t cp;
+
 	if (!text_is_clean(s, len))
 		return err_set(err, "%s is not clean UTF-8 text", what);
+	if (text_has_hidden(s, len, &cp))
+		return err_set(err,
+			       "%s holds an invisible or direction-changing character (U+%04X)",
+			       what, (unsigned)cp);
 	if (s[0] == ' ' || s[len - 1] == ' ')
 		return err_set(err, "%s starts or ends with a space", what);
 	return TEM_OK;
@@ -122,7 +129,7 @@ int trust_parse(const char *text, size_t len, const char *name, struct trust_lis
 		struct tem_err *err)
 {
 	const char *p = text, *end = text + len;
-	int lineno = 0, have_authority = 0;
+	int lineno = 0, have_authority = 0, have_sequence = 0;
 
 	memset(out, 0, sizeof *out);
 	if (len > TRUST_MAX_BYTES)
@@ -166,6 +173,24 @@ int trust_parse(const char *text, size_t len, const char *name, struct trust_lis
 			memcpy(out->authority, p + 11, n - 11);
 			out->authority[n - 11] = '\0';
 			have_authority = 1;
+		} else if (n > 10 && memcmp(p, "sequence: ", 10) == 0) {
+			char num[24];
+			if (have_sequence) {
+				err_set(err, "%s: line %d: a second sequence line", name, lineno);
+				goto fail;
+			}
+			if (n - 10 >= sizeof num) {
+				err_set(err, "%s: line %d: sequence is not a number", name, lineno);
+				goto fail;
+			}
+			memcpy(num, p + 10, n - 10);
+			num[n - 10] = '\0';
+			if (text_parse_u64(num, 0, TRUST_SEQUENCE_MAX, &out->sequence) != TEM_OK) {
+				err_set(err, "%s: line %d: sequence is not a number from 0 to %llu",
+					name, lineno, TRUST_SEQUENCE_MAX);
+				goto fail;
+			}
+			have_sequence = 1;
 		} else if (n > 9 && memcmp(p, "producer ", 9) == 0) {
 			struct trust_entry ent;
 			if (parse_producer(p + 9, eol, &ent, &e) != TEM_OK) {
@@ -184,7 +209,9 @@ int trust_parse(const char *text, size_t len, const char *name, struct trust_lis
 				goto fail;
 			}
 		} else {
-			err_set(err, "%s: line %d: neither 'authority:', 'producer' nor a comment",
+			err_set(err,
+				"%s: line %d: neither 'authority:', 'sequence:', 'producer' nor a "
+				"comment",
 				name, lineno);
 			goto fail;
 		}
@@ -252,8 +279,10 @@ int trust_format(const struct trust_list *list, char **out, size_t *len, struct 
 	if (s == NULL)
 		return err_set(err, "out of memory");
 	p = s;
-	p += sprintf(p, "%s\nauthority: %s\n# key-id public-key valid-from status name\n",
-		     TRUST_MAGIC, list->authority);
+	p += sprintf(p,
+		     "%s\nauthority: %s\nsequence: %llu\n# key-id public-key valid-from status "
+		     "name\n",
+		     TRUST_MAGIC, list->authority, (unsigned long long)list->sequence);
 	for (size_t i = 0; i < list->n; i++) {
 		const struct trust_entry *e = &list->entries[i];
 		keys_id_hex(e->key.id, id);
@@ -304,6 +333,15 @@ int trust_add(struct trust_list *list, const struct tem_pubkey *key, const char 
 	e.revoked = -1;
 	memcpy(e.name, name, n + 1);
 	return append(list, &e, err);
+}
+
+int trust_bump_sequence(struct trust_list *list, struct tem_err *err)
+{
+	if (list->sequence >= TRUST_SEQUENCE_MAX)
+		return err_set(err, "the sequence number is at its largest, %llu",
+			       TRUST_SEQUENCE_MAX);
+	list->sequence++;
+	return TEM_OK;
 }
 
 int trust_revoke(struct trust_list *list, const unsigned char id[KEYS_ID_BYTES], int32_t day,

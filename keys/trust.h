@@ -4,12 +4,16 @@
  *
  *   tem-trust v1
  *   authority: Sở Khoa học và Công nghệ Cà Mau
+ *   sequence: 7
  *   # key-id  public-key  valid-from  status  name
  *   producer 3F9A0C21D4E5B6A7 RWQ...(56 chars) 2026-01-01 active Hợp tác xã Cua Cà Mau Năm Căn
  *   producer 0123456789ABCDEF RWQ... 2026-01-01 revoked:2026-06-30 Trại giống Đầm Dơi
  *
  * Fields are separated by one space; the name is the rest of the line. Blank lines and lines
- * starting with '#' are ignored. The key id must match the one inside the public key. */
+ * starting with '#' are ignored. The key id must match the one inside the public key. The
+ * sequence number (optional, at most once; 0 when absent, as in lists made before it existed)
+ * grows with every change and signature: temd refuses a validly signed list older than one it
+ * has accepted, so an old list put back cannot un-revoke a key. */
 #ifndef TEM_TRUST_H
 #define TEM_TRUST_H
 
@@ -19,9 +23,10 @@
 #include "keys/err.h"
 #include "keys/keys.h"
 
-#define TRUST_NAME_MAX    200 /* bytes of UTF-8 in a name, NUL excluded */
-#define TRUST_MAX_BYTES   (4u << 20)
-#define TRUST_MAX_ENTRIES 100000
+#define TRUST_NAME_MAX     200 /* bytes of UTF-8 in a name, NUL excluded */
+#define TRUST_MAX_BYTES    (4u << 20)
+#define TRUST_MAX_ENTRIES  100000
+#define TRUST_SEQUENCE_MAX 9223372036854775807ull /* INT64_MAX: fits temd's ledger */
 
 struct trust_entry {
 	struct tem_pubkey key;         /* producer's key id and public key */
@@ -32,6 +37,7 @@ struct trust_entry {
 
 struct trust_list {
 	char authority[TRUST_NAME_MAX + 1]; /* authority's name, clean UTF-8 */
+	uint64_t sequence;                  /* the list's sequence number, 0 when it has none */
 	struct trust_entry *entries;        /* malloc'd array, in file order */
 	size_t n;                           /* entries in use */
 	size_t cap;                         /* entries allocated */
@@ -68,6 +74,10 @@ int trust_add(struct trust_list *list, const struct tem_pubkey *key, const char 
 /* Marks a key revoked from day `day`; fails if the id is not listed. */
 int trust_revoke(struct trust_list *list, const unsigned char id[KEYS_ID_BYTES], int32_t day,
 		 struct tem_err *err);
+
+/* Makes the list's sequence number one more than it was (for every change and signature).
+ * TEM_ERR when it would pass TRUST_SEQUENCE_MAX. */
+int trust_bump_sequence(struct trust_list *list, struct tem_err *err);
 
 /* Frees the entries and resets the list to empty. */
 void trust_free(struct trust_list *list);

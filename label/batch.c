@@ -96,8 +96,15 @@ static int take(const char *line, size_t len, const char *key, char *out, size_t
 		return err_set(err, "line %d: %s is too long", lineno, key);
 	memcpy(out, line + k + 2, len);
 	out[len] = '\0';
+	uint32_t cp;
+
 	if (!text_is_clean(out, len))
 		return err_set(err, "line %d: %s is not clean UTF-8 text", lineno, key);
+	if (text_has_hidden(out, len, &cp))
+		return err_set(err,
+			       "line %d: %s holds an invisible or direction-changing character "
+			       "(U+%04X)",
+			       lineno, key, (unsigned)cp);
 	return TEM_OK;
 }
 

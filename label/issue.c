@@ -36,13 +36,20 @@ struct run {
 	void *arg;
 };
 
-/* Copies a text field of at most max bytes: clean UTF-8 on one line. */
-static int copy_text(char *dst, const char *src, size_t max)
+/* Copies the text of option what (at most max bytes) into dst: clean UTF-8 on one line, with
+ * no character that hides or reorders text (keys/text.h, text_has_hidden). */
+static int copy_text(char *dst, const char *src, size_t max, const char *what, struct tem_err *err)
 {
 	size_t n = strlen(src);
+	uint32_t cp;
 
 	if (n > max || !text_is_clean(src, n))
-		return TEM_ERR;
+		return err_set(err, "%s must be clean UTF-8 text of at most %zu bytes", what, max);
+	if (text_has_hidden(src, n, &cp))
+		return err_set(err,
+			       "%s holds an invisible or direction-changing character (U+%04X): "
+			       "a buyer would not see the name as it is",
+			       what, (unsigned)cp);
 	memcpy(dst, src, n + 1);
 	return TEM_OK;
 }
@@ -66,12 +73,9 @@ int issue_prepare(struct batch_header *h, const struct issue_req *req, const cha
 			       : access(sigpath, F_OK) == 0 ? sigpath
 							    : claimbuf);
 	h->has_claim = !req->no_claim;
-	if (copy_text(h->product, req->product, BATCH_TEXT_MAX) != TEM_OK ||
-	    copy_text(h->producer, req->producer, BATCH_TEXT_MAX) != TEM_OK)
-		return err_set(err,
-			       "--product and --producer must be clean UTF-8 text of at most %d "
-			       "bytes",
-			       BATCH_TEXT_MAX);
+	if (copy_text(h->product, req->product, BATCH_TEXT_MAX, "--product", err) != TEM_OK ||
+	    copy_text(h->producer, req->producer, BATCH_TEXT_MAX, "--producer", err) != TEM_OK)
+		return TEM_ERR;
 	if (req->url != NULL) {
 		for (n = strlen(req->url); n > 0 && req->url[n - 1] == '/';)
 			n--;
@@ -143,8 +147,8 @@ static int consume(void *ctx, void *v, struct tem_err *err)
 
 /* Reserves the serials, then fills in and signs the header for them. The header is signed
  * once before, as a dry run: a bad field is caught before serials are spent. */
-static int header(struct batch_header *h, const struct tem_seckey *sk, const char *key_path,
-		  struct tem_err *err)
+static int header(struct batch_header *h, const struct issue_req *req, const struct tem_seckey *sk,
+		  const char *key_path, struct tem_err *err)
 {
 	int default_id = h->batch_id[0] == '\0';
 	char day[11];
@@ -154,7 +158,8 @@ static int header(struct batch_header *h, const struct tem_seckey *sk, const cha
 	if (default_id)
 		snprintf(h->batch_id, sizeof h->batch_id, "X");
 	if (batch_header_sign(h, sk, err) != TEM_OK ||
-	    serial_reserve(key_path, h->count, &h->first_serial, err) != TEM_OK)
+	    serial_reserve_from(key_path, h->count, req->first_serial, req->above, &h->first_serial,
+				err) != TEM_OK)
 		return TEM_ERR;
 	if (default_id) {
 		date_format(date_vn_day(h->issued), day); /* the day in Cà Mau */
@@ -189,20 +194,25 @@ static int sign_and_commit(struct atomic_file *af, const struct batch_header *h,
 	return TEM_OK;
 }
 
-int issue_batch(struct batch_header *h, const struct tem_seckey *sk, const char *key_path,
-		const char *out, int force, unsigned threads, issue_progress_fn progress, void *arg,
-		struct tem_err *err)
+int issue_batch(struct batch_header *h, const struct issue_req *req, const struct tem_seckey *sk,
+		const char *key_path, const char *out, int force, unsigned threads,
+		issue_progress_fn progress, void *arg, struct tem_err *err)
 {
 	static const struct pool_ops ops = {fill, work, consume, NULL};
 	struct atomic_file af = {.fd = -1};
 	struct run r = {h, sk, &af, 0, 0, progress, arg};
 	unsigned char *claim_key = NULL;
-	char claimbuf[SIG_PATH_MAX];
+	char claimbuf[SIG_PATH_MAX], sigbuf[SIG_PATH_MAX];
 	const char *claimpath = claim_key_path(out, claimbuf, sizeof claimbuf);
 	int rc = TEM_ERR, claim_written = 0;
 
-	if (claimpath == NULL)
+	if (claimpath == NULL || sig_path(out, NULL, sigbuf, err) == NULL)
 		return err_set(err, "%s: path too long", out);
+	/* what a killed run left: half-written files of valid signed codes */
+	if (atomic_clean_stale(out, NULL, err) != TEM_OK ||
+	    atomic_clean_stale(sigbuf, NULL, err) != TEM_OK ||
+	    atomic_clean_stale(claimpath, NULL, err) != TEM_OK)
+		return TEM_ERR;
 	if (h->has_claim) {
 		/* the key lives in guarded memory and only its commitment enters the header */
 		if ((claim_key = sodium_malloc(CLAIM_KEY_BYTES)) == NULL)
@@ -213,7 +223,7 @@ int issue_batch(struct batch_header *h, const struct tem_seckey *sk, const char 
 	if (atomic_open(&af, out, 0644, force, err) != TEM_OK)
 		goto out;
 	/* the claim key file comes before the batch: a batch never stands without its PINs */
-	if (header(h, sk, key_path, err) == TEM_OK &&
+	if (header(h, req, sk, key_path, err) == TEM_OK &&
 	    (claim_key == NULL || (claim_written = claim_key_save(claimpath, h->batch_id, claim_key,
 								  force, err) == TEM_OK)) &&
 	    atomic_write(&af, h->raw, h->raw_len, err) == TEM_OK &&

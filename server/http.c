@@ -556,6 +556,8 @@ static enum route classify(const char *url)
 		return ROUTE_BATCHES;
 	if (strcmp(url, "/api/v1/claims") == 0)
 		return ROUTE_CLAIMS;
+	if (strncmp(url, "/api/v1/producers/", 18) == 0)
+		return ROUTE_SERIAL;
 	if (strcmp(url, "/healthz") == 0)
 		return ROUTE_HEALTHZ;
 	if (strcmp(url, "/metrics") == 0)
@@ -601,6 +603,7 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 					  "%.16s is not allowed here; use GET or POST", method);
 		break;
 	case ROUTE_HEALTHZ:
+	case ROUTE_SERIAL:
 		if (!get)
 			return http_error(rq, 405, "method-not-allowed",
 					  "%.16s is not allowed here; use GET", method);
@@ -642,6 +645,8 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 		return route_batches(rq);
 	case ROUTE_CLAIMS:
 		return route_claims(rq);
+	case ROUTE_SERIAL:
+		return route_producer_serial(rq, url + 18);
 	default:
 		return http_error(rq, 404, "not-found", "no such resource");
 	}

@@ -266,6 +266,8 @@ static const char *const sql[S_COUNT] = {
 /* A job kind only ledger_bind_check submits (server/ledger_internal.h), kept out of ledger.h's
  * enum so no caller can make one by mistake. */
 #define JOB_CHECK ((int)JOB_CLAIM + 100)
+/* The job ledger_forget_salt submits, kept out of ledger.h's enum the same way. */
+#define JOB_FORGET_SALT ((int)JOB_CLAIM + 101)
 
 struct ledger {
 	char path[4096];
@@ -279,7 +281,8 @@ struct ledger {
 	pthread_cond_t cv;
 	struct ledger_job *head, *tail;
 	int stop;
-	unsigned char salt[LEDGER_SALT_BYTES];
+	unsigned char salt[LEDGER_SALT_BYTES]; /* an old ledger's client salt (has_salt 1) */
+	int has_salt;
 	atomic_llong scans;  /* counted scans in the ledger */
 	atomic_long streak;  /* failed transactions since the last success: 0 = healthy */
 	atomic_llong failed; /* transactions failed since start */
@@ -509,15 +512,18 @@ static const char *cause(struct ledger *l)
 	return l->fail_rc != SQLITE_OK ? l->why : sqlite3_errmsg(l->w);
 }
 
-/* Reads the client salt from meta into l->salt, making it on first use. Only a read that ends
- * with SQLITE_DONE and no row means "none yet": a failed read (busy, I/O error) is an error,
- * never a reason to mint a new salt (which would make every client new), and a salt of the
- * wrong size is refused as damage. TEM_OK, or TEM_ERR with err set. */
+/* Reads the client salt a ledger made before the salt moved to the secret file (meta row
+ * 'client-salt') into l->salt, with l->has_salt 1; a ledger without one (every ledger made
+ * since) leaves has_salt 0, and none is made here: the salt lives in LEDGER.secret
+ * (server/secrets.h), never beside the client hashes it keys. A failed read is an error,
+ * never "no salt", and a salt of the wrong size is refused as damage. TEM_OK, or TEM_ERR with
+ * err set. */
 static int load_salt(struct ledger *l, struct tem_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, ret = TEM_ERR;
 
+	l->has_salt = 0;
 	if (sqlite3_prepare_v2(l->w, "SELECT value FROM meta WHERE name = 'client-salt'", -1, &st,
 			       NULL) != SQLITE_OK) {
 		db_fail(l->w, l->path, "cannot read the client salt", err);
@@ -535,26 +541,9 @@ static int load_salt(struct ledger *l, struct tem_err *err)
 			goto out;
 		}
 		memcpy(l->salt, v, LEDGER_SALT_BYTES);
-		ret = TEM_OK;
-		goto out;
-	}
-	if (rc != SQLITE_DONE) {
+		l->has_salt = 1;
+	} else if (rc != SQLITE_DONE) {
 		db_fail(l->w, l->path, "cannot read the client salt", err);
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-
-	/* none yet: a new ledger */
-	randombytes_buf(l->salt, sizeof l->salt);
-	if (sqlite3_prepare_v2(l->w, "INSERT INTO meta(name, value) VALUES('client-salt', :salt)",
-			       -1, &st, NULL) != SQLITE_OK) {
-		db_fail(l->w, l->path, "cannot write the client salt", err);
-		goto out;
-	}
-	bind_blob(l, reuse(l, st), ":salt", l->salt, sizeof l->salt);
-	if (step_want(l, st, SQLITE_DONE) != SQLITE_OK) {
-		err_set(err, "%s: cannot write the client salt: %s", l->path, cause(l));
 		goto out;
 	}
 	ret = TEM_OK;
@@ -998,8 +987,27 @@ static int run_batch(struct ledger *l, struct ledger_job *job)
 	return SQLITE_OK;
 }
 
-/* Records every producer of the job's trust list (inserted or replaced), stamped now.
- * SQLITE_OK, or the failing bind's or step's code. */
+/* Keeps seq as the highest trust list sequence number accepted (meta 'trust-sequence'), unless
+ * a higher one is kept already: the number never goes down. Prepared here rather than at open:
+ * it runs at start and on SIGHUP only. SQLITE_OK or the failure's code. */
+static int record_trust_sequence(struct ledger *l, uint64_t seq)
+{
+	static const char q[] =
+	    "INSERT INTO meta(name, value) VALUES('trust-sequence', :seq) "
+	    "ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(l->w, q, -1, &st, NULL)) != SQLITE_OK)
+		return rc;
+	bind_i64(l, reuse(l, st), ":seq", (int64_t)seq);
+	rc = step_want(l, st, SQLITE_DONE);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Records every producer of the job's trust list (inserted or replaced), stamped now,
+ * and its sequence number (record_trust_sequence). SQLITE_OK, or the failing bind's or step's code. */
 static int run_producers(struct ledger *l, struct ledger_job *job)
 {
 	int rc;
@@ -1017,7 +1025,7 @@ static int run_producers(struct ledger *l, struct ledger_job *job)
 		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 			return rc;
 	}
-	return SQLITE_OK;
+	return record_trust_sequence(l, job->u.producers.sequence);
 }
 
 /* The JOB_CHECK job (ledger_bind_check): prepares l->check_sql on the writer connection, binds
@@ -1042,6 +1050,21 @@ static int run_check(struct ledger *l)
 	return rc;
 }
 
+/* The JOB_FORGET_SALT job: deletes an old ledger's client salt row with secure_delete on, so
+ * its bytes are overwritten, not left in a free page. SQLITE_OK or the failure's code. */
+static int run_forget_salt(struct ledger *l)
+{
+	int rc = sqlite3_exec(l->w, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(l->w, "DELETE FROM meta WHERE name = 'client-salt'", NULL, NULL,
+				  NULL);
+	if (sqlite3_exec(l->w, "PRAGMA secure_delete = OFF", NULL, NULL, NULL) != SQLITE_OK &&
+	    rc == SQLITE_OK)
+		rc = SQLITE_ERROR;
+	return rc;
+}
+
 /* Runs one job inside the writer's open transaction; sets job->status (LEDGER_OK unless the
  * job itself says otherwise). SQLITE_OK, or the code that must fail the transaction. */
 static int run_job(struct ledger *l, struct ledger_job *job)
@@ -1049,6 +1072,8 @@ static int run_job(struct ledger *l, struct ledger_job *job)
 	job->status = LEDGER_OK;
 	if ((int)job->kind == JOB_CHECK)
 		return run_check(l);
+	if ((int)job->kind == JOB_FORGET_SALT)
+		return run_forget_salt(l);
 	switch (job->kind) {
 	case JOB_SCAN:
 		return run_scan(l, &job->u.scan);
@@ -1310,9 +1335,25 @@ enum ledger_status ledger_bind_check(struct ledger *l, const char *sql_text, con
 	return st;
 }
 
-void ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES])
+int ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES])
 {
+	if (!l->has_salt)
+		return 0;
 	memcpy(out, l->salt, LEDGER_SALT_BYTES);
+	return 1;
+}
+
+int ledger_forget_salt(struct ledger *l, struct tem_err *err)
+{
+	struct ledger_job job;
+
+	memset(&job, 0, sizeof job);
+	job.kind = (enum ledger_job_kind)JOB_FORGET_SALT;
+	if (ledger_run(l, &job) != LEDGER_OK)
+		return err_set(err, "%s: cannot remove the client salt from table meta", l->path);
+	sodium_memzero(l->salt, sizeof l->salt);
+	l->has_salt = 0;
+	return TEM_OK;
 }
 
 int ledger_each_batch(struct ledger *l,
@@ -1379,6 +1420,40 @@ static int rbind(sqlite3_stmt *st, const char *name, const char *t, int64_t i)
 		return SQLITE_RANGE;
 	return t != NULL ? sqlite3_bind_text(st, k, t, -1, SQLITE_STATIC)
 			 : sqlite3_bind_int64(st, k, i);
+}
+
+int ledger_trust_sequence(struct ledger *l, uint64_t *seq, struct tem_err *err)
+{
+	static const char q[] = "SELECT value FROM meta WHERE name = 'trust-sequence'";
+	sqlite3_stmt *st = NULL;
+	int rc, ret = TEM_ERR;
+
+	*seq = 0;
+	pthread_mutex_lock(&l->rmu);
+	if (sqlite3_prepare_v2(l->r, q, -1, &st, NULL) != SQLITE_OK) {
+		db_fail(l->r, l->path, "cannot read the trust list's sequence number", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
+		    sqlite3_column_int64(st, 0) < 0) {
+			err_set(err,
+				"%s: the trust list's sequence number in table meta is not a "
+				"number: the ledger is damaged",
+				l->path);
+			goto out;
+		}
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	} else if (rc != SQLITE_DONE) {
+		db_fail(l->r, l->path, "cannot read the trust list's sequence number", err);
+		goto out;
+	}
+	ret = TEM_OK;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&l->rmu);
+	return ret;
 }
 
 int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,

@@ -123,6 +123,8 @@ struct ledger_job {
 		struct {
 			const struct ledger_producer *list;
 			size_t n;
+			uint64_t sequence; /* the trust list's sequence number: kept as the
+					    * highest accepted when larger (meta 'trust-sequence') */
 		} producers;
 	} u;
 	/* called on the writer thread once the job's transaction has ended; may be NULL */
@@ -142,8 +144,13 @@ void ledger_submit(struct ledger *l, struct ledger_job *job);
 /* Queues a job and waits for it; returns its status. */
 enum ledger_status ledger_run(struct ledger *l, struct ledger_job *job);
 
-/* The secret salt of client hashes, made at the ledger's creation and kept in it. */
-void ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES]);
+/* The client salt a ledger made before the salt moved to LEDGER.secret (server/secrets.h)
+ * still holds: 1 with it in out, or 0 (every ledger made since: out untouched). */
+int ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES]);
+
+/* Removes that old salt from the ledger (overwritten, secure_delete), once it is safe in the
+ * secret file. TEM_OK, or TEM_ERR with err set. */
+int ledger_forget_salt(struct ledger *l, struct tem_err *err);
 
 /* A registered batch as the ledger keeps it, passed to ledger_each_batch's callback. The
  * strings belong to the ledger and are valid only during the call: copy what you keep. */
@@ -186,6 +193,12 @@ struct ledger_claim_info {
  * the row is damaged (a failed read is never taken for "no batch"). */
 int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
 		      struct ledger_claim_info *out, struct tem_err *err);
+
+/* The highest trust list sequence number the ledger has accepted (table meta, name
+ * 'trust-sequence', written with a JOB_PRODUCER job) into *seq, 0 when none yet (a new ledger,
+ * or one older than sequence numbers). Read on the reader connection. TEM_OK, or TEM_ERR with
+ * err set when the read failed or the value is damaged (never taken for 0). */
+int ledger_trust_sequence(struct ledger *l, uint64_t *seq, struct tem_err *err);
 
 /* Counted scans in the ledger and the bytes of its files (database and WAL). */
 void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes);

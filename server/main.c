@@ -137,6 +137,10 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 	memset(&list, 0, sizeof list);
 	if (trust_load_verified(t->cfg.trust, NULL, authority, &list, err) != TEM_OK)
 		return TEM_ERR;
+	if (registry_check_sequence(t->ledger, &list, t->cfg.trust, err) != TEM_OK) {
+		trust_free(&list);
+		return TEM_ERR;
+	}
 	ps = calloc(list.n + 1, sizeof *ps);
 	pubs = calloc(list.n + 1, sizeof *pubs);
 	if (ps == NULL || pubs == NULL) {
@@ -157,6 +161,7 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 	job.kind = JOB_PRODUCER;
 	job.u.producers.list = ps;
 	job.u.producers.n = list.n;
+	job.u.producers.sequence = list.sequence;
 	enum ledger_status st = ledger_run(t->ledger, &job);
 	free(ps);
 	free(pubs);
@@ -165,29 +170,24 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 		return err_set(err, "%s: cannot record the producers in the ledger", t->cfg.db);
 	}
 	size_t n = list.n;
+	uint64_t seq = list.sequence;
 	registry_set_trust(t->reg, &list);
-	fprintf(stderr, "temd: trust list %s in force: %zu producer key(s)\n", t->cfg.trust, n);
+	fprintf(stderr, "temd: trust list %s in force: sequence %llu, %zu producer key(s)\n",
+		t->cfg.trust, (unsigned long long)seq, n);
 	return TEM_OK;
 }
 
 /* ledger_each_batch's callback at start: adds one batch read back from the ledger to the
- * in-memory registry with what it was registered with (its issue time included, so a restart
- * answers as before). A batch under a key id temd could not have written is skipped. TEM_OK,
- * or TEM_ERR with err set when out of memory. */
+ * in-memory registry once its signed header vouches for it (registry_load_batch): a batch
+ * whose key left the trust list is skipped with a log line; a hand-edited or injected one
+ * stops the start. */
 static int add_batch(void *arg, const struct ledger_batch_row *b, struct tem_err *err)
 {
-	struct temd *t = arg;
-	unsigned char id[KEYS_ID_BYTES];
+	int rc = registry_load_batch(((struct temd *)arg)->reg, b, err);
 
-	if (keys_id_parse(b->key_id, strlen(b->key_id), id, NULL) != TEM_OK)
-		return TEM_OK; /* not written by temd: skipped */
-	struct registry_batch rb = {b->first,    b->last,    b->registered_ms, b->issued,
-				    b->batch_id, b->product, b->last_day,      b->has_pins};
-
-	if (registry_add_batch(t->reg, id, &rb) != 0)
-		return err_set(err, "out of memory loading batch %s of key %s", b->batch_id,
-			       b->key_id);
-	return TEM_OK;
+	if (rc == TEM_NO)
+		fprintf(stderr, "temd: %s\n", err->msg);
+	return rc == TEM_NO ? TEM_OK : rc;
 }
 
 /* Reads (or makes, at the first start) the secret file beside the ledger, which seals the
@@ -203,6 +203,16 @@ static int load_secret(struct temd *t, struct tem_err *err)
 		return err_set(err, "out of memory");
 	if (secrets_load(path, t->secret, &created, err) != TEM_OK)
 		return TEM_ERR;
+	/* the client salt, moved out of a ledger that still holds one */
+	unsigned char old[LEDGER_SALT_BYTES];
+	int had = ledger_salt(t->ledger, old), moved;
+	int rc = secrets_client_salt(path, had ? old : NULL, t->salt, &moved, err);
+	sodium_memzero(old, sizeof old);
+	if (rc != TEM_OK || (moved && ledger_forget_salt(t->ledger, err) != TEM_OK))
+		return TEM_ERR;
+	if (moved)
+		fprintf(stderr, "temd: %s: the client salt moved out of the ledger into %s\n",
+			t->cfg.db, path);
 	sodium_mprotect_readonly(t->secret);
 	if (created)
 		fprintf(stderr,
@@ -361,6 +371,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "temd: %s\n", err.msg);
 		return 2;
 	}
+	{
+		int fixed;
+		if (secrets_check_inputs(t.cfg.trust, t.cfg.authority, t.cfg.db, &err) != TEM_OK ||
+		    secrets_protect_ledger(t.cfg.db, &fixed, &err) != TEM_OK) {
+			fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
+			return 2;
+		}
+		if (fixed > 0)
+			fprintf(stderr, "temd: %s: made the ledger's files private (mode 600)\n",
+				t.cfg.db);
+	}
 	if ((t.reg = registry_new()) == NULL) {
 		fprintf(stderr, "temd: out of memory\n");
 		return 1;
@@ -370,18 +391,17 @@ int main(int argc, char **argv)
 		registry_free(t.reg);
 		return 1;
 	}
-	ledger_salt(t.ledger, t.salt);
-	client_keys_init(&t.keys, t.salt);
 	if (load_secret(&t, &err) != TEM_OK) {
 		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
 		goto out;
 	}
+	client_keys_init(&t.keys, t.salt);
 	if (load_trust(&t, &authority, &err) != TEM_OK) {
 		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
 		goto out;
 	}
 	if (ledger_each_batch(t.ledger, add_batch, &t, &err) != TEM_OK) {
-		fprintf(stderr, "temd: %s\n", err.msg);
+		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
 		goto out;
 	}
 	if (http_start(&t, &err) != TEM_OK) {

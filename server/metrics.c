@@ -8,7 +8,8 @@
 
 static const char *const route_names[ROUTE_COUNT] = {
     "/c/{code}", "/",        "/api/v1/scans",  "/api/v1/batches",
-    "/healthz",  "/metrics", "/api/v1/claims", "other",
+    "/healthz",  "/metrics", "/api/v1/claims", "/api/v1/producers/{keyid}/serial",
+    "other",
 };
 static const unsigned statuses[] = {200, 201, 303, 400, 403, 404, 405, 409,
 				    413, 414, 415, 422, 429, 500, 503};

@@ -18,6 +18,7 @@ enum route {
 	ROUTE_HEALTHZ, /* GET /healthz */
 	ROUTE_METRICS, /* GET /metrics */
 	ROUTE_CLAIMS,  /* POST /api/v1/claims */
+	ROUTE_SERIAL,  /* GET /api/v1/producers/{keyid}/serial */
 	ROUTE_OTHER,   /* anything else */
 	ROUTE_COUNT
 };

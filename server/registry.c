@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "keys/date.h"
+#include "label/batch.h"
 
 struct batch_span {
 	uint64_t first, last;
@@ -208,5 +209,94 @@ void registry_authority(struct registry *r, char *out, size_t cap)
 {
 	pthread_rwlock_rdlock(&r->lock);
 	copy_str(out, cap, r->trust.authority);
+	pthread_rwlock_unlock(&r->lock);
+}
+
+int registry_check_sequence(struct ledger *l, const struct trust_list *list, const char *path,
+			    struct tem_err *err)
+{
+	uint64_t seen;
+
+	if (ledger_trust_sequence(l, &seen, err) != TEM_OK)
+		return TEM_ERR;
+	if (list->sequence < seen)
+		return err_set(err,
+			       "%s: sequence %llu is older than sequence %llu, already accepted: "
+			       "an old trust list put back would undo later changes (revocations); "
+			       "ask the authority for its latest signed list",
+			       path, (unsigned long long)list->sequence, (unsigned long long)seen);
+	return TEM_OK;
+}
+
+/* 1 when the stored row says what the verified header h says. */
+static int row_matches(const struct ledger_batch_row *b, const struct batch_header *h)
+{
+	return strcmp(b->product, h->product) == 0 && strcmp(b->producer, h->producer) == 0 &&
+	       strcmp(b->batch_id, h->batch_id) == 0 && strcmp(b->url, h->url) == 0 &&
+	       b->first == h->first_serial && b->last == h->first_serial + h->count - 1 &&
+	       b->issued == (int64_t)h->issued && b->last_day == (int32_t)h->last_day;
+}
+
+int registry_load_batch(struct registry *r, const struct ledger_batch_row *b, struct tem_err *err)
+{
+	struct batch_header *h;
+	struct registry_batch rb;
+	struct trust_entry e;
+	struct tem_err why;
+	unsigned char id[KEYS_ID_BYTES];
+	size_t len = strlen(b->header);
+	int rc = TEM_ERR;
+
+	if (keys_id_parse(b->key_id, strlen(b->key_id), id, &why) != TEM_OK)
+		return err_set(err, "batch row %lld: key id '%.20s' is not 16 hex digits",
+			       (long long)b->row, b->key_id);
+	if (!registry_key(r, id, &e)) {
+		err_set(err,
+			"batch %s of key %s (row %lld): key not in the trust list, not checked "
+			"and not loaded",
+			b->batch_id, b->key_id, (long long)b->row);
+		return TEM_NO;
+	}
+	if ((h = malloc(sizeof *h)) == NULL)
+		return err_set(err, "out of memory");
+	if (batch_header_parse(b->header, len, h, &why) != TEM_OK ||
+	    batch_header_verify(h, &e.key, &why) != TEM_OK ||
+	    memcmp(h->key_id, id, KEYS_ID_BYTES) != 0) {
+		err_set(err,
+			"batch %.64s of key %s (row %lld): its stored header is not one the "
+			"producer signed (%s): the ledger was changed by hand",
+			b->batch_id, b->key_id, (long long)b->row, why.msg);
+		goto out;
+	}
+	if (!row_matches(b, h)) {
+		err_set(err,
+			"batch %.64s of key %s (row %lld): the ledger's product, producer, serials "
+			"or dates differ from its signed header: the ledger was changed by hand",
+			b->batch_id, b->key_id, (long long)b->row);
+		goto out;
+	}
+	rb = (struct registry_batch){b->first,    b->last,    b->registered_ms,     b->issued,
+				     h->batch_id, h->product, (int32_t)h->last_day, b->has_pins};
+	if (registry_add_batch(r, id, &rb) != 0) {
+		err_set(err, "out of memory loading batch %s of key %s", b->batch_id, b->key_id);
+		goto out;
+	}
+	rc = TEM_OK;
+out:
+	free(h);
+	return rc;
+}
+
+void registry_max_serial(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t *max)
+{
+	int found;
+
+	*max = 0;
+	pthread_rwlock_rdlock(&r->lock);
+	size_t k = find_key(r, id, &found);
+	if (found)
+		for (size_t i = 0; i < r->keys[k].n; i++)
+			if (r->keys[k].spans[i].last > *max)
+				*max = r->keys[k].spans[i].last;
 	pthread_rwlock_unlock(&r->lock);
 }

@@ -12,6 +12,7 @@
 #include "keys/trust.h"
 #include "label/batch.h"
 #include "label/verdict.h"
+#include "server/ledger.h"
 
 struct registry;
 
@@ -62,6 +63,25 @@ int registry_key(struct registry *r, const unsigned char id[KEYS_ID_BYTES],
 
 /* Copies the authority's name from the trust list in force. */
 void registry_authority(struct registry *r, char *out, size_t cap);
+
+/* Refuses a trust list older than the newest the ledger has accepted: TEM_OK when list's
+ * sequence number is at least the ledger's (ledger_trust_sequence), else TEM_ERR with err
+ * naming path and both numbers (an old list put back would un-revoke keys). TEM_ERR too when
+ * the ledger cannot be read. */
+int registry_check_sequence(struct ledger *l, const struct trust_list *list, const char *path,
+			    struct tem_err *err);
+
+/* Adds a batch read back from the ledger to the index, after checking it is the batch its
+ * producer signed: its stored header parses, its signature verifies against the producer's
+ * key in the trust list in force, and every stored field (product, producer, batch id, url,
+ * serials, issue time, last day) is the header's. TEM_OK when added; TEM_NO when its key is
+ * not in the trust list (nothing to check it against: it is skipped, err saying so, and its
+ * codes are unknown-key anyway); TEM_ERR with err naming the batch (its row, key and id) when
+ * it fails a check (a hand-edited or injected batch) or memory runs out. */
+int registry_load_batch(struct registry *r, const struct ledger_batch_row *b, struct tem_err *err);
+
+/* The highest serial of the key's registered batches into *max (0 when it has none). */
+void registry_max_serial(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t *max);
 
 /* Producers in the trust list and batches in the index. */
 void registry_counts(struct registry *r, long *producers, long *batches);

@@ -3,7 +3,10 @@
  * valid-from day, not revoked: label/verdict.h's verdict_key) is the credential.
  * Idempotent: the same header again is 200, a header whose serials overlap another batch of
  * the key is 409. A header with a claim line must come with the batch's claim key, which is
- * checked against the header's commitment and kept sealed (server/secrets.h). */
+ * checked against the header's commitment and kept sealed (server/secrets.h).
+ * GET /api/v1/producers/{keyid}/serial: the highest serial registered for a key, which
+ * `tem issue --server` asks before it spends serials (a restored counter must not repeat
+ * them). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,4 +200,25 @@ out:
 	free(h);
 	json_decref(doc);
 	return r;
+}
+
+enum MHD_Result route_producer_serial(struct request *rq, const char *rest)
+{
+	unsigned char id[KEYS_ID_BYTES];
+	char hex[KEYS_ID_HEX_LEN + 1];
+	uint64_t last;
+	size_t n = strlen(rest);
+	json_t *o;
+
+	if (n != KEYS_ID_HEX_LEN + 7 || strcmp(rest + KEYS_ID_HEX_LEN, "/serial") != 0 ||
+	    keys_id_parse(rest, KEYS_ID_HEX_LEN, id, NULL) != TEM_OK)
+		return http_error(rq, 404, "not-found",
+				  "no such resource: GET /api/v1/producers/KEYID/serial, KEYID "
+				  "16 hex digits");
+	keys_id_hex(id, hex);
+	registry_max_serial(rq->t->reg, id, &last);
+	o = json_pack("{s:s,s:I}", "key_id", hex, "last_serial", (json_int_t)last);
+	if (o == NULL)
+		return http_error(rq, 500, "internal", "out of memory");
+	return http_json(rq, 200, o);
 }

@@ -2,8 +2,11 @@
  * is handled as signify handles keys: O_EXCL | O_NOFOLLOW, fixed length, mode checked. */
 #include "server/secrets.h"
 
+#include "keys/fileio.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +54,6 @@ int secrets_load(const char *path, unsigned char out[SECRETS_BYTES], int *create
 		 struct tem_err *err)
 {
 	struct stat st;
-	unsigned char extra;
 	ssize_t n;
 	int fd, rc;
 
@@ -84,16 +86,132 @@ int secrets_load(const char *path, unsigned char out[SECRETS_BYTES], int *create
 		goto out;
 	}
 	n = read(fd, out, SECRETS_BYTES);
-	if (n != SECRETS_BYTES || read(fd, &extra, 1) != 0) {
+	if (n != SECRETS_BYTES ||
+	    (st.st_size != SECRETS_BYTES && st.st_size != SECRETS_FILE_BYTES)) {
 		sodium_memzero(out, SECRETS_BYTES);
-		rc = err_set(err, "%s: not %d bytes: the secret file is damaged", path,
-			     SECRETS_BYTES);
+		rc = err_set(err, "%s: not %d or %d bytes: the secret file is damaged", path,
+			     SECRETS_BYTES, SECRETS_FILE_BYTES);
 		goto out;
 	}
 	rc = TEM_OK;
 out:
 	close(fd);
 	return rc;
+}
+
+int secrets_client_salt(const char *path, const unsigned char *old_salt,
+			unsigned char out[SECRETS_SALT_BYTES], int *moved, struct tem_err *err)
+{
+	unsigned char *buf = sodium_malloc(SECRETS_FILE_BYTES + 1);
+	int fd = -1, rc = TEM_ERR;
+	ssize_t n;
+
+	*moved = 0;
+	if (buf == NULL)
+		return err_set(err, "out of memory");
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		err_set(err, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	n = read(fd, buf, SECRETS_FILE_BYTES + 1);
+	if (n == SECRETS_FILE_BYTES) {
+		memcpy(out, buf + SECRETS_BYTES, SECRETS_SALT_BYTES);
+		/* a start that stopped after the file but before the ledger: the same salt */
+		*moved = old_salt != NULL && sodium_memcmp(old_salt, out, SECRETS_SALT_BYTES) == 0;
+		rc = TEM_OK;
+		goto out;
+	}
+	if (n != SECRETS_BYTES) {
+		err_set(err, "%s: not %d or %d bytes: the secret file is damaged", path,
+			SECRETS_BYTES, SECRETS_FILE_BYTES);
+		goto out;
+	}
+	if (old_salt != NULL)
+		memcpy(buf + SECRETS_BYTES, old_salt, SECRETS_SALT_BYTES);
+	else
+		randombytes_buf(buf + SECRETS_BYTES, SECRETS_SALT_BYTES);
+	if (file_write_atomic(path, buf, SECRETS_FILE_BYTES, 0600, 1, err) != TEM_OK)
+		goto out;
+	memcpy(out, buf + SECRETS_BYTES, SECRETS_SALT_BYTES);
+	*moved = old_salt != NULL;
+	rc = TEM_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	sodium_free(buf);
+	return rc;
+}
+
+/* Refuses path (what names it: "trust list", "folder of the trust list") when group or others
+ * may write it. TEM_OK or TEM_ERR with err set. */
+static int not_writable_by_others(const char *path, const char *what, struct tem_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	if ((st.st_mode & 022) == 0 || (S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)))
+		return TEM_OK;
+	return err_set(err,
+		       "%s (the %s) is writable by %s (mode %03o): anyone there could replace it; "
+		       "chmod go-w %s",
+		       path, what, (st.st_mode & 002) ? "everyone" : "its group",
+		       (unsigned)(st.st_mode & 0777), path);
+}
+
+/* Checks file and the folder holding it (not_writable_by_others). */
+static int file_and_folder(const char *file, const char *what, struct tem_err *err)
+{
+	char dir[4096], fw[128];
+
+	if (snprintf(dir, sizeof dir, "%s", file) >= (int)sizeof dir)
+		return err_set(err, "%s: path too long", file);
+	snprintf(fw, sizeof fw, "folder of the %s", what);
+	return not_writable_by_others(file, what, err) == TEM_OK &&
+		       not_writable_by_others(dirname(dir), fw, err) == TEM_OK
+		   ? TEM_OK
+		   : TEM_ERR;
+}
+
+int secrets_check_inputs(const char *trust, const char *authority, const char *ledger,
+			 struct tem_err *err)
+{
+	char sig[4200], dir[4096];
+
+	if (snprintf(sig, sizeof sig, "%s.minisig", trust) >= (int)sizeof sig ||
+	    snprintf(dir, sizeof dir, "%s", ledger) >= (int)sizeof dir)
+		return err_set(err, "%s: path too long", trust);
+	if (file_and_folder(trust, "trust list", err) != TEM_OK ||
+	    file_and_folder(authority, "authority's public key", err) != TEM_OK ||
+	    not_writable_by_others(dirname(dir), "ledger's folder", err) != TEM_OK)
+		return TEM_ERR;
+	/* the signature: a missing one is the loader's to report */
+	if (access(sig, F_OK) == 0 && file_and_folder(sig, "trust list's signature", err) != TEM_OK)
+		return TEM_ERR;
+	return TEM_OK;
+}
+
+int secrets_protect_ledger(const char *ledger, int *fixed, struct tem_err *err)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+	char path[4200];
+	struct stat st;
+	int n = 0;
+
+	umask(077);
+	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		if (snprintf(path, sizeof path, "%s%s", ledger, sfx[i]) >= (int)sizeof path)
+			return err_set(err, "%s: path too long", ledger);
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) == 0)
+			continue;
+		if (chmod(path, st.st_mode & 0700) != 0)
+			return err_set(err, "%s: cannot make it private (chmod 600): %s", path,
+				       strerror(errno));
+		n++;
+	}
+	if (fixed != NULL)
+		*fixed = n;
+	return TEM_OK;
 }
 
 /* The associated data of a batch's sealed key: domain, key id, first serial (big-endian). */

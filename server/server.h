@@ -171,6 +171,8 @@ enum verdict request_code(struct request *rq, const char *text, size_t len);
  * new one (then set on the answer) when the request brought none that temd issued. */
 void request_client(struct request *rq, unsigned char net[LEDGER_CLIENT_BYTES]);
 enum MHD_Result route_batches(struct request *rq);
+/* GET /api/v1/producers/{keyid}/serial (rest is what follows "/api/v1/producers/"). */
+enum MHD_Result route_producer_serial(struct request *rq, const char *rest);
 enum MHD_Result route_healthz(struct request *rq);
 enum MHD_Result route_claims(struct request *rq);
 enum MHD_Result route_claim_form(struct request *rq, const char *code, size_t len);

@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 : "${TEMD:?TEMD must name the temd binary}"
 cd "$T" || exit 1
-unset TEM_TODAY
 export TZ=UTC
 # faketime preloads its library; under make check AddressSanitizer must accept not coming first
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"

@@ -48,10 +48,9 @@ expect_grep "already registered" 'already registered' "$T/out"
 check "the second producer registers" $TEM register r1.txt --server "$URL"
 run_expect 1 "an unknown key cannot register" $TEM register u1.txt --server "$URL"
 expect_grep "names the unknown key" 'unknown-key' "$T/err"
-cp p.key.serial serial.bak
-rm -f p.key.serial
-issue p.key 3 overlap.txt
-cp serial.bak p.key.serial
+mv p.key.serial serial.bak # a lost counter, then serials given again by hand
+issue p.key 3 overlap.txt --first-serial 1
+mv serial.bak p.key.serial
 run_expect 1 "overlapping serials are refused" $TEM register overlap.txt --server "$URL"
 expect_grep "names the overlap" 'overlap' "$T/err"
 run_expect 2 "an unreachable server is an error" $TEM register b1.txt --server http://127.0.0.1:1
@@ -187,7 +186,19 @@ start_temd s2 --db l.db --trust trust.list --authority a.pub
 scan "$C1" --interface 127.0.1.1
 expect_eq "a restart keeps every count" "duplicate $((N1 + 1)) 5" "$(json verdict) $(json scans) $(json clients)"
 stop_temd TERM
-TEM_TODAY=2099-01-01 start_temd s3 --db l.db --trust trust.list --authority a.pub
+# temd with its clock at 2099-01-01: faketime's library preloaded through exec, so that
+# $TEMD_PID is temd itself (the faketime program would stand between and keep the signals)
+cat >"$T/temd-2099" <<EOF
+#!/bin/sh
+export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0"
+export LD_PRELOAD='/usr/\$LIB/faketime/libfaketime.so.1' FAKETIME='@2099-01-01 12:00:00'
+exec "$TEMD" "\$@"
+EOF
+chmod +x "$T/temd-2099"
+REAL_TEMD=$TEMD
+TEMD=$T/temd-2099
+start_temd s3 --db l.db --trust trust.list --authority a.pub
+TEMD=$REAL_TEMD
 scan "$(code b1.txt 7)"
 expect_eq "past its last valid day: expired" "expired" "$(json verdict)"
 stop_temd KILL

@@ -161,6 +161,29 @@ static void test_batch_header_rejects_bad_fields(void **state)
 	assert_non_null(strstr(err.msg, "not a tem batch file"));
 }
 
+static void test_batch_header_refuses_hidden_characters(void **state)
+{
+	struct batch_header h, back;
+	struct tem_err err;
+
+	(void)state;
+	/* signed as any producer could: the parser, which registration and temd's start use,
+	 * refuses it */
+	fill_header(&h, 1, 3);
+	strcpy(h.product, "Cua C\xE2\x80\x8B\xC3\xA0 Mau");
+	assert_int_equal(batch_header_sign(&h, &sk, &err), TEM_OK);
+	assert_int_equal(batch_header_parse(h.raw, h.raw_len, &back, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "product holds an invisible"));
+	fill_header(&h, 1, 3);
+	strcpy(h.producer, "HTX \xE2\x80\xAEnaC");
+	assert_int_equal(batch_header_sign(&h, &sk, &err), TEM_OK);
+	assert_int_equal(batch_header_parse(h.raw, h.raw_len, &back, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "U+202E"));
+	fill_header(&h, 1, 3); /* twin: the same header without them parses */
+	assert_int_equal(batch_header_sign(&h, &sk, &err), TEM_OK);
+	assert_int_equal(batch_header_parse(h.raw, h.raw_len, &back, &err), TEM_OK);
+}
+
 static void test_batch_header_issue_time_is_strict(void **state)
 {
 	static const char *const bad[] = {
@@ -282,6 +305,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_batch_header_round_trip_and_verify),
+	    cmocka_unit_test(test_batch_header_refuses_hidden_characters),
 	    cmocka_unit_test(test_batch_header_tampering_fails_verification),
 	    cmocka_unit_test(test_batch_header_carries_the_claim_commitment),
 	    cmocka_unit_test(test_batch_header_rejects_bad_fields),

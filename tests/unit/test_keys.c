@@ -341,6 +341,74 @@ static void test_text_rejects_malformed_utf8_and_controls(void **state)
 	assert_true(text_valid_utf8("a\tb", 3));
 }
 
+static void test_text_has_hidden_finds_bidi_and_zero_width(void **state)
+{
+	static const struct {
+		const char *s;
+		uint32_t cp;
+	} bad[] = {{"HTX \xE2\x80\xAEnaC", 0x202E},
+		   {"S\xE2\x80\x8BKHCN", 0x200B},
+		   {"Cua\xE2\x80\x8D", 0x200D},
+		   {"\xE2\x81\xA6x\xE2\x81\xA9", 0x2066},
+		   {"a\xE2\x80\x8F"
+		    "b",
+		    0x200F},
+		   {"\xEF\xBB\xBF"
+		    "Cua",
+		    0xFEFF},
+		   {"so\xC2\xAD"
+		    "ft",
+		    0x00AD},
+		   {"\xD8\x9C", 0x061C}};
+	uint32_t cp = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_true(text_has_hidden(bad[i].s, strlen(bad[i].s), &cp));
+		assert_int_equal(cp, bad[i].cp);
+	}
+	/* twins: Vietnamese, precomposed and with combining marks, has none */
+	assert_false(
+	    text_has_hidden("Hợp tác xã Cua Cà Mau", strlen("Hợp tác xã Cua Cà Mau"), NULL));
+	assert_false(text_has_hidden("Ca\xCC\x80 Mau", 7, NULL)); /* a + U+0300 */
+	assert_false(text_has_hidden("\xE2\x80\x90", 3, NULL));   /* U+2010 hyphen */
+}
+
+static void test_trust_sequence_parsed_formatted_and_raised(void **state)
+{
+	static const char old[] = "tem-trust v1\nauthority: S\n";
+	static const char seq[] = "tem-trust v1\nauthority: S\nsequence: 42\n";
+	static const char two[] = "tem-trust v1\nsequence: 1\nauthority: S\nsequence: 2\n";
+	static const char neg[] = "tem-trust v1\nauthority: S\nsequence: -1\n";
+	static const char big[] = "tem-trust v1\nauthority: S\nsequence: 9223372036854775808\n";
+	static const char hid[] = "tem-trust v1\nauthority: S\xE2\x80\xAE\n";
+	struct trust_list l;
+	struct tem_err err;
+	char *text;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(trust_parse(old, strlen(old), "t", &l, &err), TEM_OK);
+	assert_int_equal(l.sequence, 0); /* a list from before sequence numbers */
+	trust_free(&l);
+	assert_int_equal(trust_parse(seq, strlen(seq), "t", &l, &err), TEM_OK);
+	assert_int_equal(l.sequence, 42);
+	assert_int_equal(trust_bump_sequence(&l, &err), TEM_OK);
+	assert_int_equal(trust_format(&l, &text, &len, &err), TEM_OK);
+	assert_non_null(strstr(text, "\nsequence: 43\n"));
+	free(text);
+	l.sequence = TRUST_SEQUENCE_MAX;
+	assert_int_equal(trust_bump_sequence(&l, &err), TEM_ERR);
+	trust_free(&l);
+	assert_int_equal(trust_parse(two, strlen(two), "t", &l, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "line 4: a second sequence line"));
+	assert_int_equal(trust_parse(neg, strlen(neg), "t", &l, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "line 3: sequence is not a number"));
+	assert_int_equal(trust_parse(big, strlen(big), "t", &l, &err), TEM_ERR);
+	assert_int_equal(trust_parse(hid, strlen(hid), "t", &l, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "U+202E"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +422,8 @@ int main(void)
 	    cmocka_unit_test(test_fileio_atomic_output_is_whole_or_absent),
 	    cmocka_unit_test(test_date_parse_is_strict),
 	    cmocka_unit_test(test_text_rejects_malformed_utf8_and_controls),
+	    cmocka_unit_test(test_text_has_hidden_finds_bidi_and_zero_width),
+	    cmocka_unit_test(test_trust_sequence_parsed_formatted_and_raised),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -368,10 +368,9 @@ static void test_ledger_refuses_a_damaged_salt(void **state)
 	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
 	ledger_close(l);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "UPDATE meta SET value = x'0102' WHERE name = 'client-salt'",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "INSERT INTO meta VALUES('client-salt', x'0102')", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	/* never a new salt in its place: that would make every client new */
 	assert_int_equal(ledger_open(path, &l, &err), TEM_ERR);
@@ -390,13 +389,30 @@ static void test_ledger_keeps_its_salt_and_refuses_a_newer_schema(void **state)
 	sqlite3 *db;
 
 	(void)state;
+	/* a new ledger holds no salt: it lives in the secret file (server/secrets.h) */
 	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
-	ledger_salt(l, s1);
+	assert_int_equal(ledger_salt(l, s1), 0);
 	ledger_close(l);
+	/* an old ledger's salt is read, then forgotten for good */
+	memset(s1, 0x5A, sizeof s1);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "INSERT INTO meta VALUES('client-salt', ?)", -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_blob(st, 1, s1, sizeof s1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
-	ledger_salt(l, s2);
-	ledger_close(l);
+	assert_int_equal(ledger_salt(l, s2), 1);
 	assert_memory_equal(s1, s2, sizeof s1);
+	assert_int_equal(ledger_forget_salt(l, &err), TEM_OK);
+	assert_int_equal(ledger_salt(l, s2), 0);
+	ledger_close(l);
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	assert_int_equal(ledger_salt(l, s2), 0);
+	ledger_close(l);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);

@@ -94,9 +94,50 @@ static void test_secrets_seal_opens_only_for_its_secret_and_batch(void **state)
 	assert_int_equal(secrets_open(s1, NULL, 0, "3F9A0C21D4E5B6A7", 1001, out), TEM_NO);
 }
 
+static void test_secrets_client_salt_moves_out_of_the_ledger(void **state)
+{
+	const char *dir = scratch_dir();
+	char path[600];
+	unsigned char a[SECRETS_BYTES], b[SECRETS_BYTES], old[SECRETS_SALT_BYTES];
+	unsigned char s1[SECRETS_SALT_BYTES], s2[SECRETS_SALT_BYTES];
+	struct tem_err err;
+	struct stat st;
+	int moved;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/l.db.secret", dir);
+	memset(old, 0x33, sizeof old);
+	assert_int_equal(secrets_load(path, a, NULL, &err), TEM_OK);
+	/* an old ledger's salt goes into the file, which keeps its sealing secret */
+	assert_int_equal(secrets_client_salt(path, old, s1, &moved, &err), TEM_OK);
+	assert_int_equal(moved, 1);
+	assert_memory_equal(s1, old, sizeof old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, SECRETS_FILE_BYTES);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(secrets_load(path, b, NULL, &err), TEM_OK);
+	assert_memory_equal(a, b, sizeof a);
+	/* read back as it is; the same salt again is "moved" (the ledger's removal is redone) */
+	assert_int_equal(secrets_client_salt(path, NULL, s2, &moved, &err), TEM_OK);
+	assert_int_equal(moved, 0);
+	assert_memory_equal(s1, s2, sizeof s1);
+	assert_int_equal(secrets_client_salt(path, old, s2, &moved, &err), TEM_OK);
+	assert_int_equal(moved, 1);
+	scratch_remove(dir);
+	/* a new ledger: a new random salt */
+	dir = scratch_dir();
+	snprintf(path, sizeof path, "%s/l.db.secret", dir);
+	assert_int_equal(secrets_load(path, a, NULL, &err), TEM_OK);
+	assert_int_equal(secrets_client_salt(path, NULL, s1, &moved, &err), TEM_OK);
+	assert_int_equal(moved, 0);
+	assert_memory_not_equal(s1, old, sizeof old);
+	scratch_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_secrets_client_salt_moves_out_of_the_ledger),
 	    cmocka_unit_test(test_secrets_file_is_made_0600_and_read_back),
 	    cmocka_unit_test(test_secrets_refuses_readable_damaged_or_linked_files),
 	    cmocka_unit_test(test_secrets_seal_opens_only_for_its_secret_and_batch),

@@ -34,6 +34,8 @@ static void test_serial_first_range_starts_at_1_and_ranges_follow(void **state)
 
 	(void)state;
 	key_path(dir, key, sizeof key);
+	assert_int_equal(serial_init(key, 0, &err), TEM_OK); /* as tem keygen does */
+	assert_int_equal(serial_init(key, 0, &err), TEM_ERR);
 	assert_int_equal(serial_reserve(key, 24, &first, &err), TEM_OK);
 	assert_int_equal(first, 1);
 	assert_int_equal(serial_reserve(key, 5, &first, &err), TEM_OK);
@@ -80,9 +82,11 @@ static void test_serial_concurrent_processes_never_overlap(void **state)
 	uint64_t ranges[PROCS * ROUNDS][2], total = 0;
 	size_t n = 0;
 	pid_t pids[PROCS];
+	struct tem_err err;
 
 	(void)state;
 	key_path(dir, key, sizeof key);
+	assert_int_equal(serial_init(key, 0, &err), TEM_OK);
 	for (int p = 0; p < PROCS; p++) {
 		snprintf(out, sizeof out, "%s/out.%d", dir, p);
 		pids[p] = fork();
@@ -197,6 +201,60 @@ static void test_serial_never_restarts_an_unreadable_counter(void **state)
 	scratch_remove(dir);
 }
 
+static void test_serial_missing_counter_is_refused_not_restarted(void **state)
+{
+	const char *dir = scratch_dir();
+	char key[512], path[600];
+	uint64_t first = 0;
+	struct tem_err err;
+
+	(void)state;
+	key_path(dir, key, sizeof key);
+	snprintf(path, sizeof path, "%s.serial", key);
+	assert_int_equal(serial_reserve(key, 5, &first, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "the serial counter is missing"));
+	assert_non_null(strstr(err.msg, "--first-serial"));
+	assert_int_equal(access(path, F_OK), -1); /* nothing reserved, nothing written */
+	/* --first-serial N after a lost counter: starts there, and the counter is back */
+	assert_int_equal(serial_reserve_from(key, 5, 100, 0, &first, &err), TEM_OK);
+	assert_int_equal(first, 100);
+	assert_int_equal(serial_reserve(key, 1, &first, &err), TEM_OK);
+	assert_int_equal(first, 105);
+	/* below the counter: refused; at or past it: skips ahead */
+	assert_int_equal(serial_reserve_from(key, 1, 50, 0, &first, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "up to 105 are spent"));
+	assert_int_equal(serial_reserve_from(key, 1, 200, 0, &first, &err), TEM_OK);
+	assert_int_equal(first, 200);
+	scratch_remove(dir);
+}
+
+static void test_serial_refuses_to_start_at_or_below_the_servers(void **state)
+{
+	const char *dir = scratch_dir();
+	char key[512], path[600], *text;
+	uint64_t first = 0;
+	size_t len;
+	struct tem_err err;
+
+	(void)state;
+	key_path(dir, key, sizeof key);
+	snprintf(path, sizeof path, "%s.serial", key);
+	write_counter(key, "11\n"); /* an old counter: the server has up to 30 */
+	assert_int_equal(serial_reserve_from(key, 5, 0, 30, &first, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "up to 30"));
+	assert_non_null(strstr(err.msg, "--first-serial 31"));
+	text = read_file(path, &len); /* nothing spent */
+	assert_string_equal(text, "11\n");
+	free(text);
+	assert_int_equal(serial_reserve_from(key, 5, 30, 30, &first, &err), TEM_ERR);
+	/* twins: past it, from the counter or from --first-serial */
+	assert_int_equal(serial_reserve_from(key, 5, 31, 30, &first, &err), TEM_OK);
+	assert_int_equal(first, 31);
+	assert_int_equal(serial_reserve_from(key, 5, 0, 30, &first, &err), TEM_OK);
+	assert_int_equal(first, 36);
+	scratch_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +262,8 @@ int main(void)
 	    cmocka_unit_test(test_serial_concurrent_processes_never_overlap),
 	    cmocka_unit_test(test_serial_refuses_a_damaged_counter),
 	    cmocka_unit_test(test_serial_refuses_exhaustion),
+	    cmocka_unit_test(test_serial_missing_counter_is_refused_not_restarted),
+	    cmocka_unit_test(test_serial_refuses_to_start_at_or_below_the_servers),
 	    cmocka_unit_test(test_serial_never_restarts_an_unreadable_counter),
 	};
 	if (sodium_init() < 0)

@@ -123,6 +123,9 @@ static int do_init(struct args *a)
 	free(text);
 	if (rc != TEM_OK)
 		return cli_fail(&err);
+	printf("wrote %s: authority %s, no producer keys yet (add them with 'tem trust add', "
+	       "then 'tem trust sign')\n",
+	       a->out, a->authority);
 	return 0;
 }
 
@@ -207,6 +210,7 @@ static int do_sign(struct args *a)
 	keys_secret_free(sk);
 	if (rc != TEM_OK)
 		return cli_fail(&err);
+	printf("wrote %s: the signature of %s (%s)\n", sigpath, a->pos[0], tc);
 	return 0;
 }
 
@@ -262,6 +266,7 @@ int cmd_trust(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	cli_args(argc - 1, argv + 1);
 	r = parse(argc - 1, argv + 1, &a);
 	if (r != 0)
 		return r > 0 ? 0 : cli_usage_error("trust", "bad option");

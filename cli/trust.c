@@ -189,7 +189,7 @@ static int do_sign(struct args *a)
 	struct trust_list l;
 	struct tem_seckey *sk;
 	struct tem_err err;
-	char sp[SIG_PATH_MAX], tc[256];
+	char sp[SIG_PATH_MAX], tc[256], when[21];
 	const char *sigpath;
 	int rc;
 
@@ -198,8 +198,8 @@ static int do_sign(struct args *a)
 	/* refuse to sign what temd would refuse to load */
 	if (trust_load(a->pos[0], &l, &err) != TEM_OK)
 		return cli_fail(&err);
-	snprintf(tc, sizeof tc, "tem trust list, %zu producer keys, signed %lld", l.n,
-		 (long long)time(NULL));
+	date_format_iso(time(NULL), when);
+	snprintf(tc, sizeof tc, "tem trust list, %zu producer keys, signed %s", l.n, when);
 	trust_free(&l);
 	if ((sigpath = sig_path(a->pos[0], NULL, sp, &err)) == NULL)
 		return cli_fail(&err);

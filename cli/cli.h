@@ -44,7 +44,8 @@ void cli_harden(void);
 
 /* Gets a passphrase, in order: from passfile when not NULL (first line), from $TEM_PASSPHRASE,
  * or from the terminal without echo (asking twice when confirm). Returns sodium_malloc'd
- * memory (free with cli_passphrase_free) or NULL with err set (no terminal, empty, mismatch). */
+ * memory (free with cli_passphrase_free) or NULL with err set (no terminal, empty, mismatch).
+ * Says "deriving the key from the passphrase…" on stderr, as the caller's derivation is next. */
 char *cli_passphrase(const char *passfile, int confirm, const char *prompt, struct tem_err *err);
 
 /* Wipes and frees a passphrase from cli_passphrase (NULL is fine). */

@@ -232,12 +232,13 @@ int main(int argc, char **argv)
 	t.cfg.timeout = 15;
 	v = sysconf(_SC_NPROCESSORS_ONLN);
 	t.cfg.threads = v > 0 ? (unsigned)v : 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
 		case 'v':
+		case 'V':
 			puts("temd " TEMD_VERSION);
 			return 0;
 		case 'd':

@@ -1,6 +1,7 @@
 /* http.c — temd's transport on libmicrohttpd: request life cycle, bounds (URL, body), routing
  * by path and method, suspended connections while a scan waits for its durable commit, and
  * the helpers that answer. No route logic here. */
+#include "server/log.h"
 #include "server/server.h"
 
 #include <stdarg.h>
@@ -68,6 +69,8 @@ static enum MHD_Result queue(struct request *rq, unsigned status, const char *ty
 	ret = MHD_queue_response(rq->conn, status, r);
 	MHD_destroy_response(r);
 	metrics_request(rq->route, status);
+	log_access(rq->method != NULL ? rq->method : "-", metrics_route_name(rq->route), status,
+		   len);
 	rq->phase = PH_DONE;
 	return ret;
 }
@@ -133,6 +136,7 @@ enum MHD_Result http_redirect(struct request *rq, const char *location)
 	ret = MHD_queue_response(rq->conn, 303, r);
 	MHD_destroy_response(r);
 	metrics_request(rq->route, 303);
+	log_access(rq->method != NULL ? rq->method : "-", metrics_route_name(rq->route), 303, 0);
 	rq->phase = PH_DONE;
 	return ret;
 }
@@ -348,6 +352,7 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 	int post = strcmp(method, "POST") == 0;
 
 	rq->head = strcmp(method, "HEAD") == 0;
+	rq->method = method;
 
 	switch (rq->route) {
 	case ROUTE_PAGE:

@@ -28,6 +28,7 @@ struct temd_config {
 	socklen_t listen_len;
 	const char *base_url;          /* as buyers reach temd, for links; may be NULL */
 	const char *port_file;         /* where to write the bound port, or NULL */
+	const char *access_log;        /* --access-log FILE, or NULL */
 	unsigned threads;              /* HTTP threads */
 	int threshold;                 /* T of the duplicate rule */
 	struct client_proxies proxies; /* --trust-proxy: whose X-Forwarded-For is believed */
@@ -63,11 +64,12 @@ struct request {
 	/* a counted scan waiting for the ledger */
 	struct ledger_job job;
 	atomic_int job_done;
-	double submitted; /* monotonic seconds */
-	int as_page;      /* answer with HTML (GET /c/) rather than JSON */
-	int lang;         /* enum lang */
-	int set_cookie;   /* give the browser the tem_client cookie of job.u.scan.cookie */
-	int head;         /* the method is HEAD */
+	double submitted;   /* monotonic seconds */
+	int as_page;        /* answer with HTML (GET /c/) rather than JSON */
+	int lang;           /* enum lang */
+	int set_cookie;     /* give the browser the tem_client cookie of job.u.scan.cookie */
+	int head;           /* the method is HEAD */
+	const char *method; /* the request's method, libmicrohttpd's (for the access log) */
 	struct registry_hit hit;
 	char short_id[48];
 	char key_hex[17];

@@ -7,12 +7,14 @@
 #   make bench      benchmarks, each printed as a ratio against the machine's own limit
 #   make screenshots  every buyer page in both languages, shot by headless Chromium
 #   make demo       the main job: a demo authority, producer, labels and a running temd
+#                   (PORT=N, default 8080)
 #   make install    PREFIX=/usr/local DESTDIR= : binaries and man pages
 #   make format     clang-format the tree; make format-check fails when it differs
 #
 # B=DIR puts every object and binary under DIR (the sanitizer build uses build/san).
 
 PREFIX ?= /usr/local
+PORT ?= 8080
 DESTDIR ?=
 B ?= .
 O := $(if $(filter .,$(B)),,$(B)/)
@@ -147,7 +149,7 @@ bench:
 demo:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory all
-	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" sh tests/demo.sh
+	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" PORT="$(PORT)" sh tests/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8

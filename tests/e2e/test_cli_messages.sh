@@ -60,6 +60,14 @@ expect_grep "a small batch is named" 'small.txt: a tem batch file, not a minisig
 run_expect 2 "a signature given as a public key" $TEM verify -p batch.txt.minisig x
 expect_grep "a signature is named" 'a signature, not a minisign public key' "$T/err"
 
+# a base URL with a path: temd answers at its host's root, so tem issue refuses it
+run_expect 2 "a base URL with a path is refused" $TEM issue -s w.key -n 1 --product x \
+	--url https://tem.example.vn/tem -o path.txt
+expect_grep "the refusal says why" "has a path; temd answers at its host's root" "$T/err"
+expect_no_file "nothing is written for it" path.txt
+check "a base URL with only a trailing slash is fine" $TEM issue -s w.key -n 1 --product x \
+	--url https://tem.example.vn/ -o slash.txt -q
+
 # trust init and sign say what they wrote; the trusted comment carries a date
 check "tem trust init" $TEM trust init -o trust.list --authority "Sở KH&CN Cà Mau"
 expect_grep "trust init says what it wrote" '^wrote trust.list: authority' "$T/out"

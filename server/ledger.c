@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "keys/date.h"
 #include "server/ledger_internal.h"
+#include "server/log.h"
 
 /* Schema migrations, in order: migration i takes user_version i to i + 1. Never edit one that
  * has shipped; append a new one. */
@@ -350,6 +352,36 @@ static int user_version(sqlite3 *db, int *v)
 	return rc == SQLITE_ROW ? SQLITE_OK : rc == SQLITE_DONE ? SQLITE_ERROR : rc;
 }
 
+/* Copies a ledger at schema version v, before it is migrated, to PATH.vV.bak (VACUUM INTO:
+ * a consistent copy, WAL included), so an operator can go back to the temd that wrote it.
+ * An existing copy, left by an earlier attempt, is kept as it is. TEM_OK, or TEM_ERR with err
+ * set: a ledger is not migrated without its copy. */
+static int backup_before_migrating(struct ledger *l, int v, struct tem_err *err)
+{
+	char bak[sizeof l->path + 32];
+	char *vacuum;
+	int rc;
+
+	snprintf(bak, sizeof bak, "%s.v%d.bak", l->path, v);
+	if (access(bak, F_OK) == 0) {
+		log_msg(LOG_LV_NOTICE, "%s: the copy of the version %d ledger is kept from before",
+			bak, v);
+		return TEM_OK;
+	}
+	if ((vacuum = sqlite3_mprintf("VACUUM INTO %Q", bak)) == NULL)
+		return err_set(err, "out of memory");
+	rc = sqlite3_exec(l->w, vacuum, NULL, NULL, NULL);
+	sqlite3_free(vacuum);
+	if (rc != SQLITE_OK)
+		return db_fail(l->w, l->path,
+			       "cannot copy the ledger before migrating it (free some space, or "
+			       "copy it by hand and name the copy LEDGER.vN.bak)",
+			       err);
+	log_msg(LOG_LV_NOTICE, "%s: copied the version %d ledger to %s before migrating it",
+		l->path, v, bak);
+	return TEM_OK;
+}
+
 /* Brings the schema to SCHEMA_VERSION, one migration a transaction (BEGIN IMMEDIATE, the
  * migration, the new user_version, COMMIT). TEM_OK, or TEM_ERR with err set and the failed
  * migration rolled back (the rollback is best effort: the error reported is the migration's). */
@@ -364,8 +396,15 @@ static int migrate(struct ledger *l, struct tem_err *err)
 			       "%s: ledger schema version %d is newer than this temd understands "
 			       "(%d): use a newer temd",
 			       l->path, v, SCHEMA_VERSION);
+	int from = v;
+	if (v > 0 && v < SCHEMA_VERSION && backup_before_migrating(l, v, err) != TEM_OK)
+		return TEM_ERR;
 	for (; v < SCHEMA_VERSION; v++) {
 		char bump[64];
+		if (from > 0)
+			log_msg(LOG_LV_NOTICE,
+				"%s: migrating the ledger from schema version %d to %d", l->path, v,
+				v + 1);
 		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
 		if (sqlite3_exec(l->w, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(l->w, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
@@ -377,6 +416,12 @@ static int migrate(struct ledger *l, struct tem_err *err)
 			return TEM_ERR;
 		}
 	}
+	if (from == 0)
+		log_msg(LOG_LV_NOTICE, "%s: new ledger, schema version %d", l->path,
+			SCHEMA_VERSION);
+	else if (from < SCHEMA_VERSION)
+		log_msg(LOG_LV_NOTICE, "%s: ledger migrated to schema version %d", l->path,
+			SCHEMA_VERSION);
 	return TEM_OK;
 }
 

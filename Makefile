@@ -8,6 +8,7 @@
 #   make bench      benchmarks, each printed as a ratio against the machine's own limit
 #   make screenshots  every buyer page in both languages, shot by headless Chromium
 #   make demo       the main job: a demo authority, producer, labels and a running temd
+#                   (PORT=N, default 8080)
 #   make install    PREFIX=/usr/local DESTDIR= : binaries and man pages (WERROR= drops -Werror)
 #   make package-test  the Debian packages built, unpacked in a scratch root and checked
 #   make format     clang-format the tree; make format-check fails when it differs
@@ -15,6 +16,7 @@
 # B=DIR puts every object and binary under DIR (the sanitizer build uses build/san).
 
 PREFIX ?= /usr/local
+PORT ?= 8080
 DESTDIR ?=
 B ?= .
 O := $(if $(filter .,$(B)),,$(B)/)
@@ -159,7 +161,7 @@ bench:
 demo:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory all
-	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" sh tests/demo.sh
+	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" PORT="$(PORT)" sh tests/demo.sh
 
 # temd is a system daemon: sbin, with its page in section 8 (the Debian package uses PREFIX=/usr)
 install: all

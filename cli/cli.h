@@ -30,9 +30,13 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "tem: ERR" on stderr and returns EXIT_USAGE (for `return cli_fail(&err);`). */
 int cli_fail(const struct tem_err *err);
 
-/* Prints a usage error "tem: MESSAGE" and the hint "Try 'tem CMD --help'."; returns
- * EXIT_USAGE. */
+/* Prints a usage error on one line, "tem: MESSAGE (tem help CMD)"; returns EXIT_USAGE.
+ * Called with "bad option" or "unknown option" right after getopt_long returned '?', it names
+ * the option instead, from the arguments cli_args saved. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Keeps the subcommand's arguments for cli_usage_error's option errors (main calls it). */
+void cli_args(int argc, char **argv);
 
 /* Turns core dumps off (setrlimit RLIMIT_CORE 0, prctl PR_SET_DUMPABLE 0) before a secret key
  * is read. */
@@ -40,7 +44,8 @@ void cli_harden(void);
 
 /* Gets a passphrase, in order: from passfile when not NULL (first line), from $TEM_PASSPHRASE,
  * or from the terminal without echo (asking twice when confirm). Returns sodium_malloc'd
- * memory (free with cli_passphrase_free) or NULL with err set (no terminal, empty, mismatch). */
+ * memory (free with cli_passphrase_free) or NULL with err set (no terminal, empty, mismatch).
+ * Says "deriving the key from the passphrase…" on stderr, as the caller's derivation is next. */
 char *cli_passphrase(const char *passfile, int confirm, const char *prompt, struct tem_err *err);
 
 /* Wipes and frees a passphrase from cli_passphrase (NULL is fine). */

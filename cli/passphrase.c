@@ -71,7 +71,9 @@ static int tty_read(int fd, const char *prompt, char *buf, struct tem_err *err)
 	return rc;
 }
 
-char *cli_passphrase(const char *passfile, int confirm, const char *prompt, struct tem_err *err)
+/* cli_passphrase without its notice. */
+static char *get_passphrase(const char *passfile, int confirm, const char *prompt,
+			    struct tem_err *err)
 {
 	const char *env = getenv("TEM_PASSPHRASE");
 	char *a = NULL, *b = NULL, *out = NULL;
@@ -124,6 +126,17 @@ out:
 		sodium_free(b);
 	close(fd);
 	return out;
+}
+
+char *cli_passphrase(const char *passfile, int confirm, const char *prompt, struct tem_err *err)
+{
+	char *pass = get_passphrase(passfile, confirm, prompt, err);
+
+	/* every caller derives a key next: with minisign's limits that takes seconds and 1 GiB,
+	 * which would otherwise look like a hang */
+	if (pass != NULL)
+		fputs("tem: deriving the key from the passphrase\u2026\n", stderr);
+	return pass;
 }
 
 void cli_passphrase_free(char *pass)

@@ -2,6 +2,7 @@
  * have claim PINs) to a temd server, which checks it against the authority's trust list and
  * records the batch's serial range. Idempotent. */
 #include <curl/curl.h>
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <sodium.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "keys/keys.h"
@@ -20,7 +22,7 @@
 #define REPLY_MAX 65536
 
 static const char usage_text[] =
-    "usage: tem register BATCH --server URL [--timeout SECONDS] [-q]\n"
+    "usage: tem register BATCH --server URL [--cacert FILE] [--timeout SECONDS] [-q]\n"
     "\n"
     "Registers BATCH (made by tem issue) with the verification server at URL: temd checks the\n"
     "header's signature against the trust list and records the batch's serials, so that its\n"
@@ -28,6 +30,8 @@ static const char usage_text[] =
     "codes have claim PINs, its claim key (BATCH.claim, written by tem issue) goes too.\n"
     "\n"
     "  --server URL        the temd base URL, e.g. https://tem.example.vn\n"
+    "  --cacert FILE       trust the certificate authority in FILE (PEM) for an https\n"
+    "                      server behind a private CA, instead of the system's\n"
     "  --timeout SECONDS   give up after this long (default 30)\n"
     "  -q                  print nothing on success\n"
     "\n"
@@ -59,6 +63,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
 struct register_args {
 	const char *batch;  /* the batch file */
 	const char *server; /* temd base URL as given */
+	const char *cacert; /* PEM file of the CA to trust, NULL for the system's */
 	char url[2048];     /* SERVER/api/v1/batches */
 	long timeout;       /* seconds */
 	int quiet;          /* print nothing on success */
@@ -70,6 +75,7 @@ static int parse_args(int argc, char **argv, struct register_args *a)
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
 					     {"server", required_argument, NULL, 'S'},
 					     {"timeout", required_argument, NULL, 'T'},
+					     {"cacert", required_argument, NULL, 'C'},
 					     {NULL, 0, NULL, 0}};
 	uint64_t n;
 	size_t sl;
@@ -90,6 +96,12 @@ static int parse_args(int argc, char **argv, struct register_args *a)
 				return cli_usage_error("register",
 						       "--timeout must be 1 to 3600 seconds");
 			a->timeout = (long)n;
+			break;
+		case 'C':
+			if (access(optarg, R_OK) != 0)
+				return cli_usage_error("register", "--cacert %s: %s", optarg,
+						       strerror(errno));
+			a->cacert = optarg;
 			break;
 		case 'q':
 			a->quiet = 1;
@@ -140,10 +152,16 @@ static int post_json(const struct register_args *a, const char *body, struct rep
 		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(curl, CURLOPT_USERAGENT, "tem-register/0.1");
+		if (a->cacert != NULL)
+			curl_easy_setopt(curl, CURLOPT_CAINFO, a->cacert);
 		cc = curl_easy_perform(curl);
 	}
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	else if (cc == CURLE_PEER_FAILED_VERIFICATION && a->cacert == NULL)
+		cli_warn("%s: %s (a server behind a private certificate authority needs "
+			 "--cacert FILE)",
+			 a->url, curl_easy_strerror(cc));
 	else
 		cli_warn("%s: %s", a->url,
 			 reply->overflow ? "the answer is too long" : curl_easy_strerror(cc));

@@ -129,6 +129,9 @@ static int do_init(struct args *a)
 	free(text);
 	if (rc != TEM_OK)
 		return cli_fail(&err);
+	printf("wrote %s: authority %s, no producer keys yet (add them with 'tem trust add', "
+	       "then 'tem trust sign')\n",
+	       a->out, a->authority);
 	return 0;
 }
 
@@ -192,7 +195,7 @@ static int do_sign(struct args *a)
 	struct trust_list l;
 	struct tem_seckey *sk = NULL;
 	struct tem_err err;
-	char sp[SIG_PATH_MAX], tc[256];
+	char sp[SIG_PATH_MAX], tc[256], when[21];
 	const char *sigpath;
 	int rc = EXIT_USAGE;
 
@@ -208,14 +211,14 @@ static int do_sign(struct args *a)
 	 * every list signed before it (temd refuses an older one) */
 	if (trust_bump_sequence(&l, &err) != TEM_OK || trust_save(a->pos[0], &l, &err) != TEM_OK)
 		goto fail;
-	snprintf(tc, sizeof tc, "tem trust list, sequence %llu, %zu producer keys, signed %lld",
-		 (unsigned long long)l.sequence, l.n, (long long)time(NULL));
+	date_format_iso(time(NULL), when);
+	snprintf(tc, sizeof tc, "tem trust list, sequence %llu, %zu producer keys, signed %s",
+		 (unsigned long long)l.sequence, l.n, when);
 	if (sig_sign_file(a->pos[0], sigpath, sk, tc, 1, &err) != TEM_OK) {
 		(void)unlink(sigpath); /* it signed the list before this one */
 		goto fail;
 	}
-	printf("signed %s: sequence %llu, %zu producer key(s)\n", a->pos[0],
-	       (unsigned long long)l.sequence, l.n);
+	printf("wrote %s: the signature of %s (%s)\n", sigpath, a->pos[0], tc);
 	rc = 0;
 	goto out;
 fail:
@@ -279,6 +282,7 @@ int cmd_trust(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	cli_args(argc - 1, argv + 1);
 	r = parse(argc - 1, argv + 1, &a);
 	if (r != 0)
 		return r > 0 ? 0 : cli_usage_error("trust", "bad option");

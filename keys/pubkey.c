@@ -32,7 +32,7 @@ int keys_public_load(const char *path, struct tem_pubkey *out, struct tem_err *e
 	size_t len;
 	int rc;
 
-	if (file_read_all(path, KEYFILE_MAX, &buf, &len, err) != TEM_OK)
+	if (keyfile_read(path, "minisign public key", &buf, &len, err) != TEM_OK)
 		return TEM_ERR;
 	rc = keys_public_parse(buf, len, path, out, err);
 	free(buf);

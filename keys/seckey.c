@@ -121,7 +121,7 @@ static int read_sec_file(const char *path, struct sec_file *f, struct tem_err *e
 	size_t len;
 	int rc;
 
-	if (file_read_all(path, KEYFILE_MAX, &buf, &len, err) != TEM_OK)
+	if (keyfile_read(path, "minisign secret key", &buf, &len, err) != TEM_OK)
 		return TEM_ERR;
 	rc = keyfile_decode(buf, len, path, (unsigned char *)f, SEC_FILE_BYTES,
 			    "minisign secret key", err);

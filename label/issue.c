@@ -81,6 +81,15 @@ int issue_prepare(struct batch_header *h, const struct issue_req *req, const cha
 			n--;
 		if (n > BATCH_URL_MAX)
 			return err_set(err, "--url: longer than %d characters", BATCH_URL_MAX);
+		/* temd answers at its host's root (/c/CODE, its forms, its API): a label under a
+		 * path would open a page temd does not serve */
+		const char *host = strstr(req->url, "://");
+		if (host != NULL &&
+		    memchr(host + 3, '/', n - (size_t)(host + 3 - req->url)) != NULL)
+			return err_set(err,
+				       "--url: '%.*s' has a path; temd answers at its host's root, "
+				       "so give the scheme and host only (https://tem.example.vn)",
+				       (int)n, req->url);
 		for (size_t i = 0; i < n; i++)
 			h->url[i] =
 			    (char)(req->url[i] >= 'a' && req->url[i] <= 'z' ? req->url[i] - 32

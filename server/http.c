@@ -3,6 +3,7 @@
  * request life cycle, bounds (URL, headers, body), rate limits, routing by path and method,
  * suspended connections while a scan waits for its durable commit, and the helpers that
  * answer. No route logic here. */
+#include "server/log.h"
 #include "server/server.h"
 
 #include <errno.h>
@@ -74,6 +75,8 @@ static enum MHD_Result queue(struct request *rq, unsigned status, const char *ty
 	ret = MHD_queue_response(rq->conn, status, r);
 	MHD_destroy_response(r);
 	metrics_request(rq->route, status);
+	log_access(rq->method != NULL ? rq->method : "-", metrics_route_name(rq->route), status,
+		   len);
 	rq->phase = PH_DONE;
 	return ret;
 }
@@ -139,6 +142,7 @@ enum MHD_Result http_redirect(struct request *rq, const char *location)
 	ret = MHD_queue_response(rq->conn, 303, r);
 	MHD_destroy_response(r);
 	metrics_request(rq->route, 303);
+	log_access(rq->method != NULL ? rq->method : "-", metrics_route_name(rq->route), 303, 0);
 	rq->phase = PH_DONE;
 	return ret;
 }
@@ -584,6 +588,7 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 	int kind = -1;
 
 	rq->head = strcmp(method, "HEAD") == 0;
+	rq->method = method;
 	if (rq->ops)
 		return dispatch_ops(rq, method);
 	/* the buyer's HTML routes answer a refusal with a page */
@@ -823,16 +828,20 @@ __attribute__((format(printf, 2, 0))) static void log_cb(void *cls, const char *
 	pthread_mutex_lock(&mu);
 	if (now - window >= 60) {
 		if (hidden > 0)
-			fprintf(stderr,
-				"temd: http: %u more messages in the last minute not shown\n",
-				hidden);
+			log_msg(LOG_LV_WARNING,
+				"http: %u more messages in the last minute not shown", hidden);
 		window = now;
 		shown = hidden = 0;
 	}
 	if (shown < 10) {
+		char line[512];
+		size_t n;
 		shown++;
-		fputs("temd: http: ", stderr);
-		vfprintf(stderr, fmt, ap);
+		vsnprintf(line, sizeof line, fmt, ap);
+		n = strlen(line);
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		log_msg(LOG_LV_WARNING, "http: %s", line);
 	} else {
 		hidden++;
 	}
@@ -993,9 +1002,9 @@ int http_start(struct temd *t, struct tem_err *err)
 		return TEM_ERR;
 	if (ops_start(t, err) != TEM_OK)
 		return TEM_ERR;
-	fprintf(stderr,
-		"temd: connections: at most %u (open-file limit %lu), %u from one address "
-		"(0: no limit), %u s for a whole request\n",
+	log_msg(LOG_LV_INFO,
+		"connections: at most %u (open-file limit %lu), %u from one address (0: no "
+		"limit), %u s for a whole request",
 		total, nofile, per, t->cfg.timeout);
 	return TEM_OK;
 }

@@ -18,6 +18,7 @@
 
 #include "keys/date.h"
 #include "server/ledger_internal.h"
+#include "server/log.h"
 
 /* Schema migrations, in order: migration i takes user_version i to i + 1. Never edit one that
  * has shipped; append a new one. */
@@ -362,6 +363,36 @@ static int user_version(sqlite3 *db, int *v)
 	return rc == SQLITE_ROW ? SQLITE_OK : rc == SQLITE_DONE ? SQLITE_ERROR : rc;
 }
 
+/* Copies a ledger at schema version v, before it is migrated, to PATH.vV.bak (VACUUM INTO:
+ * a consistent copy, WAL included), so an operator can go back to the temd that wrote it.
+ * An existing copy, left by an earlier attempt, is kept as it is. TEM_OK, or TEM_ERR with err
+ * set: a ledger is not migrated without its copy. */
+static int backup_before_migrating(struct ledger *l, int v, struct tem_err *err)
+{
+	char bak[sizeof l->path + 32];
+	char *vacuum;
+	int rc;
+
+	snprintf(bak, sizeof bak, "%s.v%d.bak", l->path, v);
+	if (access(bak, F_OK) == 0) {
+		log_msg(LOG_LV_NOTICE, "%s: the copy of the version %d ledger is kept from before",
+			bak, v);
+		return TEM_OK;
+	}
+	if ((vacuum = sqlite3_mprintf("VACUUM INTO %Q", bak)) == NULL)
+		return err_set(err, "out of memory");
+	rc = sqlite3_exec(l->w, vacuum, NULL, NULL, NULL);
+	sqlite3_free(vacuum);
+	if (rc != SQLITE_OK)
+		return db_fail(l->w, l->path,
+			       "cannot copy the ledger before migrating it (free some space, or "
+			       "copy it by hand and name the copy LEDGER.vN.bak)",
+			       err);
+	log_msg(LOG_LV_NOTICE, "%s: copied the version %d ledger to %s before migrating it",
+		l->path, v, bak);
+	return TEM_OK;
+}
+
 /* Brings the schema to SCHEMA_VERSION, one migration a transaction (BEGIN IMMEDIATE, the
  * migration, the new user_version, COMMIT). TEM_OK, or TEM_ERR with err set and the failed
  * migration rolled back (the rollback is best effort: the error reported is the migration's). */
@@ -376,8 +407,15 @@ static int migrate(struct ledger *l, struct tem_err *err)
 			       "%s: ledger schema version %d is newer than this temd understands "
 			       "(%d): use a newer temd",
 			       l->path, v, SCHEMA_VERSION);
+	int from = v;
+	if (v > 0 && v < SCHEMA_VERSION && backup_before_migrating(l, v, err) != TEM_OK)
+		return TEM_ERR;
 	for (; v < SCHEMA_VERSION; v++) {
 		char bump[64];
+		if (from > 0)
+			log_msg(LOG_LV_NOTICE,
+				"%s: migrating the ledger from schema version %d to %d", l->path, v,
+				v + 1);
 		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
 		if (sqlite3_exec(l->w, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(l->w, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
@@ -389,6 +427,12 @@ static int migrate(struct ledger *l, struct tem_err *err)
 			return TEM_ERR;
 		}
 	}
+	if (from == 0)
+		log_msg(LOG_LV_NOTICE, "%s: new ledger, schema version %d", l->path,
+			SCHEMA_VERSION);
+	else if (from < SCHEMA_VERSION)
+		log_msg(LOG_LV_NOTICE, "%s: ledger migrated to schema version %d", l->path,
+			SCHEMA_VERSION);
 	return TEM_OK;
 }
 
@@ -924,6 +968,12 @@ static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerte
 	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 		return rc;
 
+	if (s->verdict == V_DUPLICATE && !alerted)
+		log_msg(LOG_LV_WARNING,
+			"alert: code %s-%llu scanned from %lld networks (%lld scans since %lld): "
+			"a duplicate",
+			s->key_id, (unsigned long long)s->serial, (long long)s->clients,
+			(long long)s->scans, (long long)(s->first_scan_ms / 1000));
 	if (s->verdict == V_DUPLICATE || alerted) {
 		st = stmt(l, S_ALERT);
 		bind_text(l, st, ":key", s->key_id);
@@ -1545,7 +1595,7 @@ void ledger_close(struct ledger *l)
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(l->st[i]);
 	if (l->r != NULL && sqlite3_close(l->r) != SQLITE_OK)
-		fprintf(stderr, "temd: %s: cannot close the reader connection: %s\n", l->path,
+		log_msg(LOG_LV_ERROR, "%s: cannot close the reader connection: %s", l->path,
 			sqlite3_errmsg(l->r));
 	if (l->w != NULL) {
 		/* a failed checkpoint loses nothing (the WAL stays and is read at the next open) but
@@ -1558,7 +1608,7 @@ void ledger_close(struct ledger *l)
 			    "(SQLite code %d); it is kept and read at the next start\n",
 			    l->path, sqlite3_errmsg(l->w), sqlite3_extended_errcode(l->w));
 		if (sqlite3_close(l->w) != SQLITE_OK)
-			fprintf(stderr, "temd: %s: cannot close the ledger: %s\n", l->path,
+			log_msg(LOG_LV_ERROR, "%s: cannot close the ledger: %s", l->path,
 				sqlite3_errmsg(l->w));
 	}
 	if (l->lock_fd >= 0)

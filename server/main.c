@@ -2,7 +2,9 @@
  * ledger, batch index), signals (SIGHUP reloads the trust list, SIGTERM/SIGINT drain and stop)
  * and shutdown. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -11,16 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "keys/text.h"
 #include "keys/trust.h"
 #include "server/ledger_backup.h"
+#include "server/log.h"
 #include "server/notify.h"
 #include "server/secrets.h"
 #include "server/server.h"
-
-#define TEMD_VERSION "0.1.0"
 
 static const char usage_text[] =
     "usage: temd --db FILE --trust TRUST --authority AUTHORITY_PUB [--listen ADDR:PORT]\n"
@@ -28,6 +30,7 @@ static const char usage_text[] =
     "            [--trust-proxy ADDR[,ADDR...]] [--timeout SECONDS] [--port-file FILE]\n"
     "            [--contact TEXT] [--rate-limit SPEC] [--connections-per-address N]\n"
     "            [--metrics-listen ADDR:PORT|none] [--metrics-port-file FILE]\n"
+    "            [--access-log FILE] [-V]\n"
     "\n"
     "The tem verification server: buyers' phones open a label's URL (GET /c/CODE) and temd\n"
     "says whether it is genuine, recording every scan durably in its SQLite ledger.\n"
@@ -57,8 +60,12 @@ static const char usage_text[] =
     "  --metrics-listen ADDR:PORT  where /metrics and /healthz's counts are served\n"
     "                            (default 127.0.0.1:9080; none: nowhere)\n"
     "  --metrics-port-file FILE  write the metrics listener's port to FILE once ready\n"
+    "  --access-log FILE         append a line per answered request to FILE (time, method,\n"
+    "                            route, status, bytes; no codes, no addresses)\n"
+    "  -V, --version             print the version\n"
     "\n"
-    "Signals: SIGHUP reloads the trust list (a bad one is logged and the old one kept);\n"
+    "Signals: SIGHUP reloads the trust list (a bad one is logged and the old one kept) and\n"
+    "reopens the access log;\n"
     "SIGTERM or SIGINT finish the requests under way, checkpoint the ledger and exit 0.\n";
 
 /* Prints "temd: MESSAGE" and the --help hint; returns the usage exit status, 2. */
@@ -71,7 +78,7 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'temd --help'.\n", stderr);
+	fputs(" (temd --help)\n", stderr);
 	return 2;
 }
 
@@ -125,6 +132,26 @@ static long parse_long(const char *s, long lo, long hi)
 	return text_parse_u64(s, (uint64_t)lo, (uint64_t)hi, &v) == TEM_OK ? (long)v : lo - 1;
 }
 
+/* Logs the trust list put in force: its producer keys and revocations, and how they changed
+ * since the list before it (SIGHUP). */
+static void log_trust_in_force(const char *path, uint64_t seq, size_t n, size_t revoked)
+{
+	static long last_n = -1, last_revoked = -1;
+
+	if (last_n < 0)
+		log_msg(LOG_LV_NOTICE,
+			"trust list %s in force: sequence %llu, %zu producer keys, %zu revoked",
+			path, (unsigned long long)seq, n, revoked);
+	else
+		log_msg(LOG_LV_NOTICE,
+			"trust list %s in force (reloaded): sequence %llu, %zu producer keys "
+			"(%+ld), %zu revoked (%+ld)",
+			path, (unsigned long long)seq, n, (long)n - last_n, revoked,
+			(long)revoked - last_revoked);
+	last_n = (long)n;
+	last_revoked = (long)revoked;
+}
+
 /* Loads the trust list, checking its signature; puts it in force and copies its producers
  * into the ledger. */
 static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct tem_err *err)
@@ -169,11 +196,12 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 		trust_free(&list);
 		return err_set(err, "%s: cannot record the producers in the ledger", t->cfg.db);
 	}
-	size_t n = list.n;
+	size_t n = list.n, revoked = 0;
 	uint64_t seq = list.sequence;
+	for (size_t i = 0; i < n; i++)
+		revoked += list.entries[i].revoked >= 0;
 	registry_set_trust(t->reg, &list);
-	fprintf(stderr, "temd: trust list %s in force: sequence %llu, %zu producer key(s)\n",
-		t->cfg.trust, (unsigned long long)seq, n);
+	log_trust_in_force(t->cfg.trust, seq, n, revoked);
 	return TEM_OK;
 }
 
@@ -186,7 +214,7 @@ static int add_batch(void *arg, const struct ledger_batch_row *b, struct tem_err
 	int rc = registry_load_batch(((struct temd *)arg)->reg, b, err);
 
 	if (rc == TEM_NO)
-		fprintf(stderr, "temd: %s\n", err->msg);
+		log_msg(LOG_LV_WARNING, "%s", err->msg);
 	return rc == TEM_NO ? TEM_OK : rc;
 }
 
@@ -211,15 +239,90 @@ static int load_secret(struct temd *t, struct tem_err *err)
 	if (rc != TEM_OK || (moved && ledger_forget_salt(t->ledger, err) != TEM_OK))
 		return TEM_ERR;
 	if (moved)
-		fprintf(stderr, "temd: %s: the client salt moved out of the ledger into %s\n",
+		log_msg(LOG_LV_NOTICE, "%s: the client salt moved out of the ledger into %s",
 			t->cfg.db, path);
 	sodium_mprotect_readonly(t->secret);
 	if (created)
-		fprintf(stderr,
-			"temd: %s: new secret file (keep it with the ledger's backups, "
-			"apart from them)\n",
+		log_msg(LOG_LV_NOTICE,
+			"%s: new secret file (keep it with the ledger's backups, apart from them)",
 			path);
 	return TEM_OK;
+}
+
+/* Checks, before anything is created, what would make temd refuse to start: the trust list
+ * (its signature), the ledger's folder, and the address to listen on. Prints one line and
+ * returns the exit status (2 a file named on the command line, 1 the address), or 0. */
+static int preflight(struct temd *t, const struct tem_pubkey *authority, const char *listen)
+{
+	struct trust_list list;
+	struct tem_err err;
+	struct stat st;
+	char dir[4200];
+	int fd, one = 1;
+
+	memset(&list, 0, sizeof list);
+	if (trust_load_verified(t->cfg.trust, NULL, authority, &list, &err) != TEM_OK) {
+		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
+		metrics_trust_reload(0);
+		return 2;
+	}
+	trust_free(&list);
+	if (snprintf(dir, sizeof dir, "%s", t->cfg.db) >= (int)sizeof dir) {
+		log_msg(LOG_LV_ERROR, "--db %s: the path is too long", t->cfg.db);
+		return 2;
+	}
+	const char *d = dirname(dir);
+	if (stat(t->cfg.db, &st) == 0 && !S_ISREG(st.st_mode)) {
+		log_msg(LOG_LV_ERROR, "--db %s: not a file", t->cfg.db);
+		return 2;
+	}
+	if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		log_msg(LOG_LV_ERROR,
+			"--db %s: the folder %s does not exist (temd makes the ledger, "
+			"not its folder)",
+			t->cfg.db, d);
+		return 2;
+	}
+	if (access(d, W_OK | X_OK) != 0) {
+		log_msg(LOG_LV_ERROR,
+			"--db %s: cannot write in the folder %s (the ledger keeps its journal and "
+			"secret file beside it): %s",
+			t->cfg.db, d, strerror(errno));
+		return 2;
+	}
+	/* bound without SO_REUSEPORT, a port another server listens on is refused, whoever it is */
+	fd = socket(t->cfg.listen.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, (struct sockaddr *)&t->cfg.listen, t->cfg.listen_len) != 0) {
+		int e = errno;
+		log_msg(LOG_LV_ERROR, "cannot listen on %s: %s%s", listen, strerror(e),
+			e == EADDRINUSE      ? " (another server listens there)"
+			: e == EACCES        ? " (ports below 1024 need privileges)"
+			: e == EADDRNOTAVAIL ? " (not an address of this host)"
+					     : "");
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	if (t->cfg.access_log != NULL && log_access_open(t->cfg.access_log, &err) != TEM_OK) {
+		log_msg(LOG_LV_ERROR, "%s", err.msg);
+		return 2;
+	}
+	return 0;
+}
+
+/* The address listened on as "127.0.0.1:8080", with the port the kernel picked when listen
+ * asked for port 0. */
+static void listened_on(const struct temd *t, const char *listen, char *out, size_t size)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(t->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	const char *colon = strrchr(listen, ':');
+
+	if (di == NULL || colon == NULL)
+		snprintf(out, size, "%s", listen);
+	else
+		snprintf(out, size, "%.*s:%u", (int)(colon - listen), listen, (unsigned)di->port);
 }
 
 int main(int argc, char **argv)
@@ -242,6 +345,7 @@ int main(int argc, char **argv)
 	    {"connections-per-address", required_argument, NULL, 'C'},
 	    {"metrics-listen", required_argument, NULL, 'M'},
 	    {"metrics-port-file", required_argument, NULL, 'F'},
+	    {"access-log", required_argument, NULL, 'L'},
 	    {NULL, 0, NULL, 0}};
 	static struct temd t;
 	struct tem_pubkey authority;
@@ -265,12 +369,15 @@ int main(int argc, char **argv)
 	limits_default(&t.cfg.limits);
 	v = sysconf(_SC_NPROCESSORS_ONLN);
 	t.cfg.threads = v > 0 ? (unsigned)v : 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0; /* usage_error says it on one line */
+	log_init();
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
 		case 'v':
+		case 'V':
 			puts("temd " TEMD_VERSION);
 			return 0;
 		case 'd':
@@ -313,6 +420,9 @@ int main(int argc, char **argv)
 		case 'f':
 			t.cfg.port_file = optarg;
 			break;
+		case 'L':
+			t.cfg.access_log = optarg;
+			break;
 		case 'c':
 			if (strlen(optarg) > TEMD_CONTACT_MAX ||
 			    !text_is_clean(optarg, strlen(optarg)))
@@ -340,8 +450,11 @@ int main(int argc, char **argv)
 			t.cfg.metrics_port_file = optarg;
 			break;
 		default:
-			fprintf(stderr, "Try 'temd --help'.\n");
-			return 2;
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				return usage_error(optopt == 0 ? "unknown option '%s'"
+							       : "option '%s' needs a value",
+						   argv[optind - 1]);
+			return usage_error("option '-%c' is unknown or needs a value", optopt);
 		}
 	}
 	if (optind < argc)
@@ -368,56 +481,68 @@ int main(int argc, char **argv)
 
 	if (keys_init(&err) != TEM_OK ||
 	    keys_public_load(t.cfg.authority, &authority, &err) != TEM_OK) {
-		fprintf(stderr, "temd: %s\n", err.msg);
+		log_msg(LOG_LV_ERROR, "refusing to start: --authority %s", err.msg);
 		return 2;
 	}
+	if (secrets_check_inputs(t.cfg.trust, t.cfg.authority, t.cfg.db, &err) != TEM_OK) {
+		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
+		return 2;
+	}
+	if ((rc = preflight(&t, &authority, listen)) != 0)
+		return rc;
+	rc = 1;
 	{
 		int fixed;
-		if (secrets_check_inputs(t.cfg.trust, t.cfg.authority, t.cfg.db, &err) != TEM_OK ||
-		    secrets_protect_ledger(t.cfg.db, &fixed, &err) != TEM_OK) {
-			fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
+		if (secrets_protect_ledger(t.cfg.db, &fixed, &err) != TEM_OK) {
+			log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 			return 2;
 		}
 		if (fixed > 0)
-			fprintf(stderr, "temd: %s: made the ledger's files private (mode 600)\n",
+			log_msg(LOG_LV_NOTICE, "%s: made the ledger's files private (mode 600)",
 				t.cfg.db);
 	}
 	if ((t.reg = registry_new()) == NULL) {
-		fprintf(stderr, "temd: out of memory\n");
+		log_msg(LOG_LV_ERROR, "out of memory");
 		return 1;
 	}
 	if (ledger_open(t.cfg.db, &t.ledger, &err) != TEM_OK) {
-		fprintf(stderr, "temd: %s\n", err.msg);
+		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		registry_free(t.reg);
+		log_access_close();
 		return 1;
 	}
 	if (load_secret(&t, &err) != TEM_OK) {
-		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
+		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		goto out;
 	}
 	client_keys_init(&t.keys, t.salt);
 	if (load_trust(&t, &authority, &err) != TEM_OK) {
-		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
+		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
+		metrics_trust_reload(0);
 		goto out;
 	}
+	metrics_trust_reload(1);
 	if (ledger_each_batch(t.ledger, add_batch, &t, &err) != TEM_OK) {
-		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
+		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		goto out;
 	}
 	if (http_start(&t, &err) != TEM_OK) {
-		fprintf(stderr, "temd: %s: %s\n", listen, err.msg);
+		log_msg(LOG_LV_ERROR, "cannot listen on %s: %s", listen, err.msg);
 		http_stop(&t, 0);
 		goto out;
 	}
 	{
 		long producers, batches;
 		int64_t scans, bytes;
+		char where[128];
 		registry_counts(t.reg, &producers, &batches);
 		ledger_stats(t.ledger, &scans, &bytes);
-		fprintf(stderr,
-			"temd %s: listening on %s with %u threads; ledger %s (%lld scans, %ld "
-			"batches)\n",
-			TEMD_VERSION, listen, t.cfg.threads, t.cfg.db, (long long)scans, batches);
+		listened_on(&t, listen, where, sizeof where);
+		log_msg(
+		    LOG_LV_NOTICE,
+		    "version %s started: listening on %s with %u threads; ledger %s (%lld scans, "
+		    "%ld batches)",
+		    TEMD_VERSION, where, t.cfg.threads, t.cfg.db, (long long)scans, batches);
 	}
 	notify_send("READY=1"); /* systemd's Type=notify: server/notify.h */
 	for (;;) {
@@ -426,16 +551,21 @@ int main(int argc, char **argv)
 			continue;
 		if (sig == SIGHUP) {
 			notify_send("RELOADING=1");
-			if (load_trust(&t, &authority, &err) != TEM_OK)
-				fprintf(stderr,
-					"temd: trust list not reloaded, the old one stays in "
-					"force: %s\n",
+			if (load_trust(&t, &authority, &err) != TEM_OK) {
+				metrics_trust_reload(0);
+				log_msg(LOG_LV_ERROR,
+					"trust list not reloaded, the old one stays in force: %s",
 					err.msg);
+			} else {
+				metrics_trust_reload(1);
+			}
+			if (log_access_reopen(&err) != TEM_OK)
+				log_msg(LOG_LV_ERROR, "%s (the old file stays open)", err.msg);
 			notify_send("READY=1");
 			continue;
 		}
 		notify_send("STOPPING=1");
-		fprintf(stderr, "temd: %s: finishing the requests under way\n",
+		log_msg(LOG_LV_NOTICE, "%s: stopping, finishing the requests under way",
 			sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	}
@@ -445,7 +575,8 @@ out:
 	ledger_close(t.ledger); /* runs the jobs still queued, checkpoints the WAL */
 	registry_free(t.reg);
 	sodium_free(t.secret);
+	log_access_close();
 	if (rc == 0)
-		fprintf(stderr, "temd: stopped\n");
+		log_msg(LOG_LV_NOTICE, "stopped: the ledger is checkpointed");
 	return rc;
 }

@@ -3,17 +3,22 @@
 
 #include "server/sbuf.h"
 
+#include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char *const route_names[ROUTE_COUNT] = {
     "/c/{code}", "/",        "/api/v1/scans",  "/api/v1/batches",
     "/healthz",  "/metrics", "/api/v1/claims", "/api/v1/producers/{keyid}/serial",
     "other",
 };
-static const unsigned statuses[] = {200, 201, 303, 400, 403, 404, 405, 409,
-				    413, 414, 415, 422, 429, 500, 503};
-#define NSTATUS (sizeof statuses / sizeof statuses[0])
+/* every status from 100 to 599 has its own counter; the last slot counts anything else */
+#define STATUS_MIN 100
+#define NSTATUS    500
 static const double buckets[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
 				 0.05,   0.1,   0.25,  0.5,   1,    2.5};
 #define NBUCKET (sizeof buckets / sizeof buckets[0])
@@ -29,10 +34,9 @@ static atomic_ullong commit_sum_us;
 
 void metrics_request(enum route r, unsigned status)
 {
-	size_t i = 0;
+	size_t i =
+	    status >= STATUS_MIN && status < STATUS_MIN + NSTATUS ? status - STATUS_MIN : NSTATUS;
 
-	while (i < NSTATUS && statuses[i] != status)
-		i++;
 	if (r >= 0 && r < ROUTE_COUNT)
 		atomic_fetch_add_explicit(&requests[r][i], 1, memory_order_relaxed);
 }
@@ -71,6 +75,10 @@ void metrics_commit(double seconds)
 				  memory_order_relaxed);
 }
 
+/* Appends what operators watch besides requests: the build, trust list reloads and the
+ * process. */
+static void format_ops(struct sbuf *b);
+
 int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger_bytes,
 		   int ledger_failing, int64_t ledger_failed, long producers, long batches)
 {
@@ -88,8 +96,8 @@ int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger
 				continue;
 			if (i < NSTATUS)
 				sbuf_put(&b,
-					 "temd_requests_total{route=\"%s\",status=\"%u\"} %lu\n",
-					 route_names[r], statuses[i], v);
+					 "temd_requests_total{route=\"%s\",status=\"%zu\"} %lu\n",
+					 route_names[r], STATUS_MIN + i, v);
 			else
 				sbuf_put(&b,
 					 "temd_requests_total{route=\"%s\",status=\"other\"} %lu\n",
@@ -150,5 +158,130 @@ int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger
 		 "temd_batches %ld\n",
 		 (long long)ledger_scans, (long long)ledger_bytes, ledger_failing,
 		 (long long)ledger_failed, producers, batches);
+	format_ops(&b);
 	return sbuf_take(&b, out, len);
+}
+
+/* --- build, trust list reloads, process (docs/temd.8, METRICS) --- */
+
+static atomic_ulong trust_reloads[2]; /* [0] failed, [1] succeeded */
+static atomic_llong trust_loaded_at;  /* unix time of the list in force, 0 before one */
+
+const char *metrics_route_name(enum route r)
+{
+	return r >= 0 && r < ROUTE_COUNT ? route_names[r] : "other";
+}
+
+void metrics_trust_reload(int ok)
+{
+	atomic_fetch_add_explicit(&trust_reloads[ok ? 1 : 0], 1, memory_order_relaxed);
+	if (ok)
+		atomic_store(&trust_loaded_at, (long long)time(NULL));
+}
+
+/* The process's CPU seconds, resident bytes and start time (unix seconds) from
+ * /proc/self/stat; 0 when it cannot be read. */
+static int proc_stat(double *cpu, double *rss, double *start)
+{
+	char buf[1024], *p;
+	unsigned long long utime, stime, starttime;
+	long long rss_pages;
+	double btime = 0;
+	FILE *f;
+	size_t n;
+	long tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+
+	if ((f = fopen("/proc/self/stat", "re")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the command name may hold spaces and parentheses: fields start after the last ')' */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d "
+		   "%llu %*u %lld",
+		   &utime, &stime, &starttime, &rss_pages) != 4 ||
+	    tck <= 0 || page <= 0)
+		return -1;
+	if ((f = fopen("/proc/stat", "re")) != NULL) {
+		while (fgets(buf, sizeof buf, f) != NULL)
+			if (sscanf(buf, "btime %lf", &btime) == 1)
+				break;
+		fclose(f);
+	}
+	*cpu = (double)(utime + stime) / (double)tck;
+	*rss = (double)rss_pages * (double)page;
+	*start = btime + (double)starttime / (double)tck;
+	return 0;
+}
+
+/* Open descriptors (entries of /proc/self/fd, less the one reading it) and the limit. */
+static void proc_fds(long *open_fds, double *max_fds)
+{
+	struct rlimit rl;
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+
+	*open_fds = -1;
+	if (d != NULL) {
+		*open_fds = 0;
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				(*open_fds)++;
+		closedir(d);
+		(*open_fds)--;
+	}
+	*max_fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+		       ? (double)rl.rlim_cur
+		       : -1;
+}
+
+static void format_ops(struct sbuf *b)
+{
+	double cpu, rss, start, max_fds;
+	long open_fds;
+
+	sbuf_put(b,
+		 "# HELP temd_build_info The temd build answering: its version.\n"
+		 "# TYPE temd_build_info gauge\n"
+		 "temd_build_info{version=\"%s\"} 1\n"
+		 "# HELP temd_trust_reloads_total Trust list loads (at start and on SIGHUP), by "
+		 "result.\n"
+		 "# TYPE temd_trust_reloads_total counter\n"
+		 "temd_trust_reloads_total{result=\"success\"} %lu\n"
+		 "temd_trust_reloads_total{result=\"failure\"} %lu\n"
+		 "# HELP temd_trust_loaded_timestamp_seconds When the trust list in force was "
+		 "loaded.\n"
+		 "# TYPE temd_trust_loaded_timestamp_seconds gauge\n"
+		 "temd_trust_loaded_timestamp_seconds %lld\n",
+		 TEMD_VERSION, atomic_load(&trust_reloads[1]), atomic_load(&trust_reloads[0]),
+		 (long long)atomic_load(&trust_loaded_at));
+	if (proc_stat(&cpu, &rss, &start) == 0)
+		sbuf_put(b,
+			 "# HELP process_cpu_seconds_total Total user and system CPU time spent in "
+			 "seconds.\n"
+			 "# TYPE process_cpu_seconds_total counter\n"
+			 "process_cpu_seconds_total %.2f\n"
+			 "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+			 "# TYPE process_resident_memory_bytes gauge\n"
+			 "process_resident_memory_bytes %.0f\n"
+			 "# HELP process_start_time_seconds Start time of the process since unix "
+			 "epoch in seconds.\n"
+			 "# TYPE process_start_time_seconds gauge\n"
+			 "process_start_time_seconds %.2f\n",
+			 cpu, rss, start);
+	proc_fds(&open_fds, &max_fds);
+	if (open_fds >= 0)
+		sbuf_put(b,
+			 "# HELP process_open_fds Number of open file descriptors.\n"
+			 "# TYPE process_open_fds gauge\n"
+			 "process_open_fds %ld\n",
+			 open_fds);
+	if (max_fds >= 0)
+		sbuf_put(b,
+			 "# HELP process_max_fds Maximum number of open file descriptors.\n"
+			 "# TYPE process_max_fds gauge\n"
+			 "process_max_fds %.0f\n",
+			 max_fds);
 }

@@ -1,6 +1,6 @@
 /* metrics.h — temd's counters, exported at GET /metrics in Prometheus' text format: requests
- * by route and status, verdicts, the scan commit latency histogram, ledger and registry
- * sizes. Lock-free (atomic counters); safe from any thread. */
+ * by route and status (each status code its own label), verdicts, the scan commit latency histogram, ledger and registry
+ * sizes; the build, trust list reloads and the process (CPU, memory, descriptors, start). Lock-free (atomic counters); safe from any thread. */
 #ifndef TEM_METRICS_H
 #define TEM_METRICS_H
 
@@ -44,5 +44,15 @@ void metrics_connection_cut(void);
 /* Formats every metric; *out is malloc'd (caller frees). Returns 0, or -1 out of memory. */
 int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger_bytes,
 		   int ledger_failing, int64_t ledger_failed, long producers, long batches);
+
+/* The route's label in metrics and the access log ("/c/{code}"); "other" out of range. */
+const char *metrics_route_name(enum route r);
+
+/* Counts a trust list load (at start or on SIGHUP): ok 1 when it was put in force, 0 when it
+ * was refused. */
+void metrics_trust_reload(int ok);
+
+/* temd's version, for temd_build_info and the start-up line. */
+#define TEMD_VERSION "0.1.0"
 
 #endif

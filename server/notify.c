@@ -4,6 +4,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "server/log.h"
 #include "server/notify.h"
 
 void notify_send(const char *state)
@@ -12,7 +13,7 @@ void notify_send(const char *state)
 	int rc = sd_notify(0, state); /* 0: no NOTIFY_SOCKET, nobody to tell */
 
 	if (rc < 0 && !warned) {
-		fprintf(stderr, "temd: cannot notify the service manager: %s\n", strerror(-rc));
+		log_msg(LOG_LV_WARNING, "cannot notify the service manager: %s", strerror(-rc));
 		warned = 1;
 	}
 }

@@ -16,6 +16,7 @@
 
 #include "keys/date.h"
 #include "label/batch.h"
+#include "server/log.h"
 #include "server/secrets.h"
 #include "server/server.h"
 
@@ -173,9 +174,8 @@ enum MHD_Result route_batches(struct request *rq)
 			r = http_error(rq, 500, "internal", "out of memory");
 			break;
 		}
-		fprintf(stderr, "temd: batch %s of %s registered (serials %llu-%llu)\n",
-			h->batch_id, key_hex, (unsigned long long)b->first,
-			(unsigned long long)b->last);
+		log_msg(LOG_LV_INFO, "batch %s of %s registered (serials %llu-%llu)", h->batch_id,
+			key_hex, (unsigned long long)b->first, (unsigned long long)b->last);
 		o = describe(h, key_hex, b->registered_ms);
 		json_object_set_new(o, "status", json_string("registered"));
 		r = http_json(rq, 201, o);

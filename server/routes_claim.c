@@ -13,6 +13,7 @@
 #include "label/claim.h"
 #include "label/code.h"
 #include "server/client.h"
+#include "server/log.h"
 #include "server/pages.h"
 #include "server/secrets.h"
 #include "server/server.h"
@@ -45,10 +46,11 @@ static int pin_right(struct request *rq, const struct ledger_claim_info *info, c
 			 k) == TEM_OK)
 		right = claim_pin_check(k, rq->serial, pin, strlen(pin));
 	else
-		fprintf(stderr,
-			"temd: the claim key of batch %s-%llu does not open with the secret file: "
-			"was the ledger moved without its .secret file?\n",
-			rq->key_hex, (unsigned long long)info->first);
+		log_msg(
+		    LOG_LV_ERROR,
+		    "the claim key of batch %s-%llu does not open with the secret file: was the "
+		    "ledger moved without its .secret file?",
+		    rq->key_hex, (unsigned long long)info->first);
 	sodium_free(k);
 	return right;
 }
@@ -65,7 +67,7 @@ static enum attempt attempt(struct request *rq, const char *pin, int check_only)
 	int right;
 
 	if (ledger_claim_info(rq->t->ledger, rq->key_hex, rq->serial, &info, &err) != TEM_OK) {
-		fprintf(stderr, "temd: %s\n", err.msg);
+		log_msg(LOG_LV_ERROR, "%s", err.msg);
 		return A_FAILED;
 	}
 	if (!info.in_batch || !info.has_pins)

@@ -29,6 +29,7 @@ struct temd_config {
 	socklen_t listen_len;
 	const char *base_url;          /* as buyers reach temd, for links; may be NULL */
 	const char *port_file;         /* where to write the bound port, or NULL */
+	const char *access_log;        /* --access-log FILE, or NULL */
 	unsigned threads;              /* HTTP threads */
 	int threshold;                 /* T of the duplicate rule */
 	struct client_proxies proxies; /* --trust-proxy: whose X-Forwarded-For is believed */
@@ -77,8 +78,9 @@ struct request {
 	int as_page;                               /* answer with HTML (GET /c/) rather than JSON */
 	int lang;                                  /* enum lang */
 	unsigned char cookie[LEDGER_COOKIE_BYTES]; /* the client's cookie id (request_client) */
-	int set_cookie; /* give the browser the tem_client cookie of cookie: a new one */
-	int head;       /* the method is HEAD */
+	int set_cookie;     /* give the browser the tem_client cookie of cookie: a new one */
+	int head;           /* the method is HEAD */
+	const char *method; /* the request's method, libmicrohttpd's (for the access log) */
 	struct registry_hit hit;
 	char short_id[48];
 	char key_hex[17];

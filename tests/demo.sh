@@ -1,11 +1,27 @@
 #!/bin/sh
 # make demo: tem end to end in ./demo/ — an authority and a producer key, a signed trust list,
 # a batch of 24 codes registered with a running temd, its labels in labels.pdf, and the server
-# left running on 127.0.0.1:8080 with its SQLite ledger until Ctrl-C.
+# left running on 127.0.0.1:$PORT (make demo PORT=N, default 8080) with its SQLite ledger
+# until Ctrl-C. When the port is taken, it says so and stops before anything is registered.
 set -eu
 : "${TEM:?run through make demo}"
 : "${TEMD:?run through make demo}"
-LISTEN=127.0.0.1:8080
+PORT=${PORT:-8080}
+case $PORT in
+'' | *[!0-9]*)
+	echo "demo: PORT=$PORT is not a port number" >&2
+	exit 2
+	;;
+esac
+LISTEN=127.0.0.1:$PORT
+# whatever listens there (another demo, another server) must not receive this demo's batch:
+# only "connection refused" (curl's status 7) means the port is free
+taken=0
+curl -s -o /dev/null -m 2 "http://$LISTEN/" || taken=$?
+if [ "$taken" -ne 7 ]; then
+	echo "demo: something already listens on $LISTEN; stop it, or run make demo PORT=N with a free port" >&2
+	exit 1
+fi
 D=${DEMO_DIR:-demo}
 rm -rf "$D"
 mkdir -p "$D"
@@ -26,7 +42,7 @@ say "A producer makes its key; the authority adds it to the list and signs the l
 
 say "The producer issues a batch of 24 codes, valid 14 days"
 "$TEM" issue -s producer.key -n 24 --product "Cua Cà Mau" \
-	--producer "Hợp tác xã Cua Cà Mau Năm Căn" --url http://127.0.0.1:8080 --valid-days 14 \
+	--producer "Hợp tác xã Cua Cà Mau Năm Căn" --url "http://$LISTEN" --valid-days 14 \
 	-o batch.txt
 sed -n '1,11p' batch.txt
 
@@ -40,7 +56,7 @@ say "A counterfeiter changes one character of a code: it is rejected"
 first=$(head -n 1 codes.txt)
 forged=$(printf '%s' "$first" | sed 's/^\(.\{40\}\)\(.\)/\1Q/')
 [ "$forged" != "$first" ] || forged=$(printf '%s' "$first" | sed 's/^\(.\{40\}\)\(.\)/\1R/')
-if "$TEM" verify -t trust.list -P authority.pub "HTTP://127.0.0.1:8080/C/$forged"; then
+if "$TEM" verify -t trust.list -P authority.pub "HTTP://$LISTEN/C/$forged"; then
 	echo "demo: a forged code verified" >&2
 	exit 1
 fi
@@ -50,16 +66,19 @@ say "The producer prints the labels (A4 sheet, every label read back before writ
 
 say "temd starts on $LISTEN with a new ledger; the producer registers the batch"
 "$TEMD" --db ledger.db --trust trust.list --authority authority.pub --listen "$LISTEN" \
-	--base-url "http://$LISTEN" 2>temd.log &
+	--base-url "http://$LISTEN" --port-file temd.port 2>temd.log &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid; echo; echo "temd stopped; the ledger is $(pwd)/ledger.db"' EXIT
 trap 'exit 0' INT TERM
+# temd writes its port file once it listens: polling the port instead could reach another
+# server that took it meanwhile
 i=0
-until curl -s -o /dev/null "http://$LISTEN/healthz"; do
+until [ -s temd.port ]; do
 	i=$((i + 1))
-	if ! kill -0 $pid 2>/dev/null || [ $i -gt 50 ]; then
+	if ! kill -0 $pid 2>/dev/null || [ $i -gt 100 ]; then
+		# temd says why in one line (the port in use, ...)
 		cat temd.log >&2
-		echo "demo: temd did not start on $LISTEN (is the port in use?)" >&2
+		echo "demo: temd did not start on $LISTEN; make demo PORT=N picks another port" >&2
 		exit 1
 	fi
 	sleep 0.1

@@ -153,6 +153,7 @@ done
 curl -s -m 10 -o page.html -c jar7 -b jar7 --interface 127.0.15.1 -A stall-buyer "$URL/c/$C7?lang=en"
 expect_grep "after four shoppers' networks, the buyer is warned" 'this label may be a copy' page.html
 expect_grep "and asked to type the PIN before paying" 'Before you pay, scratch' page.html
+expect_grep "temd logs the alert as a warning" "temd warning: alert: code $KEY-$(serial_of 7) scanned from" "$T/s.log"
 code=$(curl -s -m 10 -o page.html -w '%{http_code}' -c jar7 -b jar7 --interface 127.0.15.1 \
 	-A stall-buyer --data-urlencode "pin=$(pin b.txt.claim "$(serial_of 7)")" "$URL/c/$C7?lang=en")
 expect_eq "the right PIN claims the warned code: 201" 201 "$code"

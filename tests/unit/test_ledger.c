@@ -39,6 +39,8 @@ static int teardown(void **state)
 	unlink(p);
 	snprintf(p, sizeof p, "%s-shm", path);
 	unlink(p);
+	snprintf(p, sizeof p, "%s.v1.bak", path); /* the copy made before migrating */
+	unlink(p);
 	return 0;
 }
 

@@ -484,12 +484,12 @@ int main(int argc, char **argv)
 		log_msg(LOG_LV_ERROR, "refusing to start: --authority %s", err.msg);
 		return 2;
 	}
+	if ((rc = preflight(&t, &authority, listen)) != 0)
+		return rc;
 	if (secrets_check_inputs(t.cfg.trust, t.cfg.authority, t.cfg.db, &err) != TEM_OK) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		return 2;
 	}
-	if ((rc = preflight(&t, &authority, listen)) != 0)
-		return rc;
 	rc = 1;
 	{
 		int fixed;

@@ -108,7 +108,7 @@ expect_eq "after the attack 127.0.0.1 is answered again" "200" \
 # --- one temd per address, per ledger ---
 run_expect 1 "a second temd on the same port is refused" "$TEMD" --db other.db --trust trust.list \
 	--authority a.pub --listen "127.0.0.1:$PORT" --metrics-listen none
-expect_grep "saying the address is in use" "^temd: 127.0.0.1:$PORT: the address is in use" "$T/err"
+expect_grep "saying the address is in use" "cannot listen on 127.0.0.1:$PORT: Address already in use" "$T/err"
 expect_eq "in one line, libmicrohttpd adding none" "1" "$(grep -c 'in use\|http:' "$T/err")"
 run_expect 1 "a second temd on the same ledger is refused" "$TEMD" --db h.db --trust trust.list \
 	--authority a.pub --listen 127.0.0.1:0 --metrics-listen none

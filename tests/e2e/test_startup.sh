@@ -75,7 +75,7 @@ echo broken >trust.list.minisig
 kill -HUP "$TEMD_PID"
 wait_for 10 grep -q 'trust list not reloaded' first.log
 expect_grep "a failed reload is an error line" ' temd error: trust list not reloaded' first.log
-curl -s -o metrics.txt "$URL/metrics"
+curl -s -o metrics.txt "$METRICS_URL/metrics"
 expect_grep "metrics count the reloads" '^temd_trust_reloads_total{result="success"} 2$' metrics.txt
 expect_grep "metrics count the failed reload" '^temd_trust_reloads_total{result="failure"} 1$' \
 	metrics.txt

@@ -2,6 +2,7 @@
  * ledger, batch index), signals (SIGHUP reloads the trust list, SIGTERM/SIGINT drain and stop)
  * and shutdown. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <netinet/in.h>
@@ -27,12 +28,13 @@ static const char usage_text[] =
     "            [--base-url URL] [--threads N] [--duplicate-threshold T]\n"
     "            [--trust-proxy ADDR[,ADDR...]] [--timeout SECONDS] [--port-file FILE]\n"
     "            [--contact TEXT] [--rate-limit SPEC] [--connections-per-address N]\n"
-    "            [--metrics-listen ADDR:PORT|none] [--metrics-port-file FILE]\n"
+    "            [--metrics-listen ADDR:PORT|none] [--metrics-port-file FILE] [--init]\n"
     "\n"
     "The tem verification server: buyers' phones open a label's URL (GET /c/CODE) and temd\n"
     "says whether it is genuine, recording every scan durably in its SQLite ledger.\n"
     "\n"
     "  --db FILE                 the ledger (created when missing)\n"
+    "  --init                    make an existing empty (0-byte) FILE a new ledger\n"
     "  --trust TRUST             the authority's trust list; TRUST.minisig must verify\n"
     "  --authority PUB           the authority's public key (minisign format)\n"
     "  --listen ADDR:PORT        where to listen (default 127.0.0.1:8080; [::1]:8080 for\n"
@@ -126,8 +128,11 @@ static long parse_long(const char *s, long lo, long hi)
 }
 
 /* Loads the trust list, checking its signature; puts it in force and copies its producers
- * into the ledger. */
-static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct tem_err *err)
+ * into the ledger. TEM_OK; TEM_ERR with err set (the list in force stays); or, when starting
+ * and the ledger takes no writes (a full disk), TEM_NO with the list in force all the same: temd
+ * then serves reads, answers writes 503, and records the list once it can (main). */
+static int load_trust(struct temd *t, const struct tem_pubkey *authority, int starting,
+		      struct tem_err *err)
 {
 	struct trust_list list;
 	struct ledger_producer *ps;
@@ -165,7 +170,7 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 	enum ledger_status st = ledger_run(t->ledger, &job);
 	free(ps);
 	free(pubs);
-	if (st != LEDGER_OK) {
+	if (st != LEDGER_OK && !starting) {
 		trust_free(&list);
 		return err_set(err, "%s: cannot record the producers in the ledger", t->cfg.db);
 	}
@@ -174,6 +179,13 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 	registry_set_trust(t->reg, &list);
 	fprintf(stderr, "temd: trust list %s in force: sequence %llu, %zu producer key(s)\n",
 		t->cfg.trust, (unsigned long long)seq, n);
+	if (st != LEDGER_OK) {
+		fprintf(stderr,
+			"temd: %s: cannot record the producers in the ledger, which takes no "
+			"writes: serving, writes answered 503 until it takes them again\n",
+			t->cfg.db);
+		return TEM_NO;
+	}
 	return TEM_OK;
 }
 
@@ -242,6 +254,7 @@ int main(int argc, char **argv)
 	    {"connections-per-address", required_argument, NULL, 'C'},
 	    {"metrics-listen", required_argument, NULL, 'M'},
 	    {"metrics-port-file", required_argument, NULL, 'F'},
+	    {"init", no_argument, NULL, 'I'},
 	    {NULL, 0, NULL, 0}};
 	static struct temd t;
 	struct tem_pubkey authority;
@@ -249,7 +262,7 @@ int main(int argc, char **argv)
 	const char *listen = "127.0.0.1:8080", *metrics_listen = "127.0.0.1:9080";
 	sigset_t sigs;
 	long v;
-	int c, rc = 1;
+	int c, rc = 1, init = 0, pending = TEM_OK;
 
 	if (argc > 1 && strcmp(argv[1], "backup") == 0)
 		return backup_main(argc - 1, argv + 1); /* temd backup: server/ledger_backup.h */
@@ -339,6 +352,9 @@ int main(int argc, char **argv)
 		case 'F':
 			t.cfg.metrics_port_file = optarg;
 			break;
+		case 'I':
+			init = 1;
+			break;
 		default:
 			fprintf(stderr, "Try 'temd --help'.\n");
 			return 2;
@@ -386,7 +402,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "temd: out of memory\n");
 		return 1;
 	}
-	if (ledger_open(t.cfg.db, &t.ledger, &err) != TEM_OK) {
+	if (ledger_open_flags(t.cfg.db, init ? LEDGER_INIT : 0, &t.ledger, &err) != TEM_OK) {
 		fprintf(stderr, "temd: %s\n", err.msg);
 		registry_free(t.reg);
 		return 1;
@@ -396,7 +412,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	client_keys_init(&t.keys, t.salt);
-	if (load_trust(&t, &authority, &err) != TEM_OK) {
+	if ((pending = load_trust(&t, &authority, 1, &err)) == TEM_ERR) {
 		fprintf(stderr, "temd: refusing to start: %s\n", err.msg);
 		goto out;
 	}
@@ -421,16 +437,29 @@ int main(int argc, char **argv)
 	}
 	notify_send("READY=1"); /* systemd's Type=notify: server/notify.h */
 	for (;;) {
-		int sig;
-		if (sigwait(&sigs, &sig) != 0)
+		/* a trust list not yet recorded (the ledger took no writes at start) is recorded
+		 * again every 10 s until it is: its sequence number guards against rollback */
+		struct timespec wait = {10, 0};
+		int sig = -1;
+		if (pending == TEM_NO) {
+			sig = sigtimedwait(&sigs, NULL, &wait);
+			if (sig < 0 && errno == EAGAIN &&
+			    load_trust(&t, &authority, 0, &err) == TEM_OK)
+				pending = TEM_OK;
+		} else if (sigwait(&sigs, &sig) != 0) {
+			sig = -1;
+		}
+		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {
 			notify_send("RELOADING=1");
-			if (load_trust(&t, &authority, &err) != TEM_OK)
+			if (load_trust(&t, &authority, 0, &err) != TEM_OK)
 				fprintf(stderr,
 					"temd: trust list not reloaded, the old one stays in "
 					"force: %s\n",
 					err.msg);
+			else
+				pending = TEM_OK;
 			notify_send("READY=1");
 			continue;
 		}

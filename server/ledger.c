@@ -1188,7 +1188,7 @@ static int run_txn(struct ledger *l, struct ledger_job *first, struct ledger_job
 /* The WAL file may grow while a reader (temd's own, or sqlite3 run by hand) holds an old
  * snapshot: SQLite cannot start it again from the beginning meanwhile. journal_size_limit
  * cuts it back to this size whenever it starts again; shrink_wal does it when no write comes. */
-#define LEDGER_WAL_LIMIT ((sqlite3_int64)16 << 20)
+#define LEDGER_WAL_LIMIT ((sqlite3_int64)8 << 20)
 
 /* When the WAL file has grown past LEDGER_WAL_LIMIT, tries (at most once a second) a
  * truncating checkpoint that waits for no reader: a reader still holding old pages makes it

@@ -1347,10 +1347,15 @@ static int check_ledger(struct ledger *l, struct tem_err *err)
 	}
 	first = (const char *)sqlite3_column_text(st, 0);
 	if (first == NULL || strcmp(first, "ok") != 0) {
+		char what[160]; /* SQLite's first complaint, on one line */
+		snprintf(what, sizeof what, "%s", first != NULL ? first : "no answer");
+		for (char *c = what; *c != '\0'; c++)
+			if (*c == '\n' || *c == '\t')
+				*c = ' ';
 		err_set(err,
 			"%s: the ledger is damaged (quick_check: %s): restore it from a backup "
 			"(temd backup)",
-			l->path, first != NULL ? first : "no answer");
+			l->path, what);
 		goto out;
 	}
 	fprintf(stderr, "temd: %s: ledger checked (quick_check, %lld MB) in %.2f s\n", l->path,

@@ -56,7 +56,97 @@ wait $READER
 wal_back() { [ "$(wal_size l.db)" -le $WAL_LIMIT ]; }
 wait_for 10 wal_back
 check "once the reader lets go, the WAL shrinks back under its bound ($(wal_size l.db) bytes)" wal_back
-expect_grep "and the log says so" 'write-ahead log had grown to [0-9]* MB' "$T/a.log"
+said_shrunk() { grep -q 'write-ahead log had grown to [0-9]* MB' "$T/a.log"; }
+check "and the log says so" wait_for 5 said_shrunk
 stop_temd TERM
 expect_eq "temd stops cleanly" "0" "$TEMD_STATUS"
+
+# temd_fails NAME ARGS...: starts temd with ARGS, which must exit (not listen); its status is
+# in $TEMD_STATUS.
+temd_fails() {
+	if start_temd "$@"; then
+		stop_temd TERM
+		TEMD_STATUS=listening
+	else
+		wait "$TEMD_PID" 2>/dev/null
+		TEMD_STATUS=$?
+	fi
+}
+
+# 64 KiB of random bytes written over a leaf of the per-code table: refused at start.
+cp l.db c.db
+page_size=$(sqlite3 c.db 'PRAGMA page_size')
+page=$(sqlite3 c.db "SELECT pageno FROM dbstat WHERE name = 'code_scans' AND pagetype = 'leaf' LIMIT 1 OFFSET 2")
+dd if=/dev/urandom of=c.db bs="$page_size" seek=$((page - 1)) count=$((65536 / page_size)) conv=notrunc 2>/dev/null
+temd_fails c --db c.db --trust trust.list --authority a.pub
+expect_eq "a ledger with random bytes inside is refused (exit 1)" "1" "$TEMD_STATUS"
+expect_grep "saying it is damaged and what to do" 'c.db: the ledger is damaged (quick_check: .*): restore it from a backup' "$T/c.log"
+
+# An existing empty file is a lost ledger, not a new one: refused unless --init is given.
+: >e.db
+temd_fails e --db e.db --trust trust.list --authority a.pub
+expect_eq "an empty (0-byte) ledger file is refused (exit 1)" "1" "$TEMD_STATUS"
+expect_grep "saying so and naming --init" 'e.db: the ledger file is empty (0 bytes): restore it from a backup, or give --init' "$T/e.log"
+expect_eq "and left as it was" "0" "$(stat -c %s e.db)"
+expect_no_file "with no WAL beside it" e.db-wal
+if start_temd e --db e.db --trust trust.list --authority a.pub --init; then ok "with --init it becomes a new ledger"; else not_ok "with --init it becomes a new ledger" "log: $(tail -3 "$T/e.log")"; fi
+check "which answers" curl -sf -o /dev/null "$URL/healthz"
+stop_temd TERM
+
+# A start on a ledger that cannot grow, as on a full disk: a WAL left by kill -9 (never merged)
+# and a file size limit below its size make every write fail. temd starts all the same, says
+# why, answers writes 503 and /healthz ledger-failing, and writes again once the limit is lifted.
+start_temd k --db l.db --trust trust.list --authority a.pub
+scan_many 1 200
+kill -9 "$TEMD_PID"
+wait "$TEMD_PID" 2>/dev/null
+wal=$(wal_size l.db)
+# a trust list with one more producer, which the start must record
+$TEM keygen -p p2.pub -s p2.key -W >/dev/null
+$TEM trust add trust.list -p p2.pub --name "HTX Cái Nước" >/dev/null
+$TEM trust sign trust.list -s a.key >/dev/null
+printf '#!/bin/sh\ntrap "" XFSZ\nulimit -S -f %d\nexec "%s" "$@"\n' $((wal / 512 - 8)) "$TEMD" >limited.sh
+chmod +x limited.sh
+REAL_TEMD=$TEMD
+TEMD=$T/limited.sh
+if start_temd f --db l.db --trust trust.list --authority a.pub; then ok "a start where the ledger cannot grow ($wal-byte WAL) serves"; else not_ok "a start where the ledger cannot grow ($wal-byte WAL) serves" "log: $(tail -3 "$T/f.log")"; fi
+TEMD=$REAL_TEMD
+expect_grep "saying writes are answered 503" 'cannot record the producers in the ledger, which takes no writes: serving, writes answered 503' "$T/f.log"
+expect_eq "/healthz says ledger-failing" "503 ledger-failing" "$(curl -s -o out -w '%{http_code}' "$URL/healthz") $(jq -r .status out)"
+scan "$(code_at b.txt 1)"
+expect_eq "a scan is answered 503" "503" "$(cat "$T/status")"
+prlimit --pid "$TEMD_PID" --fsize=unlimited:unlimited
+scan "$(code_at b.txt 1)"
+expect_eq "once the ledger can grow, scans are counted" "200" "$(cat "$T/status")"
+expect_eq "and /healthz says ok" "200 ok" "$(curl -s -o out -w '%{http_code}' "$URL/healthz") $(jq -r .status out)"
+stop_temd TERM
+expect_eq "it stops cleanly" "0" "$TEMD_STATUS"
+
+# A start that cannot even make a new ledger leaves nothing that blocks the next.
+printf '#!/bin/sh\ntrap "" XFSZ\nulimit -f 0\nexec "%s" "$@"\n' "$TEMD" >nospace.sh
+chmod +x nospace.sh
+TEMD=$T/nospace.sh
+temd_fails n --db n.db --trust trust.list --authority a.pub
+TEMD=$REAL_TEMD
+expect_eq "a new ledger on a full disk is refused (exit 1)" "1" "$TEMD_STATUS"
+expect_no_file "and leaves no ledger file" n.db
+expect_no_file "no WAL" n.db-wal
+expect_no_file "no WAL index" n.db-shm
+if start_temd n --db n.db --trust trust.list --authority a.pub; then ok "so the next start makes it"; else not_ok "so the next start makes it" "log: $(tail -3 "$T/n.log")"; fi
+stop_temd TERM
+
+# A ledger temd may not write is refused before SQLite makes read-only WAL files beside it
+# (root writes every file: shown only as another user).
+if [ "$(id -u)" -eq 0 ]; then
+	ok "a read-only ledger is refused # SKIP running as root"
+else
+	cp l.db r.db
+	chmod 400 r.db
+	temd_fails r --db r.db --trust trust.list --authority a.pub
+	expect_grep "a read-only ledger is refused" 'r.db: cannot write the ledger' "$T/r.log"
+	expect_no_file "leaving no read-only WAL" r.db-wal
+	chmod 600 r.db
+	if start_temd r --db r.db --trust trust.list --authority a.pub; then ok "so the next start, once writable, serves"; else not_ok "so the next start, once writable, serves" "log: $(tail -3 "$T/r.log")"; fi
+	stop_temd TERM
+fi
 done_testing

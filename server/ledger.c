@@ -289,6 +289,9 @@ struct ledger {
 	atomic_llong failed; /* transactions failed since start */
 	long unreported;     /* writer only: failures not yet logged */
 	double reported;     /* writer only: when a failure was last logged (monotonic s) */
+	double recovered;    /* writer only: when "writes again" was last logged (monotonic s) */
+	int wal_big;         /* writer only: the WAL file is past LEDGER_WAL_LIMIT (shrink_wal) */
+	double wal_tried;    /* writer only: when shrink_wal last tried to truncate it */
 	int fail_rc;   /* writer only: a failure of the statement in use that SQLite's own message
 			* would not describe (a bind refused, a row too few), or SQLITE_OK */
 	char why[512]; /* writer only: that failure, naming the parameter and the statement */
@@ -317,6 +320,13 @@ static int open_db(const char *path, int flags, sqlite3 **db, struct tem_err *er
 
 	if (sqlite3_open_v2(path, db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		db_fail(*db, path, "cannot open", err);
+		goto fail;
+	}
+	/* SQLite opens a file it may not write read-only without a word; the WAL and its index
+	 * would then be made read-only too, and block the next start */
+	if ((flags & SQLITE_OPEN_READWRITE) && sqlite3_db_readonly(*db, "main") == 1) {
+		err_set(err, "%s: cannot write the ledger (a read-only file or folder): %s", path,
+			access(path, W_OK) != 0 ? strerror(errno) : "opened read-only");
 		goto fail;
 	}
 	if (sqlite3_busy_timeout(*db, 10000) != SQLITE_OK ||
@@ -1148,9 +1158,11 @@ static int step_simple(struct ledger *l, int i)
 	return rc;
 }
 
-/* Logs a failed transaction (rc, the code that failed it): the first of a run at once with its
- * cause, then at most one line every LEDGER_REPORT_SECONDS (a full disk fails every group: the
- * log must not fill it too). Counts it in streak and failed. */
+/* Logs a failed transaction (rc, the code that failed it) that cost its jobs: the first of a
+ * run at once with its cause, unless a failure was logged in the last LEDGER_REPORT_SECONDS;
+ * otherwise at most one line every LEDGER_REPORT_SECONDS with the count since (a full disk
+ * fails every transaction, and one bad page fails every scan of its codes: the log must not
+ * fill the disk too). Counts it in streak and failed. */
 #define LEDGER_REPORT_SECONDS 10.0
 static void report_failure(struct ledger *l, int rc)
 {
@@ -1163,68 +1175,170 @@ static void report_failure(struct ledger *l, int rc)
 			     : ext == SQLITE_IOERR_SHMMAP ? " while mapping the WAL index"
 							  : "";
 	double now = date_mono_seconds();
-	long streak = atomic_fetch_add(&l->streak, 1) + 1;
 
+	atomic_fetch_add(&l->streak, 1);
 	atomic_fetch_add(&l->failed, 1);
 	l->unreported++;
-	if (streak > 1 && now - l->reported < LEDGER_REPORT_SECONDS)
+	if (l->reported > 0 && now - l->reported < LEDGER_REPORT_SECONDS)
 		return;
-	fprintf(stderr, "temd: %s: transaction failed: %s%s%s%s (SQLite code %d)", l->path,
-		cause(l), during, sys != 0 ? ": " : "", sys != 0 ? strerror(sys) : "", ext);
+	char since[64] = "";
 	if (l->unreported > 1)
-		fprintf(stderr, ", %ld failed since the last report", l->unreported);
-	fputs("; its scans were answered 503 and not counted\n", stderr);
+		snprintf(since, sizeof since, ", %ld failed since the last report", l->unreported);
+	log_msg(LOG_LV_ERROR,
+		"%s: transaction failed: %s%s%s%s (SQLite code %d)%s; its scans were answered 503 "
+		"and not counted",
+		l->path, cause(l), during, sys != 0 ? ": " : "", sys != 0 ? strerror(sys) : "", ext,
+		since);
 	l->unreported = 0;
 	l->reported = now;
 }
 
-/* The writer: takes every waiting job, runs them in one transaction, commits, answers. A
- * failure anywhere (a bind, a step, the commit) rolls the whole group back and every job of it
- * gets LEDGER_FAILED; done runs only once the transaction has ended either way. */
+/* Notes a committed transaction: the ledger is healthy again. Logs "writes again" after a
+ * failure, at most once every LEDGER_REPORT_SECONDS. */
+static void note_success(struct ledger *l)
+{
+	long streak = atomic_exchange(&l->streak, 0);
+	double now;
+
+	if (streak == 0)
+		return;
+	now = date_mono_seconds();
+	if (l->recovered > 0 && now - l->recovered < LEDGER_REPORT_SECONDS)
+		return;
+	log_msg(LOG_LV_NOTICE, "%s: writes again, after %ld failed transaction(s)", l->path,
+		streak);
+	l->recovered = now;
+}
+
+/* Rolls back the writer's open transaction, if one is open, after a failure (logged when the
+ * rollback fails too: the next BEGIN then fails and says so). */
+static void roll_back(struct ledger *l)
+{
+	if (!sqlite3_get_autocommit(l->w) && step_simple(l, S_ROLLBACK) != SQLITE_OK)
+		log_msg(LOG_LV_ERROR, "%s: cannot roll back a failed transaction: %s", l->path,
+			sqlite3_errmsg(l->w));
+}
+
+/* Runs the jobs from first up to end (excluded; NULL: the whole list) in one transaction and
+ * commits it. *counted gets the scans among them. SQLITE_OK, or the code that failed it (the
+ * transaction is then still open, for report_failure to read its cause, then roll_back). */
+static int run_txn(struct ledger *l, struct ledger_job *first, struct ledger_job *end,
+		   long long *counted)
+{
+	int rc = step_simple(l, S_BEGIN);
+
+	*counted = 0;
+	for (struct ledger_job *job = first; rc == SQLITE_OK && job != end; job = job->next) {
+		rc = run_job(l, job);
+		if (job->kind == JOB_SCAN)
+			(*counted)++;
+	}
+	if (rc == SQLITE_OK)
+		rc = step_simple(l, S_COMMIT);
+	return rc;
+}
+
+/* The WAL file may grow while a reader (temd's own, or sqlite3 run by hand) holds an old
+ * snapshot: SQLite cannot start it again from the beginning meanwhile. journal_size_limit
+ * cuts it back to this size whenever it starts again; shrink_wal does it when no write comes. */
+#define LEDGER_WAL_LIMIT ((sqlite3_int64)8 << 20)
+
+/* When the WAL file has grown past LEDGER_WAL_LIMIT, tries (at most once a second) a
+ * truncating checkpoint that waits for no reader: a reader still holding old pages makes it
+ * fail at once, and it is tried again later. Sets l->wal_big while the file is still too
+ * large, so the writer wakes to try again even when no job comes. */
+static void shrink_wal(struct ledger *l)
+{
+	char wal[4200];
+	struct stat st;
+	double now;
+	int rc;
+
+	snprintf(wal, sizeof wal, "%s-wal", l->path);
+	if (stat(wal, &st) != 0 || st.st_size <= LEDGER_WAL_LIMIT) {
+		l->wal_big = 0;
+		return;
+	}
+	l->wal_big = 1;
+	now = date_mono_seconds();
+	if (now - l->wal_tried < 1.0)
+		return;
+	l->wal_tried = now;
+	sqlite3_busy_timeout(l->w, 0); /* never wait for a reader here */
+	rc = sqlite3_wal_checkpoint_v2(l->w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(l->w, 10000);
+	if (rc == SQLITE_OK) {
+		l->wal_big = 0;
+		fprintf(
+		    stderr,
+		    "temd: %s: the write-ahead log had grown to %lld MB while a reader held it; "
+		    "merged into the ledger and truncated\n",
+		    l->path, (long long)(st.st_size >> 20));
+	}
+}
+
+/* The writer: takes every waiting job, runs them in one transaction, commits, answers. When
+ * the group's transaction fails (a bind, a step, the commit) it is rolled back and, when it
+ * held more than one job, each job is run again in a transaction of its own: only the jobs
+ * that fail alone (a scan of a code on a damaged page, every job on a full disk) get
+ * LEDGER_FAILED, and each such failure is counted (ledger_failing). done runs only once the
+ * job's transaction has ended either way. */
 static void *writer_main(void *arg)
 {
 	struct ledger *l = arg;
 
 	for (;;) {
 		struct ledger_job *group, *job, *next;
-		long long counted = 0;
+		long long counted;
 		int rc;
 
 		pthread_mutex_lock(&l->mu);
-		while (l->head == NULL && !l->stop)
-			pthread_cond_wait(&l->cv, &l->mu);
+		while (l->head == NULL && !l->stop) {
+			struct timespec ts;
+			if (!l->wal_big) {
+				pthread_cond_wait(&l->cv, &l->mu);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT &&
+			    l->head == NULL && !l->stop) {
+				pthread_mutex_unlock(&l->mu);
+				shrink_wal(l);
+				pthread_mutex_lock(&l->mu);
+			}
+		}
 		group = l->head;
 		l->head = l->tail = NULL;
 		pthread_mutex_unlock(&l->mu);
 		if (group == NULL)
 			break; /* stopping, and nothing left */
 
-		rc = step_simple(l, S_BEGIN);
-		for (job = group; rc == SQLITE_OK && job != NULL; job = job->next) {
-			rc = run_job(l, job);
-			if (job->kind == JOB_SCAN)
-				counted++;
-		}
-		if (rc == SQLITE_OK)
-			rc = step_simple(l, S_COMMIT);
-		if (rc != SQLITE_OK) {
+		rc = run_txn(l, group, NULL, &counted);
+		if (rc == SQLITE_OK) {
+			note_success(l);
+			atomic_fetch_add(&l->scans, counted);
+		} else if (group->next == NULL) {
 			report_failure(l, rc);
-			if (!sqlite3_get_autocommit(l->w) &&
-			    step_simple(l, S_ROLLBACK) != SQLITE_OK)
-				fprintf(stderr,
-					"temd: %s: cannot roll back a failed transaction: %s\n",
-					l->path, sqlite3_errmsg(l->w));
-			counted = 0;
-		} else if (atomic_load(&l->streak) > 0) {
-			fprintf(stderr, "temd: %s: writes again, after %ld failed transaction(s)\n",
-				l->path, atomic_exchange(&l->streak, 0));
-			l->unreported = 0;
+			roll_back(l);
+			group->status = LEDGER_FAILED;
+		} else {
+			roll_back(l); /* not counted: each job now runs alone */
+			for (job = group; job != NULL; job = job->next) {
+				rc = run_txn(l, job, job->next, &counted);
+				if (rc == SQLITE_OK) {
+					note_success(l);
+					atomic_fetch_add(&l->scans, counted);
+					continue;
+				}
+				report_failure(l, rc);
+				roll_back(l);
+				job->status = LEDGER_FAILED;
+			}
 		}
-		atomic_fetch_add(&l->scans, counted);
+		shrink_wal(l);
 		for (job = group; job != NULL; job = next) {
 			next = job->next; /* done may free the job */
-			if (rc != SQLITE_OK)
-				job->status = LEDGER_FAILED;
 			if (job->done != NULL)
 				job->done(job, job->arg);
 		}
@@ -1262,11 +1376,76 @@ static int lock_ledger(const char *path, struct tem_err *err)
 	return -1;
 }
 
+/* Runs PRAGMA quick_check on l's writer connection and logs how long it took: a damaged page
+ * found at start is refused, not served (a damaged page would otherwise fail only the scans
+ * that reach it, or answer them wrongly). TEM_OK, or TEM_ERR with err giving SQLite's first
+ * complaint and what to do. */
+static int check_ledger(struct ledger *l, struct tem_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	double t0 = date_mono_seconds();
+	struct stat sb;
+	const char *first;
+	int rc, ret = TEM_ERR;
+
+	if (sqlite3_prepare_v2(l->w, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(l->w, l->path, "cannot check the ledger", err);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		err_set(err,
+			"%s: the ledger is damaged (quick_check: %s): restore it from a backup "
+			"(temd backup)",
+			l->path, sqlite3_errmsg(l->w));
+		goto out;
+	}
+	first = (const char *)sqlite3_column_text(st, 0);
+	if (first == NULL || strcmp(first, "ok") != 0) {
+		char what[160]; /* SQLite's first complaint, on one line */
+		snprintf(what, sizeof what, "%s", first != NULL ? first : "no answer");
+		for (char *c = what; *c != '\0'; c++)
+			if (*c == '\n' || *c == '\t')
+				*c = ' ';
+		err_set(err,
+			"%s: the ledger is damaged (quick_check: %s): restore it from a backup "
+			"(temd backup)",
+			l->path, what);
+		goto out;
+	}
+	log_msg(LOG_LV_INFO, "%s: ledger checked (quick_check, %lld MB) in %.2f s", l->path,
+		stat(l->path, &sb) == 0 ? (long long)(sb.st_size >> 20) : 0LL,
+		date_mono_seconds() - t0);
+	ret = TEM_OK;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Removes path-wal and path-shm when a start that made path found nothing (a new ledger that
+ * could not be set up holds nothing): the next start must not find an empty file, which it
+ * refuses, or files made read-only that it cannot open. */
+static void remove_new_ledger(const char *path)
+{
+	char p[4200];
+
+	snprintf(p, sizeof p, "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	unlink(p);
+	unlink(path);
+}
+
 int ledger_open(const char *path, struct ledger **out, struct tem_err *err)
+{
+	return ledger_open_flags(path, 0, out, err);
+}
+
+int ledger_open_flags(const char *path, int flags, struct ledger **out, struct tem_err *err)
 {
 	struct ledger *l = calloc(1, sizeof *l);
 	sqlite3_stmt *st;
-	int rc;
+	struct stat sb;
+	char limit[64];
+	int rc, made = 0;
 
 	*out = NULL;
 	if (l == NULL)
@@ -1282,8 +1461,30 @@ int ledger_open(const char *path, struct ledger **out, struct tem_err *err)
 	pthread_cond_init(&l->cv, NULL);
 	if ((l->lock_fd = lock_ledger(path, err)) < 0)
 		goto fail;
+	if (stat(path, &sb) == 0) {
+		/* a ledger is never empty once made: an empty file is a lost ledger, never
+		 * silently a new one in which every code would be unregistered */
+		if (sb.st_size == 0 && !(flags & LEDGER_INIT)) {
+			err_set(err,
+				"%s: the ledger file is empty (0 bytes): restore it from a backup, "
+				"or give --init to start a new, empty ledger",
+				path);
+			goto fail;
+		}
+		made = sb.st_size == 0;
+	} else if (errno == ENOENT) {
+		made = 1;
+	}
 	if (open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &l->w, err) != TEM_OK)
 		goto fail;
+	if (check_ledger(l, err) != TEM_OK)
+		goto fail;
+	snprintf(limit, sizeof limit, "PRAGMA journal_size_limit = %lld",
+		 (long long)LEDGER_WAL_LIMIT);
+	if (sqlite3_exec(l->w, limit, NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(l->w, path, "cannot set up", err);
+		goto fail;
+	}
 	if (migrate(l, err) != TEM_OK || load_salt(l, err) != TEM_OK)
 		goto fail;
 	for (int i = 0; i < S_COUNT; i++)
@@ -1316,7 +1517,13 @@ int ledger_open(const char *path, struct ledger **out, struct tem_err *err)
 	*out = l;
 	return TEM_OK;
 fail:
+	rc = l->lock_fd; /* kept until the new ledger's files are gone */
+	l->lock_fd = -1;
 	ledger_close(l);
+	if (made)
+		remove_new_ledger(path);
+	if (rc >= 0)
+		close(rc);
 	return TEM_ERR;
 }
 
@@ -1590,6 +1797,9 @@ void ledger_close(struct ledger *l)
 		pthread_cond_signal(&l->cv);
 		pthread_mutex_unlock(&l->mu);
 		pthread_join(l->writer, NULL);
+		if (l->unreported > 0)
+			log_msg(LOG_LV_ERROR, "%s: %ld failed transaction(s) since the last report",
+				l->path, l->unreported);
 	}
 	/* finalize returns the statement's last step error, already handled when it came */
 	for (int i = 0; i < S_COUNT; i++)

@@ -133,10 +133,17 @@ struct ledger_job {
 	struct ledger_job *next; /* queue link, the ledger's */
 };
 
-/* Opens (creating if needed) the ledger at path, migrates its schema forward, and starts the
- * writer. TEM_ERR with err naming the file and the cause (including a schema newer than this
- * temd understands). */
+/* Opens (creating if needed) the ledger at path, checks it (PRAGMA quick_check, its time
+ * logged), migrates its schema forward, and starts the writer. TEM_ERR with err naming the
+ * file and the cause: a damaged ledger, an existing empty (0-byte) file, a file or folder it
+ * cannot write, a schema newer than this temd understands. A ledger this call made is removed
+ * again when it fails, so nothing is left to block the next start. */
 int ledger_open(const char *path, struct ledger **out, struct tem_err *err);
+
+#define LEDGER_INIT 1 /* ledger_open_flags: an existing empty (0-byte) file becomes a ledger */
+
+/* ledger_open with flags (LEDGER_INIT, or 0 as ledger_open). */
+int ledger_open_flags(const char *path, int flags, struct ledger **out, struct tem_err *err);
 
 /* Queues a job for the writer; job->done runs on the writer thread when it has ended. */
 void ledger_submit(struct ledger *l, struct ledger_job *job);

@@ -29,13 +29,14 @@ static const char usage_text[] =
     "            [--base-url URL] [--threads N] [--duplicate-threshold T]\n"
     "            [--trust-proxy ADDR[,ADDR...]] [--timeout SECONDS] [--port-file FILE]\n"
     "            [--contact TEXT] [--rate-limit SPEC] [--connections-per-address N]\n"
-    "            [--metrics-listen ADDR:PORT|none] [--metrics-port-file FILE]\n"
+    "            [--metrics-listen ADDR:PORT|none] [--metrics-port-file FILE] [--init]\n"
     "            [--access-log FILE] [-V]\n"
     "\n"
     "The tem verification server: buyers' phones open a label's URL (GET /c/CODE) and temd\n"
     "says whether it is genuine, recording every scan durably in its SQLite ledger.\n"
     "\n"
     "  --db FILE                 the ledger (created when missing)\n"
+    "  --init                    make an existing empty (0-byte) FILE a new ledger\n"
     "  --trust TRUST             the authority's trust list; TRUST.minisig must verify\n"
     "  --authority PUB           the authority's public key (minisign format)\n"
     "  --listen ADDR:PORT        where to listen (default 127.0.0.1:8080; [::1]:8080 for\n"
@@ -153,8 +154,11 @@ static void log_trust_in_force(const char *path, uint64_t seq, size_t n, size_t 
 }
 
 /* Loads the trust list, checking its signature; puts it in force and copies its producers
- * into the ledger. */
-static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct tem_err *err)
+ * into the ledger. TEM_OK; TEM_ERR with err set (the list in force stays); or, when starting
+ * and the ledger takes no writes (a full disk), TEM_NO with the list in force all the same: temd
+ * then serves reads, answers writes 503, and records the list once it can (main). */
+static int load_trust(struct temd *t, const struct tem_pubkey *authority, int starting,
+		      struct tem_err *err)
 {
 	struct trust_list list;
 	struct ledger_producer *ps;
@@ -192,7 +196,7 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 	enum ledger_status st = ledger_run(t->ledger, &job);
 	free(ps);
 	free(pubs);
-	if (st != LEDGER_OK) {
+	if (st != LEDGER_OK && !starting) {
 		trust_free(&list);
 		return err_set(err, "%s: cannot record the producers in the ledger", t->cfg.db);
 	}
@@ -202,6 +206,13 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, struct
 		revoked += list.entries[i].revoked >= 0;
 	registry_set_trust(t->reg, &list);
 	log_trust_in_force(t->cfg.trust, seq, n, revoked);
+	if (st != LEDGER_OK) {
+		log_msg(LOG_LV_ERROR,
+			"%s: cannot record the producers in the ledger, which takes no writes: "
+			"serving, writes answered 503 until it takes them again",
+			t->cfg.db);
+		return TEM_NO;
+	}
 	return TEM_OK;
 }
 
@@ -346,6 +357,7 @@ int main(int argc, char **argv)
 	    {"metrics-listen", required_argument, NULL, 'M'},
 	    {"metrics-port-file", required_argument, NULL, 'F'},
 	    {"access-log", required_argument, NULL, 'L'},
+	    {"init", no_argument, NULL, 'I'},
 	    {NULL, 0, NULL, 0}};
 	static struct temd t;
 	struct tem_pubkey authority;
@@ -353,7 +365,7 @@ int main(int argc, char **argv)
 	const char *listen = "127.0.0.1:8080", *metrics_listen = "127.0.0.1:9080";
 	sigset_t sigs;
 	long v;
-	int c, rc = 1;
+	int c, rc = 1, init = 0, pending = TEM_OK;
 
 	if (argc > 1 && strcmp(argv[1], "backup") == 0)
 		return backup_main(argc - 1, argv + 1); /* temd backup: server/ledger_backup.h */
@@ -449,6 +461,9 @@ int main(int argc, char **argv)
 		case 'F':
 			t.cfg.metrics_port_file = optarg;
 			break;
+		case 'I':
+			init = 1;
+			break;
 		default:
 			if (strncmp(argv[optind - 1], "--", 2) == 0)
 				return usage_error(optopt == 0 ? "unknown option '%s'"
@@ -505,7 +520,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_LV_ERROR, "out of memory");
 		return 1;
 	}
-	if (ledger_open(t.cfg.db, &t.ledger, &err) != TEM_OK) {
+	if (ledger_open_flags(t.cfg.db, init ? LEDGER_INIT : 0, &t.ledger, &err) != TEM_OK) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		registry_free(t.reg);
 		log_access_close();
@@ -516,7 +531,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	client_keys_init(&t.keys, t.salt);
-	if (load_trust(&t, &authority, &err) != TEM_OK) {
+	if ((pending = load_trust(&t, &authority, 1, &err)) == TEM_ERR) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		metrics_trust_reload(0);
 		goto out;
@@ -546,18 +561,30 @@ int main(int argc, char **argv)
 	}
 	notify_send("READY=1"); /* systemd's Type=notify: server/notify.h */
 	for (;;) {
-		int sig;
-		if (sigwait(&sigs, &sig) != 0)
+		/* a trust list not yet recorded (the ledger took no writes at start) is recorded
+		 * again every 10 s until it is: its sequence number guards against rollback */
+		struct timespec wait = {10, 0};
+		int sig = -1;
+		if (pending == TEM_NO) {
+			sig = sigtimedwait(&sigs, NULL, &wait);
+			if (sig < 0 && errno == EAGAIN &&
+			    load_trust(&t, &authority, 0, &err) == TEM_OK)
+				pending = TEM_OK;
+		} else if (sigwait(&sigs, &sig) != 0) {
+			sig = -1;
+		}
+		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {
 			notify_send("RELOADING=1");
-			if (load_trust(&t, &authority, &err) != TEM_OK) {
+			if (load_trust(&t, &authority, 0, &err) != TEM_OK) {
 				metrics_trust_reload(0);
 				log_msg(LOG_LV_ERROR,
 					"trust list not reloaded, the old one stays in force: %s",
 					err.msg);
 			} else {
 				metrics_trust_reload(1);
+				pending = TEM_OK;
 			}
 			if (log_access_reopen(&err) != TEM_OK)
 				log_msg(LOG_LV_ERROR, "%s (the old file stays open)", err.msg);

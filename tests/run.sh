@@ -2,7 +2,8 @@
 # Runs each test program or e2e script given, reads its TAP lines ("ok N - name",
 # "not ok N - name"), and ends with one line: "N passed, N failed". Exit 1 on any failure.
 # A program that dies or exits non-zero without reporting a failure counts as one failure.
-# Each file's time is measured to the millisecond; the five slowest are listed at the end. A
+# Files run TEM_TEST_JOBS at a time (default one a core); each file's time is measured to the
+# millisecond, the five slowest listed at the end. A
 # failing test's "# seed: N" line is shown with its failures (replay with TEM_TEST_SEED=N).
 set -u
 pass=0
@@ -13,6 +14,22 @@ times=""
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # secs MS: MS milliseconds as seconds with a decimal point, "12.345"
 secs() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
+# run_one FILE: runs one test into its log, then writes its exit status and milliseconds
+run_one() {
+	_log="$log_dir/$(basename "$1").log"
+	_start=$(now_ms)
+	case "$1" in
+	*.sh) timeout 1200 sh "$1" >"$_log" 2>&1 ;;
+	*) timeout 600 "$1" >"$_log" 2>&1 ;;
+	esac
+	echo "$? $(($(now_ms) - _start))" >"$_log.rc"
+}
+# run.sh --one LOGDIR FILE: one test, for the parallel runs below
+if [ "${1:-}" = "--one" ]; then
+	log_dir=$2
+	run_one "$3"
+	exit 0
+fi
 log_dir=${TEST_LOG_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tem-test.XXXXXX")}
 mkdir -p "$log_dir"
 export CMOCKA_MESSAGE_OUTPUT=TAP
@@ -20,15 +37,17 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
 run_start=$(now_ms)
+# TEM_TEST_JOBS files at a time (default: one a core): most e2e time is waiting on temd
+jobs=${TEM_TEST_JOBS:-$(nproc)}
+if [ "$jobs" -gt 1 ]; then
+	printf '%s\n' "$@" | xargs -P "$jobs" -I{} sh "$0" --one "$log_dir" {}
+else
+	for t in "$@"; do run_one "$t"; done
+fi
 for t in "$@"; do
 	name=$(basename "$t")
 	log="$log_dir/$name.log"
-	start=$(now_ms)
-	case "$t" in
-	*.sh) timeout 1200 sh "$t" >"$log" 2>&1 ;;
-	*) timeout 600 "$t" >"$log" 2>&1 ;;
-	esac
-	rc=$?
+	read -r rc ms <"$log.rc" || { rc=1; ms=0; }
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -37,7 +56,6 @@ for t in "$@"; do
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
-	ms=$(($(now_ms) - start))
 	times="$times$ms $name
 "
 	if [ "$f" -eq 0 ]; then

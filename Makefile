@@ -4,6 +4,9 @@
 #   make deps       install the Debian packages tem needs (no-op when present)
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make check      the same tests built with AddressSanitizer + UBSan (in build/san/)
+#   make fuzz       builds the libFuzzer targets (clang, in build/fuzz/) and runs each
+#                   FUZZ_SECONDS (default 30) after replaying its regression inputs
+#   make valgrind   the unit tests and end-to-end tests with tem and temd under valgrind
 #   make bench      benchmarks, each printed as a ratio against the machine's own limit
 #   make screenshots  every buyer page in both languages, shot by headless Chromium
 #   make demo       the main job: a demo authority, producer, labels and a running temd
@@ -35,6 +38,12 @@ HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 ifeq ($(SAN),1)
 OPT := -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+HARDEN := -fPIE
+endif
+# make fuzz: every object gets libFuzzer's coverage hooks; only fuzz targets link its main
+ifeq ($(FUZZ),1)
+OPT := -O1 -g -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 HARDEN := -fPIE
 endif
 CFLAGS ?=
@@ -69,13 +78,16 @@ TEMD := $(O)server/temd
 UNIT_BINS := $(patsubst %.c,$(O)%,$(UNIT_SRC))
 BENCH_BINS := $(patsubst %.c,$(O)%,$(BENCH_SRC))
 SIM_BINS := $(patsubst %.c,$(O)%,$(SIM_SRC))
+FUZZ_BINS := $(patsubst %.c,$(O)%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 30
 
 # tem links label/'s drawing libraries through libtemlabel.a; cli/ itself never includes them.
 LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
 LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lm
 LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lm
 
-.PHONY: all deps test check bench demo install clean format format-check fuzz layering screenshots
+.PHONY: all deps test check bench demo install clean format format-check fuzz fuzz-bins valgrind \
+	layering screenshots
 # Test and bench objects are kept between runs (make would delete them as intermediates).
 .SECONDARY:
 # temd is built once server/ has its entry point.
@@ -114,6 +126,11 @@ $(O)tests/bench/%: $(O)tests/bench/%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
 $(O)tests/sim/%: $(O)tests/sim/%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
+# fuzz targets (tests/fuzz/README.md): harness.o starts temd in-process for the request targets
+$(O)tests/fuzz/fuzz_%: $(O)tests/fuzz/fuzz_%.o $(O)tests/fuzz/harness.o $(LIB_SERVER) $(LIB_LABEL) \
+		$(LIB_KEYS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS_ALL)
+
 layering:
 	@sh tests/layering.sh
 
@@ -137,6 +154,18 @@ screenshots:
 
 check:
 	$(MAKE) B=build/san SAN=1 test
+
+fuzz:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory B=build/fuzz FUZZ=1 CC=clang fuzz-bins
+	@sh tests/fuzz/run.sh build/fuzz/tests/fuzz $(FUZZ_SECONDS)
+fuzz-bins: $(FUZZ_BINS)
+
+valgrind:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory B=build/valgrind OPT="-O1 -g" all $(UNIT_BINS) $(SIM_BINS)
+	@B="$(abspath build/valgrind)" sh tests/valgrind.sh $(UNIT_BINS:%=build/valgrind/%) \
+		$(sort $(wildcard tests/e2e/test_*.sh))
 
 bench:
 	@sh tests/deps.sh

@@ -79,6 +79,9 @@ UNIT_BINS := $(patsubst %.c,$(O)%,$(UNIT_SRC))
 BENCH_BINS := $(patsubst %.c,$(O)%,$(BENCH_SRC))
 SIM_BINS := $(patsubst %.c,$(O)%,$(SIM_SRC))
 FUZZ_BINS := $(patsubst %.c,$(O)%,$(FUZZ_SRC))
+# make test replays the kept crash inputs of each target that has some, with the normal build
+FUZZ_REPLAY := $(patsubst tests/fuzz/regressions/%,$(O)tests/fuzz/replay_%, \
+	$(sort $(wildcard tests/fuzz/regressions/*)))
 FUZZ_SECONDS ?= 30
 
 # tem links label/'s drawing libraries through libtemlabel.a; cli/ itself never includes them.
@@ -86,7 +89,7 @@ LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
 LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lm
 LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lm
 
-.PHONY: all deps test check bench demo install clean format format-check fuzz fuzz-bins valgrind \
+.PHONY: all deps test check bench demo install clean format format-check fuzz fuzz-bins valgrind valgrind-bins \
 	layering screenshots
 # Test and bench objects are kept between runs (make would delete them as intermediates).
 .SECONDARY:
@@ -130,6 +133,9 @@ $(O)tests/sim/%: $(O)tests/sim/%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
 $(O)tests/fuzz/fuzz_%: $(O)tests/fuzz/fuzz_%.o $(O)tests/fuzz/harness.o $(LIB_SERVER) $(LIB_LABEL) \
 		$(LIB_KEYS)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS_ALL)
+$(O)tests/fuzz/replay_%: $(O)tests/fuzz/fuzz_%.o $(O)tests/fuzz/replay.o $(O)tests/fuzz/harness.o \
+		$(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
 layering:
 	@sh tests/layering.sh
@@ -141,9 +147,10 @@ deps:
 # flags are read after the install).
 test:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SIM_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SIM_BINS) $(FUZZ_REPLAY)
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
-		sh tests/run.sh $(UNIT_BINS) $(SIM_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
+		sh tests/run.sh $(UNIT_BINS) $(SIM_BINS) $(FUZZ_REPLAY) \
+		$(sort $(wildcard tests/e2e/test_*.sh))
 
 screenshots:
 	@sh tests/deps.sh
@@ -160,10 +167,11 @@ fuzz:
 	@$(MAKE) --no-print-directory B=build/fuzz FUZZ=1 CC=clang fuzz-bins
 	@sh tests/fuzz/run.sh build/fuzz/tests/fuzz $(FUZZ_SECONDS)
 fuzz-bins: $(FUZZ_BINS)
+valgrind-bins: all $(UNIT_BINS)
 
 valgrind:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory B=build/valgrind OPT="-O1 -g" all $(UNIT_BINS) $(SIM_BINS)
+	@$(MAKE) --no-print-directory B=build/valgrind OPT="-O1 -g" valgrind-bins
 	@B="$(abspath build/valgrind)" sh tests/valgrind.sh $(UNIT_BINS:%=build/valgrind/%) \
 		$(sort $(wildcard tests/e2e/test_*.sh))
 
@@ -194,6 +202,6 @@ format-check:
 clean:
 	rm -rf build
 	rm -f keys/*.[oad] label/*.[oad] cli/*.[od] server/*.[oad] tests/*/*.[od] $(TEM) $(TEMD)
-	rm -f $(patsubst %.c,%,$(UNIT_SRC) $(BENCH_SRC) $(SIM_SRC))
+	rm -f $(patsubst %.c,%,$(UNIT_SRC) $(BENCH_SRC) $(SIM_SRC) $(FUZZ_SRC)) tests/fuzz/replay_*
 
 -include $(shell find . -name '*.d' -not -path './.git/*' 2>/dev/null)

@@ -5,6 +5,9 @@
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make check      the same tests built with AddressSanitizer + UBSan (in build/san/)
 #   make soak-sigterm  25 rounds of SIGTERM under 16 keep-alive clients (about 15 s)
+#   make fuzz       builds the libFuzzer targets (clang, in build/fuzz/) and runs each
+#                   FUZZ_SECONDS (default 30) after replaying its regression inputs
+#   make valgrind   the unit tests and end-to-end tests with tem and temd under valgrind
 #   make bench      benchmarks, each printed as a ratio against the machine's own limit
 #   make screenshots  every buyer page in both languages, shot by headless Chromium
 #   make demo       the main job: a demo authority, producer, labels and a running temd
@@ -44,6 +47,12 @@ OPT := -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 HARDEN := -fPIE
 endif
+# make fuzz: every object gets libFuzzer's coverage hooks; only fuzz targets link its main
+ifeq ($(FUZZ),1)
+OPT := -O1 -g -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+HARDEN := -fPIE
+endif
 CFLAGS ?=
 LDFLAGS ?=
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -pthread -I. -MMD -MP \
@@ -76,14 +85,19 @@ TEMD := $(O)server/temd
 UNIT_BINS := $(patsubst %.c,$(O)%,$(UNIT_SRC))
 BENCH_BINS := $(patsubst %.c,$(O)%,$(BENCH_SRC))
 SIM_BINS := $(patsubst %.c,$(O)%,$(SIM_SRC))
+FUZZ_BINS := $(patsubst %.c,$(O)%,$(FUZZ_SRC))
+# make test replays the kept crash inputs of each target that has some, with the normal build
+FUZZ_REPLAY := $(patsubst tests/fuzz/regressions/%,$(O)tests/fuzz/replay_%, \
+	$(sort $(wildcard tests/fuzz/regressions/*)))
+FUZZ_SECONDS ?= 30
 
 # tem links label/'s drawing libraries through libtemlabel.a; cli/ itself never includes them.
 LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
 LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lm
 LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lm
 
-.PHONY: all deps test check soak-sigterm bench demo install clean format format-check fuzz layering \
-	screenshots package-test
+.PHONY: all deps test check soak-sigterm bench demo install clean format format-check fuzz \
+	fuzz-bins valgrind valgrind-bins layering screenshots package-test
 # Test and bench objects are kept between runs (make would delete them as intermediates).
 .SECONDARY:
 # temd is built once server/ has its entry point.
@@ -122,6 +136,14 @@ $(O)tests/bench/%: $(O)tests/bench/%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
 $(O)tests/sim/%: $(O)tests/sim/%.o $(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
+# fuzz targets (tests/fuzz/README.md): harness.o starts temd in-process for the request targets
+$(O)tests/fuzz/fuzz_%: $(O)tests/fuzz/fuzz_%.o $(O)tests/fuzz/harness.o $(LIB_SERVER) $(LIB_LABEL) \
+		$(LIB_KEYS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS_ALL)
+$(O)tests/fuzz/replay_%: $(O)tests/fuzz/fuzz_%.o $(O)tests/fuzz/replay.o $(O)tests/fuzz/harness.o \
+		$(LIB_SERVER) $(LIB_LABEL) $(LIB_KEYS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
+
 layering:
 	@sh tests/layering.sh
 
@@ -132,9 +154,10 @@ deps:
 # flags are read after the install).
 test:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SIM_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SIM_BINS) $(FUZZ_REPLAY)
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
-		sh tests/run.sh $(UNIT_BINS) $(SIM_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
+		sh tests/run.sh $(UNIT_BINS) $(SIM_BINS) $(FUZZ_REPLAY) \
+		$(sort $(wildcard tests/e2e/test_*.sh))
 
 soak-sigterm:
 	@sh tests/deps.sh
@@ -151,6 +174,19 @@ screenshots:
 
 check:
 	$(MAKE) B=build/san SAN=1 test
+
+fuzz:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory B=build/fuzz FUZZ=1 CC=clang fuzz-bins
+	@sh tests/fuzz/run.sh build/fuzz/tests/fuzz $(FUZZ_SECONDS)
+fuzz-bins: $(FUZZ_BINS)
+valgrind-bins: all $(UNIT_BINS)
+
+valgrind:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory B=build/valgrind OPT="-O1 -g" valgrind-bins
+	@B="$(abspath build/valgrind)" sh tests/valgrind.sh $(UNIT_BINS:%=build/valgrind/%) \
+		$(sort $(wildcard tests/e2e/test_*.sh))
 
 bench:
 	@sh tests/deps.sh
@@ -191,6 +227,6 @@ format-check:
 clean:
 	rm -rf build
 	rm -f keys/*.[oad] label/*.[oad] cli/*.[od] server/*.[oad] tests/*/*.[od] $(TEM) $(TEMD)
-	rm -f $(patsubst %.c,%,$(UNIT_SRC) $(BENCH_SRC) $(SIM_SRC))
+	rm -f $(patsubst %.c,%,$(UNIT_SRC) $(BENCH_SRC) $(SIM_SRC) $(FUZZ_SRC)) tests/fuzz/replay_*
 
 -include $(shell find . -name '*.d' -not -path './.git/*' 2>/dev/null)

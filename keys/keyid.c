@@ -28,8 +28,10 @@ int keys_id_parse(const char *hex, size_t len, unsigned char id[KEYS_ID_BYTES], 
 	unsigned char be[KEYS_ID_BYTES];
 	size_t bin_len;
 
+	/* hex is len bytes, not a string: the message quotes at most those */
 	if (len != KEYS_ID_HEX_LEN)
-		return err_set(err, "key id '%.40s' is not 16 hex digits", hex);
+		return err_set(err, "key id '%.*s' is not 16 hex digits",
+			       (int)(len < 40 ? len : 40), hex);
 	if (sodium_hex2bin(be, sizeof be, hex, len, NULL, &bin_len, NULL) != 0 ||
 	    bin_len != sizeof be)
 		return err_set(err, "key id '%.16s' is not 16 hex digits", hex);

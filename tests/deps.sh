@@ -6,7 +6,8 @@ libsodium-dev libqrencode-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev
 libcairo2-dev libpango1.0-dev libzbar-dev libpng-dev libcurl4-openssl-dev libcmocka-dev libsystemd-dev
 fonts-noto-core fonts-dejavu-core
 minisign zbar-tools zxing-cpp-tools python3 poppler-utils librsvg2-bin qrencode wrk curl jq sqlite3 procps time faketime
-nginx-light openssl prometheus"
+nginx-light openssl prometheus
+libclang-rt-14-dev valgrind"
 # make screenshots adds what only it needs (TEM_DEPS_EXTRA=chromium)
 PKGS="$PKGS ${TEM_DEPS_EXTRA:-}"
 missing=""

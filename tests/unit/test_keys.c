@@ -122,6 +122,22 @@ static void test_keys_damaged_files_get_clear_errors(void **state)
 	keys_secret_free(sk);
 }
 
+/* A key id is len bytes of a larger text (a trust list line): its error quotes only those,
+ * never reading on to a NUL (found by tests/fuzz/fuzz_trust). */
+static void test_keys_id_parse_quotes_only_its_bytes(void **state)
+{
+	char *five = malloc(5);
+	unsigned char id[KEYS_ID_BYTES];
+	struct tem_err err;
+
+	(void)state;
+	assert_non_null(five);
+	memcpy(five, "ABCDE", 5); /* no NUL after it */
+	assert_int_equal(keys_id_parse(five, 5, id, &err), TEM_ERR);
+	assert_string_equal(err.msg, "key id 'ABCDE' is not 16 hex digits");
+	free(five);
+}
+
 static void test_sig_known_answer_and_tampered_twins(void **state)
 {
 	static const char msg[] = "tem-batch v1\nkey-id: 3F9A0C21D4E5B6A7\n";
@@ -415,6 +431,7 @@ int main(void)
 	    cmocka_unit_test(test_keys_secret_round_trip_encrypted_and_not),
 	    cmocka_unit_test(test_keys_wrong_passphrase_is_said),
 	    cmocka_unit_test(test_keys_damaged_files_get_clear_errors),
+	    cmocka_unit_test(test_keys_id_parse_quotes_only_its_bytes),
 	    cmocka_unit_test(test_sig_known_answer_and_tampered_twins),
 	    cmocka_unit_test(test_sig_file_round_trip_and_wrong_key),
 	    cmocka_unit_test(test_trust_list_round_trip_add_revoke),

@@ -1,0 +1,34 @@
+/* harness.h — temd's HTTP layer started in-process for the request fuzz targets (fuzz_http,
+ * fuzz_json): a real temporary ledger and secret file, the test vectors' key trusted and one of
+ * its batches (serials 1..100000, with claim PINs) registered, libmicrohttpd listening on a
+ * free 127.0.0.1 port. Each input is written to a fresh TCP connection, the write side shut,
+ * and the answer read to the end, so every byte goes through the same transport as a buyer's. */
+#ifndef TEM_FUZZ_HARNESS_H
+#define TEM_FUZZ_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "label/claim.h"
+
+/* The first serial, count and claim key of the batch registered at start. */
+#define HARNESS_FIRST 1
+#define HARNESS_COUNT 100000
+
+/* Starts temd once (later calls do nothing); aborts with a message when it cannot, since a
+ * fuzz target without its server would fuzz nothing. Stopped and removed at exit. */
+void harness_start(void);
+
+/* Sends req (len bytes) as one connection's whole input and reads the answer until the server
+ * closes or 5 s pass. Returns the HTTP status of the first answer, or 0 when none came. */
+int harness_request(const void *req, size_t len);
+
+/* The fixed claim key of the registered batch (for seeds: the right PIN of a serial). */
+void harness_claim_key(unsigned char k[CLAIM_KEY_BYTES]);
+
+/* The registration body {"header": ..., "claim_key": ...} of the batch registered at start,
+ * malloc'd and NUL-terminated (caller frees); NULL when out of memory. first is its first
+ * serial (HARNESS_FIRST for the one registered at start). */
+char *harness_batch_body(uint64_t first, uint64_t count);
+
+#endif

@@ -265,8 +265,20 @@ int harness_request(const void *req, size_t len)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
 		die("setsockopt", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
-		die("connect", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		/* libFuzzer's SIGALRM (its -timeout check) can interrupt a connect the server has
+		 * not accepted yet; the connection goes on, so wait for it (bounded) */
+		struct pollfd w = {.fd = fd, .events = POLLOUT};
+		socklen_t el = sizeof(int);
+		int pr, e = errno;
+		if (e != EINTR)
+			die("connect", strerror(e));
+		do
+			pr = poll(&w, 1, 2000);
+		while (pr < 0 && errno == EINTR);
+		if (pr != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e != 0)
+			die("connect", pr == 0 ? "not accepted within 2 s" : strerror(e));
+	}
 	pfd.fd = fd;
 	/* the server may answer and close before it read everything: a failed write is fine */
 	while (off < len) {

@@ -135,18 +135,27 @@ expect_no_file "no WAL index" n.db-shm
 if start_temd n --db n.db --trust trust.list --authority a.pub; then ok "so the next start makes it"; else not_ok "so the next start makes it" "log: $(tail -3 "$T/n.log")"; fi
 stop_temd TERM
 
-# A ledger temd may not write is refused before SQLite makes read-only WAL files beside it
-# (root writes every file: shown only as another user).
+# A ledger temd may not write is refused before SQLite makes read-only WAL files beside it.
+# Root writes every file, so as root temd runs as nobody, on a ledger folder of its own (the
+# scratch folder made sticky, as /tmp is, for the port files).
+R=r.db
 if [ "$(id -u)" -eq 0 ]; then
-	ok "a read-only ledger is refused # SKIP running as root"
-else
-	cp l.db r.db
-	chmod 400 r.db
-	temd_fails r --db r.db --trust trust.list --authority a.pub
-	expect_grep "a read-only ledger is refused" 'r.db: cannot write the ledger' "$T/r.log"
-	expect_no_file "leaving no read-only WAL" r.db-wal
-	chmod 600 r.db
-	if start_temd r --db r.db --trust trust.list --authority a.pub; then ok "so the next start, once writable, serves"; else not_ok "so the next start, once writable, serves" "log: $(tail -3 "$T/r.log")"; fi
-	stop_temd TERM
+	chmod 1777 "$T"
+	mkdir ro
+	R=ro/r.db
+	printf '#!/bin/sh\nexec setpriv --reuid=nobody --regid=nogroup --clear-groups "%s" "$@"\n' \
+		"$TEMD" >asnobody.sh
+	chmod 755 asnobody.sh
 fi
+cp l.db $R
+[ "$(id -u)" -eq 0 ] && chown -R nobody:nogroup ro && chmod 700 ro
+chmod 400 $R
+[ "$(id -u)" -eq 0 ] && TEMD=$T/asnobody.sh
+temd_fails r --db $R --trust trust.list --authority a.pub
+expect_grep "a read-only ledger is refused" 'r.db: cannot write the ledger' "$T/r.log"
+expect_no_file "leaving no read-only WAL" $R-wal
+chmod 600 $R
+if start_temd r --db $R --trust trust.list --authority a.pub; then ok "so the next start, once writable, serves"; else not_ok "so the next start, once writable, serves" "log: $(tail -3 "$T/r.log")"; fi
+stop_temd TERM
+TEMD=$REAL_TEMD
 done_testing

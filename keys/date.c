@@ -106,6 +106,14 @@ void date_format_iso(time_t t, char out[21])
 		 (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
 }
 
+int64_t date_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 double date_mono_seconds(void)
 {
 	struct timespec ts;

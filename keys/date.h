@@ -30,6 +30,9 @@ int32_t date_vn_day(time_t t);
 /* Seconds on the monotonic clock, for measuring intervals (never goes back). */
 double date_mono_seconds(void);
 
+/* Now, as Unix time in milliseconds (the wall clock: what ledger rows record). */
+int64_t date_now_ms(void);
+
 /* Formats a Unix time as ISO 8601 UTC, "2026-11-25T04:50:00Z", into out (21 bytes). */
 void date_format_iso(time_t t, char out[21]);
 

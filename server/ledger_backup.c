@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keys/date.h"
 #include "server/ledger_backup.h"
 
 static const char backup_usage[] =
@@ -27,15 +28,6 @@ static const char backup_usage[] =
     "  --db FILE        the ledger to copy\n"
     "  -o, --output OUT where to write the copy\n"
     "  -f, --force      replace OUT when it exists\n";
-
-/* Milliseconds on the monotonic clock. */
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* fsyncs the folder holding path, so a rename into it is durable. TEM_OK or TEM_ERR. */
 static int sync_dir(const char *path, struct tem_err *err)
@@ -111,7 +103,7 @@ int backup_ledger(const char *db, const char *out, int force, struct backup_resu
 	sqlite3 *src = NULL;
 	sqlite3_stmt *st = NULL;
 	struct stat sb;
-	int64_t start = now_ms();
+	double start = date_mono_seconds();
 	int fd = -1, rc = TEM_ERR;
 
 	tmp[0] = '\0';
@@ -166,7 +158,7 @@ int backup_ledger(const char *db, const char *out, int force, struct backup_resu
 	if (sync_dir(out, err) != TEM_OK)
 		goto out;
 	res->bytes = (int64_t)sb.st_size;
-	res->ms = now_ms() - start;
+	res->ms = (int64_t)((date_mono_seconds() - start) * 1000);
 	rc = TEM_OK;
 out:
 	sqlite3_finalize(st);

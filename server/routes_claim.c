@@ -25,14 +25,6 @@ enum attempt {
 	A_FAILED   /* the ledger could not be read, or the sealed key did not open */
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Checks pin against serial's claim key, unsealed from info with the secret file into
  * sodium_malloc'd memory and wiped at once. 1 right, 0 wrong, -1 the key did not open. */
 static int pin_right(struct request *rq, const struct ledger_claim_info *info, const char *pin)
@@ -81,7 +73,7 @@ static enum attempt attempt(struct request *rq, const char *pin, int check_only)
 	request_client(rq, c->net);
 	memcpy(c->cookie, rq->cookie, sizeof c->cookie);
 	c->has_cookie = 1;
-	c->at_ms = now_ms();
+	c->at_ms = date_now_ms();
 	c->code_limit = TEMD_CLAIM_CODE_LIMIT;
 	c->net_limit = TEMD_CLAIM_NET_LIMIT;
 	c->check_only = check_only;

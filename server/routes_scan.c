@@ -16,14 +16,6 @@
 #include "server/pages.h"
 #include "server/server.h"
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Answers with a verdict: the page or JSON, counts from the ledger when the scan was counted. */
 static enum MHD_Result answer(struct request *rq, enum verdict v, const struct ledger_scan *s)
 {
@@ -158,7 +150,7 @@ static enum MHD_Result judge(struct request *rq, const char *text, size_t len, i
 	rq->job.kind = JOB_SCAN;
 	memcpy(s->key_id, rq->key_hex, sizeof s->key_id);
 	s->serial = rq->serial;
-	s->at_ms = now_ms();
+	s->at_ms = date_now_ms();
 	s->facts = (struct verdict_facts){.base = base, .threshold = t->cfg.threshold};
 	request_client(rq, s->client);
 	memcpy(s->cookie, rq->cookie, sizeof s->cookie);

@@ -276,6 +276,7 @@ struct ledger {
 	sqlite3_stmt *st[S_COUNT]; /* its statements */
 	sqlite3 *r;                /* the readers' connection */
 	pthread_mutex_t rmu;       /* guards r */
+	sqlite3_stmt *claim_info;  /* on r, prepared at the first claim (ledger_claim_info) */
 	pthread_t writer;
 	int started;
 	pthread_mutex_t mu; /* guards the queue */
@@ -1725,10 +1726,13 @@ int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
 
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&l->rmu);
-	if (sqlite3_prepare_v2(l->r, q, -1, &st, NULL) != SQLITE_OK) {
+	/* every claim asks: prepared once, kept with the reader connection */
+	if (l->claim_info == NULL && sqlite3_prepare_v3(l->r, q, -1, SQLITE_PREPARE_PERSISTENT,
+							&l->claim_info, NULL) != SQLITE_OK) {
 		db_fail(l->r, l->path, "cannot read a claim", err);
 		goto out;
 	}
+	st = l->claim_info;
 	if ((rc = rbind(st, ":key", key_id, 0)) != SQLITE_OK ||
 	    (rc = rbind(st, ":serial", NULL, (int64_t)serial)) != SQLITE_OK) {
 		err_set(err, "%s: cannot bind in \"%s\": %s", l->path, q, sqlite3_errstr(rc));
@@ -1759,7 +1763,10 @@ int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
 	}
 	ret = TEM_OK;
 out:
-	sqlite3_finalize(st);
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
 	pthread_mutex_unlock(&l->rmu);
 	return ret;
 }
@@ -1804,6 +1811,7 @@ void ledger_close(struct ledger *l)
 	/* finalize returns the statement's last step error, already handled when it came */
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(l->st[i]);
+	sqlite3_finalize(l->claim_info);
 	if (l->r != NULL && sqlite3_close(l->r) != SQLITE_OK)
 		log_msg(LOG_LV_ERROR, "%s: cannot close the reader connection: %s", l->path,
 			sqlite3_errmsg(l->r));

@@ -1377,47 +1377,70 @@ static int lock_ledger(const char *path, struct tem_err *err)
 	return -1;
 }
 
-/* Runs PRAGMA quick_check on l's writer connection and logs how long it took: a damaged page
- * found at start is refused, not served (a damaged page would otherwise fail only the scans
- * that reach it, or answer them wrongly). TEM_OK, or TEM_ERR with err giving SQLite's first
- * complaint and what to do. */
-static int check_ledger(struct ledger *l, struct tem_err *err)
+/* Runs PRAGMA pragma (quick_check or integrity_check) on db: 1 when it answers "ok", else 0
+ * with what (cap bytes) holding its first complaint, or the error that kept it from running,
+ * on one line. */
+static int pages_ok(sqlite3 *db, const char *pragma, char *what, size_t cap)
 {
 	sqlite3_stmt *st = NULL;
+	char q[64];
+	int ok = 0;
+
+	snprintf(q, sizeof q, "PRAGMA %s", pragma);
+	if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(what, cap, "%s", sqlite3_errmsg(db));
+	} else {
+		const char *first = (const char *)sqlite3_column_text(st, 0);
+		ok = first != NULL && strcmp(first, "ok") == 0;
+		snprintf(what, cap, "%s", first != NULL ? first : "no answer");
+	}
+	for (char *c = what; *c != '\0'; c++)
+		if (*c == '\n' || *c == '\t')
+			*c = ' ';
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Runs PRAGMA quick_check on l's writer connection and logs how long it took: a damaged page
+ * refuses the start, with SQLite's first complaint. TEM_OK or TEM_ERR with err set. */
+static int check_ledger(struct ledger *l, struct tem_err *err)
+{
 	double t0 = date_mono_seconds();
 	struct stat sb;
-	const char *first;
-	int rc, ret = TEM_ERR;
+	char what[160];
 
-	if (sqlite3_prepare_v2(l->w, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(l->w, l->path, "cannot check the ledger", err);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		err_set(err,
-			"%s: the ledger is damaged (quick_check: %s): restore it from a backup "
-			"(temd backup)",
-			l->path, sqlite3_errmsg(l->w));
-		goto out;
-	}
-	first = (const char *)sqlite3_column_text(st, 0);
-	if (first == NULL || strcmp(first, "ok") != 0) {
-		char what[160]; /* SQLite's first complaint, on one line */
-		snprintf(what, sizeof what, "%s", first != NULL ? first : "no answer");
-		for (char *c = what; *c != '\0'; c++)
-			if (*c == '\n' || *c == '\t')
-				*c = ' ';
-		err_set(err,
-			"%s: the ledger is damaged (quick_check: %s): restore it from a backup "
-			"(temd backup)",
-			l->path, what);
-		goto out;
-	}
+	if (!pages_ok(l->w, "quick_check", what, sizeof what))
+		return err_set(
+		    err,
+		    "%s: the ledger is damaged (quick_check: %s): restore it from a backup "
+		    "(temd backup)",
+		    l->path, what);
 	log_msg(LOG_LV_INFO, "%s: ledger checked (quick_check, %lld MB) in %.2f s", l->path,
 		stat(l->path, &sb) == 0 ? (long long)(sb.st_size >> 20) : 0LL,
 		date_mono_seconds() - t0);
-	ret = TEM_OK;
-out:
-	sqlite3_finalize(st);
+	return TEM_OK;
+}
+
+int ledger_check_copy(const char *path, struct tem_err *err)
+{
+	sqlite3 *db = NULL;
+	char what[160];
+	int v = 0, ret = TEM_ERR;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		err_set(err, "%s: cannot open the copy: %s", path,
+			db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	else if (!pages_ok(db, "integrity_check", what, sizeof what))
+		err_set(err, "%s: the copy fails its integrity check: %.150s", path, what);
+	else if (user_version(db, &v) != SQLITE_OK)
+		err_set(err, "%s: cannot read the copy's schema version: %s", path,
+			sqlite3_errmsg(db));
+	else if (v < 1)
+		err_set(err, "%s: the copy is not a tem ledger (schema version 0)", path);
+	else
+		ret = TEM_OK;
+	sqlite3_close(db);
 	return ret;
 }
 

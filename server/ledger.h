@@ -207,6 +207,11 @@ int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
  * err set when the read failed or the value is damaged (never taken for 0). */
 int ledger_trust_sequence(struct ledger *l, uint64_t *seq, struct tem_err *err);
 
+/* Checks a copy of a ledger at path (a backup): every page (integrity_check) and that it is a
+ * tem ledger (schema version 1 or more). TEM_OK, or TEM_ERR with err giving the first
+ * complaint. */
+int ledger_check_copy(const char *path, struct tem_err *err);
+
 /* Counted scans in the ledger and the bytes of its files (database and WAL). */
 void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes);
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "keys/date.h"
+#include "server/ledger.h"
 #include "server/ledger_backup.h"
 
 static const char backup_usage[] =
@@ -46,54 +47,6 @@ static int sync_dir(const char *path, struct tem_err *err)
 	if (rc != 0)
 		return err_set(err, "%s: cannot sync the folder: %s", dir, strerror(errno));
 	return TEM_OK;
-}
-
-/* Runs PRAGMA integrity_check and reads the schema version of the database at path. TEM_OK
- * when it says "ok" and the version is a tem ledger's (1 or more), else TEM_ERR with err
- * giving SQLite's first complaint. */
-static int check_copy(const char *path, struct tem_err *err)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	const char *what;
-	int rc = TEM_ERR, step;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		err_set(err, "%s: cannot open the copy: %s", path,
-			db != NULL ? sqlite3_errmsg(db) : "out of memory");
-		goto out;
-	}
-	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
-		err_set(err, "%s: cannot check the copy: %s", path, sqlite3_errmsg(db));
-		goto out;
-	}
-	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
-		err_set(err, "%s: cannot check the copy: %s", path, sqlite3_errmsg(db));
-		goto out;
-	}
-	what = (const char *)sqlite3_column_text(st, 0);
-	if (what == NULL || strcmp(what, "ok") != 0) {
-		err_set(err, "%s: the copy fails its integrity check: %.150s", path,
-			what != NULL ? what : "no answer");
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		err_set(err, "%s: cannot read the copy's schema version: %s", path,
-			sqlite3_errmsg(db));
-		goto out;
-	}
-	if (sqlite3_column_int(st, 0) < 1) {
-		err_set(err, "%s: the copy is not a tem ledger (schema version 0)", path);
-		goto out;
-	}
-	rc = TEM_OK;
-out:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return rc;
 }
 
 int backup_ledger(const char *db, const char *out, int force, struct backup_result *res,
@@ -148,7 +101,7 @@ int backup_ledger(const char *db, const char *out, int force, struct backup_resu
 		goto out;
 	}
 	fd = -1;
-	if (check_copy(tmp, err) != TEM_OK)
+	if (ledger_check_copy(tmp, err) != TEM_OK)
 		goto out;
 	if (rename(tmp, out) != 0) {
 		err_set(err, "%s: cannot rename the copy into place: %s", out, strerror(errno));

@@ -24,7 +24,9 @@ client() {
 	done <acked.txt
 }
 : >acked
-wrk -t 2 -c 8 -d 2s -s "$SCANS_LUA" "$URL" -- load.txt 2 >wrk.out 2>&1 &
+# wrk runs long enough to outlast the wait for acknowledged scans on a busy machine; it is
+# stopped once the backup is judged
+wrk -t 2 -c 8 -d 30s -s "$SCANS_LUA" "$URL" -- load.txt 2 >wrk.out 2>&1 &
 WRK=$!
 PIDS="$PIDS $WRK"
 client &
@@ -47,6 +49,7 @@ else
 		"wrk still running: $(kill -0 "$WRK" 2>/dev/null && echo yes || echo no)"
 fi
 touch stop
+kill "$WRK" 2>/dev/null
 wait "$CLIENT"
 wait "$WRK"
 expect_eq "the copy passes PRAGMA integrity_check" "ok" "$(sqlite3 backup.db 'pragma integrity_check')"

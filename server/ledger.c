@@ -173,6 +173,99 @@ static const char *const migrations[] = {
      * networks by its cookie: the claim keeps the claimer's cookie id (x'' or NULL: none), so
      * a buyer who claimed on Wi-Fi and scans again on 4G sees the claim as theirs. */
     "ALTER TABLE claims ADD COLUMN cookie BLOB;  -- the claimer's tem_client cookie id\n",
+    /* 6: what regulators and producers read (docs/api.md). Alerts become typed
+     * (server/alert.h), one row per code and type (a key's for invalid-burst, serial 0), with
+     * the workflow's status and every change kept in alert_changes; the old per-code
+     * duplicate rows keep their task (an alerted code's exact counts) as code_alerts. The
+     * writer keeps day_stats (per Vietnam calendar day, key and batch) and batch_stats in the
+     * transaction of each scan and claim, so statistics never scan the scans. Tokens gain a
+     * producer scope, an expiry and a revocation. Old scans, claims and duplicate alerts are
+     * counted in once, here. */
+    "ALTER TABLE alerts RENAME TO code_alerts;\n"
+    "CREATE TABLE alerts(\n"
+    "  id INTEGER PRIMARY KEY,        -- the API's alert id, in order of raising\n"
+    "  type TEXT NOT NULL,            -- server/alert.h: duplicate, sold-then-scanned, ...\n"
+    "  key_id TEXT NOT NULL,          -- the producer key the codes name\n"
+    "  serial INTEGER NOT NULL,       -- the code; 0 for an alert on the key (invalid-burst)\n"
+    "  events INTEGER NOT NULL,       -- scans, forged codes or wrong PINs counted\n"
+    "  clients INTEGER NOT NULL,      -- distinct networks, where the type counts them; else 0\n"
+    "  first_at INTEGER NOT NULL,     -- Unix ms of the first event\n"
+    "  last_at INTEGER NOT NULL,      -- Unix ms of the latest\n"
+    "  status TEXT NOT NULL,          -- open, investigating, closed\n"
+    "  reason TEXT,                   -- when closed: server/alert.h's reasons\n"
+    "  note TEXT,\n"
+    "  updated_by TEXT,               -- token name of the last change, NULL: none yet\n"
+    "  updated_at INTEGER             -- Unix ms of it\n"
+    ");\n"
+    "CREATE UNIQUE INDEX alerts_by_code ON alerts(key_id, serial, type);\n"
+    "CREATE INDEX alerts_by_last ON alerts(last_at);\n"
+    "CREATE TABLE alert_changes(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  alert INTEGER NOT NULL,        -- alerts.id\n"
+    "  at INTEGER NOT NULL,           -- Unix ms\n"
+    "  by TEXT NOT NULL,              -- the token's name\n"
+    "  status TEXT NOT NULL,\n"
+    "  reason TEXT,\n"
+    "  note TEXT\n"
+    ");\n"
+    "CREATE INDEX alert_changes_by_alert ON alert_changes(alert, id);\n"
+    "INSERT INTO alerts(type, key_id, serial, events, clients, first_at, last_at, status)\n"
+    "  SELECT 'duplicate', key_id, serial, scans, clients, first_scan, last_scan, 'open'\n"
+    "  FROM code_alerts ORDER BY raised;\n"
+    "CREATE TABLE day_stats(\n"
+    "  day INTEGER NOT NULL,          -- Vietnam calendar day (UTC+7), days since 1970-01-01\n"
+    "  key_id TEXT NOT NULL,\n"
+    "  batch INTEGER NOT NULL,        -- batches.id; 0: codes in no registered batch\n"
+    "  scans INTEGER NOT NULL,        -- counted scans\n"
+    "  codes INTEGER NOT NULL,        -- distinct codes scanned that day\n"
+    "  genuine INTEGER NOT NULL,      -- counted scans by final verdict\n"
+    "  seen INTEGER NOT NULL,\n"
+    "  duplicate INTEGER NOT NULL,\n"
+    "  sold INTEGER NOT NULL,\n"
+    "  unregistered INTEGER NOT NULL,\n"
+    "  expired INTEGER NOT NULL,\n"
+    "  revoked INTEGER NOT NULL,\n"
+    "  claims INTEGER NOT NULL,       -- codes claimed that day\n"
+    "  PRIMARY KEY(day, key_id, batch)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE batch_stats(\n"
+    "  batch INTEGER PRIMARY KEY,     -- batches.id\n"
+    "  scans INTEGER NOT NULL,        -- counted scans of its codes\n"
+    "  codes INTEGER NOT NULL,        -- distinct codes scanned\n"
+    "  claimed INTEGER NOT NULL,      -- codes claimed\n"
+    "  alerted INTEGER NOT NULL       -- codes with at least one alert\n"
+    ");\n"
+    "CREATE TEMP TABLE scan_batch AS\n"
+    "  SELECT s.id AS scan, coalesce((SELECT b.id FROM batches b WHERE b.key_id = s.key_id\n"
+    "    AND b.first_serial <= s.serial AND b.last_serial >= s.serial), 0) AS batch\n"
+    "  FROM scans s;\n"
+    "INSERT INTO day_stats SELECT (s.at + 25200000) / 86400000, s.key_id, sb.batch, count(*),\n"
+    "  count(DISTINCT s.serial), sum(s.verdict = 'genuine'), sum(s.verdict = 'seen'),\n"
+    "  sum(s.verdict = 'duplicate'), sum(s.verdict = 'sold'), sum(s.verdict = 'unregistered'),\n"
+    "  sum(s.verdict = 'expired'), sum(s.verdict = 'revoked'), 0\n"
+    "  FROM scans s JOIN scan_batch sb ON sb.scan = s.id GROUP BY 1, 2, 3;\n"
+    "INSERT INTO day_stats(day, key_id, batch, scans, codes, genuine, seen, duplicate, sold,\n"
+    "  unregistered, expired, revoked, claims)\n"
+    "  SELECT (c.at + 25200000) / 86400000, c.key_id, coalesce((SELECT b.id FROM batches b\n"
+    "    WHERE b.key_id = c.key_id AND b.first_serial <= c.serial\n"
+    "    AND b.last_serial >= c.serial), 0), 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*)\n"
+    "  FROM claims c WHERE true GROUP BY 1, 2, 3\n"
+    "  ON CONFLICT(day, key_id, batch) DO UPDATE SET claims = excluded.claims;\n"
+    "INSERT INTO batch_stats SELECT b.id,\n"
+    "  (SELECT count(*) FROM scans s WHERE s.key_id = b.key_id\n"
+    "    AND s.serial BETWEEN b.first_serial AND b.last_serial),\n"
+    "  (SELECT count(DISTINCT s.serial) FROM scans s WHERE s.key_id = b.key_id\n"
+    "    AND s.serial BETWEEN b.first_serial AND b.last_serial),\n"
+    "  (SELECT count(*) FROM claims c WHERE c.key_id = b.key_id\n"
+    "    AND c.serial BETWEEN b.first_serial AND b.last_serial),\n"
+    "  (SELECT count(DISTINCT a.serial) FROM alerts a WHERE a.key_id = b.key_id\n"
+    "    AND a.serial BETWEEN b.first_serial AND b.last_serial)\n"
+    "  FROM batches b;\n"
+    "DROP TABLE scan_batch;\n"
+    "ALTER TABLE tokens ADD COLUMN producer TEXT;  -- key id it is limited to, NULL: every\n"
+    "ALTER TABLE tokens ADD COLUMN expires INTEGER;  -- Unix ms, NULL: never\n"
+    "ALTER TABLE tokens ADD COLUMN revoked INTEGER;  -- Unix ms, NULL: in force\n"
+    "CREATE UNIQUE INDEX tokens_by_name ON tokens(name) WHERE revoked IS NULL;\n",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -213,7 +306,7 @@ static const char *const sql[S_COUNT] = {
 		 "last_scan) VALUES(:key, :serial, :client, :cookie, 1, :at, :at) "
 		 "ON CONFLICT(key_id, serial, client, cookie) DO UPDATE SET scans = scans + 1, "
 		 "last_scan = :at",
-    [S_ALERT_GET] = "SELECT scans, clients, first_scan FROM alerts "
+    [S_ALERT_GET] = "SELECT scans, clients, first_scan FROM code_alerts "
 		    "WHERE key_id = :key AND serial = :serial",
     [S_ROWS] = "SELECT client, cookie, scans, first_scan FROM code_scans "
 	       "WHERE key_id = :key AND serial = :serial ORDER BY client, cookie",
@@ -221,10 +314,11 @@ static const char *const sql[S_COUNT] = {
 		   "WHERE key_id = :key AND serial = :serial AND client = :client",
     [S_SCAN] = "INSERT INTO scans(key_id, serial, at, client, verdict) "
 	       "VALUES(:key, :serial, :at, :client, :verdict)",
-    [S_ALERT] = "INSERT INTO alerts(key_id, serial, scans, clients, first_scan, last_scan, raised) "
-		"VALUES(:key, :serial, :scans, :clients, :first, :at, :at) "
-		"ON CONFLICT(key_id, serial) DO UPDATE SET scans = excluded.scans, "
-		"clients = excluded.clients, last_scan = excluded.last_scan",
+    [S_ALERT] =
+	"INSERT INTO code_alerts(key_id, serial, scans, clients, first_scan, last_scan, raised) "
+	"VALUES(:key, :serial, :scans, :clients, :first, :at, :at) "
+	"ON CONFLICT(key_id, serial) DO UPDATE SET scans = excluded.scans, "
+	"clients = excluded.clients, last_scan = excluded.last_scan",
     /* A batch registration (run_batch). S_BATCH_FIND returns the row id, signed header and
      * registration time (Unix ms) of one batch of the key whose serials meet [:first, :last],
      * or no row; S_BATCH_ADD inserts the batch, :claim its sealed claim key or unbound (NULL) (no
@@ -1144,6 +1238,9 @@ static int run_job(struct ledger *l, struct ledger_job *job)
 		return run_producers(l, job);
 	case JOB_CLAIM:
 		return run_claim(l, &job->u.claim);
+	case JOB_ALERT:
+	case JOB_ALERT_UPDATE:
+		break;
 	}
 	return SQLITE_MISUSE;
 }

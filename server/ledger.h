@@ -26,14 +26,22 @@
 
 struct ledger;
 
-enum ledger_job_kind { JOB_SCAN, JOB_BATCH, JOB_PRODUCER, JOB_CLAIM };
+enum ledger_job_kind {
+	JOB_SCAN,
+	JOB_BATCH,
+	JOB_PRODUCER,
+	JOB_CLAIM,
+	JOB_ALERT,       /* raise or count an alert the HTTP side saw (invalid-burst) */
+	JOB_ALERT_UPDATE /* an alert's workflow step (PATCH /api/v1/alerts/{id}) */
+};
 
 /* Outcome of a job, set by the writer before done is called. */
 enum ledger_status {
 	LEDGER_OK,      /* done and durable */
 	LEDGER_EXISTS,  /* batch: the same header was registered before (nothing written) */
 	LEDGER_OVERLAP, /* batch: its serials overlap another batch of the key (nothing written) */
-	LEDGER_FAILED   /* the transaction failed (disk full, I/O error): nothing written */
+	LEDGER_FAILED,  /* the transaction failed (disk full, I/O error): nothing written */
+	LEDGER_MISSING  /* alert update: no such alert (or not of the caller's producer) */
 };
 
 struct ledger_scan {
@@ -113,6 +121,33 @@ struct ledger_claim {
 	int64_t retry_after; /* CLAIM_LIMITED: seconds until the limit's window ends */
 };
 
+/* An alert the HTTP side raises (the writer raises the others itself, in the transaction of
+ * the scan or claim that shows them): made with status open, or its counts added to. */
+struct ledger_alert {
+	/* in */
+	int type;         /* enum alert_type (server/alert.h) */
+	char key_id[17];  /* 16 hex digits */
+	uint64_t serial;  /* the code, 0 for an alert on the key */
+	int64_t events;   /* events to add */
+	int64_t first_ms; /* the first of them, Unix ms */
+	int64_t at_ms;    /* the latest, Unix ms */
+	/* out */
+	int64_t id; /* the alert's id */
+	int raised; /* 1 when this job made it (or reopened a closed one) */
+};
+
+/* A workflow step on an alert, with who and when (kept in alert_changes). */
+struct ledger_alert_update {
+	/* in */
+	int64_t id;           /* the alert */
+	const char *producer; /* a producer token's key id: only its alerts; NULL: any */
+	int status;           /* enum alert_status */
+	int reason;           /* enum alert_reason: required with closed, else NONE */
+	const char *note;     /* may be NULL; clean UTF-8, bounded by the caller */
+	const char *by;       /* the token's name */
+	int64_t at_ms;        /* now, Unix ms */
+};
+
 struct ledger_job {
 	enum ledger_job_kind kind;
 	enum ledger_status status; /* set by the writer */
@@ -120,6 +155,8 @@ struct ledger_job {
 		struct ledger_scan scan;
 		struct ledger_batch batch;
 		struct ledger_claim claim;
+		struct ledger_alert alert;
+		struct ledger_alert_update alert_update;
 		struct {
 			const struct ledger_producer *list;
 			size_t n;

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "server/auth.h"
 #include "server/client.h"
 #include "server/ledger.h"
 #include "server/limits.h"
@@ -93,6 +94,7 @@ struct request {
 	int ops;              /* came to the --metrics-listen listener */
 	int close;            /* answer with Connection: close (the body was not read) */
 	struct http_conn *cs; /* its connection's deadline state; NULL on the ops listener */
+	struct auth_who who;  /* a regulator route's caller, set before its handler runs */
 };
 
 /* --- answering (http.c) --- */

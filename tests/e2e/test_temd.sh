@@ -72,7 +72,7 @@ scan "$C1" --interface 127.0.3.1
 expect_eq "a third client: seen" "seen 3" "$(json verdict) $(json clients)"
 scan "$C1" --interface 127.0.4.1
 expect_eq "past the threshold: duplicate" "duplicate 4" "$(json verdict) $(json clients)"
-expect_eq "an alert row exists" "1|4" "$(sqlite3 l.db "select count(*), max(clients) from alerts")"
+expect_eq "an alert row exists" "1|4" "$(sqlite3 l.db "select count(*), max(clients) from code_alerts")"
 scan "$C1" --interface 127.0.4.2 -b "tem_client=$(sqlite3 l.db "select hex(client) from scans where id = 1" | tr A-F a-f)"
 expect_eq "a made-up tem_client cookie names no client" "4" "$(json clients)"
 scan "$(code b2.txt 1)"

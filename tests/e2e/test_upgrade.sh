@@ -45,6 +45,10 @@ for dump in "$HERE"/../vectors/ledger-v*.sql; do
 		"$(sqlite3 "l$v.db" 'PRAGMA user_version')"
 	expect_eq "v$v: every scan kept" "$scans" "$(sqlite3 "l$v.db" 'SELECT count(*) FROM scans')"
 	expect_eq "v$v: every alert kept" "$alerts" "$(sqlite3 "l$v.db" 'SELECT count(*) FROM alerts')"
+	expect_eq "v$v: daily statistics count every old scan" "$scans" \
+		"$(sqlite3 "l$v.db" 'SELECT coalesce(sum(scans), 0) FROM day_stats')"
+	expect_eq "v$v: each old duplicate alert is a typed open alert" "$alerts" \
+		"$(sqlite3 "l$v.db" "SELECT count(*) FROM alerts WHERE type = 'duplicate' AND status = 'open'")"
 	start_temd "again$v" --db "l$v.db" --trust trust.list --authority a.pub
 	stop_temd TERM
 	expect_eq "v$v: a second start migrates nothing" 0 "$(grep -c 'migrat' "again$v.log")"

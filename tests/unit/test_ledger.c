@@ -191,7 +191,7 @@ static void test_ledger_counts_clients_and_raises_one_alert(void **state)
 
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	row(db, "SELECT count(*), max(clients), max(scans) FROM alerts", 3,
+	row(db, "SELECT count(*), max(clients), max(scans) FROM code_alerts", 3,
 	    (const long long[]){1, 5, 7});
 	/* the codes view agrees with the scan rows */
 	row(db,
@@ -464,12 +464,12 @@ static void test_ledger_migrates_a_version_1_ledger(void **state)
 	ledger_close(l);
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	row(db, "PRAGMA user_version", 1, (const long long[]){5});
+	row(db, "PRAGMA user_version", 1, (const long long[]){6});
 	row(db, "SELECT count(*), sum(scans) FROM code_scans", 2, (const long long[]){5, 7});
 	row(db, "SELECT scans, clients, first_scan, last_scan FROM codes WHERE serial = 1", 4,
 	    (const long long[]){6, 4, 1795605975014, 1795606000000});
 	row(db, "SELECT scans, clients FROM codes WHERE serial = 2", 2, (const long long[]){1, 1});
-	row(db, "SELECT scans, clients, last_scan, raised FROM alerts", 4,
+	row(db, "SELECT scans, clients, last_scan, raised FROM code_alerts", 4,
 	    (const long long[]){6, 4, 1795606000000, 1795605975108});
 	row(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('code_clients')", 1,
 	    (const long long[]){0});

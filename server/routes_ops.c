@@ -5,13 +5,13 @@
 
 #include "server/server.h"
 
-enum MHD_Result route_healthz(struct request *rq)
+enum MHD_Result route_healthz(struct request *rq, const char *rest)
 {
 	long producers, batches;
 	int64_t scans, bytes;
-
 	int failing = ledger_failing(rq->t->ledger, NULL);
 
+	(void)rest;
 	if (!rq->ops)
 		return http_json(rq, failing ? 503 : 200,
 				 json_pack("{s:s}", "status", failing ? "ledger-failing" : "ok"));
@@ -24,13 +24,14 @@ enum MHD_Result route_healthz(struct request *rq)
 				   (json_int_t)scans));
 }
 
-enum MHD_Result route_metrics(struct request *rq)
+enum MHD_Result route_metrics(struct request *rq, const char *rest)
 {
 	long producers, batches;
 	int64_t scans, bytes;
 	char *text;
 	size_t len;
 
+	(void)rest;
 	int64_t failed;
 	int failing = ledger_failing(rq->t->ledger, &failed);
 

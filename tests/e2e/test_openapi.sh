@@ -44,8 +44,17 @@ FS=$(sed -n 's/^first-serial: //p' b.txt)
 header() { sed -n "1,$(header_lines "$1")p" "$1" | jq -Rs .; }
 claimkey() { sed -n 's/^claim-key: //p' "$1.claim"; }
 
-# regulator tokens: when this temd makes them
+# regulator tokens, when this temd makes them: a regulator's and a producer's
 TOKEN=$($TEMD token create --db l.db --name contract 2>/dev/null | tail -n 1) || TOKEN=""
+PTOKEN=$($TEMD token create --db l.db --name producer --producer "$KEY" 2>/dev/null |
+	tail -n 1) || PTOKEN=""
+API=false
+[ -f "$SRC/server/routes_api.c" ] && API=true
+DASHBOARD=false
+[ -f "$SRC/server/routes_dashboard.c" ] && DASHBOARD=true
+# a staged duplicate: code 6 scanned from four networks raises an alert
+for n in 30 31 32 33; do scan "$(code_at b.txt 6)" --interface "127.0.$n.1"; done
+expect_eq "the fourth network's scan is a duplicate" duplicate "$(json verdict)"
 ROUTES=$SRC/server/routes.c
 [ -f "$ROUTES" ] || ROUTES=$SRC/server/http.c
 
@@ -64,7 +73,7 @@ cat >fixtures.json <<JSON
   "header_new": $(header new.txt), "claim_key_new": "$(claimkey new.txt)",
   "header_overlap": $(header ov.txt), "claim_key_overlap": "$(claimkey ov.txt)",
   "header_unknown": $(header unknown.txt),
-  "token": "$TOKEN",
+  "token": "$TOKEN", "ptoken": "$PTOKEN", "api": $API, "dashboard": $DASHBOARD,
   "routes_src": "$ROUTES"
 }
 JSON

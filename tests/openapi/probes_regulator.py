@@ -216,6 +216,13 @@ DASHBOARD_OPS = [("/dashboard", "get"), ("/dashboard/sign-in", "post"),
 def run(c):
     token_route(c)
     if c.fx.get("api"):
+        # the network token_route left past its sign-in limit: every route says 429
+        for path, m in API_OPS:
+            target = path.replace("{code}", c.fx["code"]).replace("{id}", "1")
+            c.probe("a wrong token past the sign-in limit", path, m.upper(), target, 429,
+                    server="lurl", headers=dict(auth(c, "tem_" + "E" * 43), **JSON),
+                    body=json.dumps({"status": "open"}) if m == "patch" else None,
+                    source="127.0.20.1")
         lists(c)
         codes(c)
         alerts(c)

@@ -15,6 +15,7 @@
 #   make install    PREFIX=/usr/local DESTDIR= : binaries and man pages (WERROR= drops -Werror)
 #   make package-test  the Debian packages built, unpacked in a scratch root and checked
 #   make format     clang-format the tree; make format-check fails when it differs
+#   make openapi-lint  docs/openapi.yaml linted by @redocly/cli (pinned in tests/openapi/)
 #
 # B=DIR puts every object and binary under DIR (the sanitizer build uses build/san).
 
@@ -217,6 +218,15 @@ package-test:
 	@$(MAKE) --no-print-directory all
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" \
 		sh tests/run.sh tests/pkg/test_notify.sh tests/pkg/test_package.sh
+
+# docs/openapi.yaml linted by @redocly/cli, the version pinned by tests/openapi/package-lock.json
+# (npm ci into tests/openapi/node_modules), with every warning an error (tests/openapi/redocly.yaml).
+# tests/e2e/test_openapi.sh, in make test, checks the running temd against the same file.
+.PHONY: openapi-lint
+openapi-lint:
+	@sh tests/deps.sh
+	@cd tests/openapi && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && \
+		npx --no-install redocly lint --config redocly.yaml --format=stylish ../../docs/openapi.yaml
 
 FORMAT_FILES = $(wildcard keys/*.[ch] label/*.[ch] cli/*.[ch] server/*.[ch] tests/*/*.[ch])
 format:

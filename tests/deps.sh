@@ -7,7 +7,10 @@ libcairo2-dev libpango1.0-dev libzbar-dev libpng-dev libcurl4-openssl-dev libcmo
 fonts-noto-core fonts-dejavu-core
 minisign zbar-tools zxing-cpp-tools python3 poppler-utils librsvg2-bin qrencode wrk curl jq sqlite3 procps time faketime
 nginx-light openssl prometheus
-libclang-rt-14-dev valgrind"
+libclang-rt-14-dev valgrind
+python3-jsonschema python3-yaml"
+# make openapi-lint runs @redocly/cli: Debian's node and npm unless the machine has some
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 # make screenshots adds what only it needs (TEM_DEPS_EXTRA=chromium)
 PKGS="$PKGS ${TEM_DEPS_EXTRA:-}"
 missing=""

@@ -11,8 +11,6 @@
 
 #include "server/server.h"
 
-/* GET /api/v1/token: who the token is. */
-enum MHD_Result route_api_token(struct request *rq, const char *rest);
 /* GET /api/v1/batches */
 enum MHD_Result route_api_batches(struct request *rq, const char *rest);
 /* GET /api/v1/codes/{code} (rest: the code or its short id) */

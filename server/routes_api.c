@@ -671,7 +671,6 @@ static enum MHD_Result queue_csv(struct request *rq, const char *list, struct st
 {
 	struct MHD_Response *r;
 	char disp[96], day[11];
-	enum MHD_Result ret;
 
 	if (stream)
 		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, s,
@@ -688,17 +687,8 @@ static enum MHD_Result queue_csv(struct request *rq, const char *list, struct st
 		free(s);
 	date_format(date_today(), day);
 	snprintf(disp, sizeof disp, "attachment; filename=\"tem-%s-%s.csv\"", list, day);
-	MHD_add_response_header(r, "Content-Type", "text/csv; charset=utf-8");
 	MHD_add_response_header(r, "Content-Disposition", disp);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	ret = MHD_queue_response(rq->conn, 200, r);
-	MHD_destroy_response(r);
-	metrics_request(rq->route, 200);
-	log_access(rq->method != NULL ? rq->method : "-", metrics_route_name(rq->route), 200, 0);
-	rq->phase = PH_DONE;
-	return ret;
+	return http_response(rq, 200, "text/csv; charset=utf-8", r, 0);
 }
 
 /* Answers a list: a JSON page, or the CSV of every row it keeps (from the cursor, up to the
@@ -825,22 +815,6 @@ enum MHD_Result route_api_alerts(struct request *rq, const char *rest)
 		return r;
 	return answer_list(rq, L_ALERTS, CURSOR_ALERTS, alert_cols,
 			   (int)(sizeof alert_cols / sizeof alert_cols[0]), &q);
-}
-
-/* --- who am I --- */
-
-enum MHD_Result route_api_token(struct request *rq, const char *rest)
-{
-	static const char *const allowed[] = {NULL};
-	enum MHD_Result r;
-
-	(void)rest;
-	if (check_args(rq, allowed, &r) != 0)
-		return r;
-	return http_json(rq, 200,
-			 json_pack("{s:s,s:o,s:o}", "name", rq->who.name, "producer",
-				   jstr_or_null(rq->who.producer), "expires",
-				   jtime(rq->who.expires_ms)));
 }
 
 /* --- one code --- */

@@ -19,6 +19,7 @@
 #include "keys/text.h"
 #include "keys/trust.h"
 #include "server/ledger_backup.h"
+#include "server/ledger_query.h"
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/secrets.h"
@@ -532,7 +533,8 @@ int main(int argc, char **argv)
 		log_access_close();
 		return 1;
 	}
-	if (load_secret(&t, &err) != TEM_OK) {
+	/* the regulator reads' connections (server/ledger_query.h), opened as reads need them */
+	if (lq_open(t.ledger, t.cfg.db, &err) != TEM_OK || load_secret(&t, &err) != TEM_OK) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		goto out;
 	}
@@ -611,6 +613,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	ledger_tokens_close(t.tokens);
+	lq_close(t.ledger);     /* the regulator reads' connections (server/ledger_query.h) */
 	ledger_close(t.ledger); /* runs the jobs still queued, checkpoints the WAL */
 	registry_free(t.reg);
 	sodium_free(t.secret);

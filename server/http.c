@@ -50,6 +50,8 @@ static void common_headers(struct request *rq, struct MHD_Response *r, const cha
 			 value, rq->t->secure_cookie ? "; Secure" : "");
 		MHD_add_response_header(r, "Set-Cookie", cookie);
 	}
+	if (rq->session_cookie != NULL)
+		MHD_add_response_header(r, "Set-Cookie", rq->session_cookie);
 }
 
 static enum MHD_Result queue(struct request *rq, unsigned status, const char *type, void *body,

@@ -169,7 +169,11 @@ static void head(struct sbuf *b, int en, const char *title)
 	sbuf_put(b,
 		 "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
 		 "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-		 "<meta name=\"robots\" content=\"noindex\"><title>",
+		 "<meta name=\"robots\" content=\"noindex\">"
+		 /* temd's Referrer-Policy is no-referrer, under which a browser sends
+		  * "Origin: null" with a form post; the dashboard's own forms name their origin
+		  * so the cross-site check can tell them from another site's */
+		 "<meta name=\"referrer\" content=\"same-origin\"><title>",
 		 lang_code(en));
 	sbuf_html(b, title);
 	sbuf_put(b, " · tem</title><style>%s</style></head><body>", css);

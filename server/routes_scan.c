@@ -12,6 +12,7 @@
 
 #include "keys/date.h"
 #include "label/code.h"
+#include "server/burst.h"
 #include "server/client.h"
 #include "server/pages.h"
 #include "server/server.h"
@@ -143,6 +144,9 @@ static enum MHD_Result judge(struct request *rq, const char *text, size_t len, i
 	struct temd *t = rq->t;
 	enum verdict base = request_code(rq, text, len);
 
+	/* a forged code a person scanned: invalid means its key is in the trust list */
+	if (counted && base == V_INVALID)
+		burst_invalid(t->ledger, rq->key_hex, date_now_ms());
 	if (!counted || !verdict_is_counted(base))
 		return answer(rq, base, NULL);
 
@@ -172,11 +176,12 @@ enum MHD_Result route_page(struct request *rq, const char *code, size_t len)
 			 http_header(rq, "Purpose"), http_header(rq, "User-Agent")));
 }
 
-enum MHD_Result route_scans(struct request *rq)
+enum MHD_Result route_scans(struct request *rq, const char *rest)
 {
 	enum MHD_Result r;
 	json_t *code, *doc = http_json_field(rq, "code", &code, &r);
 
+	(void)rest;
 	if (doc == NULL)
 		return r;
 	r = judge(rq, json_string_value(code), json_string_length(code), 1);
@@ -184,7 +189,7 @@ enum MHD_Result route_scans(struct request *rq)
 	return r;
 }
 
-enum MHD_Result route_home(struct request *rq)
+enum MHD_Result route_home(struct request *rq, const char *rest)
 {
 	const char *code = http_arg(rq, "code");
 	enum lang lang = pages_lang(http_arg(rq, "lang"), http_header(rq, "Accept-Language"));
@@ -192,6 +197,7 @@ enum MHD_Result route_home(struct request *rq)
 	char *html;
 	size_t len;
 
+	(void)rest;
 	rq->lang = (int)lang;
 	if (code != NULL && code[0] != '\0') {
 		struct tem_code c;

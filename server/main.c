@@ -19,6 +19,7 @@
 #include "keys/text.h"
 #include "keys/trust.h"
 #include "server/ledger_backup.h"
+#include "server/ledger_query.h"
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/secrets.h"
@@ -541,6 +542,11 @@ int main(int argc, char **argv)
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		goto out;
 	}
+	/* the regulator reads (API, dashboard) on read-only connections of their own */
+	if (lq_open(t.ledger, t.cfg.db, &err) != TEM_OK) {
+		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
+		goto out;
+	}
 	if ((pending = load_trust(&t, &authority, 1, &err)) == TEM_ERR) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		metrics_trust_reload(0);
@@ -610,6 +616,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	ledger_tokens_close(t.tokens);
+	lq_close(t.ledger);
 	ledger_close(t.ledger); /* runs the jobs still queued, checkpoints the WAL */
 	registry_free(t.reg);
 	sodium_free(t.secret);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "server/dashboard.h"
 #include "server/server.h"
 
 /* The code of /c/{code}: one trailing slash, as docs/code-format.md allows, is part of no
@@ -92,6 +93,44 @@ static const struct route table[] = {
      .body_max = TEMD_SCAN_BODY_MAX,
      .label = "/api/v1/token",
      .handler = route_token},
+    /* the dashboard (docs/dashboard.md): session routes answer the sign-in page without one */
+    {.methods = RM_GET,
+     .path = "/dashboard",
+     .access = ACCESS_SESSION,
+     .html = 1,
+     .body_max = TEMD_SCAN_BODY_MAX,
+     .label = "/dashboard",
+     .handler = route_dashboard,
+     .unauthorized = route_dashboard_sign_in_page},
+    {.methods = RM_POST,
+     .path = "/dashboard/sign-in",
+     .html = 1,
+     .body_max = DASHBOARD_FORM_MAX,
+     .label = "/dashboard/sign-in",
+     .handler = route_dashboard_sign_in},
+    {.methods = RM_POST,
+     .path = "/dashboard/sign-out",
+     .html = 1,
+     .body_max = DASHBOARD_FORM_MAX,
+     .label = "/dashboard/sign-out",
+     .handler = route_dashboard_sign_out},
+    {.methods = RM_POST,
+     .path = "/dashboard/alerts/",
+     .prefix = 1,
+     .access = ACCESS_SESSION,
+     .html = 1,
+     .body_max = DASHBOARD_FORM_MAX,
+     .label = "/dashboard/alerts/{id}",
+     .handler = route_dashboard_alert,
+     .unauthorized = route_dashboard_sign_in_page},
+    {.methods = RM_GET,
+     .path = "/dashboard/code",
+     .access = ACCESS_SESSION,
+     .html = 1,
+     .body_max = TEMD_SCAN_BODY_MAX,
+     .label = "/dashboard/code",
+     .handler = route_dashboard_code,
+     .unauthorized = route_dashboard_sign_in_page},
     /* operators */
     {.methods = RM_GET,
      .path = "/healthz",

@@ -7,8 +7,10 @@ libcairo2-dev libpango1.0-dev libzbar-dev libpng-dev libcurl4-openssl-dev libcmo
 fonts-noto-core fonts-dejavu-core
 minisign zbar-tools zxing-cpp-tools python3 poppler-utils librsvg2-bin qrencode wrk curl jq sqlite3 procps time faketime
 nginx-light openssl prometheus
-libclang-rt-14-dev valgrind"
-# make screenshots adds what only it needs (TEM_DEPS_EXTRA=chromium)
+libclang-rt-14-dev valgrind
+chromium"
+# chromium: test_dashboard renders the dashboard headless; TEM_DEPS_EXTRA adds what a target
+# alone needs
 PKGS="$PKGS ${TEM_DEPS_EXTRA:-}"
 missing=""
 for p in $PKGS; do

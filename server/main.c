@@ -66,7 +66,8 @@ static const char usage_text[] =
     "                            (default 127.0.0.1:9080; none: nowhere)\n"
     "  --metrics-port-file FILE  write the metrics listener's port to FILE once ready\n"
     "  --access-log FILE         append a line per answered request to FILE (time, method,\n"
-    "                            route, status, bytes; no codes, no addresses)\n"
+    "                            route, status, bytes, a regulator's token name; no\n"
+    "                            codes, no addresses, never a token)\n"
     "  -V, --version             print the version\n"
     "\n"
     "Signals: SIGHUP reloads the trust list (a bad one is logged and the old one kept) and\n"
@@ -542,11 +543,6 @@ int main(int argc, char **argv)
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		goto out;
 	}
-	/* the regulator reads (API, dashboard) on read-only connections of their own */
-	if (lq_open(t.ledger, t.cfg.db, &err) != TEM_OK) {
-		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
-		goto out;
-	}
 	if ((pending = load_trust(&t, &authority, 1, &err)) == TEM_ERR) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		metrics_trust_reload(0);
@@ -616,7 +612,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	ledger_tokens_close(t.tokens);
-	lq_close(t.ledger);
+	lq_close(t.ledger);     /* the regulator reads' connections (server/ledger_query.h) */
 	ledger_close(t.ledger); /* runs the jobs still queued, checkpoints the WAL */
 	registry_free(t.reg);
 	sodium_free(t.secret);

@@ -669,7 +669,8 @@ static void lookup_form(struct sbuf *b, const char *query, int en)
 	sbuf_put(b, "\"></label><button>%s</button></form>", L("Tra cứu", "Look up"));
 }
 
-/* CSV links to the API's exports (the session cookie opens them as it opens this page). */
+/* CSV links: the API's lists under /dashboard/csv/ (server/routes.c), where the session cookie
+ * goes. */
 static void csv_links(struct sbuf *b, const struct dash_main *m, int en)
 {
 	char from[16] = "", to[16] = "";
@@ -678,26 +679,30 @@ static void csv_links(struct sbuf *b, const struct dash_main *m, int en)
 		local_day(m->days[0].day, 1, 0, from, sizeof from);
 		local_day(m->days[m->n_days - 1].day, 1, 0, to, sizeof to);
 	}
-	sbuf_put(b, "<ul class=\"csv\"><li><a href=\"/api/v1/alerts?format=csv");
+	sbuf_put(b, "<ul class=\"csv\"><li><a href=\"/dashboard/csv/alerts?format=csv");
 	filter_query(b, &m->filter);
 	sbuf_put(b, "\">%s</a></li>", L("Cảnh báo (theo bộ lọc)", "Alerts (as filtered)"));
-	sbuf_put(b, "<li><a href=\"/api/v1/producers?format=csv\">%s</a></li>",
+	sbuf_put(b, "<li><a href=\"/dashboard/csv/producers?format=csv\">%s</a></li>",
 		 L("Nhà sản xuất", "Producers"));
-	sbuf_put(b, "<li><a href=\"/api/v1/batches?format=csv\">%s</a></li>",
+	sbuf_put(b, "<li><a href=\"/dashboard/csv/batches?format=csv\">%s</a></li>",
 		 L("Lô hàng đã khai báo", "Declared batches"));
 	if (m->n_days > 0) {
 		sbuf_put(
 		    b,
-		    "<li><a href=\"/api/v1/stats?format=csv&amp;by=day&amp;from=%s&amp;to=%s\">"
+		    "<li><a "
+		    "href=\"/dashboard/csv/stats?format=csv&amp;by=day&amp;from=%s&amp;to=%s\">"
 		    "%s</a></li>",
 		    from, to, L("Thống kê theo ngày", "Statistics by day"));
 		sbuf_put(
 		    b,
-		    "<li><a href=\"/api/v1/stats?format=csv&amp;by=batch&amp;from=%s&amp;to=%s\">"
+		    "<li><a "
+		    "href=\"/dashboard/csv/stats?format=csv&amp;by=batch&amp;from=%s&amp;to=%s\">"
 		    "%s</a></li>",
 		    from, to, L("Thống kê theo lô", "Statistics by batch"));
 		sbuf_put(
-		    b, "<li><a href=\"/api/v1/scans?format=csv&amp;from=%s&amp;to=%s\">%s</a></li>",
+		    b,
+		    "<li><a "
+		    "href=\"/dashboard/csv/scans?format=csv&amp;from=%s&amp;to=%s\">%s</a></li>",
 		    from, to, L("Lượt quét (31 ngày)", "Scans (31 days)"));
 	}
 	sbuf_put(b, "</ul>");

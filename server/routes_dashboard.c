@@ -214,6 +214,12 @@ static int copy_day(void *arg, const struct lq_stat *s, struct tem_err *err)
 	return TEM_OK;
 }
 
+/* Attaches the regulator reads to temd's ledger (once; later calls do nothing). */
+static int reads_open(struct request *rq, struct tem_err *err)
+{
+	return lq_open(rq->t->ledger, rq->t->cfg.db, err);
+}
+
 static void who_of(struct request *rq, struct dash_who *w)
 {
 	w->name = rq->who.name;
@@ -307,7 +313,8 @@ enum MHD_Result route_dashboard(struct request *rq, const char *rest)
 	if (after != NULL && text_parse_u64(after, 1, INT64_MAX, &pos) != TEM_OK)
 		pos = 0;
 	m.after = (int64_t)pos;
-	ok = lq_alerts(t->ledger, &f, m.after, DASH_ALERTS_PAGE, copy_alert, as, &m.next_after,
+	ok = reads_open(rq, &err) == TEM_OK &&
+	     lq_alerts(t->ledger, &f, m.after, DASH_ALERTS_PAGE, copy_alert, as, &m.next_after,
 		       &err) == TEM_OK &&
 	     lq_producers(t->ledger, &scope, copy_producer, &ps, &err) == TEM_OK &&
 	     lq_stats(t->ledger, &scope, today - (DASH_CHART_DAYS - 1), today, LQ_BY_DAY, copy_day,
@@ -599,7 +606,8 @@ enum MHD_Result route_dashboard_code(struct request *rq, const char *rest)
 		goto missing;
 	if (after != NULL && text_parse_u64(after, 1, INT64_MAX, &pos) != TEM_OK)
 		pos = 0;
-	if (lq_code(t->ledger, key, serial, &lc, &err) != TEM_OK ||
+	if (reads_open(rq, &err) != TEM_OK ||
+	    lq_code(t->ledger, key, serial, &lc, &err) != TEM_OK ||
 	    lq_code_alerts(t->ledger, key, serial, copy_alert, as, &err) != TEM_OK ||
 	    lq_code_scans(t->ledger, key, serial, (int64_t)pos, DASH_HISTORY_PAGE, copy_scan, h,
 			  &c.next_after, &err) != TEM_OK) {

@@ -140,6 +140,18 @@ get "/dashboard/code?code=%3Cscript%3E&lang=en" -b "$COOKIE"
 expect_eq "not a code: 400" 400 "$(cat status)"
 if grep -q '<script>' page.html; then not_ok "the query is escaped"; else ok "the query is escaped"; fi
 
+# the CSV links open with the session cookie
+get "/dashboard?lang=en" -b "$COOKIE"
+for list in alerts producers batches stats scans; do
+	href=$(grep -o "href=\"/dashboard/csv/$list?[^\"]*\"" page.html | head -1 | cut -d'"' -f2 | sed 's/&amp;/\&/g')
+	curl -s -m 10 -o "$list.csv" -w '%{http_code} %{content_type}' -b "$COOKIE" "$URL$href" >status
+	expect_eq "the $list CSV link ($href) opens with the session" "200 text/csv; charset=utf-8" "$(cat status)"
+done
+expect_grep "the alerts CSV has the duplicate" "$KEY-$FS" alerts.csv
+curl -s -m 10 -o nosession.csv -w '%{content_type}' "$URL/dashboard/csv/alerts?format=csv" >status
+expect_eq "a CSV link without a session: the sign-in page" "text/html; charset=utf-8" "$(cat status)"
+if grep -q "$KEY" nosession.csv; then not_ok "and no CSV"; else ok "and no CSV"; fi
+
 # a producer's token sees its own producer only
 post /dashboard/sign-in "token=$QTOKEN&lang=en"
 QCOOKIE=$(sed -n 's/^Set-Cookie: *\(tem_session=[^;]*\).*/\1/Ip' hdr | tr -d '\r')
@@ -153,6 +165,9 @@ fi
 get "/dashboard/code?code=$KEY-$FS&lang=en" -b "$QCOOKIE"
 expect_eq "another producer's code: 404" 404 "$(cat status)"
 if grep -q 'Scan history' page.html; then not_ok "and no history of it"; else ok "and no history of it"; fi
+curl -s -m 10 -o q.csv -b "$QCOOKIE" "$URL/dashboard/csv/alerts?format=csv"
+if grep -q "$KEY" q.csv; then not_ok "a producer's CSV has nothing of another producer"; else ok "a producer's CSV has nothing of another producer"; fi
+expect_grep "but has its own alert" "$QKEY-$QFS" q.csv
 post "/dashboard/alerts/$ID" "status=open&lang=en" -b "$QCOOKIE"
 expect_eq "another producer's alert cannot be moved" "/dashboard?lang=en&fail=$ID&why=gone#a$ID" "$(location)"
 

@@ -320,12 +320,14 @@ static void test_dash_filters_come_back_in_forms_links_and_csv(void **state)
 	assert_non_null(strstr(html, "<option value=\"3F9A0C21D4E5B6A7\" selected>"));
 	assert_non_null(strstr(html, "name=\"f_type\" value=\"duplicate\""));
 	assert_non_null(strstr(html, "name=\"f_producer\" value=\"3F9A0C21D4E5B6A7\""));
-	assert_non_null(strstr(html, "href=\"/api/v1/alerts?format=csv&amp;type=duplicate&amp;"
-				     "status=open&amp;producer=3F9A0C21D4E5B6A7\""));
+	assert_non_null(strstr(html,
+			       "href=\"/dashboard/csv/alerts?format=csv&amp;type=duplicate&amp;"
+			       "status=open&amp;producer=3F9A0C21D4E5B6A7\""));
 	assert_non_null(strstr(html, "&amp;after=12\">Older »</a>"));
-	assert_non_null(strstr(html, "href=\"/api/v1/producers?format=csv\""));
-	assert_non_null(strstr(html, "/api/v1/stats?format=csv&amp;by=day&amp;from=2025-10-29&amp;"
-				     "to=2025-11-28\""));
+	assert_non_null(strstr(html, "href=\"/dashboard/csv/producers?format=csv\""));
+	assert_non_null(strstr(html,
+			       "/dashboard/csv/stats?format=csv&amp;by=day&amp;from=2025-10-29&amp;"
+			       "to=2025-11-28\""));
 	free(html);
 	/* a producer's token has no producer filter to choose from */
 	m = sample_main();

@@ -1,7 +1,7 @@
 /* test_pages_dashboard.c — the dashboard's pages escape whatever the ledger holds, speak
  * Vietnamese and English, draw the chart's points where the figures put them, offer the
  * workflow steps an alert's status allows, and say so when there is nothing to show. With
- * DASH_SAMPLE_DIR set, the sample pages are also written there (tests/screenshots.sh). */
+ * DASH_SAMPLE_DIR set, the sample pages are also written there, to look at. */
 #include "tests/unit/testutil.h"
 
 #include "server/pages_dashboard.h"
@@ -379,7 +379,8 @@ static void test_dash_says_when_there_is_nothing(void **state)
 	free(html);
 }
 
-/* Writes the sample pages for tests/screenshots.sh when DASH_SAMPLE_DIR is set. */
+/* Writes the sample pages to DASH_SAMPLE_DIR when it is set (to look at them in a browser
+ * without a temd); nothing otherwise. */
 static void test_dash_sample_pages(void **state)
 {
 	const char *dir = getenv("DASH_SAMPLE_DIR");
@@ -409,7 +410,7 @@ static void test_dash_sample_pages(void **state)
 
 	(void)state;
 	if (dir == NULL)
-		skip();
+		return;
 	m.notice = "Cảnh báo #11: đang xác minh.";
 	for (int lang = LANG_VI; lang <= LANG_EN; lang++) {
 		const char *l = lang == LANG_EN ? "en" : "vi";

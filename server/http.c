@@ -51,6 +51,8 @@ static void common_headers(struct request *rq, struct MHD_Response *r, const cha
 			 value, rq->t->secure_cookie ? "; Secure" : "");
 		MHD_add_response_header(r, "Set-Cookie", cookie);
 	}
+	if (rq->session_cookie != NULL)
+		MHD_add_response_header(r, "Set-Cookie", rq->session_cookie);
 }
 
 /* Counts and logs an answer queued: metrics and the access log under the route's label, and

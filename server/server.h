@@ -94,12 +94,14 @@ struct request {
 	char reason[256]; /* why the verdict is not genuine (malformed, invalid, expired, ...) */
 	int32_t last_day;
 	uint64_t serial;
-	int parsed;           /* the code parsed */
-	unsigned retry_after; /* seconds for a Retry-After header (429), 0 = none */
-	int ops;              /* came to the --metrics-listen listener */
-	int close;            /* answer with Connection: close (the body was not read) */
-	struct http_conn *cs; /* its connection's deadline state; NULL on the ops listener */
-	struct auth_who who;  /* a regulator route's caller, set before its handler runs */
+	int parsed;                 /* the code parsed */
+	unsigned retry_after;       /* seconds for a Retry-After header (429), 0 = none */
+	int ops;                    /* came to the --metrics-listen listener */
+	int close;                  /* answer with Connection: close (the body was not read) */
+	struct http_conn *cs;       /* its connection's deadline state; NULL on the ops listener */
+	struct auth_who who;        /* a regulator route's caller, set before its handler runs */
+	const char *session_cookie; /* a Set-Cookie value the answer carries (the dashboard's
+				     * sign-in and sign-out), or NULL */
 };
 
 /* --- answering (http.c) --- */

@@ -8,10 +8,11 @@ fonts-noto-core fonts-dejavu-core
 minisign zbar-tools zxing-cpp-tools python3 poppler-utils librsvg2-bin qrencode wrk curl jq sqlite3 procps time faketime
 nginx-light openssl prometheus
 libclang-rt-14-dev valgrind
-python3-jsonschema python3-yaml"
+python3-jsonschema python3-yaml chromium"
 # make openapi-lint runs @redocly/cli: Debian's node and npm unless the machine has some
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
-# make screenshots adds what only it needs (TEM_DEPS_EXTRA=chromium)
+# chromium: test_dashboard renders the dashboard headless; TEM_DEPS_EXTRA adds what a target
+# alone needs
 PKGS="$PKGS ${TEM_DEPS_EXTRA:-}"
 missing=""
 for p in $PKGS; do

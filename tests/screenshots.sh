@@ -1,6 +1,7 @@
 #!/bin/sh
 # make screenshots: every buyer page, in Vietnamese and English, as a phone shows it (headless
-# Chromium at 390x844), written to screenshots/VERDICT-LANG.png. Each verdict is reached for
+# Chromium at 390x844), written to screenshots/VERDICT-LANG.png; then the regulators' dashboard
+# on a laptop and a phone, and a code's page (screenshots/dashboard*-LANG.png). Each verdict is reached for
 # real on a temd on loopback (other buyers are other loopback networks), and the page Chromium
 # rendered must carry the verdict's words. TAP output; run through tests/run.sh, which ends
 # with "N passed, N failed".
@@ -13,6 +14,7 @@ BROWSER=$(command -v chromium || command -v chromium-browser) || {
 	exit 2
 }
 . "$(dirname "$0")/e2e/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$T" || exit 1
 mkdir -p "$OUT"
 make_authority "HTX Cua Năm Căn"
@@ -87,4 +89,38 @@ shoot unknown-key "/c/$(code_at u.txt 1)" "Nhà sản xuất không được cô
 shoot invalid "/c/$FORGED" "Tem giả" "Fake label"
 shoot malformed "/c/NOT-A-CODE" "Không phải mã tem" "Not a tem code"
 shoot home "/" "Kiểm tra tem" "Check a label"
+
+# The dashboard (docs/dashboard.md) as the authority sees it after the scans above, on a laptop
+# and on a phone: signed in with a token, through a loopback proxy that gives Chromium the
+# session cookie; each shot's DOM must show the alert queue's words.
+TOKEN=$($TEMD token create --db l.db --name so-khcn 2>/dev/null)
+curl -s -m 10 -o /dev/null -D "$T/signin.hdr" -H "Origin: $URL" --data "token=$TOKEN" \
+	"$URL/dashboard/sign-in"
+COOKIE=$(sed -n 's/^Set-Cookie: *\(tem_session=[^;]*\).*/\1/Ip' "$T/signin.hdr" | tr -d '\r')
+python3 "$HERE/e2e/cookie_proxy.py" "$T/proxy.port" "$URL" "$COOKIE" &
+PIDS="$PIDS $!"
+wait_for 10 test -s "$T/proxy.port"
+PROXY="http://127.0.0.1:$(cat "$T/proxy.port" 2>/dev/null)"
+shoot_dash() { # NAME PATH SIZE WORDS_VI WORDS_EN
+	for lang in vi en; do
+		words=$4
+		[ "$lang" = en ] && words=$5
+		png="$OUT/$1-$lang.png"
+		rm -f "$png"
+		timeout 60 "$BROWSER" --headless=new --no-sandbox --disable-gpu --hide-scrollbars \
+			--window-size="$3" --screenshot="$png" "$PROXY$2lang=$lang" >/dev/null 2>&1
+		timeout 60 "$BROWSER" --headless=new --no-sandbox --disable-gpu \
+			--dump-dom "$PROXY$2lang=$lang" >"$T/dom.html" 2>/dev/null
+		if [ -s "$png" ] && [ "$(wc -c <"$png")" -gt 20000 ] && grep -q "$words" "$T/dom.html"; then
+			ok "$1 ($lang): $png shows '$words'"
+		else
+			not_ok "$1 ($lang): a screenshot showing '$words'" "png: $(wc -c <"$png" 2>/dev/null) bytes" \
+				"page: $(head -c 300 "$T/dom.html")"
+		fi
+	done
+}
+shoot_dash dashboard "/dashboard?" 1366,1100 ">Tem bị sao chép<" ">Copied label<"
+shoot_dash dashboard-phone "/dashboard?" 390,844 ">Quét sau khi đã bán<" ">Scanned after sale<"
+DUP=$(sed -n 's/^key-id: //p' b.txt)-$(($(sed -n 's/^first-serial: //p' b.txt) + 2))
+shoot_dash dashboard-code "/dashboard/code?code=$DUP&" 1366,900 "Lịch sử quét" "Scan history"
 done_testing

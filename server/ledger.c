@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "keys/date.h"
+#include "server/alert.h"
 #include "server/ledger_internal.h"
 #include "server/log.h"
 
@@ -288,6 +289,16 @@ enum {
 	S_FAILS_NET,
 	S_FAIL_CODE,
 	S_FAIL_NET,
+	S_BATCH_OF,
+	S_DAY_STATS,
+	S_BATCH_STATS,
+	S_TALERT_GET,
+	S_TALERT_ADD,
+	S_TALERT_SET,
+	S_CODE_ALERTED,
+	S_ALERT_ROW,
+	S_ALERT_STEP,
+	S_ALERT_CHANGE,
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
@@ -295,10 +306,10 @@ enum {
 };
 
 static const char *const sql[S_COUNT] = {
-    /* A counted scan (run_scan), in order. S_ALERT_GET returns the alert row's scans, clients
-     * and first scan (Unix ms) when the code has one, else no row. Then one indexed read of the
-     * code's rows: S_ROWS, every (network, cookie) row of the code with its scans and first
-     * scan, in key order; or, for an alerted code, whose counts its alert row keeps, S_NET_ROWS,
+    /* A counted scan (run_scan), in order. S_ALERT_GET returns the alert row's scans, clients,
+     * first and latest scan (Unix ms) when the code has one, else no row. Then one indexed read
+     * of the code's rows: S_ROWS, every (network, cookie) row of the code with its scans, first
+     * and latest scan, in key order; or, for an alerted code, whose counts its alert row keeps, S_NET_ROWS,
      * only the cookie ids of this network's rows (at most LEDGER_COOKIES_PER_NET + 1). S_CLIENT
      * adds the chosen row or counts one more scan in it (no row returned). S_SCAN appends the
      * scan row; S_ALERT makes or updates the code's alert row with the counts given. */
@@ -306,9 +317,9 @@ static const char *const sql[S_COUNT] = {
 		 "last_scan) VALUES(:key, :serial, :client, :cookie, 1, :at, :at) "
 		 "ON CONFLICT(key_id, serial, client, cookie) DO UPDATE SET scans = scans + 1, "
 		 "last_scan = :at",
-    [S_ALERT_GET] = "SELECT scans, clients, first_scan FROM code_alerts "
+    [S_ALERT_GET] = "SELECT scans, clients, first_scan, last_scan FROM code_alerts "
 		    "WHERE key_id = :key AND serial = :serial",
-    [S_ROWS] = "SELECT client, cookie, scans, first_scan FROM code_scans "
+    [S_ROWS] = "SELECT client, cookie, scans, first_scan, last_scan FROM code_scans "
 	       "WHERE key_id = :key AND serial = :serial ORDER BY client, cookie",
     [S_NET_ROWS] = "SELECT cookie FROM code_scans "
 		   "WHERE key_id = :key AND serial = :serial AND client = :client",
@@ -352,6 +363,54 @@ static const char *const sql[S_COUNT] = {
 		    "ON CONFLICT(key_id, serial, day) DO UPDATE SET fails = fails + 1",
     [S_FAIL_NET] = "INSERT INTO claim_fails_net(net, hour, fails) VALUES(:net, :hour, 1) "
 		   "ON CONFLICT(net, hour) DO UPDATE SET fails = fails + 1",
+    /* Roll-ups (roll_up), in the transaction of the scan or claim they count. S_BATCH_OF
+     * returns the id and last serial of the key's batch with the highest first serial at or
+     * below :serial (one seek in batches_by_key; the serial is in it when it is at most the
+     * last), or no row. S_DAY_STATS adds :scans scans (one of verdict :v, '' for none), :codes
+     * codes and :claims claims to a day's row; S_BATCH_STATS adds to a batch's row (no row
+     * returned). */
+    [S_BATCH_OF] = "SELECT id, last_serial FROM batches WHERE key_id = :key "
+		   "AND first_serial <= :serial ORDER BY first_serial DESC LIMIT 1",
+    [S_DAY_STATS] =
+	"INSERT INTO day_stats(day, key_id, batch, scans, codes, genuine, seen, duplicate, sold, "
+	"unregistered, expired, revoked, claims) VALUES(:day, :key, :batch, :scans, :codes, "
+	":v = 'genuine', :v = 'seen', :v = 'duplicate', :v = 'sold', :v = 'unregistered', "
+	":v = 'expired', :v = 'revoked', :claims) ON CONFLICT(day, key_id, batch) DO UPDATE SET "
+	"scans = scans + excluded.scans, codes = codes + excluded.codes, "
+	"genuine = genuine + excluded.genuine, seen = seen + excluded.seen, "
+	"duplicate = duplicate + excluded.duplicate, sold = sold + excluded.sold, "
+	"unregistered = unregistered + excluded.unregistered, "
+	"expired = expired + excluded.expired, revoked = revoked + excluded.revoked, "
+	"claims = claims + excluded.claims",
+    [S_BATCH_STATS] = "INSERT INTO batch_stats(batch, scans, codes, claimed, alerted) "
+		      "VALUES(:batch, :scans, :codes, :claimed, :alerted) "
+		      "ON CONFLICT(batch) DO UPDATE SET scans = scans + excluded.scans, "
+		      "codes = codes + excluded.codes, claimed = claimed + excluded.claimed, "
+		      "alerted = alerted + excluded.alerted",
+    /* Typed alerts (raise_alert, run_alert_update). S_TALERT_GET returns the id, status, reason
+     * and time of the last workflow change of a code's alert of one type, or no row;
+     * S_TALERT_ADD makes one, open; S_TALERT_SET counts events in one (:absolute 1: events
+     * become at least :events, the code's scans; else :events are added) and reopens it when
+     * :reopen is 1. S_CODE_ALERTED returns a row when the code has an alert of any type.
+     * S_ALERT_ROW returns an alert's key id, or no row; S_ALERT_STEP sets its workflow
+     * fields and S_ALERT_CHANGE keeps the step in alert_changes (no row returned). */
+    [S_TALERT_GET] = "SELECT id, status, reason, updated_at FROM alerts "
+		     "WHERE key_id = :key AND serial = :serial AND type = :type",
+    [S_TALERT_ADD] = "INSERT INTO alerts(type, key_id, serial, events, clients, first_at, "
+		     "last_at, status) VALUES(:type, :key, :serial, :events, :clients, :first, "
+		     ":at, 'open')",
+    [S_TALERT_SET] = "UPDATE alerts SET events = CASE WHEN :absolute THEN max(events, :events) "
+		     "ELSE events + :events END, clients = max(clients, :clients), "
+		     "first_at = min(first_at, :first), last_at = max(last_at, :at), "
+		     "status = CASE WHEN :reopen THEN 'open' ELSE status END, "
+		     "reason = CASE WHEN :reopen THEN NULL ELSE reason END WHERE id = :id",
+    [S_CODE_ALERTED] = "SELECT 1 FROM alerts WHERE key_id = :key AND serial = :serial LIMIT 1",
+    [S_ALERT_ROW] = "SELECT key_id FROM alerts WHERE id = :id",
+    [S_ALERT_STEP] = "UPDATE alerts SET status = :status, reason = :reason, "
+		     "note = coalesce(:note, note), updated_by = :by, updated_at = :at "
+		     "WHERE id = :id",
+    [S_ALERT_CHANGE] = "INSERT INTO alert_changes(alert, at, by, status, reason, note) "
+		       "VALUES(:id, :at, :by, :status, :reason, :note)",
     /* The group transaction around each batch of jobs (writer_main, through step_simple). */
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
@@ -793,12 +852,13 @@ out:
 }
 
 /* Reads the rows S_ROWS or S_NET_ROWS (st, bound and not yet stepped) returns into *rows (n
- * used, cap allocated; the caller frees), adding up scans and the first scan when st is S_ROWS
- * (four columns). SQLITE_OK or the failing step's code (SQLITE_NOMEM when out of memory). */
+ * used, cap allocated; the caller frees), adding up scans and keeping the first and the
+ * latest scan when st is S_ROWS (five columns). SQLITE_OK or the failing step's code
+ * (SQLITE_NOMEM when out of memory). */
 static int read_rows(struct ledger *l, sqlite3_stmt *st, struct net_row **rows, size_t *n,
-		     size_t *cap, int64_t *scans, int64_t *first)
+		     size_t *cap, int64_t *scans, int64_t *first, int64_t *last)
 {
-	int rc, whole = sqlite3_column_count(st) == 4;
+	int rc, whole = sqlite3_column_count(st) == 5;
 
 	while ((rc = step(l, st)) == SQLITE_ROW) {
 		int ci = whole ? 1 : 0;
@@ -827,9 +887,11 @@ static int read_rows(struct ledger *l, sqlite3_stmt *st, struct net_row **rows, 
 				crypto_generichash(r->client, LEDGER_CLIENT_BYTES, cl,
 						   (size_t)sqlite3_column_bytes(st, 0), NULL, 0);
 			*scans += sqlite3_column_int64(st, 2);
-			int64_t f = sqlite3_column_int64(st, 3);
+			int64_t f = sqlite3_column_int64(st, 3), t = sqlite3_column_int64(st, 4);
 			if (*first == 0 || f < *first)
 				*first = f;
+			if (t > *last)
+				*last = t;
 		}
 	}
 	sqlite3_reset(st);
@@ -837,6 +899,11 @@ static int read_rows(struct ledger *l, sqlite3_stmt *st, struct net_row **rows, 
 }
 
 static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted);
+static int batch_of(struct ledger *l, const char *key_id, uint64_t serial, int64_t *batch);
+static int roll_up(struct ledger *l, const char *key_id, int64_t batch, int64_t at_ms,
+		   const char *verdict, int day_code, int batch_code, int claims);
+static int scan_alert(struct ledger *l, const struct ledger_scan *s, int64_t batch);
+static int guess_alert(struct ledger *l, const struct ledger_claim *c);
 
 /* Whether a blob column holds the n bytes of v. */
 static int column_is(sqlite3_stmt *st, int col, const void *v, int n)
@@ -895,7 +962,7 @@ static int read_count(struct ledger *l, sqlite3_stmt *st, int64_t *v)
 static int run_claim(struct ledger *l, struct ledger_claim *c)
 {
 	static const unsigned char none[1] = {0};
-	int64_t day = c->at_ms / 86400000, hour = c->at_ms / 3600000, fails;
+	int64_t day = c->at_ms / 86400000, hour = c->at_ms / 3600000, fails, code_fails, batch;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -907,9 +974,9 @@ static int run_claim(struct ledger *l, struct ledger_claim *c)
 	bind_text(l, st, ":key", c->key_id);
 	bind_i64(l, st, ":serial", (int64_t)c->serial);
 	bind_i64(l, st, ":day", day);
-	if ((rc = read_count(l, st, &fails)) != SQLITE_OK)
+	if ((rc = read_count(l, st, &code_fails)) != SQLITE_OK)
 		return rc;
-	if (fails >= c->code_limit) {
+	if (code_fails >= c->code_limit) {
 		c->result = CLAIM_LIMITED;
 		c->retry_after = ((day + 1) * 86400000 - c->at_ms + 999) / 1000;
 		return SQLITE_OK;
@@ -935,7 +1002,11 @@ static int run_claim(struct ledger *l, struct ledger_claim *c)
 		st = stmt(l, S_FAIL_NET);
 		bind_blob(l, st, ":net", c->net, LEDGER_CLIENT_BYTES);
 		bind_i64(l, st, ":hour", hour);
-		return step_want(l, st, SQLITE_DONE);
+		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+			return rc;
+		/* the wrong PIN that reaches the code's daily limit raises the alert, counting
+		 * every wrong PIN of the day */
+		return code_fails + 1 == c->code_limit ? guess_alert(l, c) : SQLITE_OK;
 	}
 	if (c->claimed_ms > 0) {
 		c->result = c->yours ? CLAIM_YOURS : CLAIM_TAKEN;
@@ -959,7 +1030,9 @@ static int run_claim(struct ledger *l, struct ledger_claim *c)
 	c->result = CLAIM_NEW;
 	c->claimed_ms = c->at_ms;
 	c->yours = 1;
-	return SQLITE_OK;
+	if ((rc = batch_of(l, c->key_id, c->serial, &batch)) != SQLITE_OK)
+		return rc;
+	return roll_up(l, c->key_id, batch, c->at_ms, "", 0, 0, 1);
 }
 
 /* Counts one scan: picks its (network, cookie) row, reads the code's counts, adds the row or
@@ -973,9 +1046,9 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 	static const unsigned char none[1] = {0};
 	struct net_row *rows = NULL, want;
 	size_t n = 0, cap = 0, here = 0, mine_at = (size_t)-1;
-	int64_t scans = 0, first = 0;
+	int64_t scans = 0, first = 0, last = 0, batch;
 	sqlite3_stmt *st;
-	int rc, alerted;
+	int rc, alerted, new_code;
 
 	st = stmt(l, S_ALERT_GET);
 	bind_text(l, st, ":key", s->key_id);
@@ -986,6 +1059,7 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 		s->scans = sqlite3_column_int64(st, 0) + 1;
 		s->clients = sqlite3_column_int64(st, 1);
 		s->first_scan_ms = sqlite3_column_int64(st, 2);
+		last = sqlite3_column_int64(st, 3);
 		sqlite3_reset(st);
 	} else if (rc != SQLITE_DONE) {
 		return rc;
@@ -997,8 +1071,9 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 	bind_i64(l, st, ":serial", (int64_t)s->serial);
 	if (alerted)
 		bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
-	if ((rc = read_rows(l, st, &rows, &n, &cap, &scans, &first)) != SQLITE_OK)
+	if ((rc = read_rows(l, st, &rows, &n, &cap, &scans, &first, &last)) != SQLITE_OK)
 		goto out;
+	new_code = !alerted && n == 0; /* never scanned before */
 
 	/* this scan's row: its cookie's, unless the network keeps too many cookie ids already */
 	memset(&want, 0, sizeof want);
@@ -1051,7 +1126,17 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 		goto out;
 	s->facts.claimed = s->claimed_ms > 0;
 	s->verdict = verdict_decide(&s->facts);
-	rc = record_scan(l, s, alerted);
+	if ((rc = record_scan(l, s, alerted)) != SQLITE_OK ||
+	    (rc = batch_of(l, s->key_id, s->serial, &batch)) != SQLITE_OK)
+		goto out;
+	/* a code is new to the day unless its latest scan was that day (scans come in time
+	 * order: at_ms is the writer's clock) */
+	rc = roll_up(l, s->key_id, batch, s->at_ms, verdict_name(s->verdict),
+		     last == 0 || date_vn_day((time_t)(last / 1000)) !=
+				      date_vn_day((time_t)(s->at_ms / 1000)),
+		     new_code, 0);
+	if (rc == SQLITE_OK)
+		rc = scan_alert(l, s, batch);
 out:
 	free(rows);
 	return rc;
@@ -1091,6 +1176,321 @@ static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerte
 			return rc;
 	}
 	return SQLITE_OK;
+}
+
+/* --- Roll-ups and typed alerts (docs/api.md), in the transaction of what they count -------- */
+
+/* The id of the registered batch of key_id holding serial into *batch, 0 when none holds it.
+ * SQLITE_OK or the failing bind's or step's code. */
+static int batch_of(struct ledger *l, const char *key_id, uint64_t serial, int64_t *batch)
+{
+	sqlite3_stmt *st = stmt(l, S_BATCH_OF);
+	int rc;
+
+	bind_text(l, st, ":key", key_id);
+	bind_i64(l, st, ":serial", (int64_t)serial);
+	rc = step(l, st);
+	*batch = 0;
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 1) >= (int64_t)serial)
+			*batch = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return SQLITE_OK;
+	}
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Counts in day_stats (the Vietnam calendar day of at_ms, key_id, batch) and batch_stats (batch,
+ * unless 0): one scan of final verdict verdict (a verdict's name; "" counts no scan), day_code
+ * 1 when the code is new to that day, batch_code 1 when it was never scanned before, claims
+ * (0 or 1) a new claim. SQLITE_OK or the failing bind's or step's code. */
+static int roll_up(struct ledger *l, const char *key_id, int64_t batch, int64_t at_ms,
+		   const char *verdict, int day_code, int batch_code, int claims)
+{
+	int scans = verdict[0] != '\0';
+	sqlite3_stmt *st = stmt(l, S_DAY_STATS);
+	int rc;
+
+	bind_i64(l, st, ":day", date_vn_day((time_t)(at_ms / 1000)));
+	bind_text(l, st, ":key", key_id);
+	bind_i64(l, st, ":batch", batch);
+	bind_i64(l, st, ":scans", scans);
+	bind_i64(l, st, ":codes", day_code);
+	bind_text(l, st, ":v", verdict);
+	bind_i64(l, st, ":claims", claims);
+	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK || batch == 0)
+		return rc;
+	st = stmt(l, S_BATCH_STATS);
+	bind_i64(l, st, ":batch", batch);
+	bind_i64(l, st, ":scans", scans);
+	bind_i64(l, st, ":codes", batch_code);
+	bind_i64(l, st, ":claimed", claims);
+	bind_i64(l, st, ":alerted", 0);
+	return step_want(l, st, SQLITE_DONE);
+}
+
+/* One event (or several) of an alert, as raise_alert counts it. */
+struct alert_event {
+	enum alert_type type;
+	const char *key_id; /* 16 hex digits */
+	uint64_t serial;    /* the code, 0 for an alert on the key */
+	int64_t batch;      /* the code's batch (batch_stats.alerted), 0 for none */
+	int64_t events;     /* events to add; with absolute, what events becomes at least */
+	int absolute;       /* 1: events is a total (a duplicate's counted scans) */
+	int64_t clients;    /* the code's clients, 0 where the type counts none */
+	int64_t first_ms;   /* the first of the events, Unix ms */
+	int64_t at_ms;      /* the latest */
+};
+
+/* Makes the (key, serial, type) alert of e, open, or counts e in the existing one: events
+ * added, clients and last_at kept current. A closed alert is reopened (the step kept in
+ * alert_changes by "temd") unless it was closed as confirmed-counterfeit on the Vietnam day of
+ * e. A code's first alert of any type counts it in batch_stats.alerted. *id gets the alert's
+ * id, *raised 1 when it was made or reopened (both may be NULL). SQLITE_OK or the failing
+ * bind's or step's code. */
+static int raise_alert(struct ledger *l, const struct alert_event *e, int64_t *id, int *raised)
+{
+	const char *type = alert_type_name(e->type);
+	sqlite3_stmt *st = stmt(l, S_TALERT_GET);
+	int64_t row = 0;
+	int rc, reopen = 0, made = 0;
+
+	bind_text(l, st, ":key", e->key_id);
+	bind_i64(l, st, ":serial", (int64_t)e->serial);
+	bind_text(l, st, ":type", type);
+	rc = step(l, st);
+	if (rc == SQLITE_ROW) {
+		const char *status = (const char *)sqlite3_column_text(st, 1);
+		const char *reason = (const char *)sqlite3_column_text(st, 2);
+		int64_t closed_ms = sqlite3_column_int64(st, 3);
+		row = sqlite3_column_int64(st, 0);
+		reopen = status != NULL && strcmp(status, "closed") == 0 &&
+			 !(reason != NULL && strcmp(reason, "confirmed-counterfeit") == 0 &&
+			   date_vn_day((time_t)(closed_ms / 1000)) ==
+			       date_vn_day((time_t)(e->at_ms / 1000)));
+		sqlite3_reset(st);
+	} else if (rc != SQLITE_DONE) {
+		return rc;
+	}
+
+	if (row == 0) {
+		/* the code's first alert of any type counts it in its batch's alerted codes */
+		if (e->batch != 0) {
+			int64_t had;
+			st = stmt(l, S_CODE_ALERTED);
+			bind_text(l, st, ":key", e->key_id);
+			bind_i64(l, st, ":serial", (int64_t)e->serial);
+			if ((rc = read_count(l, st, &had)) != SQLITE_OK)
+				return rc;
+			if (!had) {
+				st = stmt(l, S_BATCH_STATS);
+				bind_i64(l, st, ":batch", e->batch);
+				bind_i64(l, st, ":scans", 0);
+				bind_i64(l, st, ":codes", 0);
+				bind_i64(l, st, ":claimed", 0);
+				bind_i64(l, st, ":alerted", 1);
+				if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+					return rc;
+			}
+		}
+		st = stmt(l, S_TALERT_ADD);
+		bind_text(l, st, ":type", type);
+		bind_text(l, st, ":key", e->key_id);
+		bind_i64(l, st, ":serial", (int64_t)e->serial);
+		bind_i64(l, st, ":events", e->events);
+		bind_i64(l, st, ":clients", e->clients);
+		bind_i64(l, st, ":first", e->first_ms);
+		bind_i64(l, st, ":at", e->at_ms);
+		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+			return rc;
+		row = sqlite3_last_insert_rowid(l->w);
+		made = 1;
+		/* a duplicate says so in its own words already (record_scan) */
+		if (e->type != ALERT_DUPLICATE)
+			log_msg(LOG_LV_WARNING, "alert %lld: %s on %s-%llu (%lld events)",
+				(long long)row, type, e->key_id, (unsigned long long)e->serial,
+				(long long)e->events);
+	} else {
+		st = stmt(l, S_TALERT_SET);
+		bind_i64(l, st, ":absolute", e->absolute);
+		bind_i64(l, st, ":events", e->events);
+		bind_i64(l, st, ":clients", e->clients);
+		bind_i64(l, st, ":first", e->first_ms);
+		bind_i64(l, st, ":at", e->at_ms);
+		bind_i64(l, st, ":reopen", reopen);
+		bind_i64(l, st, ":id", row);
+		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+			return rc;
+		if (reopen) {
+			st = stmt(l, S_ALERT_CHANGE);
+			bind_i64(l, st, ":id", row);
+			bind_i64(l, st, ":at", e->at_ms);
+			bind_text(l, st, ":by", "temd");
+			bind_text(l, st, ":status", "open");
+			bind_text(l, st, ":note", "reopened by a new event");
+			if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+				return rc;
+			log_msg(LOG_LV_WARNING, "alert %lld: %s on %s-%llu reopened by a new event",
+				(long long)row, type, e->key_id, (unsigned long long)e->serial);
+		}
+	}
+	if (id != NULL)
+		*id = row;
+	if (raised != NULL)
+		*raised = made || reopen;
+	return SQLITE_OK;
+}
+
+/* The typed alert a counted scan shows, if any: duplicate and sold-then-scanned by its final
+ * verdict, unregistered and revoked-key by its base verdict. SQLITE_OK or the failing bind's
+ * or step's code. */
+static int scan_alert(struct ledger *l, const struct ledger_scan *s, int64_t batch)
+{
+	struct alert_event e = {
+	    .key_id = s->key_id,
+	    .serial = s->serial,
+	    .batch = batch,
+	    .events = 1,
+	    .clients = s->clients,
+	    .first_ms = s->at_ms,
+	    .at_ms = s->at_ms,
+	};
+
+	if (s->verdict == V_DUPLICATE) {
+		e.type = ALERT_DUPLICATE;
+		e.events = s->scans; /* every counted scan of the code, as code_alerts keeps them */
+		e.absolute = 1;
+		e.first_ms = s->first_scan_ms;
+	} else if (s->verdict == V_SOLD) {
+		e.type = ALERT_SOLD_SCANNED;
+	} else if (s->facts.base == V_UNREGISTERED) {
+		e.type = ALERT_UNREGISTERED;
+	} else if (s->facts.base == V_REVOKED) {
+		e.type = ALERT_REVOKED_KEY;
+	} else {
+		return SQLITE_OK;
+	}
+	return raise_alert(l, &e, NULL, NULL);
+}
+
+/* The claim-guessing alert of c's code, whose wrong PINs have just reached its daily limit:
+ * events are those wrong PINs. SQLITE_OK or the failing bind's or step's code. */
+static int guess_alert(struct ledger *l, const struct ledger_claim *c)
+{
+	struct alert_event e = {
+	    .type = ALERT_CLAIM_GUESSING,
+	    .key_id = c->key_id,
+	    .serial = c->serial,
+	    .events = c->code_limit,
+	    .first_ms = c->at_ms,
+	    .at_ms = c->at_ms,
+	};
+	int rc = batch_of(l, c->key_id, c->serial, &e.batch);
+
+	return rc != SQLITE_OK ? rc : raise_alert(l, &e, NULL, NULL);
+}
+
+/* Whether s is 16 upper-case hex digits, as every key id the ledger keeps. */
+static int is_key_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return s[i] == '\0';
+}
+
+/* The JOB_ALERT job (ledger.h, struct ledger_alert): raises or counts the alert. A job the
+ * contract refuses (no such type, a malformed key id, no events) gets LEDGER_FAILED and
+ * writes nothing, without failing the group. SQLITE_OK or the failing bind's or step's code. */
+static int run_alert(struct ledger *l, struct ledger_job *job)
+{
+	struct ledger_alert *a = &job->u.alert;
+	struct alert_event e = {
+	    .type = (enum alert_type)a->type,
+	    .key_id = a->key_id,
+	    .serial = a->serial,
+	    .events = a->events,
+	    .first_ms = a->first_ms > 0 && a->first_ms < a->at_ms ? a->first_ms : a->at_ms,
+	    .at_ms = a->at_ms,
+	};
+	int rc;
+
+	a->id = 0;
+	a->raised = 0;
+	if (a->type < 0 || a->type >= ALERT_TYPES || !is_key_id(a->key_id) || a->events < 1) {
+		job->status = LEDGER_FAILED;
+		return SQLITE_OK;
+	}
+	if (a->serial != 0 && (rc = batch_of(l, a->key_id, a->serial, &e.batch)) != SQLITE_OK)
+		return rc;
+	return raise_alert(l, &e, &a->id, &a->raised);
+}
+
+/* The JOB_ALERT_UPDATE job (ledger.h, struct ledger_alert_update): LEDGER_MISSING when there is
+ * no such alert or it names another key than u->producer (when set); LEDGER_FAILED, nothing
+ * written, for a step the workflow refuses (a reason without closed, closed without one);
+ * else the alert's workflow fields are set (a NULL note keeps the one it has) and the step is
+ * appended to alert_changes. SQLITE_OK or the failing bind's or step's code. */
+static int run_alert_update(struct ledger *l, struct ledger_job *job)
+{
+	struct ledger_alert_update *u = &job->u.alert_update;
+	sqlite3_stmt *st;
+	int rc, match;
+
+	if (u->status < 0 || u->status >= ALERT_STATUSES || u->reason < 0 ||
+	    u->reason >= ALERT_REASONS ||
+	    (u->status == ALERT_CLOSED) != (u->reason != ALERT_REASON_NONE) || u->by == NULL) {
+		job->status = LEDGER_FAILED;
+		return SQLITE_OK;
+	}
+	st = stmt(l, S_ALERT_ROW);
+	bind_i64(l, st, ":id", u->id);
+	rc = step(l, st);
+	if (rc == SQLITE_DONE) {
+		job->status = LEDGER_MISSING;
+		return SQLITE_OK;
+	}
+	if (rc != SQLITE_ROW)
+		return rc;
+	match = u->producer == NULL || column_is(st, 0, u->producer, (int)strlen(u->producer));
+	sqlite3_reset(st);
+	if (!match) {
+		job->status = LEDGER_MISSING;
+		return SQLITE_OK;
+	}
+	for (int i = S_ALERT_STEP; i <= S_ALERT_CHANGE; i++) {
+		st = stmt(l, i);
+		bind_i64(l, st, ":id", u->id);
+		bind_text(l, st, ":status", alert_status_name((enum alert_status)u->status));
+		if (u->reason != ALERT_REASON_NONE)
+			bind_text(l, st, ":reason",
+				  alert_reason_name((enum alert_reason)u->reason));
+		if (u->note != NULL)
+			bind_text(l, st, ":note", u->note);
+		bind_text(l, st, ":by", u->by);
+		bind_i64(l, st, ":at", u->at_ms);
+		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* Logs what a committed job did that an operator must be told of once it is on disk: an
+ * alert's workflow step, naming the token's name, the alert and its new status. */
+static void log_committed(const struct ledger_job *job)
+{
+	const struct ledger_alert_update *u = &job->u.alert_update;
+
+	if (job->kind != JOB_ALERT_UPDATE || job->status != LEDGER_OK)
+		return;
+	log_msg(LOG_LV_NOTICE, "alert %lld set %s%s%s by token %s", (long long)u->id,
+		alert_status_name((enum alert_status)u->status),
+		u->reason != ALERT_REASON_NONE ? ": " : "",
+		u->reason != ALERT_REASON_NONE ? alert_reason_name((enum alert_reason)u->reason)
+					       : "",
+		u->by);
 }
 
 /* Registers a batch unless its serials overlap one already registered for the key: sets
@@ -1139,7 +1539,14 @@ static int run_batch(struct ledger *l, struct ledger_job *job)
 		return rc;
 	b->row = sqlite3_last_insert_rowid(l->w);
 	b->registered_ms = b->at_ms;
-	return SQLITE_OK;
+	/* its row of statistics, all zero, so every batch has one */
+	st = stmt(l, S_BATCH_STATS);
+	bind_i64(l, st, ":batch", b->row);
+	bind_i64(l, st, ":scans", 0);
+	bind_i64(l, st, ":codes", 0);
+	bind_i64(l, st, ":claimed", 0);
+	bind_i64(l, st, ":alerted", 0);
+	return step_want(l, st, SQLITE_DONE);
 }
 
 /* Keeps seq as the highest trust list sequence number accepted (meta 'trust-sequence'), unless
@@ -1239,8 +1646,9 @@ static int run_job(struct ledger *l, struct ledger_job *job)
 	case JOB_CLAIM:
 		return run_claim(l, &job->u.claim);
 	case JOB_ALERT:
+		return run_alert(l, job);
 	case JOB_ALERT_UPDATE:
-		break;
+		return run_alert_update(l, job);
 	}
 	return SQLITE_MISUSE;
 }
@@ -1333,6 +1741,8 @@ static int run_txn(struct ledger *l, struct ledger_job *first, struct ledger_job
 	}
 	if (rc == SQLITE_OK)
 		rc = step_simple(l, S_COMMIT);
+	for (struct ledger_job *job = first; rc == SQLITE_OK && job != end; job = job->next)
+		log_committed(job);
 	return rc;
 }
 

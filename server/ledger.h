@@ -40,7 +40,9 @@ enum ledger_status {
 	LEDGER_OK,      /* done and durable */
 	LEDGER_EXISTS,  /* batch: the same header was registered before (nothing written) */
 	LEDGER_OVERLAP, /* batch: its serials overlap another batch of the key (nothing written) */
-	LEDGER_FAILED,  /* the transaction failed (disk full, I/O error): nothing written */
+	LEDGER_FAILED,  /* the transaction failed (disk full, I/O error): nothing written; also
+			 * an alert job the contract refuses (an unknown type or status, closed
+			 * without a reason or a reason without closed): nothing written */
 	LEDGER_MISSING  /* alert update: no such alert (or not of the caller's producer) */
 };
 
@@ -122,7 +124,11 @@ struct ledger_claim {
 };
 
 /* An alert the HTTP side raises (the writer raises the others itself, in the transaction of
- * the scan or claim that shows them): made with status open, or its counts added to. */
+ * the scan or claim that shows them): made with status open, or its counts added to (a closed
+ * one reopened, unless closed as confirmed-counterfeit the same Vietnam day). The writer's own:
+ * duplicate (events: the code's counted scans), sold-then-scanned, unregistered, revoked-key
+ * (one event a counted scan, clients: the code's), claim-guessing (the wrong PINs of the day
+ * that reached the code's limit). docs/security.md, "Alerts". */
 struct ledger_alert {
 	/* in */
 	int type;         /* enum alert_type (server/alert.h) */
@@ -136,7 +142,9 @@ struct ledger_alert {
 	int raised; /* 1 when this job made it (or reopened a closed one) */
 };
 
-/* A workflow step on an alert, with who and when (kept in alert_changes). */
+/* A workflow step on an alert, with who and when (kept in alert_changes; a NULL note keeps the
+ * alert's note). LEDGER_MISSING when there is no such alert or it is of another producer than
+ * producer; once committed, a notice names the token, the alert and its new status. */
 struct ledger_alert_update {
 	/* in */
 	int64_t id;           /* the alert */

@@ -12,6 +12,7 @@
 
 #include "keys/date.h"
 #include "label/code.h"
+#include "server/burst.h"
 #include "server/client.h"
 #include "server/pages.h"
 #include "server/server.h"
@@ -143,6 +144,9 @@ static enum MHD_Result judge(struct request *rq, const char *text, size_t len, i
 	struct temd *t = rq->t;
 	enum verdict base = request_code(rq, text, len);
 
+	/* a forged code a person scanned: invalid means its key is in the trust list */
+	if (counted && base == V_INVALID)
+		burst_invalid(t->ledger, rq->key_hex, date_now_ms());
 	if (!counted || !verdict_is_counted(base))
 		return answer(rq, base, NULL);
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # test_upgrade.sh — a ledger from every earlier schema version kept in tests/vectors/
 # (ledger-vN.sql, dumped from the temd that wrote it) is copied to LEDGER.vN.bak, migrated
-# with a log line per step, keeps its scans and alerts, and answers; a second start migrates
-# nothing.
+# with a log line per step, keeps its scans and alerts, counts its old scans and claims in the
+# daily and per-batch statistics, and answers; a second start migrates nothing.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 cd "$T" || exit 1
@@ -49,6 +49,13 @@ for dump in "$HERE"/../vectors/ledger-v*.sql; do
 		"$(sqlite3 "l$v.db" 'SELECT coalesce(sum(scans), 0) FROM day_stats')"
 	expect_eq "v$v: each old duplicate alert is a typed open alert" "$alerts" \
 		"$(sqlite3 "l$v.db" "SELECT count(*) FROM alerts WHERE type = 'duplicate' AND status = 'open'")"
+	expect_eq "v$v: daily statistics count every old claim" \
+		"$(sqlite3 "l$v.db" 'SELECT count(*) FROM claims')" \
+		"$(sqlite3 "l$v.db" 'SELECT coalesce(sum(claims), 0) FROM day_stats')"
+	expect_eq "v$v: batch statistics count each scanned code once" \
+		"$(sqlite3 "l$v.db" 'SELECT count(DISTINCT s.serial) FROM scans s JOIN batches b
+			ON b.key_id = s.key_id AND s.serial BETWEEN b.first_serial AND b.last_serial')" \
+		"$(sqlite3 "l$v.db" 'SELECT coalesce(sum(codes), 0) FROM batch_stats')"
 	start_temd "again$v" --db "l$v.db" --trust trust.list --authority a.pub
 	stop_temd TERM
 	expect_eq "v$v: a second start migrates nothing" 0 "$(grep -c 'migrat' "again$v.log")"

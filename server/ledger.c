@@ -267,6 +267,12 @@ static const char *const migrations[] = {
     "ALTER TABLE tokens ADD COLUMN expires INTEGER;  -- Unix ms, NULL: never\n"
     "ALTER TABLE tokens ADD COLUMN revoked INTEGER;  -- Unix ms, NULL: in force\n"
     "CREATE UNIQUE INDEX tokens_by_name ON tokens(name) WHERE revoked IS NULL;\n",
+    /* 7: the indexes the regulator reads rest on (server/ledger_query.c): one code's scans in
+     * order, alerts by status (the open queue), the roll-ups of one key (its scans of codes in
+     * no batch, one producer's statistics). */
+    "CREATE INDEX scans_by_code ON scans(key_id, serial);\n"
+    "CREATE INDEX alerts_by_status ON alerts(status, id);\n"
+    "CREATE INDEX day_stats_by_key ON day_stats(key_id, batch, day);\n",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -464,7 +464,7 @@ static void test_ledger_migrates_a_version_1_ledger(void **state)
 	ledger_close(l);
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	row(db, "PRAGMA user_version", 1, (const long long[]){6});
+	row(db, "PRAGMA user_version", 1, (const long long[]){7});
 	row(db, "SELECT count(*), sum(scans) FROM code_scans", 2, (const long long[]){5, 7});
 	row(db, "SELECT scans, clients, first_scan, last_scan FROM codes WHERE serial = 1", 4,
 	    (const long long[]){6, 4, 1795605975014, 1795606000000});

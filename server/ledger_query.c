@@ -1,0 +1,948 @@
+/* ledger_query.c — the regulator reads of server/ledger_query.h: every statement prepared once
+ * per read connection with bound parameters, each call one read transaction on a read-only
+ * connection of a small pool of its own, lists read in keyset order (LIMIT n + 1 tells whether
+ * a next page exists). The indexes these reads rest on are migration 7 of server/ledger.c. */
+#include "server/ledger_query.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_BATCHES,
+	Q_CODE_BATCH,
+	Q_CODE_COUNTS,
+	Q_CODE_CLAIM,
+	Q_CODE_LAST,
+	Q_CODE_SCANS,
+	Q_SCANS,
+	Q_ALERTS,
+	Q_ALERTS_SINCE,
+	Q_ALERT,
+	Q_CODE_ALERTS,
+	Q_CHANGES,
+	Q_STATS_DAY,
+	Q_STATS_PRODUCER,
+	Q_STATS_BATCH,
+	Q_PRODUCERS,
+	Q_COUNT
+};
+
+/* The columns every alert read gives, in the order alert_row reads them. */
+#define ALERT_COLS                                                                                 \
+	"SELECT a.id, a.type, a.key_id, a.serial, coalesce(p.name, ''), a.events, a.clients, "     \
+	"a.first_at, a.last_at, a.status, coalesce(a.reason, ''), coalesce(a.note, ''), "          \
+	"coalesce(a.updated_by, ''), coalesce(a.updated_at, 0) FROM alerts a "
+#define ALERT_JOIN "LEFT JOIN producers p ON p.key_id = a.key_id "
+/* The alert list's filters (every one off when its parameter is NULL or 0). */
+#define ALERT_FILTERS                                                                              \
+	"(:after = 0 OR a.id < :after) AND (:key IS NULL OR a.key_id = :key) "                     \
+	"AND (:type IS NULL OR a.type = :type) AND (:status IS NULL OR a.status = :status) "       \
+	"AND (:to = 0 OR a.last_at < :to) "
+/* The sums of a statistics bucket, in the order stat_sums reads them. */
+#define STAT_SUMS                                                                                  \
+	"sum(scans) AS scans, sum(codes) AS codes, sum(genuine) AS genuine, sum(seen) AS seen, "   \
+	"sum(duplicate) AS duplicate, sum(sold) AS sold, sum(unregistered) AS unregistered, "      \
+	"sum(expired) AS expired, sum(revoked) AS revoked, sum(claims) AS claims"
+#define STAT_COLS                                                                                  \
+	"s.scans, s.codes, s.genuine, s.seen, s.duplicate, s.sold, s.unregistered, s.expired, "    \
+	"s.revoked, s.claims"
+#define STAT_WHERE "WHERE day >= :from AND day <= :to AND (:key IS NULL OR key_id = :key) "
+
+static const char *const qsql[Q_COUNT] = {
+    [Q_BEGIN] = "BEGIN",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    /* registered batches by id, with their roll-up (batch_stats) */
+    [Q_BATCHES] = "SELECT b.id, b.key_id, b.producer, b.product, b.batch_id, b.first_serial, "
+		  "b.last_serial, b.issued, b.last_day, b.registered, b.claim_key IS NOT NULL, "
+		  "coalesce(s.scans, 0), coalesce(s.codes, 0), coalesce(s.claimed, 0), "
+		  "coalesce(s.alerted, 0) FROM batches b LEFT JOIN batch_stats s ON s.batch = b.id "
+		  "WHERE b.id > :after AND (:key IS NULL OR b.key_id = :key) "
+		  "AND (:from = 0 OR b.registered >= :from) AND (:to = 0 OR b.registered < :to) "
+		  "ORDER BY b.id LIMIT :n",
+    /* the batch that may hold a serial: batches of a key never overlap, so the one with the
+     * highest first serial at or below it is the only candidate (batches_by_key) */
+    [Q_CODE_BATCH] = "SELECT id, last_serial FROM batches WHERE key_id = :key "
+		     "AND first_serial <= :serial ORDER BY first_serial DESC LIMIT 1",
+    [Q_CODE_COUNTS] = "SELECT coalesce(sum(scans), 0), count(DISTINCT client), "
+		      "coalesce(min(first_scan), 0), coalesce(max(last_scan), 0) FROM code_scans "
+		      "WHERE key_id = :key AND serial = :serial",
+    [Q_CODE_CLAIM] = "SELECT at, client FROM claims WHERE key_id = :key AND serial = :serial",
+    [Q_CODE_LAST] = "SELECT verdict FROM scans WHERE key_id = :key AND serial = :serial "
+		    "ORDER BY id DESC LIMIT 1",
+    /* one code's scans (scans_by_code: key, serial, then the row id in order) */
+    [Q_CODE_SCANS] = "SELECT id, key_id, serial, at, client, verdict FROM scans "
+		     "WHERE key_id = :key AND serial = :serial AND id > :after ORDER BY id "
+		     "LIMIT :n",
+    /* every scan by id: the row id's own order, filters checked on the way */
+    [Q_SCANS] = "SELECT id, key_id, serial, at, client, verdict FROM scans NOT INDEXED "
+		"WHERE id > :after AND (:key IS NULL OR key_id = :key) "
+		"AND (:from = 0 OR at >= :from) AND (:to = 0 OR at < :to) ORDER BY id LIMIT :n",
+    /* alerts newest first; with a lower time bound the rows come from alerts_by_last (the
+     * window's alerts only), else by descending id */
+    [Q_ALERTS] = ALERT_COLS ALERT_JOIN "WHERE " ALERT_FILTERS "ORDER BY a.id DESC LIMIT :n",
+    [Q_ALERTS_SINCE] =
+	ALERT_COLS "INDEXED BY alerts_by_last " ALERT_JOIN "WHERE a.last_at >= :from "
+		   "AND " ALERT_FILTERS "ORDER BY a.id DESC LIMIT :n",
+    [Q_ALERT] = ALERT_COLS ALERT_JOIN "WHERE a.id = :id AND (:key IS NULL OR a.key_id = :key)",
+    [Q_CODE_ALERTS] = ALERT_COLS ALERT_JOIN "WHERE a.key_id = :key AND a.serial = :serial "
+					    "ORDER BY a.id DESC",
+    [Q_CHANGES] = "SELECT at, by, status, coalesce(reason, ''), coalesce(note, '') "
+		  "FROM alert_changes WHERE alert = :id ORDER BY id",
+    /* statistics from the daily roll-ups only */
+    [Q_STATS_DAY] =
+	"SELECT day, " STAT_SUMS " FROM day_stats " STAT_WHERE "GROUP BY day ORDER BY day",
+    [Q_STATS_PRODUCER] = "SELECT s.key_id, coalesce(p.name, ''), " STAT_COLS
+			 " FROM (SELECT key_id, " STAT_SUMS " FROM day_stats " STAT_WHERE
+			 "GROUP BY key_id) s LEFT JOIN producers p ON p.key_id = s.key_id "
+			 "ORDER BY s.key_id",
+    [Q_STATS_BATCH] =
+	"SELECT s.key_id, coalesce(p.name, ''), s.batch, coalesce(b.batch_id, ''), " STAT_COLS
+	" FROM (SELECT key_id, batch, " STAT_SUMS " FROM day_stats " STAT_WHERE
+	"GROUP BY key_id, batch) s "
+	"LEFT JOIN producers p ON p.key_id = s.key_id "
+	"LEFT JOIN batches b ON b.id = s.batch ORDER BY s.batch, s.key_id",
+    /* producers with their batches' roll-ups, scans of codes in no batch (day_stats_by_key)
+     * and alerts not closed */
+    [Q_PRODUCERS] =
+	"SELECT p.key_id, p.name, p.valid_from, coalesce(p.revoked, -1), coalesce(bs.n, 0), "
+	"coalesce(bs.codes, 0), coalesce(bs.scans, 0) + (SELECT coalesce(sum(d.scans), 0) "
+	"FROM day_stats d WHERE d.key_id = p.key_id AND d.batch = 0), coalesce(bs.scanned, 0), "
+	"coalesce(bs.claimed, 0), (SELECT count(*) FROM alerts a WHERE a.key_id = p.key_id "
+	"AND a.status <> 'closed') FROM producers p LEFT JOIN (SELECT b.key_id AS key_id, "
+	"count(*) AS n, sum(b.last_serial - b.first_serial + 1) AS codes, "
+	"sum(coalesce(s.scans, 0)) AS scans, sum(coalesce(s.codes, 0)) AS scanned, "
+	"sum(coalesce(s.claimed, 0)) AS claimed FROM batches b "
+	"LEFT JOIN batch_stats s ON s.batch = b.id GROUP BY b.key_id) bs "
+	"ON bs.key_id = p.key_id WHERE (:key IS NULL OR p.key_id = :key) ORDER BY p.key_id",
+};
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *st[Q_COUNT]; /* prepared at first use */
+	int busy;
+};
+
+/* A ledger's read connections. */
+struct pool {
+	struct ledger *l;
+	char *path;
+	pthread_mutex_t mu; /* guards c[].busy and n */
+	pthread_cond_t cv;  /* a connection was handed back */
+	struct conn c[LQ_CONNS];
+	int n; /* connections opened */
+	struct pool *next;
+};
+
+static pthread_mutex_t pools_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pool *pools; /* attached ledgers */
+
+void lq_filter_all(struct lq_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	f->type = -1;
+	f->status = -1;
+}
+
+int lq_open(struct ledger *l, const char *path, struct tem_err *err)
+{
+	struct pool *p;
+
+	pthread_mutex_lock(&pools_mu);
+	for (p = pools; p != NULL; p = p->next)
+		if (p->l == l)
+			break;
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof *p)) == NULL || (p->path = strdup(path)) == NULL) {
+			free(p);
+			pthread_mutex_unlock(&pools_mu);
+			return err_set(err, "out of memory");
+		}
+		p->l = l;
+		pthread_mutex_init(&p->mu, NULL);
+		pthread_cond_init(&p->cv, NULL);
+		p->next = pools;
+		pools = p;
+	}
+	pthread_mutex_unlock(&pools_mu);
+	return TEM_OK;
+}
+
+void lq_close(struct ledger *l)
+{
+	struct pool **pp, *p;
+
+	pthread_mutex_lock(&pools_mu);
+	for (pp = &pools; *pp != NULL && (*pp)->l != l; pp = &(*pp)->next)
+		;
+	p = *pp;
+	if (p != NULL)
+		*pp = p->next;
+	pthread_mutex_unlock(&pools_mu);
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->n; i++) {
+		for (int k = 0; k < Q_COUNT; k++)
+			sqlite3_finalize(p->c[i].st[k]);
+		sqlite3_close(p->c[i].db);
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p->path);
+	free(p);
+}
+
+/* Opens a read-only connection to path into *db. TEM_OK or TEM_ERR with err set. */
+static int open_reader(const char *path, sqlite3 **db, struct tem_err *err)
+{
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_busy_timeout(*db, 10000) != SQLITE_OK ||
+	    sqlite3_extended_result_codes(*db, 1) != SQLITE_OK) {
+		err_set(err, "%s: cannot open a read connection: %s", path,
+			*db != NULL ? sqlite3_errmsg(*db) : "out of memory");
+		sqlite3_close(*db);
+		*db = NULL;
+		return TEM_ERR;
+	}
+	return TEM_OK;
+}
+
+/* Takes a free read connection of l (waiting while all LQ_CONNS are busy) into *pool, *c.
+ * TEM_OK, or TEM_ERR with err set (l not attached, or a connection could not be opened). */
+static int take(struct ledger *l, struct pool **pool, struct conn **c, struct tem_err *err)
+{
+	struct pool *p;
+	int ret = TEM_OK;
+
+	pthread_mutex_lock(&pools_mu);
+	for (p = pools; p != NULL && p->l != l; p = p->next)
+		;
+	pthread_mutex_unlock(&pools_mu);
+	if (p == NULL)
+		return err_set(err, "the ledger's regulator reads are not open (lq_open)");
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		int i;
+		for (i = 0; i < p->n && p->c[i].busy; i++)
+			;
+		if (i < p->n) {
+			*c = &p->c[i];
+			break;
+		}
+		if (p->n < LQ_CONNS) {
+			if (open_reader(p->path, &p->c[p->n].db, err) != TEM_OK) {
+				ret = TEM_ERR;
+				break;
+			}
+			*c = &p->c[p->n++];
+			break;
+		}
+		pthread_cond_wait(&p->cv, &p->mu);
+	}
+	if (ret == TEM_OK)
+		(*c)->busy = 1;
+	pthread_mutex_unlock(&p->mu);
+	*pool = p;
+	return ret;
+}
+
+/* Hands c back to its pool. */
+static void give(struct pool *p, struct conn *c)
+{
+	pthread_mutex_lock(&p->mu);
+	c->busy = 0;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* A read call's state: its connection, its transaction, its first error. */
+struct rd {
+	struct pool *p;
+	struct conn *c;
+	struct tem_err *err;
+	int failed; /* err is set */
+	int in_tx;
+};
+
+/* Fills r's err with what failed and SQLite's message; returns TEM_ERR. */
+static int rd_fail(struct rd *r, const char *what)
+{
+	if (!r->failed)
+		err_set(r->err, "%s: %s: %s", r->p->path, what, sqlite3_errmsg(r->c->db));
+	r->failed = 1;
+	return TEM_ERR;
+}
+
+/* The statement q of r's connection, reset and with its bindings cleared; NULL with r's error
+ * set when it cannot be prepared. */
+static sqlite3_stmt *q_get(struct rd *r, int q)
+{
+	sqlite3_stmt **st = &r->c->st[q];
+
+	if (*st == NULL && sqlite3_prepare_v3(r->c->db, qsql[q], -1, SQLITE_PREPARE_PERSISTENT, st,
+					      NULL) != SQLITE_OK) {
+		rd_fail(r, "cannot prepare a read");
+		return NULL;
+	}
+	sqlite3_reset(*st);
+	sqlite3_clear_bindings(*st);
+	return *st;
+}
+
+/* Binds integer i, or text t when as_text (NULL: SQL NULL), to st's parameter name when st
+ * has it. */
+static int q_bind_any(struct rd *r, sqlite3_stmt *st, const char *name, int as_text, const char *t,
+		      int64_t i)
+{
+	int k = sqlite3_bind_parameter_index(st, name), rc;
+
+	if (k == 0)
+		return TEM_OK; /* a filter this statement does not have */
+	if (!as_text)
+		rc = sqlite3_bind_int64(st, k, i);
+	else if (t != NULL)
+		rc = sqlite3_bind_text(st, k, t, -1, SQLITE_TRANSIENT);
+	else
+		rc = sqlite3_bind_null(st, k);
+	if (rc != SQLITE_OK) {
+		if (!r->failed)
+			err_set(r->err, "%s: cannot bind %s: %s", r->p->path, name,
+				sqlite3_errstr(rc));
+		r->failed = 1;
+		return TEM_ERR;
+	}
+	return TEM_OK;
+}
+
+/* Binds an integer. */
+static int q_int(struct rd *r, sqlite3_stmt *st, const char *name, int64_t i)
+{
+	return q_bind_any(r, st, name, 0, NULL, i);
+}
+
+/* Binds a text, or NULL when t is NULL. */
+static int q_text(struct rd *r, sqlite3_stmt *st, const char *name, const char *t)
+{
+	return q_bind_any(r, st, name, 1, t, 0);
+}
+
+/* Runs a statement without rows (BEGIN, COMMIT, ROLLBACK). */
+static int q_simple(struct rd *r, int q)
+{
+	sqlite3_stmt *st = q_get(r, q);
+	int rc;
+
+	if (st == NULL)
+		return TEM_ERR;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? TEM_OK : rd_fail(r, "cannot read");
+}
+
+/* Begins a read call on l: a connection and its read transaction. */
+static int rd_begin(struct rd *r, struct ledger *l, struct tem_err *err)
+{
+	memset(r, 0, sizeof *r);
+	r->err = err;
+	if (take(l, &r->p, &r->c, err) != TEM_OK) {
+		r->c = NULL;
+		return TEM_ERR;
+	}
+	if (q_simple(r, Q_BEGIN) != TEM_OK)
+		return TEM_ERR;
+	r->in_tx = 1;
+	return TEM_OK;
+}
+
+/* Ends a read call: its statements reset, its transaction ended, its connection handed back.
+ * Returns ret, or TEM_ERR when ending failed. */
+static int rd_end(struct rd *r, int ret)
+{
+	if (r->c == NULL)
+		return TEM_ERR;
+	for (int k = 0; k < Q_COUNT; k++)
+		if (r->c->st[k] != NULL)
+			sqlite3_reset(r->c->st[k]);
+	if (r->in_tx) {
+		if (ret == TEM_OK && q_simple(r, Q_COMMIT) != TEM_OK)
+			ret = TEM_ERR;
+		else if (ret != TEM_OK && !sqlite3_get_autocommit(r->c->db))
+			(void)q_simple(r, Q_ROLLBACK); /* the error reported is the first */
+	}
+	give(r->p, r->c);
+	return ret;
+}
+
+/* The filter's producer or NULL. */
+static const char *fkey(const struct lq_filter *f)
+{
+	return f != NULL && f->producer != NULL && f->producer[0] != '\0' ? f->producer : NULL;
+}
+
+/* Binds a list's common parameters. */
+static int bind_filter(struct rd *r, sqlite3_stmt *st, const struct lq_filter *f, int64_t after,
+		       size_t limit)
+{
+	if (limit == 0)
+		limit = LQ_LIMIT_DEFAULT;
+	if (limit > LQ_LIMIT_MAX)
+		limit = LQ_LIMIT_MAX;
+	return q_int(r, st, ":after", after) != TEM_OK ||
+		       q_text(r, st, ":key", fkey(f)) != TEM_OK ||
+		       q_int(r, st, ":from", f != NULL ? f->from_ms : 0) != TEM_OK ||
+		       q_int(r, st, ":to", f != NULL ? f->to_ms : 0) != TEM_OK ||
+		       q_int(r, st, ":n", (int64_t)limit + 1) != TEM_OK
+		   ? TEM_ERR
+		   : TEM_OK;
+}
+
+/* A text column, "" for NULL; NULL when SQLite ran out of memory reading it. */
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	if (s == NULL && sqlite3_column_type(st, i) == SQLITE_NULL)
+		return "";
+	return s;
+}
+
+/* Reads a verdict's stored name back (V_COUNT for a name temd never writes). */
+static enum verdict verdict_of(const char *s)
+{
+	for (int v = 0; v < V_COUNT; v++)
+		if (s != NULL && strcmp(s, verdict_name((enum verdict)v)) == 0)
+			return (enum verdict)v;
+	return V_COUNT;
+}
+
+/* Copies a client hash column into out (zeros when it is not a client hash). */
+static void col_client(sqlite3_stmt *st, int i, unsigned char out[LEDGER_CLIENT_BYTES])
+{
+	const void *b = sqlite3_column_blob(st, i);
+	int n = sqlite3_column_bytes(st, i);
+
+	memset(out, 0, LEDGER_CLIENT_BYTES);
+	if (b != NULL && n > 0)
+		memcpy(out, b, n < LEDGER_CLIENT_BYTES ? (size_t)n : LEDGER_CLIENT_BYTES);
+}
+
+/* Steps a list statement: calls row for at most limit rows, sets *next to the position of the
+ * last one given when a further row exists (else 0). pos_col is the position's column. */
+static int walk(struct rd *r, sqlite3_stmt *st, size_t limit, int pos_col,
+		int (*row)(struct rd *r, sqlite3_stmt *st, void *ctx), void *ctx, int64_t *next)
+{
+	size_t n = 0;
+	int64_t last = 0;
+	int rc;
+
+	if (limit == 0)
+		limit = LQ_LIMIT_DEFAULT;
+	if (limit > LQ_LIMIT_MAX)
+		limit = LQ_LIMIT_MAX;
+	if (next != NULL)
+		*next = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == limit) {
+			if (next != NULL)
+				*next = last;
+			return TEM_OK;
+		}
+		last = sqlite3_column_int64(st, pos_col);
+		if (row(r, st, ctx) != TEM_OK) {
+			r->failed = 1;
+			return TEM_ERR;
+		}
+		n++;
+	}
+	return rc == SQLITE_DONE ? TEM_OK : rd_fail(r, "cannot read");
+}
+
+/* --- batches --- */
+
+struct batch_ctx {
+	int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err);
+	void *arg;
+};
+
+static int batch_row(struct rd *r, sqlite3_stmt *st, void *ctx)
+{
+	struct batch_ctx *x = ctx;
+	struct lq_batch b;
+
+	b.row = sqlite3_column_int64(st, 0);
+	b.key_id = col_text(st, 1);
+	b.producer = col_text(st, 2);
+	b.product = col_text(st, 3);
+	b.batch_id = col_text(st, 4);
+	b.first = (uint64_t)sqlite3_column_int64(st, 5);
+	b.last = (uint64_t)sqlite3_column_int64(st, 6);
+	b.issued = sqlite3_column_int64(st, 7);
+	b.last_day = sqlite3_column_int(st, 8);
+	b.registered_ms = sqlite3_column_int64(st, 9);
+	b.has_pins = sqlite3_column_int(st, 10);
+	b.scans = sqlite3_column_int64(st, 11);
+	b.scanned = sqlite3_column_int64(st, 12);
+	b.claimed = sqlite3_column_int64(st, 13);
+	b.alerted = sqlite3_column_int64(st, 14);
+	if (b.key_id == NULL || b.producer == NULL || b.product == NULL || b.batch_id == NULL)
+		return err_set(r->err, "%s: cannot read batch %lld: out of memory", r->p->path,
+			       (long long)b.row);
+	return x->fn(x->arg, &b, r->err);
+}
+
+int lq_batches(struct ledger *l, const struct lq_filter *f, int64_t after, size_t limit,
+	       int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err), void *arg,
+	       int64_t *next, struct tem_err *err)
+{
+	struct batch_ctx x = {fn, arg};
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+
+	*next = 0;
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, Q_BATCHES)) != NULL && bind_filter(&r, st, f, after, limit) == TEM_OK)
+		ret = walk(&r, st, limit, 0, batch_row, &x, next);
+	return rd_end(&r, ret);
+}
+
+/* --- one code --- */
+
+/* Binds :key and :serial. */
+static int bind_code(struct rd *r, sqlite3_stmt *st, const char *key_id, uint64_t serial)
+{
+	return q_text(r, st, ":key", key_id) != TEM_OK ||
+		       q_int(r, st, ":serial", (int64_t)serial) != TEM_OK
+		   ? TEM_ERR
+		   : TEM_OK;
+}
+
+/* Steps st once: 1 with a row, 0 without, -1 on failure (r's error set). */
+static int step1(struct rd *r, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	rd_fail(r, "cannot read");
+	return -1;
+}
+
+/* The reads of lq_code, in r's transaction. */
+static int code_reads(struct rd *r, const char *key_id, uint64_t serial, struct lq_code *out)
+{
+	sqlite3_stmt *st;
+	int k;
+
+	if ((st = q_get(r, Q_CODE_BATCH)) == NULL || bind_code(r, st, key_id, serial) != TEM_OK ||
+	    (k = step1(r, st)) < 0)
+		return TEM_ERR;
+	if (k == 1 && (uint64_t)sqlite3_column_int64(st, 1) >= serial) {
+		out->in_batch = 1;
+		out->batch_row = sqlite3_column_int64(st, 0);
+	}
+	if ((st = q_get(r, Q_CODE_COUNTS)) == NULL || bind_code(r, st, key_id, serial) != TEM_OK ||
+	    (k = step1(r, st)) < 0)
+		return TEM_ERR;
+	if (k == 1) {
+		out->scans = sqlite3_column_int64(st, 0);
+		out->clients = sqlite3_column_int64(st, 1);
+		out->first_scan_ms = sqlite3_column_int64(st, 2);
+		out->last_scan_ms = sqlite3_column_int64(st, 3);
+	}
+	if ((st = q_get(r, Q_CODE_CLAIM)) == NULL || bind_code(r, st, key_id, serial) != TEM_OK ||
+	    (k = step1(r, st)) < 0)
+		return TEM_ERR;
+	if (k == 1) {
+		out->claimed_ms = sqlite3_column_int64(st, 0);
+		col_client(st, 1, out->claimer);
+	}
+	if ((st = q_get(r, Q_CODE_LAST)) == NULL || bind_code(r, st, key_id, serial) != TEM_OK ||
+	    (k = step1(r, st)) < 0)
+		return TEM_ERR;
+	if (k == 1)
+		out->last_verdict = verdict_of((const char *)sqlite3_column_text(st, 0));
+	return TEM_OK;
+}
+
+int lq_code(struct ledger *l, const char *key_id, uint64_t serial, struct lq_code *out,
+	    struct tem_err *err)
+{
+	struct rd r;
+
+	memset(out, 0, sizeof *out);
+	out->last_verdict = V_COUNT;
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	return rd_end(&r, code_reads(&r, key_id, serial, out));
+}
+
+struct scan_ctx {
+	int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err);
+	void *arg;
+};
+
+static int scan_row(struct rd *r, sqlite3_stmt *st, void *ctx)
+{
+	struct scan_ctx *x = ctx;
+	struct lq_scan s;
+
+	s.id = sqlite3_column_int64(st, 0);
+	s.key_id = col_text(st, 1);
+	s.serial = (uint64_t)sqlite3_column_int64(st, 2);
+	s.at_ms = sqlite3_column_int64(st, 3);
+	col_client(st, 4, s.client);
+	s.verdict = verdict_of((const char *)sqlite3_column_text(st, 5));
+	if (s.key_id == NULL)
+		return err_set(r->err, "%s: cannot read scan %lld: out of memory", r->p->path,
+			       (long long)s.id);
+	return x->fn(x->arg, &s, r->err);
+}
+
+int lq_code_scans(struct ledger *l, const char *key_id, uint64_t serial, int64_t after,
+		  size_t limit, int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err),
+		  void *arg, int64_t *next, struct tem_err *err)
+{
+	struct scan_ctx x = {fn, arg};
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+
+	*next = 0;
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, Q_CODE_SCANS)) != NULL &&
+	    bind_filter(&r, st, NULL, after, limit) == TEM_OK &&
+	    bind_code(&r, st, key_id, serial) == TEM_OK)
+		ret = walk(&r, st, limit, 0, scan_row, &x, next);
+	return rd_end(&r, ret);
+}
+
+int lq_scans(struct ledger *l, const struct lq_filter *f, int64_t after, size_t limit,
+	     int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
+	     int64_t *next, struct tem_err *err)
+{
+	struct scan_ctx x = {fn, arg};
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+
+	*next = 0;
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, Q_SCANS)) != NULL && bind_filter(&r, st, f, after, limit) == TEM_OK)
+		ret = walk(&r, st, limit, 0, scan_row, &x, next);
+	return rd_end(&r, ret);
+}
+
+/* --- alerts --- */
+
+struct alert_ctx {
+	int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err);
+	void *arg;
+	int n; /* rows given */
+};
+
+static int alert_row(struct rd *r, sqlite3_stmt *st, void *ctx)
+{
+	struct alert_ctx *x = ctx;
+	struct lq_alert a;
+	int t, s, why;
+	const char *type = col_text(st, 1), *status = col_text(st, 9), *reason = col_text(st, 10);
+
+	a.id = sqlite3_column_int64(st, 0);
+	a.key_id = col_text(st, 2);
+	a.serial = (uint64_t)sqlite3_column_int64(st, 3);
+	a.producer = col_text(st, 4);
+	a.events = sqlite3_column_int64(st, 5);
+	a.clients = sqlite3_column_int64(st, 6);
+	a.first_ms = sqlite3_column_int64(st, 7);
+	a.last_ms = sqlite3_column_int64(st, 8);
+	a.note = col_text(st, 11);
+	a.updated_by = col_text(st, 12);
+	a.updated_ms = sqlite3_column_int64(st, 13);
+	if (a.key_id == NULL || a.producer == NULL || a.note == NULL || a.updated_by == NULL ||
+	    type == NULL || status == NULL || reason == NULL)
+		return err_set(r->err, "%s: cannot read alert %lld: out of memory", r->p->path,
+			       (long long)a.id);
+	if (alert_type_parse(type, (enum alert_type *)&t) != 0 ||
+	    alert_status_parse(status, (enum alert_status *)&s) != 0)
+		return err_set(r->err,
+			       "%s: alert %lld has type \"%s\", status \"%s\": the ledger is "
+			       "damaged",
+			       r->p->path, (long long)a.id, type, status);
+	a.type = (enum alert_type)t;
+	a.status = (enum alert_status)s;
+	a.reason = ALERT_REASON_NONE;
+	if (reason[0] != '\0' && alert_reason_parse(reason, (enum alert_reason *)&why) == 0)
+		a.reason = (enum alert_reason)why;
+	x->n++;
+	return x->fn(x->arg, &a, r->err);
+}
+
+int lq_alerts(struct ledger *l, const struct lq_filter *f, int64_t after, size_t limit,
+	      int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
+	      int64_t *next, struct tem_err *err)
+{
+	struct alert_ctx x = {fn, arg, 0};
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+	int since = f != NULL && f->from_ms > 0;
+
+	*next = 0;
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, since ? Q_ALERTS_SINCE : Q_ALERTS)) != NULL &&
+	    bind_filter(&r, st, f, after, limit) == TEM_OK &&
+	    q_text(&r, st, ":type",
+		   f != NULL && f->type >= 0 && f->type < ALERT_TYPES
+		       ? alert_type_name((enum alert_type)f->type)
+		       : NULL) == TEM_OK &&
+	    q_text(&r, st, ":status",
+		   f != NULL && f->status >= 0 && f->status < ALERT_STATUSES
+		       ? alert_status_name((enum alert_status)f->status)
+		       : NULL) == TEM_OK)
+		ret = walk(&r, st, limit, 0, alert_row, &x, next);
+	return rd_end(&r, ret);
+}
+
+int lq_alert(struct ledger *l, const struct lq_filter *f, int64_t id,
+	     int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
+	     int *found, struct tem_err *err)
+{
+	struct alert_ctx x = {fn, arg, 0};
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+
+	*found = 0;
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, Q_ALERT)) != NULL && q_int(&r, st, ":id", id) == TEM_OK &&
+	    q_text(&r, st, ":key", fkey(f)) == TEM_OK)
+		ret = walk(&r, st, 1, 0, alert_row, &x, NULL);
+	*found = x.n > 0;
+	return rd_end(&r, ret);
+}
+
+struct change_ctx {
+	int (*fn)(void *arg, const struct lq_alert_change *c, struct tem_err *err);
+	void *arg;
+};
+
+static int change_row(struct rd *r, sqlite3_stmt *st, void *ctx)
+{
+	struct change_ctx *x = ctx;
+	struct lq_alert_change c;
+	const char *status = col_text(st, 2), *reason = col_text(st, 3);
+	int s, why;
+
+	c.at_ms = sqlite3_column_int64(st, 0);
+	c.by = col_text(st, 1);
+	c.note = col_text(st, 4);
+	if (c.by == NULL || status == NULL || reason == NULL || c.note == NULL)
+		return err_set(r->err, "%s: cannot read an alert's change: out of memory",
+			       r->p->path);
+	if (alert_status_parse(status, (enum alert_status *)&s) != 0)
+		return err_set(r->err,
+			       "%s: an alert change has status \"%s\": the ledger is damaged",
+			       r->p->path, status);
+	c.status = (enum alert_status)s;
+	c.reason = ALERT_REASON_NONE;
+	if (reason[0] != '\0' && alert_reason_parse(reason, (enum alert_reason *)&why) == 0)
+		c.reason = (enum alert_reason)why;
+	return x->fn(x->arg, &c, r->err);
+}
+
+/* Steps st to its end, calling row for each row. */
+static int walk_all(struct rd *r, sqlite3_stmt *st,
+		    int (*row)(struct rd *r, sqlite3_stmt *st, void *ctx), void *ctx)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(r, st, ctx) != TEM_OK) {
+			r->failed = 1;
+			return TEM_ERR;
+		}
+	return rc == SQLITE_DONE ? TEM_OK : rd_fail(r, "cannot read");
+}
+
+int lq_alert_changes(struct ledger *l, int64_t id,
+		     int (*fn)(void *arg, const struct lq_alert_change *c, struct tem_err *err),
+		     void *arg, struct tem_err *err)
+{
+	struct change_ctx x = {fn, arg};
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, Q_CHANGES)) != NULL && q_int(&r, st, ":id", id) == TEM_OK)
+		ret = walk_all(&r, st, change_row, &x);
+	return rd_end(&r, ret);
+}
+
+int lq_code_alerts(struct ledger *l, const char *key_id, uint64_t serial,
+		   int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
+		   struct tem_err *err)
+{
+	struct alert_ctx x = {fn, arg, 0};
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, Q_CODE_ALERTS)) != NULL && bind_code(&r, st, key_id, serial) == TEM_OK)
+		ret = walk_all(&r, st, alert_row, &x);
+	return rd_end(&r, ret);
+}
+
+/* --- statistics --- */
+
+/* Reads the ten sums from column i on into s. */
+static void stat_sums(sqlite3_stmt *st, int i, struct lq_stat *s)
+{
+	static const enum verdict order[] = {V_GENUINE,      V_SEEN,    V_DUPLICATE, V_SOLD,
+					     V_UNREGISTERED, V_EXPIRED, V_REVOKED};
+
+	s->scans = sqlite3_column_int64(st, i);
+	s->codes = sqlite3_column_int64(st, i + 1);
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+		s->verdicts[order[k]] = sqlite3_column_int64(st, i + 2 + (int)k);
+	s->claims = sqlite3_column_int64(st, i + 9);
+}
+
+struct stat_ctx {
+	int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err);
+	void *arg;
+	enum lq_by by;
+	int32_t day, to_day; /* LQ_BY_DAY: the next day to give */
+};
+
+/* Gives the empty days before day (LQ_BY_DAY). */
+static int stat_gap(struct rd *r, struct stat_ctx *x, int32_t day)
+{
+	struct lq_stat s;
+
+	for (; x->day < day && x->day <= x->to_day; x->day++) {
+		memset(&s, 0, sizeof s);
+		s.day = x->day;
+		s.key_id = s.producer = s.batch_id = "";
+		if (x->fn(x->arg, &s, r->err) != TEM_OK)
+			return TEM_ERR;
+	}
+	return TEM_OK;
+}
+
+static int stat_row(struct rd *r, sqlite3_stmt *st, void *ctx)
+{
+	struct stat_ctx *x = ctx;
+	struct lq_stat s;
+
+	memset(&s, 0, sizeof s);
+	s.key_id = s.producer = s.batch_id = "";
+	switch (x->by) {
+	case LQ_BY_DAY:
+		s.day = sqlite3_column_int(st, 0);
+		if (stat_gap(r, x, s.day) != TEM_OK)
+			return TEM_ERR;
+		x->day = s.day + 1;
+		stat_sums(st, 1, &s);
+		break;
+	case LQ_BY_PRODUCER:
+		s.key_id = col_text(st, 0);
+		s.producer = col_text(st, 1);
+		stat_sums(st, 2, &s);
+		break;
+	case LQ_BY_BATCH:
+		s.key_id = col_text(st, 0);
+		s.producer = col_text(st, 1);
+		s.batch_row = sqlite3_column_int64(st, 2);
+		s.batch_id = col_text(st, 3);
+		stat_sums(st, 4, &s);
+		break;
+	}
+	if (s.key_id == NULL || s.producer == NULL || s.batch_id == NULL)
+		return err_set(r->err, "%s: cannot read statistics: out of memory", r->p->path);
+	return x->fn(x->arg, &s, r->err);
+}
+
+int lq_stats(struct ledger *l, const struct lq_filter *f, int32_t from_day, int32_t to_day,
+	     enum lq_by by, int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err),
+	     void *arg, struct tem_err *err)
+{
+	static const int q[] = {[LQ_BY_DAY] = Q_STATS_DAY,
+				[LQ_BY_PRODUCER] = Q_STATS_PRODUCER,
+				[LQ_BY_BATCH] = Q_STATS_BATCH};
+	struct stat_ctx x = {fn, arg, by, from_day, to_day};
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+
+	if ((unsigned)by > LQ_BY_BATCH)
+		return err_set(err, "statistics by an unknown bucket");
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, q[by])) != NULL && q_int(&r, st, ":from", from_day) == TEM_OK &&
+	    q_int(&r, st, ":to", to_day) == TEM_OK && q_text(&r, st, ":key", fkey(f)) == TEM_OK)
+		ret = walk_all(&r, st, stat_row, &x);
+	if (ret == TEM_OK && by == LQ_BY_DAY && to_day < INT32_MAX)
+		ret = stat_gap(&r, &x, to_day + 1);
+	return rd_end(&r, ret);
+}
+
+/* --- producers --- */
+
+struct producer_ctx {
+	int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err);
+	void *arg;
+};
+
+static int producer_row(struct rd *r, sqlite3_stmt *st, void *ctx)
+{
+	struct producer_ctx *x = ctx;
+	struct lq_producer p;
+
+	p.key_id = col_text(st, 0);
+	p.name = col_text(st, 1);
+	p.valid_from = sqlite3_column_int(st, 2);
+	p.revoked = sqlite3_column_int(st, 3);
+	p.batches = sqlite3_column_int64(st, 4);
+	p.codes = sqlite3_column_int64(st, 5);
+	p.scans = sqlite3_column_int64(st, 6);
+	p.scanned = sqlite3_column_int64(st, 7);
+	p.claimed = sqlite3_column_int64(st, 8);
+	p.open_alerts = sqlite3_column_int64(st, 9);
+	if (p.key_id == NULL || p.name == NULL)
+		return err_set(r->err, "%s: cannot read the producers: out of memory", r->p->path);
+	return x->fn(x->arg, &p, r->err);
+}
+
+int lq_producers(struct ledger *l, const struct lq_filter *f,
+		 int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err), void *arg,
+		 struct tem_err *err)
+{
+	struct producer_ctx x = {fn, arg};
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, Q_PRODUCERS)) != NULL && q_text(&r, st, ":key", fkey(f)) == TEM_OK)
+		ret = walk_all(&r, st, producer_row, &x);
+	return rd_end(&r, ret);
+}

@@ -14,7 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AUTH_NAME_MAX 64 /* bytes of a token's name */
+#define AUTH_NAME_MAX        64 /* bytes of a token's name */
+#define AUTH_TOKEN_PREFIX    "tem_"
+#define AUTH_TOKEN_LEN       47 /* "tem_" and 32 random bytes in base64url (43, no padding) */
+#define AUTH_HASH_BYTES      32 /* a token's hash, as the ledger keeps it */
+#define AUTH_KEY_BYTES       32 /* the session cookie's MAC key */
+#define AUTH_SESSION_COOKIE  "tem_session"
+#define AUTH_SESSION_SECONDS (12 * 3600) /* a session's life at most (the token's, when less) */
+#define AUTH_SESSION_LEN     96          /* characters of a session cookie's value */
 
 /* Who a regulator request comes from. */
 struct auth_who {
@@ -42,5 +49,33 @@ int auth_sign_in(struct request *rq, const char *token, struct auth_who *who, ch
 
 /* The Set-Cookie value that ends the session (sign out) into cookie (cap bytes). */
 void auth_sign_out(struct request *rq, char *cookie, size_t cap);
+
+/* --- the parts, for `temd token` and the tests --- */
+
+/* 1 when name may name a token: 1 to AUTH_NAME_MAX bytes of UTF-8 with no control, hidden or
+ * reordering character (keys/text.h), else 0. */
+int auth_name_ok(const char *name);
+
+/* A new token (32 random bytes from libsodium, "tem_" and base64url) into token, and its hash
+ * into hash. */
+void auth_token_new(char token[AUTH_TOKEN_LEN + 1], unsigned char hash[AUTH_HASH_BYTES]);
+
+/* The hash of token (len bytes, as typed): 0, or -1 (hash zeroed) when it is not of a token's
+ * form. */
+int auth_token_hash(const char *token, size_t len, unsigned char hash[AUTH_HASH_BYTES]);
+
+/* The session cookie's MAC key, derived from LEDGER.secret (32 bytes) with crypto_kdf. */
+void auth_session_key(const unsigned char *secret, unsigned char key[AUTH_KEY_BYTES]);
+
+/* A session cookie's value (AUTH_SESSION_LEN characters and a NUL into out) naming the token of
+ * hash until expires_ms (Unix ms), MAC'd under key. */
+void auth_session_make(const unsigned char key[AUTH_KEY_BYTES],
+		       const unsigned char hash[AUTH_HASH_BYTES], int64_t expires_ms,
+		       char out[AUTH_SESSION_LEN + 1]);
+
+/* Checks a session cookie's value under key at now_ms: 1 with hash (the token it names) and
+ * *expires_ms filled when its MAC is right and it has not expired, else 0. */
+int auth_session_verify(const unsigned char key[AUTH_KEY_BYTES], const char *value, int64_t now_ms,
+			unsigned char hash[AUTH_HASH_BYTES], int64_t *expires_ms);
 
 #endif

@@ -2,7 +2,8 @@
  * connection limits (per address, total from RLIMIT_NOFILE, a deadline for each whole request),
  * request life cycle, bounds (URL, headers, body), rate limits, routing by path and method,
  * suspended connections while a scan waits for its durable commit, and the helpers that
- * answer. No route logic here. */
+ * answer. Routes are rows of the route table (server/routes.h): no route is known here by
+ * name. */
 #include "server/log.h"
 #include "server/server.h"
 
@@ -52,6 +53,21 @@ static void common_headers(struct request *rq, struct MHD_Response *r, const cha
 	}
 }
 
+/* Counts and logs an answer queued: metrics and the access log under the route's label, and
+ * a regulator's request under its token's name (never the token). */
+static void answered(struct request *rq, unsigned status, size_t len)
+{
+	const char *method = rq->method != NULL ? rq->method : "-";
+	const char *label = rq->label != NULL ? rq->label : "other";
+
+	metrics_request(label, status);
+	log_access(method, label, status, len, rq->who.name[0] != '\0' ? rq->who.name : NULL);
+	if (rq->who.name[0] != '\0')
+		log_msg(LOG_LV_INFO, "api: token \"%s\"%s: %s %s %u", rq->who.name,
+			rq->who.session ? " (dashboard)" : "", method, label, status);
+	rq->phase = PH_DONE;
+}
+
 static enum MHD_Result queue(struct request *rq, unsigned status, const char *type, void *body,
 			     size_t len, enum MHD_ResponseMemoryMode mode)
 {
@@ -65,19 +81,12 @@ static enum MHD_Result queue(struct request *rq, unsigned status, const char *ty
 	}
 	common_headers(rq, r, type);
 	if (status == 405)
-		MHD_add_response_header(r, "Allow",
-					rq->route == ROUTE_SCANS || rq->route == ROUTE_BATCHES ||
-						rq->route == ROUTE_CLAIMS
-					    ? "POST"
-					: rq->route == ROUTE_PAGE || rq->route == ROUTE_HOME
-					    ? "GET, HEAD, POST"
-					    : "GET, HEAD");
+		MHD_add_response_header(r, "Allow", routes_allow(rq->allow));
+	if (status == 401) /* every 401 is an API token's or a session's (server/auth.h) */
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"tem\"");
 	ret = MHD_queue_response(rq->conn, status, r);
 	MHD_destroy_response(r);
-	metrics_request(rq->route, status);
-	log_access(rq->method != NULL ? rq->method : "-", metrics_route_name(rq->route), status,
-		   len);
-	rq->phase = PH_DONE;
+	answered(rq, status, len);
 	return ret;
 }
 
@@ -141,9 +150,7 @@ enum MHD_Result http_redirect(struct request *rq, const char *location)
 	MHD_add_response_header(r, "Location", location);
 	ret = MHD_queue_response(rq->conn, 303, r);
 	MHD_destroy_response(r);
-	metrics_request(rq->route, 303);
-	log_access(rq->method != NULL ? rq->method : "-", metrics_route_name(rq->route), 303, 0);
-	rq->phase = PH_DONE;
+	answered(rq, 303, 0);
 	return ret;
 }
 
@@ -521,22 +528,34 @@ static enum MHD_Result busy_page(struct request *rq, unsigned status)
 	return http_html(rq, status, copy, copy != NULL ? strlen(copy) : 0);
 }
 
-int http_over_limit(struct request *rq, enum limit_kind kind, enum MHD_Result *answer)
+int http_limit(struct request *rq, enum limit_kind kind, int take, unsigned *retry_after)
 {
 	struct temd *t = rq->t;
 	unsigned char client[LEDGER_CLIENT_BYTES];
-	unsigned retry;
 	char *xff;
+	int ok;
 
+	*retry_after = 0;
 	if (t->limits == NULL)
-		return 0;
+		return 1;
 	xff = t->cfg.proxies.n > 0 ? http_header_joined(rq, "X-Forwarded-For") : NULL;
 	client_request_id(&t->keys, &t->cfg.proxies, http_peer(rq), xff, client);
 	free(xff);
-	if (limits_take(t->limits, kind, client, date_mono_seconds(), &retry))
+	ok = take ? limits_take(t->limits, kind, client, date_mono_seconds(), retry_after)
+		  : limits_peek(t->limits, kind, client, date_mono_seconds(), retry_after);
+	if (!ok)
+		metrics_limited(kind);
+	return ok;
+}
+
+/* http_over_limit and http_limit_reached: take says whether a token is taken. */
+static int over_limit(struct request *rq, enum limit_kind kind, int take, enum MHD_Result *answer)
+{
+	unsigned retry;
+
+	if (http_limit(rq, kind, take, &retry))
 		return 0;
 	rq->retry_after = retry;
-	metrics_limited(kind);
 	if (rq->as_page)
 		*answer = busy_page(rq, 429);
 	else
@@ -546,115 +565,52 @@ int http_over_limit(struct request *rq, enum limit_kind kind, enum MHD_Result *a
 	return 1;
 }
 
+int http_over_limit(struct request *rq, enum limit_kind kind, enum MHD_Result *answer)
+{
+	return over_limit(rq, kind, 1, answer);
+}
+
+int http_limit_reached(struct request *rq, enum limit_kind kind, enum MHD_Result *answer)
+{
+	return over_limit(rq, kind, 0, answer);
+}
+
 /* --- requests --- */
 
-static enum route classify(const char *url)
-{
-	if (url[0] == '/' && (url[1] == 'c' || url[1] == 'C') && url[2] == '/')
-		return ROUTE_PAGE;
-	if (strcmp(url, "/") == 0)
-		return ROUTE_HOME;
-	if (strcmp(url, "/api/v1/scans") == 0)
-		return ROUTE_SCANS;
-	if (strcmp(url, "/api/v1/batches") == 0)
-		return ROUTE_BATCHES;
-	if (strcmp(url, "/api/v1/claims") == 0)
-		return ROUTE_CLAIMS;
-	if (strncmp(url, "/api/v1/producers/", 18) == 0)
-		return ROUTE_SERIAL;
-	if (strcmp(url, "/healthz") == 0)
-		return ROUTE_HEALTHZ;
-	if (strcmp(url, "/metrics") == 0)
-		return ROUTE_METRICS;
-	return ROUTE_OTHER;
-}
-
-/* The metrics listener's routes: /metrics and /healthz, nothing else. */
-static enum MHD_Result dispatch_ops(struct request *rq, const char *method)
-{
-	if (rq->route != ROUTE_HEALTHZ && rq->route != ROUTE_METRICS)
-		return http_error(rq, 404, "not-found", "no such resource");
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return http_error(rq, 405, "method-not-allowed",
-				  "%.16s is not allowed here; use GET", method);
-	return rq->route == ROUTE_METRICS ? route_metrics(rq) : route_healthz(rq);
-}
-
+/* Answers rq by its row of the route table (server/routes.h): 503 while stopping, 404 for no
+ * route, 405 for a method the path's rows do not answer, then the row's access check (an API
+ * token or session: rq->who filled), its rate limit, and its handler. */
 static enum MHD_Result dispatch(struct request *rq, const char *url, const char *method)
 {
-	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-	int post = strcmp(method, "POST") == 0;
+	const struct route *row;
+	const char *rest;
 	enum MHD_Result r;
-	int kind = -1;
 
 	rq->head = strcmp(method, "HEAD") == 0;
 	rq->method = method;
-	if (rq->ops)
-		return dispatch_ops(rq, method);
+	row = routes_find(url, method, rq->ops, &rq->allow, &rq->label, &rest);
+	rq->route = row;
 	/* the buyer's HTML routes answer a refusal with a page */
-	rq->as_page = rq->route == ROUTE_PAGE || rq->route == ROUTE_HOME;
-	if (atomic_load(&rq->t->stopping)) {
+	rq->as_page = row != NULL && row->html;
+	if (!rq->ops && atomic_load(&rq->t->stopping)) {
 		if (rq->as_page)
 			return busy_page(rq, 503);
 		return http_error(rq, 503, "stopping", "temd is stopping; try again in a moment");
 	}
-
-	switch (rq->route) {
-	case ROUTE_PAGE:
-	case ROUTE_HOME:
-		/* POST: the claim form (a page's, or the typed fallback's) */
-		if (!get && !post)
-			return http_error(rq, 405, "method-not-allowed",
-					  "%.16s is not allowed here; use GET or POST", method);
-		break;
-	case ROUTE_HEALTHZ:
-	case ROUTE_SERIAL:
-		if (!get)
-			return http_error(rq, 405, "method-not-allowed",
-					  "%.16s is not allowed here; use GET", method);
-		break;
-	case ROUTE_SCANS:
-	case ROUTE_BATCHES:
-	case ROUTE_CLAIMS:
-		if (!post)
-			return http_error(rq, 405, "method-not-allowed",
-					  "%.16s is not allowed here; use POST", method);
-		break;
-	default: /* /metrics included: it is served by --metrics-listen only */
+	if (row == NULL && rq->allow == 0)
 		return http_error(rq, 404, "not-found", "no such resource");
-	}
-	if ((rq->route == ROUTE_PAGE && get && !rq->head) || rq->route == ROUTE_SCANS)
-		kind = LIMIT_SCAN;
-	else if (post && rq->route != ROUTE_BATCHES)
-		kind = LIMIT_CLAIM; /* /api/v1/claims, a page's claim form, the home PIN form */
-	else if (rq->route == ROUTE_BATCHES)
-		kind = LIMIT_BATCH;
-	if (kind >= 0 && http_over_limit(rq, (enum limit_kind)kind, &r))
+	if (row == NULL)
+		return http_error(rq, 405, "method-not-allowed",
+				  "%.16s is not allowed here; use %s", method,
+				  routes_allow(rq->allow));
+	if ((row->access == ACCESS_TOKEN || row->access == ACCESS_SESSION) &&
+	    !auth_request(rq, row->access == ACCESS_SESSION, &rq->who, &r))
+		return r;
+	if (row->limit > 0 && !rq->head &&
+	    http_over_limit(rq, (enum limit_kind)(row->limit - 1), &r))
 		return r;
 	rq->as_page = 0; /* the routes set it for themselves */
-	switch (rq->route) {
-	case ROUTE_PAGE: {
-		/* one trailing slash, as docs/code-format.md allows, is part of no code */
-		size_t n = strlen(url + 3);
-		if (n > 0 && url[3 + n - 1] == '/')
-			n--;
-		return post ? route_claim_form(rq, url + 3, n) : route_page(rq, url + 3, n);
-	}
-	case ROUTE_HOME:
-		return post ? route_home_form(rq) : route_home(rq);
-	case ROUTE_HEALTHZ:
-		return route_healthz(rq);
-	case ROUTE_SCANS:
-		return route_scans(rq);
-	case ROUTE_BATCHES:
-		return route_batches(rq);
-	case ROUTE_CLAIMS:
-		return route_claims(rq);
-	case ROUTE_SERIAL:
-		return route_producer_serial(rq, url + 18);
-	default:
-		return http_error(rq, 404, "not-found", "no such resource");
-	}
+	return row->handler(rq, rest);
 }
 
 #define HEADERS_MAX 16384 /* bytes of request headers temd answers itself (431 beyond) */
@@ -749,9 +705,12 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		rq->conn = conn;
 		rq->ops = di != NULL && t->ops != NULL && di->daemon == t->ops;
 		rq->cs = conn_of(rq);
-		rq->route = classify(url);
-		rq->body_max =
-		    rq->route == ROUTE_BATCHES ? TEMD_BATCH_BODY_MAX : TEMD_SCAN_BODY_MAX;
+		{
+			const char *rest;
+			const struct route *row =
+			    routes_find(url, method, rq->ops, &rq->allow, &rq->label, &rest);
+			rq->body_max = row != NULL ? row->body_max : TEMD_SCAN_BODY_MAX;
+		}
 		rq->body_cap = rq->body_max;
 		rq->phase = PH_BODY;
 		atomic_fetch_add(&t->inflight, 1);

@@ -173,8 +173,10 @@ static double latest(const struct slot *s)
 	return m;
 }
 
-int limits_take(struct limits *l, enum limit_kind kind,
-		const unsigned char client[LEDGER_CLIENT_BYTES], double now, unsigned *retry_after)
+/* limits_take and limits_peek: take says whether a token is taken when there is one. */
+static int bucket(struct limits *l, enum limit_kind kind,
+		  const unsigned char client[LEDGER_CLIENT_BYTES], double now, int take,
+		  unsigned *retry_after)
 {
 	const struct limit_rule *r = &l->cfg.rule[kind];
 	struct shard *sh;
@@ -210,13 +212,26 @@ int limits_take(struct limits *l, enum limit_kind kind,
 	tat = s->tat[kind] > now ? s->tat[kind] : now;
 	ok = tat - now <= tolerance + 1e-9;
 	if (ok) {
-		s->tat[kind] = tat + step;
+		if (take)
+			s->tat[kind] = tat + step;
 	} else {
 		double wait = tat - now - tolerance;
 		*retry_after = wait < 1 ? 1 : (unsigned)(wait + 0.999);
 	}
 	pthread_mutex_unlock(&sh->mu);
 	return ok;
+}
+
+int limits_take(struct limits *l, enum limit_kind kind,
+		const unsigned char client[LEDGER_CLIENT_BYTES], double now, unsigned *retry_after)
+{
+	return bucket(l, kind, client, now, 1, retry_after);
+}
+
+int limits_peek(struct limits *l, enum limit_kind kind,
+		const unsigned char client[LEDGER_CLIENT_BYTES], double now, unsigned *retry_after)
+{
+	return bucket(l, kind, client, now, 0, retry_after);
 }
 
 /* --- connections per address --- */

@@ -16,7 +16,7 @@ enum limit_kind {
 	LIMIT_SCAN,   /* a scan: GET /c/{code} or POST /api/v1/scans */
 	LIMIT_CLAIM,  /* a claim or PIN check: POST /api/v1/claims and the claim forms */
 	LIMIT_BATCH,  /* POST /api/v1/batches */
-	LIMIT_SIGNIN, /* a failed sign-in (for the regulator API's sign-in, when it comes) */
+	LIMIT_SIGNIN, /* a failed sign-in: a refused API token or dashboard sign-in */
 	LIMIT_KINDS
 };
 
@@ -58,6 +58,12 @@ void limits_free(struct limits *l);
  * the longest is dropped (its bucket starts full again): an attacker with many networks can
  * make temd forget other clients sooner, never grow the table. */
 int limits_take(struct limits *l, enum limit_kind kind,
+		const unsigned char client[LEDGER_CLIENT_BYTES], double now, unsigned *retry_after);
+
+/* limits_take without taking: 1 when client's bucket of kind has a token now (or the kind has
+ * no limit), 0 with *retry_after set when it has none. For limits on failures only (sign-ins):
+ * peeked before the attempt, taken when it fails. */
+int limits_peek(struct limits *l, enum limit_kind kind,
 		const unsigned char client[LEDGER_CLIENT_BYTES], double now, unsigned *retry_after);
 
 /* --- open connections per address (IPv4 address, IPv6 /64) --- */

@@ -126,15 +126,17 @@ int log_access_reopen(struct tem_err *err)
 	return TEM_OK;
 }
 
-void log_access(const char *method, const char *route, unsigned status, size_t bytes)
+void log_access(const char *method, const char *route, unsigned status, size_t bytes,
+		const char *who)
 {
-	char line[256], when[21];
+	char line[400], when[21];
 	int n;
 
 	if (access_fd < 0)
 		return;
 	now_iso(when);
-	n = snprintf(line, sizeof line, "%s %s %s %u %zu\n", when, method, route, status, bytes);
+	n = snprintf(line, sizeof line, "%s %s %s %u %zu%s%s\n", when, method, route, status, bytes,
+		     who != NULL ? " token=" : "", who != NULL ? who : "");
 	if (n > 0 && (size_t)n < sizeof line)
 		write_all(access_fd, line, (size_t)n);
 }

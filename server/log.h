@@ -31,10 +31,13 @@ int log_access_open(const char *path, struct tem_err *err);
  * TEM_ERR with err set, the old file kept. */
 int log_access_reopen(struct tem_err *err);
 
-/* Appends "TIME METHOD ROUTE STATUS BYTES" to the access log, when one is open. Only the route
- * pattern is written ("/c/{code}"): the access log holds no codes and no client addresses, as
- * the ledger holds no raw addresses. */
-void log_access(const char *method, const char *route, unsigned status, size_t bytes);
+/* Appends "TIME METHOD ROUTE STATUS BYTES" to the access log, when one is open, and
+ * " token=NAME" (NAME to the end of the line) for a regulator's request (who: its API token's
+ * name, never the token; NULL for others). Only the route pattern is written ("/c/{code}"):
+ * the access log holds no codes and no client addresses, as the ledger holds no raw
+ * addresses. */
+void log_access(const char *method, const char *route, unsigned status, size_t bytes,
+		const char *who);
 
 /* Closes the access log. */
 void log_access_close(void);

@@ -23,6 +23,7 @@
 #include "server/notify.h"
 #include "server/secrets.h"
 #include "server/server.h"
+#include "server/token_cmd.h"
 
 static const char usage_text[] =
     "usage: temd --db FILE --trust TRUST --authority AUTHORITY_PUB [--listen ADDR:PORT]\n"
@@ -31,6 +32,8 @@ static const char usage_text[] =
     "            [--contact TEXT] [--rate-limit SPEC] [--connections-per-address N]\n"
     "            [--metrics-listen ADDR:PORT|none] [--metrics-port-file FILE] [--init]\n"
     "            [--access-log FILE] [-V]\n"
+    "       temd backup --db FILE -o OUT [-f]\n"
+    "       temd token create|list|revoke --db FILE ...\n"
     "\n"
     "The tem verification server: buyers' phones open a label's URL (GET /c/CODE) and temd\n"
     "says whether it is genuine, recording every scan durably in its SQLite ledger.\n"
@@ -62,7 +65,8 @@ static const char usage_text[] =
     "                            (default 127.0.0.1:9080; none: nowhere)\n"
     "  --metrics-port-file FILE  write the metrics listener's port to FILE once ready\n"
     "  --access-log FILE         append a line per answered request to FILE (time, method,\n"
-    "                            route, status, bytes; no codes, no addresses)\n"
+    "                            route, status, bytes, a regulator's token name; no\n"
+    "                            codes, no addresses, never a token)\n"
     "  -V, --version             print the version\n"
     "\n"
     "Signals: SIGHUP reloads the trust list (a bad one is logged and the old one kept) and\n"
@@ -369,6 +373,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "backup") == 0)
 		return backup_main(argc - 1, argv + 1); /* temd backup: server/ledger_backup.h */
+	if (argc > 1 && strcmp(argv[1], "token") == 0)
+		return token_main(argc - 1, argv + 1); /* temd token: server/token_cmd.h */
 	memset(&t, 0, sizeof t);
 #ifdef M_TRIM_THRESHOLD
 	/* every request allocates and frees a little on several threads: keep glibc from giving
@@ -531,6 +537,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	client_keys_init(&t.keys, t.salt);
+	/* API tokens are looked up on a connection of their own, never the writer's */
+	if (ledger_tokens_open(t.cfg.db, 0, &t.tokens, &err) != TEM_OK) {
+		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
+		goto out;
+	}
 	if ((pending = load_trust(&t, &authority, 1, &err)) == TEM_ERR) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		metrics_trust_reload(0);
@@ -599,6 +610,7 @@ int main(int argc, char **argv)
 	http_stop(&t, 10);
 	rc = 0;
 out:
+	ledger_tokens_close(t.tokens);
 	ledger_close(t.ledger); /* runs the jobs still queued, checkpoints the WAL */
 	registry_free(t.reg);
 	sodium_free(t.secret);

@@ -11,11 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const route_names[ROUTE_COUNT] = {
-    "/c/{code}", "/",        "/api/v1/scans",  "/api/v1/batches",
-    "/healthz",  "/metrics", "/api/v1/claims", "/api/v1/producers/{keyid}/serial",
-    "other",
-};
 /* every status from 100 to 599 has its own counter; the last slot counts anything else */
 #define STATUS_MIN 100
 #define NSTATUS    500
@@ -23,7 +18,10 @@ static const double buckets[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
 				 0.05,   0.1,   0.25,  0.5,   1,    2.5};
 #define NBUCKET (sizeof buckets / sizeof buckets[0])
 
-static atomic_ulong requests[ROUTE_COUNT][NSTATUS + 1]; /* last: any other status */
+/* a slot per route label, claimed by the first request answered under it; the last slot is
+ * "other" */
+static _Atomic(const char *) route_names[METRICS_ROUTES_MAX + 1];
+static atomic_ulong requests[METRICS_ROUTES_MAX + 1][NSTATUS + 1]; /* last: any other status */
 static atomic_ulong verdicts[V_COUNT];
 static atomic_ulong commit_le[NBUCKET + 1]; /* last: +Inf */
 static atomic_ulong commit_count;
@@ -32,13 +30,30 @@ static atomic_ulong conn_refused, conn_cut;
 static const char *const limit_names[LIMIT_KINDS] = {"scans", "claims", "batches", "signins"};
 static atomic_ullong commit_sum_us;
 
-void metrics_request(enum route r, unsigned status)
+/* The slot of route's label: found by its text, or claimed (lock-free) when new. */
+static int route_slot(const char *route)
+{
+	for (int i = 0; i < METRICS_ROUTES_MAX; i++) {
+		const char *have = atomic_load(&route_names[i]);
+		if (have == NULL) {
+			const char *expected = NULL;
+			if (atomic_compare_exchange_strong(&route_names[i], &expected, route))
+				return i;
+			have = expected; /* another thread took the slot meanwhile */
+		}
+		if (strcmp(have, route) == 0)
+			return i;
+	}
+	return METRICS_ROUTES_MAX;
+}
+
+void metrics_request(const char *route, unsigned status)
 {
 	size_t i =
 	    status >= STATUS_MIN && status < STATUS_MIN + NSTATUS ? status - STATUS_MIN : NSTATUS;
+	int r = route_slot(route != NULL && strcmp(route, "other") != 0 ? route : "other");
 
-	if (r >= 0 && r < ROUTE_COUNT)
-		atomic_fetch_add_explicit(&requests[r][i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&requests[r][i], 1, memory_order_relaxed);
 }
 
 void metrics_verdict(enum verdict v)
@@ -89,19 +104,21 @@ int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger
 		return -1;
 	sbuf_put(&b, "# HELP temd_requests_total HTTP requests answered, by route and status.\n"
 		     "# TYPE temd_requests_total counter\n");
-	for (int r = 0; r < ROUTE_COUNT; r++)
+	for (int r = 0; r <= METRICS_ROUTES_MAX; r++)
 		for (size_t i = 0; i <= NSTATUS; i++) {
 			unsigned long v = atomic_load(&requests[r][i]);
+			const char *name =
+			    r < METRICS_ROUTES_MAX ? atomic_load(&route_names[r]) : "other";
 			if (v == 0)
 				continue;
 			if (i < NSTATUS)
 				sbuf_put(&b,
 					 "temd_requests_total{route=\"%s\",status=\"%zu\"} %lu\n",
-					 route_names[r], STATUS_MIN + i, v);
+					 name, STATUS_MIN + i, v);
 			else
 				sbuf_put(&b,
 					 "temd_requests_total{route=\"%s\",status=\"other\"} %lu\n",
-					 route_names[r], v);
+					 name, v);
 		}
 	sbuf_put(&b, "# HELP temd_verdicts_total Verdicts given, counted scans and others.\n"
 		     "# TYPE temd_verdicts_total counter\n");
@@ -166,11 +183,6 @@ int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger
 
 static atomic_ulong trust_reloads[2]; /* [0] failed, [1] succeeded */
 static atomic_llong trust_loaded_at;  /* unix time of the list in force, 0 before one */
-
-const char *metrics_route_name(enum route r)
-{
-	return r >= 0 && r < ROUTE_COUNT ? route_names[r] : "other";
-}
 
 void metrics_trust_reload(int ok)
 {

@@ -1,5 +1,6 @@
 /* metrics.h — temd's counters, exported at GET /metrics in Prometheus' text format: requests
- * by route and status (each status code its own label), verdicts, the scan commit latency histogram, ledger and registry
+
+ * by route (the route table's labels) and status (each status code its own label), verdicts, the scan commit latency histogram, ledger and registry
  * sizes; the build, trust list reloads and the process (CPU, memory, descriptors, start). Lock-free (atomic counters); safe from any thread. */
 #ifndef TEM_METRICS_H
 #define TEM_METRICS_H
@@ -10,21 +11,12 @@
 #include "server/limits.h"
 #include "server/verdict.h"
 
-enum route {
-	ROUTE_PAGE,    /* GET /c/{code} */
-	ROUTE_HOME,    /* GET / */
-	ROUTE_SCANS,   /* POST /api/v1/scans */
-	ROUTE_BATCHES, /* POST /api/v1/batches */
-	ROUTE_HEALTHZ, /* GET /healthz */
-	ROUTE_METRICS, /* GET /metrics */
-	ROUTE_CLAIMS,  /* POST /api/v1/claims */
-	ROUTE_SERIAL,  /* GET /api/v1/producers/{keyid}/serial */
-	ROUTE_OTHER,   /* anything else */
-	ROUTE_COUNT
-};
+#define METRICS_ROUTES_MAX 64 /* distinct route labels counted; more count as "other" */
 
-/* Counts a request answered with status. */
-void metrics_request(enum route r, unsigned status);
+/* Counts a request answered with status under route, the label of its row in the route table
+ * (server/routes.h: "/c/{code}"), or "other" (no route); labels are counted apart by their
+ * text. */
+void metrics_request(const char *route, unsigned status);
 
 /* Counts a verdict given. */
 void metrics_verdict(enum verdict v);
@@ -44,9 +36,6 @@ void metrics_connection_cut(void);
 /* Formats every metric; *out is malloc'd (caller frees). Returns 0, or -1 out of memory. */
 int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger_bytes,
 		   int ledger_failing, int64_t ledger_failed, long producers, long batches);
-
-/* The route's label in metrics and the access log ("/c/{code}"); "other" out of range. */
-const char *metrics_route_name(enum route r);
 
 /* Counts a trust list load (at start or on SIGHUP): ok 1 when it was put in force, 0 when it
  * was refused. */

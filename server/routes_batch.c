@@ -81,7 +81,7 @@ static int claim_key_of(struct request *rq, const struct batch_header *h, const 
 	return 0;
 }
 
-enum MHD_Result route_batches(struct request *rq)
+enum MHD_Result route_batches(struct request *rq, const char *rest)
 {
 	struct temd *t = rq->t;
 	struct batch_header *h;
@@ -91,6 +91,7 @@ enum MHD_Result route_batches(struct request *rq)
 	char key_hex[KEYS_ID_HEX_LEN + 1];
 	enum MHD_Result r;
 
+	(void)rest;
 	doc = http_json_field(rq, "header", &text, &r);
 	if (doc == NULL)
 		return r;

@@ -126,12 +126,13 @@ static enum MHD_Result claims_done(struct request *rq)
 				   rq->short_id, "already", c->result != CLAIM_NEW));
 }
 
-enum MHD_Result route_claims(struct request *rq)
+enum MHD_Result route_claims(struct request *rq, const char *rest)
 {
 	enum MHD_Result r;
 	json_t *code, *pin, *doc = http_json_field(rq, "code", &code, &r);
 	enum verdict base;
 
+	(void)rest;
 	if (doc == NULL)
 		return r;
 	pin = json_object_get(doc, "pin");
@@ -368,12 +369,13 @@ static enum MHD_Result home_form_done(struct request *rq)
 	return render(rq, status, &p);
 }
 
-enum MHD_Result route_home_form(struct request *rq)
+enum MHD_Result route_home_form(struct request *rq, const char *rest)
 {
 	char id[64], pin[CLAIM_PIN_TEXT_MAX * 4], claim[4];
 	enum lang lang = form_lang(rq);
 	int en = lang == LANG_EN, want_claim;
 
+	(void)rest;
 	rq->lang = (int)lang;
 	rq->as_page = 1;
 	if (!http_form_field(rq, "id", id, sizeof id) ||

@@ -5,11 +5,12 @@
 
 #include "server/server.h"
 
-enum MHD_Result route_healthz(struct request *rq)
+enum MHD_Result route_healthz(struct request *rq, const char *rest)
 {
 	long producers, batches;
 	int64_t scans, bytes;
 
+	(void)rest;
 	int failing = ledger_failing(rq->t->ledger, NULL);
 
 	if (!rq->ops)
@@ -24,13 +25,14 @@ enum MHD_Result route_healthz(struct request *rq)
 				   (json_int_t)scans));
 }
 
-enum MHD_Result route_metrics(struct request *rq)
+enum MHD_Result route_metrics(struct request *rq, const char *rest)
 {
 	long producers, batches;
 	int64_t scans, bytes;
 	char *text;
 	size_t len;
 
+	(void)rest;
 	int64_t failed;
 	int failing = ledger_failing(rq->t->ledger, &failed);
 

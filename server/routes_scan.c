@@ -176,11 +176,12 @@ enum MHD_Result route_page(struct request *rq, const char *code, size_t len)
 			 http_header(rq, "Purpose"), http_header(rq, "User-Agent")));
 }
 
-enum MHD_Result route_scans(struct request *rq)
+enum MHD_Result route_scans(struct request *rq, const char *rest)
 {
 	enum MHD_Result r;
 	json_t *code, *doc = http_json_field(rq, "code", &code, &r);
 
+	(void)rest;
 	if (doc == NULL)
 		return r;
 	r = judge(rq, json_string_value(code), json_string_length(code), 1);
@@ -188,7 +189,7 @@ enum MHD_Result route_scans(struct request *rq)
 	return r;
 }
 
-enum MHD_Result route_home(struct request *rq)
+enum MHD_Result route_home(struct request *rq, const char *rest)
 {
 	const char *code = http_arg(rq, "code");
 	enum lang lang = pages_lang(http_arg(rq, "lang"), http_header(rq, "Accept-Language"));
@@ -196,6 +197,7 @@ enum MHD_Result route_home(struct request *rq)
 	char *html;
 	size_t len;
 
+	(void)rest;
 	rq->lang = (int)lang;
 	if (code != NULL && code[0] != '\0') {
 		struct tem_code c;

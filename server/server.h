@@ -13,9 +13,11 @@
 #include "server/auth.h"
 #include "server/client.h"
 #include "server/ledger.h"
+#include "server/ledger_tokens.h"
 #include "server/limits.h"
 #include "server/metrics.h"
 #include "server/registry.h"
+#include "server/routes.h"
 
 #define TEMD_URL_MAX          2048  /* longer request targets get 414 */
 #define TEMD_SCAN_BODY_MAX    4096  /* POST /api/v1/scans */
@@ -57,7 +59,8 @@ struct temd {
 	struct MHD_Daemon *ops;   /* the --metrics-listen listener, or NULL */
 	struct limits *limits;    /* the per-client buckets of --rate-limit */
 	struct http_conns *conns; /* the public listener's open connections (http.c) */
-	int listen_fd;            /* the public listening socket, -1 once closed */
+	struct ledger_tokens *tokens; /* the API tokens' read connection (auth.c); NULL: none */
+	int listen_fd;                /* the public listening socket, -1 once closed */
 };
 
 enum req_phase { PH_NEW, PH_BODY, PH_WAIT, PH_DONE };
@@ -65,7 +68,9 @@ enum req_phase { PH_NEW, PH_BODY, PH_WAIT, PH_DONE };
 struct request {
 	struct temd *t;
 	struct MHD_Connection *conn;
-	enum route route;
+	const struct route *route; /* its row of the route table (routes.h), NULL: none */
+	const char *label; /* the route's label in metrics and the access log ("other": none) */
+	unsigned allow;    /* the methods of the path's rows, for a 405's Allow */
 	enum req_phase phase;
 	char *body;                /* received body, NUL-terminated */
 	size_t body_len, body_max; /* received; the route's bound */
@@ -147,6 +152,16 @@ char *http_header_joined(struct request *rq, const char *name);
  * *answer saying what to return. The hook for any route that limits its callers. */
 int http_over_limit(struct request *rq, enum limit_kind kind, enum MHD_Result *answer);
 
+/* Looks at (take 0) or takes (take 1) a token of kind from the bucket of rq's client without
+ * answering: 1 when it had one (or there is no limit), else 0 with *retry_after the seconds to
+ * wait (counted in metrics). */
+int http_limit(struct request *rq, enum limit_kind kind, int take, unsigned *retry_after);
+
+/* Like http_over_limit but takes no token: 1 once the 429 is queued when rq's client has none
+ * left of kind. For limits on failures only (sign-ins): checked before an attempt, and
+ * http_over_limit taken when the attempt fails. */
+int http_limit_reached(struct request *rq, enum limit_kind kind, enum MHD_Result *answer);
+
 /* The peer's address. */
 const struct sockaddr *http_peer(struct request *rq);
 
@@ -160,10 +175,7 @@ int http_start(struct temd *t, struct tem_err *err);
  * time), then both listeners stop. */
 void http_stop(struct temd *t, unsigned drain_seconds);
 
-/* --- routes --- */
-enum MHD_Result route_page(struct request *rq, const char *code, size_t len);
-enum MHD_Result route_home(struct request *rq);
-enum MHD_Result route_scans(struct request *rq);
+/* --- helpers of the routes (routes_*.c; the handlers are in server/routes.h) --- */
 
 /* Parses a code and judges it by the shared rules (label/verdict.h) from the registry's facts,
  * before any count: rq's code fields (parsed, serial, short_id, key_hex, hit, reason) are set.
@@ -174,13 +186,6 @@ enum verdict request_code(struct request *rq, const char *text, size_t len);
  * (behind trusted proxies, the address they saw), and rq->cookie, its tem_client cookie id, a
  * new one (then set on the answer) when the request brought none that temd issued. */
 void request_client(struct request *rq, unsigned char net[LEDGER_CLIENT_BYTES]);
-enum MHD_Result route_batches(struct request *rq);
-/* GET /api/v1/producers/{keyid}/serial (rest is what follows "/api/v1/producers/"). */
-enum MHD_Result route_producer_serial(struct request *rq, const char *rest);
-enum MHD_Result route_healthz(struct request *rq);
-enum MHD_Result route_claims(struct request *rq);
-enum MHD_Result route_claim_form(struct request *rq, const char *code, size_t len);
-enum MHD_Result route_home_form(struct request *rq);
 
 struct page_scan;
 /* The claim facts of a counted scan's page (routes_claim.c): sold to others, the claimer's
@@ -189,6 +194,5 @@ void claim_scan_facts(struct request *rq, struct page_scan *p, const struct ledg
 
 /* Adds "claimed": {"at": ISO, "yours": bool} to a scan's JSON answer when the code is claimed. */
 void claim_scan_json(json_t *o, const struct ledger_scan *s);
-enum MHD_Result route_metrics(struct request *rq);
 
 #endif

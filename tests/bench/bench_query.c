@@ -198,6 +198,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_query: %s\n", err.msg);
 		return 1;
 	}
+	if (lq_open(l, path, &err) != TEM_OK) {
+		fprintf(stderr, "bench_query: %s\n", err.msg);
+		goto out;
+	}
 	if ((t = calloc(reps > ns ? reps : ns, sizeof *t)) == NULL) {
 		fprintf(stderr, "bench_query: out of memory\n");
 		goto out;
@@ -307,6 +311,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	free(t);
+	lq_close(l);
 	ledger_close(l);
 	return rc;
 usage:

@@ -370,12 +370,12 @@ static const char *const sql[S_COUNT] = {
     [S_FAIL_NET] = "INSERT INTO claim_fails_net(net, hour, fails) VALUES(:net, :hour, 1) "
 		   "ON CONFLICT(net, hour) DO UPDATE SET fails = fails + 1",
     /* Roll-ups (roll_up), in the transaction of the scan or claim they count. S_BATCH_OF
-     * returns the id and last serial of the key's batch with the highest first serial at or
-     * below :serial (one seek in batches_by_key; the serial is in it when it is at most the
-     * last), or no row. S_DAY_STATS adds :scans scans (one of verdict :v, '' for none), :codes
+     * returns the id, first and last serial of the key's batch with the highest first serial
+     * at or below :serial (one seek in batches_by_key; the serial is in it when it is at most
+     * the last), or no row. S_DAY_STATS adds :scans scans (one of verdict :v, '' for none), :codes
      * codes and :claims claims to a day's row; S_BATCH_STATS adds to a batch's row (no row
      * returned). */
-    [S_BATCH_OF] = "SELECT id, last_serial FROM batches WHERE key_id = :key "
+    [S_BATCH_OF] = "SELECT id, first_serial, last_serial FROM batches WHERE key_id = :key "
 		   "AND first_serial <= :serial ORDER BY first_serial DESC LIMIT 1",
     [S_DAY_STATS] =
 	"INSERT INTO day_stats(day, key_id, batch, scans, codes, genuine, seen, duplicate, sold, "
@@ -429,6 +429,15 @@ static const char *const sql[S_COUNT] = {
 /* The job ledger_forget_salt submits, kept out of ledger.h's enum the same way. */
 #define JOB_FORGET_SALT ((int)JOB_CLAIM + 101)
 
+/* batch_of's memory of batches found: a few per key (slots chosen by a hash of the key id and
+ * the serial's high bits), forgotten whenever a transaction is rolled back, as a batch it
+ * found may have been one the transaction made. Batches are never changed or deleted. */
+#define BATCH_CACHE 256
+struct batch_seen {
+	char key_id[17]; /* "" for an empty slot */
+	int64_t first, last, id;
+};
+
 struct ledger {
 	char path[4096];
 	sqlite3 *w;                /* the writer's connection */
@@ -458,6 +467,7 @@ struct ledger {
 	const char *check_sql, *check_name; /* the JOB_CHECK job's statement and parameter */
 	struct tem_err *check_err;          /* where it says why it failed */
 	int lock_fd; /* LEDGER.lock, write-locked while open (one temd per ledger), or -1 */
+	struct batch_seen seen[BATCH_CACHE]; /* writer only: batch_of's memory */
 };
 
 /* Fills err with "PATH: WHAT: SQLite's message" (db's latest error; "out of memory" when db
@@ -1190,16 +1200,33 @@ static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerte
  * SQLITE_OK or the failing bind's or step's code. */
 static int batch_of(struct ledger *l, const char *key_id, uint64_t serial, int64_t *batch)
 {
-	sqlite3_stmt *st = stmt(l, S_BATCH_OF);
+	uint32_t h = 2166136261u; /* FNV-1a of the key id, and of the serial's millions */
+	struct batch_seen *c;
+	sqlite3_stmt *st;
 	int rc;
 
+	for (const char *p = key_id; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ (uint32_t)(serial >> 20)) * 16777619u;
+	c = &l->seen[h % BATCH_CACHE];
+	if (c->first <= (int64_t)serial && (int64_t)serial <= c->last &&
+	    strcmp(c->key_id, key_id) == 0) {
+		*batch = c->id;
+		return SQLITE_OK;
+	}
+	st = stmt(l, S_BATCH_OF);
 	bind_text(l, st, ":key", key_id);
 	bind_i64(l, st, ":serial", (int64_t)serial);
 	rc = step(l, st);
 	*batch = 0;
 	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_int64(st, 1) >= (int64_t)serial)
+		if (sqlite3_column_int64(st, 2) >= (int64_t)serial) {
 			*batch = sqlite3_column_int64(st, 0);
+			snprintf(c->key_id, sizeof c->key_id, "%s", key_id);
+			c->id = *batch;
+			c->first = sqlite3_column_int64(st, 1);
+			c->last = sqlite3_column_int64(st, 2);
+		}
 		sqlite3_reset(st);
 		return SQLITE_OK;
 	}
@@ -1726,6 +1753,7 @@ static void note_success(struct ledger *l)
  * rollback fails too: the next BEGIN then fails and says so). */
 static void roll_back(struct ledger *l)
 {
+	memset(l->seen, 0, sizeof l->seen); /* it may name a batch rolled back */
 	if (!sqlite3_get_autocommit(l->w) && step_simple(l, S_ROLLBACK) != SQLITE_OK)
 		log_msg(LOG_LV_ERROR, "%s: cannot roll back a failed transaction: %s", l->path,
 			sqlite3_errmsg(l->w));

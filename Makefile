@@ -97,8 +97,9 @@ FUZZ_SECONDS ?= 30
 
 # tem links label/'s drawing libraries through libtemlabel.a; cli/ itself never includes them.
 LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
-LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lm
-LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lm
+# libcsv (the API's CSV quoting, server/csv.c) has no pkg-config file
+LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lcsv -lm
+LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lcsv -lm
 
 .PHONY: all deps test check soak-sigterm bench bench-api demo install clean format format-check fuzz \
 	fuzz-bins valgrind valgrind-bins layering screenshots package-test

@@ -90,6 +90,18 @@ static enum MHD_Result queue(struct request *rq, unsigned status, const char *ty
 	return ret;
 }
 
+enum MHD_Result http_response(struct request *rq, unsigned status, const char *type,
+			      struct MHD_Response *r, size_t len)
+{
+	enum MHD_Result ret;
+
+	common_headers(rq, r, type);
+	ret = MHD_queue_response(rq->conn, status, r);
+	MHD_destroy_response(r);
+	answered(rq, status, len);
+	return ret;
+}
+
 enum MHD_Result http_json(struct request *rq, unsigned status, json_t *body)
 {
 	char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;

@@ -19,6 +19,7 @@
 #include "keys/text.h"
 #include "keys/trust.h"
 #include "server/ledger_backup.h"
+#include "server/ledger_query.h"
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/secrets.h"
@@ -611,6 +612,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	ledger_tokens_close(t.tokens);
+	lq_close(t.ledger);     /* the regulator reads' connections (server/ledger_query.h) */
 	ledger_close(t.ledger); /* runs the jobs still queued, checkpoints the WAL */
 	registry_free(t.reg);
 	sodium_free(t.secret);

@@ -107,6 +107,12 @@ struct request {
 /* Queues a JSON answer (takes the reference to body). */
 enum MHD_Result http_json(struct request *rq, unsigned status, json_t *body);
 
+/* Queues r, made by the caller (a streamed answer: MHD_create_response_from_callback), with
+ * the headers every answer carries and type, counted and logged as every answer (len: its
+ * bytes when known, else 0). Takes r. */
+enum MHD_Result http_response(struct request *rq, unsigned status, const char *type,
+			      struct MHD_Response *r, size_t len);
+
 /* Queues {"error": {"code": code, "message": ...}} with status. */
 enum MHD_Result http_error(struct request *rq, unsigned status, const char *code, const char *fmt,
 			   ...) __attribute__((format(printf, 4, 5)));

@@ -3,7 +3,7 @@
 set -eu
 PKGS="build-essential pkg-config clang clang-format
 libsodium-dev libqrencode-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev
-libcairo2-dev libpango1.0-dev libzbar-dev libpng-dev libcurl4-openssl-dev libcmocka-dev libsystemd-dev
+libcairo2-dev libpango1.0-dev libzbar-dev libpng-dev libcurl4-openssl-dev libcmocka-dev libsystemd-dev libcsv-dev
 fonts-noto-core fonts-dejavu-core
 minisign zbar-tools zxing-cpp-tools python3 poppler-utils librsvg2-bin qrencode wrk curl jq sqlite3 procps time faketime
 nginx-light openssl prometheus

@@ -110,7 +110,9 @@ expect_eq "GET /?code= redirects to the code's page" "303" \
 ROWS=$(sqlite3 l.db 'select count(*) from scans')
 status() { curl -s -m 10 -o "$T/out" -w '%{http_code}' "$@"; }
 expect_eq "unknown route: 404" "404 not-found" "$(status "$URL/nope") $(json error.code)"
-expect_eq "wrong method: 405" "405" "$(status "$URL/api/v1/scans")"
+expect_eq "wrong method: 405" "405" "$(status -X PUT "$URL/api/v1/scans")"
+expect_eq "GET /api/v1/scans is the regulators' list: 401 without a token" "401" \
+	"$(status "$URL/api/v1/scans")"
 expect_eq "wrong content type: 415" "415" "$(status -H 'Content-Type: text/plain' -d x "$URL/api/v1/scans")"
 expect_eq "invalid JSON: 400" "400 invalid-json" "$(status -H 'Content-Type: application/json' -d '{"code":' "$URL/api/v1/scans") $(json error.code)"
 printf '{"code":"\377\376"}' >badutf.json

@@ -9,10 +9,9 @@ enum MHD_Result route_healthz(struct request *rq, const char *rest)
 {
 	long producers, batches;
 	int64_t scans, bytes;
-
-	(void)rest;
 	int failing = ledger_failing(rq->t->ledger, NULL);
 
+	(void)rest;
 	if (!rq->ops)
 		return http_json(rq, failing ? 503 : 200,
 				 json_pack("{s:s}", "status", failing ? "ledger-failing" : "ok"));

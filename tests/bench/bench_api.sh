@@ -1,8 +1,8 @@
 #!/bin/sh
 # The regulator API's speed (issue #10, "Speed"), on a bench ledger of 10 million scans over 1
 # million codes and 100 producers that tests/bench/gen_ledger makes through the ledger code and
-# keeps under build/bench/ (keyed by its version and the ledger code's sources, made again once
-# a week old: the dashboard shows the last 31 days to today). Each figure beside its target:
+# keeps under build/bench/ (keyed by its source and the ledger's schema, made again once a week
+# old: the dashboard shows the last 31 days to today). Each figure beside its target:
 #   the lq_* reads timed directly (tests/bench/bench_query: median and p99);
 #   over HTTP with a token (curl's time_total, keep-alive, many requests): one code's history
 #   (< 2 ms), alerts of the last day (< 20 ms), 31 days of daily statistics of every producer
@@ -10,11 +10,13 @@
 #   (> 200,000 rows/s, temd's peak RSS VmHWM < 64 MiB);
 #   the scan rate of POST /api/v1/scans (wrk, as bench_temd) of this temd, which keeps the daily
 #   roll-ups in the writer's transaction, against the temd of the base commit (before them),
-#   alternated in the same run (target: under 10% slower).
+#   alternated in the same run (target: under 10% slower); and for scale the writer alone
+#   (gen_ledger's jobs per second, built against each commit's ledger code).
 # A piece not built yet on this branch (a route answering 404, no `temd token`) is said so and
 # skipped. Environment: TEM_BENCH_API_SCANS (10000000), TEM_BENCH_API_CODES (1000000),
 # TEM_BENCH_API_PRODUCERS (100), TEM_BENCH_API_REPS (200), TEM_BENCH_BASE (987f0b8),
 # TEM_BENCH_AB_SECONDS (8), TEM_BENCH_AB_ROUNDS (3), TEM_BENCH_AB_CODES (200000),
+# TEM_BENCH_AB_GEN_SCANS (500000: the writer alone, through gen_ledger built against both),
 # TEM_BENCH_AB=0 skips the scan-rate comparison, TEM_BENCH_API=0 the reads; KEEP=1 keeps the
 # scratch folder.
 set -eu
@@ -27,6 +29,7 @@ BASE=${TEM_BENCH_BASE:-987f0b8}
 AB_SECS=${TEM_BENCH_AB_SECONDS:-8}
 AB_ROUNDS=${TEM_BENCH_AB_ROUNDS:-3}
 AB_CODES=${TEM_BENCH_AB_CODES:-200000}
+AB_GEN_SCANS=${TEM_BENCH_AB_GEN_SCANS:-500000}
 root=$(pwd)
 cache=$root/build/bench
 mkdir -p "$cache"
@@ -37,8 +40,12 @@ mkdir -p "$cache"
 # by other code, or more than 7 days old
 ledger_dir() {
 	ver=$(sed -n 's/^#define GEN_VERSION \([0-9]*\).*/\1/p' tests/bench/gen_ledger.c)
-	src=$(cat tests/bench/gen_ledger.c server/ledger.c server/ledger.h server/ledger_internal.h \
-		server/verdict.c | sha256sum | cut -c1-12)
+	# the generator and the ledger's schema (its migrations): the writer's other changes keep
+	# the ledger (what is timed is reading it)
+	src=$({
+		cat tests/bench/gen_ledger.c
+		sed -n '/^static const char \*const migrations\[\] = {/,/^};/p' server/ledger.c
+	} | sha256sum | cut -c1-12)
 	ldir=$cache/ledger-$SCANS-$CODES-$PRODUCERS-v$ver-$src
 	if [ -s "$ldir/info" ]; then
 		end=$(awk '$1 == "end_ms" { print int($2 / 1000) }' "$ldir/info")
@@ -207,6 +214,14 @@ if [ "${TEM_BENCH_AB:-1}" != 0 ]; then
 			exit 1
 		fi
 	fi
+	# the same generator built against the base commit's ledger code, for the writer alone
+	cp tests/bench/gen_ledger.c "$base_dir/tests/bench/gen_ledger.c"
+	if ! nice -n 10 make -C "$base_dir" -j2 B=obj obj/tests/bench/gen_ledger \
+		>"$base_dir.log" 2>&1; then
+		echo "bench_api: building gen_ledger against $BASE failed:" >&2
+		tail -20 "$base_dir.log" >&2
+		exit 1
+	fi
 	cores=$(nproc)
 	lua=$root/tests/bench/scans.lua
 	cd "$work"
@@ -256,5 +271,36 @@ if [ "${TEM_BENCH_AB:-1}" != 0 ]; then
 		d = (b - w) * 100 / b
 		printf "  median: %.0f scans/s with the daily roll-ups in the writer, %.0f scans/s at %s without: %.1f%% %s (target: under 10%% slower)%s\n", w, b, base, d < 0 ? -d : d, d < 0 ? "faster" : "slower", d < 10 ? "" : "  ** over target **"
 	}' ab.txt
+	# for scale, the writer alone: gen_ledger's jobs per second through the ledger code of
+	# each (no HTTP, no signature checks), alternated the same way
+	echo "the writer alone (gen_ledger: $AB_GEN_SCANS scans, $((AB_GEN_SCANS / 10)) codes," \
+		"jobs through ledger_submit), $AB_ROUNDS rounds alternating:"
+	: >gen.txt
+	r=1
+	while [ $r -le "$AB_ROUNDS" ]; do
+		if [ $((r % 2)) -eq 1 ]; then order="base new"; else order="new base"; fi
+		for which in $order; do
+			if [ "$which" = base ]; then g=$base_dir/obj/tests/bench/gen_ledger; else
+				g=$BIN/tests/bench/gen_ledger; fi
+			rm -rf "gen-$which"
+			"$g" "gen-$which" --scans "$AB_GEN_SCANS" --codes $((AB_GEN_SCANS / 10)) \
+				--producers 50 >/dev/null 2>&1
+			rate=$(awk '$1 == "jobs_per_s" { print $2 }' "gen-$which/info")
+			rm -rf "gen-$which"
+			echo "$which $rate" >>gen.txt
+			printf "  round %d %-4s %.0f jobs/s\n" "$r" "$which" "$rate"
+		done
+		r=$((r + 1))
+	done
+	awk -v base="$BASE" '{ v[$1, ++n[$1]] = $2 }
+	function med(k,   i, j, t, a) {
+		for (i = 1; i <= n[k]; i++) a[i] = v[k, i]
+		for (i = 1; i <= n[k]; i++) for (j = i + 1; j <= n[k]; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n[k] % 2 ? a[(n[k] + 1) / 2] : (a[n[k] / 2] + a[n[k] / 2 + 1]) / 2
+	}
+	END {
+		b = med("base"); w = med("new")
+		printf "  median: %.0f jobs/s now, %.0f jobs/s at %s: the writer alone does %.2f times the work per scan\n", w, b, base, b / w
+	}' gen.txt
 	cd "$root"
 fi

@@ -18,10 +18,11 @@
  * Scan times spread over the window, each code's scans within a few days of its first.
  *
  * Usage: gen_ledger DIR [--scans N] [--codes N] [--producers N] [--days N] [--seed N]
- * Makes DIR (which must not exist) with ledger.db (and its LEDGER.secret-less files),
- * trust.list, trust.list.minisig, authority.pub, and info: "name value" lines (version,
- * scans, claims, codes, producers, days, first_ms, end_ms, jobs per second) and sample:
- * "KEYID SERIAL SCANS" lines of 1000 scanned codes for the timing of one code's history.
+ * Makes DIR (which must not exist) with ledger.db (temd makes its secret file at its first
+ * start), trust.list, trust.list.minisig, authority.pub, writer.log (the ledger's log lines),
+ * info: "name value" lines (version, scans, claims, codes, producers, days, first_ms, end_ms,
+ * jobs per second), and sample: "KEYID SERIAL SCANS" lines of 1000 codes for the timing of
+ * one code's history.
  * Prints progress on stderr. Exit 0, or 1 with a sentence on stderr. */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,7 +45,7 @@
 #include "server/verdict.h"
 
 /* Bumped whenever the ledger this program makes changes for the same arguments (bench_api.sh
- * keys its cache by it, with the ledger code's own sources). */
+ * keys its cache by this file and the ledger's schema). */
 #define GEN_VERSION 1
 
 #define DAY_MS       86400000LL

@@ -533,7 +533,8 @@ int main(int argc, char **argv)
 		log_access_close();
 		return 1;
 	}
-	if (load_secret(&t, &err) != TEM_OK) {
+	/* the regulator reads' connections (server/ledger_query.h), opened as reads need them */
+	if (lq_open(t.ledger, t.cfg.db, &err) != TEM_OK || load_secret(&t, &err) != TEM_OK) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		goto out;
 	}

@@ -14,7 +14,7 @@ static void test_cursor_round_trip_and_forgeries(void **state)
 {
 	unsigned char secret[32], key[CURSOR_KEY_BYTES], other[CURSOR_KEY_BYTES];
 	unsigned char d[CURSOR_DIGEST_BYTES], d2[CURSOR_DIGEST_BYTES];
-	char text[CURSOR_TEXT_MAX], bad[CURSOR_TEXT_MAX];
+	char text[CURSOR_TEXT_MAX], bad[CURSOR_TEXT_MAX + 8];
 	int64_t pos = 0;
 
 	(void)state;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/alert.h"
 #include "server/server.h"
 
 /* GET /api/v1/batches */
@@ -44,5 +45,21 @@ int api_limit(const char *s, size_t *n);
 /* Parses a short id "KEYID-SERIAL" (16 hex digits, either case, a dash, a decimal serial):
  * 0 with key (upper case) and *serial set, or -1. */
 int api_short_id(const char *s, char key[17], uint64_t *serial);
+
+/* A workflow step as PATCH /api/v1/alerts/{id} asks for it. */
+struct api_alert_change {
+	enum alert_status status; /* the new status */
+	enum alert_reason reason; /* why it was closed; ALERT_REASON_NONE unless closed */
+	const char *note;         /* the note's text inside the document, or NULL for none */
+	size_t note_len;          /* its bytes */
+};
+
+/* Checks a PATCH body's document (already decoded JSON): an object of only status (open,
+ * investigating, closed), reason (with closed only, and required then) and note (at most
+ * API_NOTE_MAX bytes of clean UTF-8, or null). 0 with *c filled (its note points into doc), or
+ * -1 with why (cap bytes) saying which field is wrong, beginning with its name. */
+int api_alert_change(const json_t *doc, struct api_alert_change *c, char *why, size_t cap);
+
+#define API_NOTE_MAX 1000 /* bytes of an alert's note */
 
 #endif

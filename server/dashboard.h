@@ -7,9 +7,12 @@
 
 #include <microhttpd.h>
 
+#include "server/alert.h"
+
 struct request;
 
 #define DASHBOARD_FORM_MAX 8192 /* body bound of the dashboard's form posts (route table) */
+#define DASHBOARD_NOTE_MAX 1000 /* bytes of a workflow note (docs/api.md) */
 
 /* GET /dashboard (ACCESS_SESSION): the main page, reading only what it shows: one page of
  * alerts (type, status, producer, after from the query), the producers, 31 days of stats. */
@@ -36,5 +39,12 @@ enum MHD_Result route_dashboard_alert(struct request *rq, const char *rest);
 /* GET /dashboard/code?code= (ACCESS_SESSION): a code's facts, alerts and scan history (the
  * 133-character code or its short id KEYID-SERIAL; after= pages the history). */
 enum MHD_Result route_dashboard_code(struct request *rq, const char *rest);
+
+/* Checks a workflow form's decoded fields (each NULL when absent): status (open, investigating,
+ * closed), reason (required with closed, not read otherwise), note (at most DASHBOARD_NOTE_MAX
+ * bytes of UTF-8 without control characters). NULL with *st and *why set when they make a step;
+ * else the name of the field that is wrong: "status", "reason" or "note" (static strings). */
+const char *dashboard_step_check(const char *status, const char *reason, const char *note,
+				 enum alert_status *st, enum alert_reason *why);
 
 #endif

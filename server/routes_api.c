@@ -23,8 +23,7 @@
 #include "server/log.h"
 #include "server/sbuf.h"
 
-#define VALUE_MAX 200  /* bytes of a query parameter's value */
-#define NOTE_MAX  1000 /* bytes of an alert's note */
+#define VALUE_MAX 200 /* bytes of a query parameter's value */
 #define DAY_MS    86400000LL
 #define VN_MS     ((int64_t)DATE_VN_OFFSET * 1000)
 #define STATS_MAX 366 /* days one statistics call may span */
@@ -1010,64 +1009,80 @@ static enum MHD_Result alert_updated(struct request *rq)
 	}
 }
 
-/* PATCH /api/v1/alerts/{id}: a workflow step through the writer. */
-static enum MHD_Result alert_patch(struct request *rq, int64_t id)
+int api_alert_change(const json_t *doc, struct api_alert_change *c, char *why, size_t cap)
 {
-	json_t *doc, *status, *reason, *note;
-	enum alert_status st;
-	enum alert_reason why = ALERT_REASON_NONE;
-	enum MHD_Result r;
+	json_t *status, *reason, *note;
 	const char *key;
 	void *iter;
 
-	if ((doc = http_json_field(rq, "status", &status, &r)) == NULL)
-		return r;
-	for (iter = json_object_iter(doc); iter != NULL; iter = json_object_iter_next(doc, iter)) {
+	memset(c, 0, sizeof *c);
+	c->reason = ALERT_REASON_NONE;
+	if (!json_is_object(doc)) {
+		snprintf(why, cap,
+			 "status: the body must be a JSON object with a string \"status\"");
+		return -1;
+	}
+	for (iter = json_object_iter((json_t *)doc); iter != NULL;
+	     iter = json_object_iter_next((json_t *)doc, iter)) {
 		key = json_object_iter_key(iter);
 		if (strcmp(key, "status") != 0 && strcmp(key, "reason") != 0 &&
 		    strcmp(key, "note") != 0) {
-			json_decref(doc);
-			return http_error(rq, 422, "bad-field",
-					  "%s: not a field of an alert change",
-					  plain_name(key) ? key : "field");
+			snprintf(why, cap, "%s: not a field of an alert change",
+				 plain_name(key) ? key : "field");
+			return -1;
 		}
 	}
+	status = json_object_get(doc, "status");
 	reason = json_object_get(doc, "reason");
 	note = json_object_get(doc, "note");
-	if (alert_status_parse(json_string_value(status), &st) != 0) {
-		json_decref(doc);
-		return http_error(rq, 422, "bad-field",
-				  "status: one of open, investigating, closed");
+	if (!json_is_string(status) ||
+	    alert_status_parse(json_string_value(status), &c->status) != 0) {
+		snprintf(why, cap, "status: one of open, investigating, closed");
+		return -1;
 	}
-	if (reason != NULL && !json_is_null(reason)) {
-		if (!json_is_string(reason) ||
-		    alert_reason_parse(json_string_value(reason), &why) != 0) {
-			json_decref(doc);
-			return http_error(rq, 422, "bad-field",
-					  "reason: one of buyer-error, technical-error, "
-					  "confirmed-counterfeit, other");
-		}
+	if (reason != NULL && !json_is_null(reason) &&
+	    (!json_is_string(reason) ||
+	     alert_reason_parse(json_string_value(reason), &c->reason) != 0)) {
+		snprintf(why, cap,
+			 "reason: one of buyer-error, technical-error, "
+			 "confirmed-counterfeit, other");
+		return -1;
 	}
-	if (st == ALERT_CLOSED && why == ALERT_REASON_NONE) {
-		json_decref(doc);
-		return http_error(rq, 422, "bad-field", "reason: required to close an alert");
+	if (c->status == ALERT_CLOSED && c->reason == ALERT_REASON_NONE) {
+		snprintf(why, cap, "reason: required to close an alert");
+		return -1;
 	}
-	if (st != ALERT_CLOSED && why != ALERT_REASON_NONE) {
-		json_decref(doc);
-		return http_error(rq, 422, "bad-field", "reason: only when the status is closed");
+	if (c->status != ALERT_CLOSED && c->reason != ALERT_REASON_NONE) {
+		snprintf(why, cap, "reason: only when the status is closed");
+		return -1;
 	}
-	const char *text = NULL;
-	size_t tlen = 0;
 	if (note != NULL && !json_is_null(note)) {
-		if (!json_is_string(note) || (tlen = json_string_length(note)) > NOTE_MAX ||
-		    !text_is_clean(json_string_value(note), tlen)) {
-			json_decref(doc);
-			return http_error(rq, 422, "bad-field",
-					  "note: text of at most %d bytes without control "
-					  "characters",
-					  NOTE_MAX);
+		if (!json_is_string(note) ||
+		    (c->note_len = json_string_length(note)) > API_NOTE_MAX ||
+		    !text_is_clean(json_string_value(note), c->note_len)) {
+			snprintf(why, cap,
+				 "note: text of at most %d bytes without control characters",
+				 API_NOTE_MAX);
+			return -1;
 		}
-		text = json_string_value(note);
+		c->note = json_string_value(note);
+	}
+	return 0;
+}
+
+/* PATCH /api/v1/alerts/{id}: a workflow step through the writer. */
+static enum MHD_Result alert_patch(struct request *rq, int64_t id)
+{
+	struct api_alert_change c;
+	json_t *doc, *status;
+	enum MHD_Result r;
+	char why[200];
+
+	if ((doc = http_json_field(rq, "status", &status, &r)) == NULL)
+		return r;
+	if (api_alert_change(doc, &c, why, sizeof why) != 0) {
+		json_decref(doc);
+		return http_error(rq, 422, "bad-field", "%s", why);
 	}
 	/* the note outlives the document until the writer has run the job: the received body,
 	 * at least as long as any string decoded from it, keeps it */
@@ -1076,13 +1091,13 @@ static enum MHD_Result alert_patch(struct request *rq, int64_t id)
 	rq->job.kind = JOB_ALERT_UPDATE;
 	u->id = id;
 	u->producer = rq->who.producer[0] != '\0' ? rq->who.producer : NULL;
-	u->status = (int)st;
-	u->reason = (int)why;
+	u->status = (int)c.status;
+	u->reason = (int)c.reason;
 	u->by = rq->who.name;
 	u->at_ms = date_now_ms();
-	if (text != NULL && tlen < rq->body_len) {
-		memmove(rq->body, text, tlen);
-		rq->body[tlen] = '\0';
+	if (c.note != NULL && c.note_len < rq->body_len) {
+		memmove(rq->body, c.note, c.note_len);
+		rq->body[c.note_len] = '\0';
 		u->note = rq->body;
 	}
 	json_decref(doc);

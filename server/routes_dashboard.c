@@ -22,9 +22,7 @@
 #include "server/pages_dashboard.h"
 #include "server/server.h"
 
-#define NOTE_MAX 1000 /* bytes of a workflow note (docs/api.md) */
-
-_Static_assert(DASHBOARD_FORM_MAX >= 3 * NOTE_MAX + 200, "a form bound that fits a note");
+_Static_assert(DASHBOARD_FORM_MAX >= 3 * DASHBOARD_NOTE_MAX + 200, "a form bound that fits a note");
 
 /* The page's language: the form's or query's lang, else Accept-Language. */
 static void set_lang(struct request *rq, const char *form_lang)
@@ -474,12 +472,28 @@ static enum MHD_Result alert_done(struct request *rq)
 	}
 }
 
+const char *dashboard_step_check(const char *status, const char *reason, const char *note,
+				 enum alert_status *st, enum alert_reason *why)
+{
+	size_t n = note != NULL ? strlen(note) : 0;
+
+	*why = ALERT_REASON_NONE;
+	if (status == NULL || alert_status_parse(status, st) != 0)
+		return "status";
+	if (*st == ALERT_CLOSED && (reason == NULL || alert_reason_parse(reason, why) != 0))
+		return "reason";
+	if (n > DASHBOARD_NOTE_MAX || (n > 0 && !text_is_clean(note, n)))
+		return "note";
+	return NULL;
+}
+
 enum MHD_Result route_dashboard_alert(struct request *rq, const char *rest)
 {
 	struct ledger_alert_update *u = &rq->job.u.alert_update;
 	char lang[8], status[24], reason[32], note[DASHBOARD_FORM_MAX + 1];
 	enum alert_status st;
 	enum alert_reason why = ALERT_REASON_NONE;
+	const char *bad;
 	uint64_t id;
 	size_t n;
 
@@ -490,18 +504,13 @@ enum MHD_Result route_dashboard_alert(struct request *rq, const char *rest)
 	if (text_parse_u64(rest, 1, INT64_MAX, &id) != TEM_OK)
 		return plain_page(rq, 404, "Không có cảnh báo này.", "No such alert.");
 	back_to(rq);
-	if (!http_form_field(rq, "status", status, sizeof status) ||
-	    alert_status_parse(status, &st) != 0)
-		return step_back(rq, (int64_t)id, "status");
-	if (st == ALERT_CLOSED && (!http_form_field(rq, "reason", reason, sizeof reason) ||
-				   alert_reason_parse(reason, &why) != 0))
-		return step_back(rq, (int64_t)id, "reason");
 	/* the route's body bound keeps a note under sizeof note: longer is refused, not cut */
-	if (!http_form_field(rq, "note", note, sizeof note))
-		note[0] = '\0';
+	if ((bad = dashboard_step_check(
+		 http_form_field(rq, "status", status, sizeof status) ? status : NULL,
+		 http_form_field(rq, "reason", reason, sizeof reason) ? reason : NULL,
+		 http_form_field(rq, "note", note, sizeof note) ? note : NULL, &st, &why)) != NULL)
+		return step_back(rq, (int64_t)id, bad);
 	n = strlen(note);
-	if (n > NOTE_MAX || !text_is_clean(note, n))
-		return step_back(rq, (int64_t)id, "note");
 	/* the note must outlive this call until the job ends: the form's body, which the
 	 * request keeps and which is no longer needed, holds it (a decoded field is never longer
 	 * than its encoding) */

@@ -15,21 +15,6 @@
 
 #include "tests/fuzz/harness.h"
 
-/* Valid codes of the test vectors' key (tests/vectors/codes-v1.txt): serial 1 (no expiry)
- * and 1042, both in the batch registered at start, and one outside it. */
-#define CODE1                                                                                      \
-	"AGT3NZOUEEGJUPYAAAAAAAAAAAAQAAAIXN36A3R7YDCPKMNCYPXKNBNSD6T6ICSUJOUMHTIYGHGSTJAZ7JTLWNPX" \
-	"RBW"                                                                                      \
-	"HBSI6QGAQIBXMUGPIFPNEAOL4VWT55BL5JFXGBGKAG"
-#define CODE1042                                                                                   \
-	"AGT3NZOUEEGJUPYAAAAAAAAAAQJFCOBBPJNBF2SYVW3WFT2KGD76SHKIAP52YZTF7Y52V24FMMPSD2I5AKZAOK3G" \
-	"V6S"                                                                                      \
-	"5AJIIRGY32RPRYC2V5KRKPY6YBWPLQVJ335J2GXSQY"
-#define CODE_OUT                                                                                   \
-	"AGT3NZOUEEGJUPYAAAAACAAAAAAAAAHSX2S7C5YAQHONMLAFDWMDZR6KA4H3EEWV3CINDHFTI2EMAZW2EDAYQNGY" \
-	"QPA"                                                                                      \
-	"WA3UEVRQR4IFAQMJS46MQCUMHCKTKWL36ENPI23BAS"
-
 static void put(const char *dir, const char *name, const char *data, size_t len)
 {
 	char path[512];
@@ -113,6 +98,52 @@ static void write_seeds(const char *root)
 	     "--XyZ\r\nContent-Disposition: form-data; name=\"pin\"\r\n\r\n12345 "
 	     "67890\r\n--XyZ--\r\n");
 	post(http, "post_batch", "/api/v1/batches", "application/json", batch);
+
+	/* the regulator API and the dashboard, past auth with the harness's token */
+#define AUTH "Authorization: Bearer " HARNESS_TOKEN "\r\n"
+	GET("api_alerts", "GET /api/v1/alerts?type=duplicate&status=open&producer=3F9A0C21D4E5B6A7"
+			  "&since=2025-11-01&limit=10 HTTP/1.1\r\nHost: x\r\n" AUTH "\r\n");
+	GET("api_batches_csv",
+	    "GET /api/v1/batches?from=2025-11-01&to=2026-11-27T10:00:00Z HTTP/1.1"
+	    "\r\nHost: x\r\nAccept: text/csv\r\n" AUTH "\r\n");
+	GET("api_scans",
+	    "GET /api/v1/scans?limit=1000&format=json HTTP/1.1\r\nHost: x\r\n" AUTH "\r\n");
+	GET("api_stats", "GET /api/v1/stats?from=2025-11-01&to=2025-11-30&by=producer HTTP/1.1\r\n"
+			 "Host: x\r\n" AUTH "\r\n");
+	GET("api_producers",
+	    "GET /api/v1/producers?format=csv HTTP/1.1\r\nHost: x\r\n" AUTH "\r\n");
+	GET("api_code",
+	    "GET /api/v1/codes/" CODE1042 "?limit=5 HTTP/1.1\r\nHost: x\r\n" AUTH "\r\n");
+	GET("api_code_short",
+	    "GET /api/v1/codes/3f9a0c21d4e5b6a7-1 HTTP/1.1\r\nHost: x\r\n" AUTH "\r\n");
+	GET("api_alert", "GET /api/v1/alerts/1 HTTP/1.1\r\nHost: x\r\n" AUTH "\r\n");
+	GET("api_alert_patch", "PATCH /api/v1/alerts/1 HTTP/1.1\r\nHost: x\r\n" AUTH
+			       "Content-Type: application/json\r\nContent-Length: 49\r\n\r\n"
+			       "{\"status\":\"closed\",\"reason\":\"other\",\"note\":\"x\"}");
+	GET("api_token_in_url", "GET /api/v1/token?token=" HARNESS_TOKEN " HTTP/1.1\r\nHost: x\r\n"
+				"\r\n");
+	GET("api_wrong_token", "GET /api/v1/token HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+			       "tem_AAAA\r\n\r\n");
+	GET("dashboard", "GET /dashboard?type=duplicate&status=open&after=1&done=1&to=closed "
+			 "HTTP/1.1\r\nHost: x\r\n" AUTH "\r\n");
+	GET("dashboard_code", "GET /dashboard/code?code=3F9A0C21D4E5B6A7-1042&lang=en HTTP/1.1\r\n"
+			      "Host: x\r\n" AUTH "\r\n");
+	GET("dashboard_csv", "GET /dashboard/csv/alerts?status=closed HTTP/1.1\r\nHost: x\r\n"
+			     "Cookie: tem_session=AAAA\r\n\r\n");
+	GET("dashboard_no_session", "GET /dashboard HTTP/1.1\r\nHost: x\r\n\r\n");
+	post(http, "dashboard_sign_in", "/dashboard/sign-in", "application/x-www-form-urlencoded",
+	     "token=+" HARNESS_TOKEN "+&lang=en");
+	post(http, "dashboard_sign_out", "/dashboard/sign-out", "application/x-www-form-urlencoded",
+	     "lang=vi");
+	n = snprintf(
+	    buf, sizeof buf,
+	    "POST /dashboard/alerts/1 HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\n" AUTH
+	    "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen("status=closed&reason=buyer-error&note=ng%C6%B0%E1%BB%9Di+mua&f_type="
+		   "duplicate"),
+	    "status=closed&reason=buyer-error&note=ng%C6%B0%E1%BB%9Di+mua&f_type=duplicate");
+	put(http, "dashboard_step", buf, (size_t)n);
+#undef AUTH
 
 	/* fuzz_json: the first byte picks the route, the rest is the body */
 	n = snprintf(buf, sizeof buf, "S{\"code\":\"%s\"}", CODE1);

@@ -17,8 +17,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "keys/date.h"
 #include "keys/trust.h"
 #include "label/batch.h"
+#include "server/cursor.h"
+#include "server/ledger_tokens.h"
 #include "server/routes.h"
 #include "server/secrets.h"
 #include "server/server.h"
@@ -130,6 +133,42 @@ static void trust_vector_key(void)
 	registry_set_trust(temd.reg, &list);
 }
 
+/* Adds HARNESS_TOKEN (name "fuzz", every producer, no expiry) through the token code, as
+ * `temd token create` does, and opens temd's read connection for tokens, as main.c does. */
+static void add_token(const char *db)
+{
+	struct ledger_tokens *lt = NULL;
+	struct token_row row;
+	struct tem_err err;
+
+	memset(&row, 0, sizeof row);
+	if (auth_token_hash(HARNESS_TOKEN, strlen(HARNESS_TOKEN), row.hash) != 0)
+		die("token", "HARNESS_TOKEN is not of a token's form");
+	snprintf(row.name, sizeof row.name, "fuzz");
+	row.created_ms = date_now_ms();
+	if (ledger_tokens_open(db, 1, &lt, &err) != TEM_OK ||
+	    ledger_tokens_add(lt, &row, &err) != TEM_OK)
+		die("token", err.msg);
+	ledger_tokens_close(lt);
+	if (ledger_tokens_open(db, 0, &temd.tokens, &err) != TEM_OK)
+		die("token", err.msg);
+}
+
+void harness_session(char out[AUTH_SESSION_LEN + 1])
+{
+	unsigned char key[AUTH_KEY_BYTES], hash[AUTH_HASH_BYTES];
+
+	auth_session_key(temd.secret, key);
+	if (auth_token_hash(HARNESS_TOKEN, strlen(HARNESS_TOKEN), hash) != 0)
+		die("token", "HARNESS_TOKEN is not of a token's form");
+	auth_session_make(key, hash, date_now_ms() + 3600 * 1000, out);
+}
+
+void harness_cursor_key(unsigned char key[32])
+{
+	cursor_key(temd.secret, key);
+}
+
 static void stop(void)
 {
 	char cmd[300];
@@ -137,6 +176,7 @@ static void stop(void)
 	if (!started)
 		return;
 	http_stop(&temd, 1);
+	ledger_tokens_close(temd.tokens);
 	ledger_close(temd.ledger);
 	registry_free(temd.reg);
 	sodium_free(temd.secret);
@@ -151,7 +191,8 @@ void harness_start(void)
 	const union MHD_DaemonInfo *di;
 	struct stat st;
 	struct tem_err err;
-	char db[300], secret[320];
+	static char db[300]; /* temd.cfg.db points here for the whole run */
+	char secret[320];
 	const char *tmp = getenv("TMPDIR");
 	char *body;
 	int status;
@@ -192,6 +233,7 @@ void harness_start(void)
 	    secrets_load(secret, temd.secret, NULL, &err) != TEM_OK)
 		die("secret file", err.msg);
 	trust_vector_key();
+	add_token(db);
 	temd.routes = routes_table;
 	temd.nroutes = routes_count;
 	temd.authorize = auth_request;
@@ -226,7 +268,7 @@ void harness_start(void)
 /* 1 once buf (got bytes of answer) holds a whole answer: libmicrohttpd keeps a connection
  * alive after it answers and does not notice the client's shutdown until its timeout, so the
  * harness stops reading at the end of the first final answer (skipping "100 Continue"), from
- * its Content-Length (none for HEAD). Only temd's own answers are read here. */
+ * its Content-Length (none for HEAD) or its last chunk. Only temd's own answers are read here. */
 static int answer_complete(const char *buf, size_t got, int head)
 {
 	const char *p = buf, *end = buf + got, *hdr_end, *cl;
@@ -245,8 +287,12 @@ static int answer_complete(const char *buf, size_t got, int head)
 	if (head)
 		return 1;
 	cl = memmem(p, (size_t)(hdr_end - p), "\r\nContent-Length: ", 18);
-	if (cl == NULL)
+	if (cl == NULL) {
+		/* a streamed answer (the regulators' CSV) ends with its last, empty chunk */
+		if (memmem(p, (size_t)(hdr_end - p), "\r\nTransfer-Encoding: chunked", 29) != NULL)
+			return (size_t)(end - hdr_end) >= 5 && memcmp(end - 5, "0\r\n\r\n", 5) == 0;
 		return 0; /* closed by the server when it is done */
+	}
 	return (size_t)(end - hdr_end) >= strtoul(cl + 18, NULL, 10);
 }
 

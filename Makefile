@@ -9,6 +9,8 @@
 #                   FUZZ_SECONDS (default 30) after replaying its regression inputs
 #   make valgrind   the unit tests and end-to-end tests with tem and temd under valgrind
 #   make bench      benchmarks, each printed as a ratio against the machine's own limit
+#   make bench-api  only the regulator reads on the 10-million-scan bench ledger (made once,
+#                   kept under build/bench/) and the scan rate against the base commit's temd
 #   make screenshots  every buyer page in both languages, shot by headless Chromium
 #   make demo       the main job: a demo authority, producer, labels and a running temd
 #                   (PORT=N, default 8080)
@@ -66,7 +68,9 @@ CLI_SRC := $(sort $(wildcard cli/*.c))
 SERVER_MAIN := server/main.c
 SERVER_SRC := $(filter-out $(SERVER_MAIN),$(sort $(wildcard server/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
-BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+# bench_query times server/ledger_query.c's reads: built once that module is there
+BENCH_SRC := $(sort $(filter-out $(if $(wildcard server/ledger_query.c),,tests/bench/bench_query.c), \
+	$(wildcard tests/bench/*.c)))
 SIM_SRC := $(sort $(wildcard tests/sim/sim_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
@@ -98,7 +102,7 @@ LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
 LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lcsv -lm
 LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lcsv -lm
 
-.PHONY: all deps test check soak-sigterm bench demo install clean format format-check fuzz \
+.PHONY: all deps test check soak-sigterm bench bench-api demo install clean format format-check fuzz \
 	fuzz-bins valgrind valgrind-bins layering screenshots package-test
 # Test and bench objects are kept between runs (make would delete them as intermediates).
 .SECONDARY:
@@ -195,6 +199,12 @@ bench:
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
 		sh tests/bench/run.sh
+
+bench-api:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
+		sh tests/bench/bench_api.sh
 
 demo:
 	@sh tests/deps.sh

@@ -2,7 +2,7 @@
  * connection limits (per address, total from RLIMIT_NOFILE, a deadline for each whole request),
  * request life cycle, bounds (URL, headers, body), rate limits, routing by path and method,
  * suspended connections while a scan waits for its durable commit, and the helpers that
- * answer. Routes are rows of the route table (server/routes.h): no route is known here by
+ * answer. Routes are rows of the route table (server/router.h): no route is known here by
  * name. */
 #include "server/log.h"
 #include "server/server.h"
@@ -83,7 +83,7 @@ static enum MHD_Result queue(struct request *rq, unsigned status, const char *ty
 	}
 	common_headers(rq, r, type);
 	if (status == 405)
-		MHD_add_response_header(r, "Allow", routes_allow(rq->allow));
+		MHD_add_response_header(r, "Allow", router_allow(rq->allow));
 	if (status == 401) /* every 401 is an API token's or a session's (server/auth.h) */
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"tem\"");
 	ret = MHD_queue_response(rq->conn, status, r);
@@ -591,7 +591,7 @@ int http_limit_reached(struct request *rq, enum limit_kind kind, enum MHD_Result
 
 /* --- requests --- */
 
-/* Answers rq by its row of the route table (server/routes.h): 503 while stopping, 404 for no
+/* Answers rq by its row of the route table (server/router.h): 503 while stopping, 404 for no
  * route, 405 for a method the path's rows do not answer, then the row's access check (an API
  * token or session: rq->who filled), its rate limit, and its handler. */
 static enum MHD_Result dispatch(struct request *rq, const char *url, const char *method)
@@ -602,7 +602,8 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 
 	rq->head = strcmp(method, "HEAD") == 0;
 	rq->method = method;
-	row = routes_find(url, method, rq->ops, &rq->allow, &rq->label, &rest);
+	row = router_find(rq->t->routes, rq->t->nroutes, url, method, rq->ops, &rq->allow,
+			  &rq->label, &rest);
 	rq->route = row;
 	/* the buyer's HTML routes answer a refusal with a page */
 	rq->as_page = row != NULL && row->html;
@@ -616,9 +617,9 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 	if (row == NULL)
 		return http_error(rq, 405, "method-not-allowed",
 				  "%.16s is not allowed here; use %s", method,
-				  routes_allow(rq->allow));
+				  router_allow(rq->allow));
 	if ((row->access == ACCESS_TOKEN || row->access == ACCESS_SESSION) &&
-	    !auth_request(rq, row->access == ACCESS_SESSION, &rq->who, &r))
+	    !rq->t->authorize(rq, row->access == ACCESS_SESSION, &rq->who, &r))
 		return r;
 	if (row->limit > 0 && !rq->head &&
 	    http_over_limit(rq, (enum limit_kind)(row->limit - 1), &r))
@@ -722,7 +723,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		{
 			const char *rest;
 			const struct route *row =
-			    routes_find(url, method, rq->ops, &rq->allow, &rq->label, &rest);
+			    router_find(rq->t->routes, rq->t->nroutes, url, method, rq->ops,
+					&rq->allow, &rq->label, &rest);
 			rq->body_max = row != NULL ? row->body_max : TEMD_SCAN_BODY_MAX;
 		}
 		rq->body_cap = rq->body_max;
@@ -939,6 +941,8 @@ int http_start(struct temd *t, struct tem_err *err)
 	unsigned per = t->cfg.per_address;
 
 	t->listen_fd = -1;
+	if (t->routes == NULL || t->authorize == NULL)
+		return err_set(err, "no route table or access check given");
 	if (t->cfg.limits.rule[LIMIT_SCAN].burst || t->cfg.limits.rule[LIMIT_CLAIM].burst ||
 	    t->cfg.limits.rule[LIMIT_BATCH].burst || t->cfg.limits.rule[LIMIT_SIGNIN].burst) {
 		if ((t->limits = limits_new(&t->cfg.limits)) == NULL)

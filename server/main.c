@@ -22,6 +22,7 @@
 #include "server/ledger_query.h"
 #include "server/log.h"
 #include "server/notify.h"
+#include "server/routes.h"
 #include "server/secrets.h"
 #include "server/server.h"
 #include "server/token_cmd.h"
@@ -554,6 +555,9 @@ int main(int argc, char **argv)
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		goto out;
 	}
+	t.routes = routes_table;
+	t.nroutes = routes_count;
+	t.authorize = auth_request;
 	if (http_start(&t, &err) != TEM_OK) {
 		log_msg(LOG_LV_ERROR, "cannot listen on %s: %s", listen, err.msg);
 		http_stop(&t, 0);

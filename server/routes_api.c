@@ -756,7 +756,11 @@ static void canon(char *out, size_t cap, const char *list, const struct listq *q
 		 q->none, (long long)q->f.from_ms, (long long)q->f.to_ms, q->f.type, q->f.status);
 }
 
-enum MHD_Result route_api_batches(struct request *rq, const char *rest)
+/* A list filtered by producer and time only (batches, scans): its parameters checked, then a
+ * page (JSON) or every row (CSV). */
+static enum MHD_Result plain_list(struct request *rq, enum list_kind kind,
+				  enum cursor_list cursor_kind, const char *name,
+				  const char *const *cols, int ncols)
 {
 	static const char *const allowed[] = {"producer", "from",   "to", "cursor",
 					      "limit",    "format", NULL};
@@ -764,40 +768,30 @@ enum MHD_Result route_api_batches(struct request *rq, const char *rest)
 	enum MHD_Result r;
 	char c[200];
 
-	(void)rest;
 	memset(&q, 0, sizeof q);
 	lq_filter_all(&q.f);
 	if (check_args(rq, allowed, &r) != 0 || read_producer(rq, &q, &r) != 0 ||
 	    read_time(rq, "from", 0, &q.f.from_ms, &r) != 0 ||
 	    read_time(rq, "to", 1, &q.f.to_ms, &r) != 0)
 		return r;
-	canon(c, sizeof c, "batches", &q);
-	if (read_page(rq, CURSOR_BATCHES, c, &q, &r) != 0)
+	canon(c, sizeof c, name, &q);
+	if (read_page(rq, cursor_kind, c, &q, &r) != 0)
 		return r;
-	return answer_list(rq, L_BATCHES, CURSOR_BATCHES, batch_cols,
-			   (int)(sizeof batch_cols / sizeof batch_cols[0]), &q);
+	return answer_list(rq, kind, cursor_kind, cols, ncols, &q);
+}
+
+enum MHD_Result route_api_batches(struct request *rq, const char *rest)
+{
+	(void)rest;
+	return plain_list(rq, L_BATCHES, CURSOR_BATCHES, "batches", batch_cols,
+			  (int)(sizeof batch_cols / sizeof batch_cols[0]));
 }
 
 enum MHD_Result route_api_scans(struct request *rq, const char *rest)
 {
-	static const char *const allowed[] = {"producer", "from",   "to", "cursor",
-					      "limit",    "format", NULL};
-	struct listq q;
-	enum MHD_Result r;
-	char c[200];
-
 	(void)rest;
-	memset(&q, 0, sizeof q);
-	lq_filter_all(&q.f);
-	if (check_args(rq, allowed, &r) != 0 || read_producer(rq, &q, &r) != 0 ||
-	    read_time(rq, "from", 0, &q.f.from_ms, &r) != 0 ||
-	    read_time(rq, "to", 1, &q.f.to_ms, &r) != 0)
-		return r;
-	canon(c, sizeof c, "scans", &q);
-	if (read_page(rq, CURSOR_SCANS, c, &q, &r) != 0)
-		return r;
-	return answer_list(rq, L_SCANS, CURSOR_SCANS, scan_cols,
-			   (int)(sizeof scan_cols / sizeof scan_cols[0]), &q);
+	return plain_list(rq, L_SCANS, CURSOR_SCANS, "scans", scan_cols,
+			  (int)(sizeof scan_cols / sizeof scan_cols[0]));
 }
 
 enum MHD_Result route_api_alerts(struct request *rq, const char *rest)

@@ -88,19 +88,6 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 	return http_json(rq, 200, o);
 }
 
-void request_client(struct request *rq, unsigned char net[LEDGER_CLIENT_BYTES])
-{
-	struct temd *t = rq->t;
-	char *xff = t->cfg.proxies.n > 0 ? http_header_joined(rq, "X-Forwarded-For") : NULL;
-
-	client_request_id(&t->keys, &t->cfg.proxies, http_peer(rq), xff, net);
-	free(xff);
-	if (!client_cookie_read(&t->keys, http_header(rq, "Cookie"), rq->cookie)) {
-		client_cookie_new(rq->cookie);
-		rq->set_cookie = 1;
-	}
-}
-
 /* A counted scan, once the ledger has ended its job. */
 static enum MHD_Result scan_done(struct request *rq)
 {
@@ -108,32 +95,6 @@ static enum MHD_Result scan_done(struct request *rq)
 		return http_error(rq, 503, "ledger-unavailable",
 				  "the scan could not be recorded; try again in a moment");
 	return answer(rq, rq->job.u.scan.verdict, &rq->job.u.scan);
-}
-
-enum verdict request_code(struct request *rq, const char *text, size_t len)
-{
-	enum verdict base = V_MALFORMED;
-	struct tem_code c;
-	struct tem_err err;
-
-	snprintf(rq->code_text, sizeof rq->code_text, "%.*s", (int)(len < 133 ? len : 133), text);
-	if (len > CODE_INPUT_MAX) {
-		snprintf(rq->reason, sizeof rq->reason, "longer than %d characters",
-			 CODE_INPUT_MAX);
-	} else if (code_parse(text, len, &c, &err) != TEM_OK) {
-		memcpy(rq->reason, err.msg, sizeof rq->reason);
-	} else {
-		rq->parsed = 1;
-		rq->serial = c.serial;
-		rq->last_day = c.last_day;
-		code_short_id(&c, rq->short_id);
-		keys_id_hex(c.key_id, rq->key_hex);
-		registry_lookup(rq->t->reg, c.key_id, c.serial, &rq->hit);
-		base = verdict_judge(&c, rq->hit.known ? &rq->hit.entry : NULL, &rq->hit.batch,
-				     date_today(), &err);
-		memcpy(rq->reason, err.msg, sizeof rq->reason);
-	}
-	return base;
 }
 
 /* Judges a code; answers at once, or hands a counted scan to the ledger. counted is 0 for a

@@ -17,7 +17,7 @@
 #include "server/limits.h"
 #include "server/metrics.h"
 #include "server/registry.h"
-#include "server/routes.h"
+#include "server/router.h"
 
 #define TEMD_URL_MAX          2048  /* longer request targets get 414 */
 #define TEMD_SCAN_BODY_MAX    4096  /* POST /api/v1/scans */
@@ -61,6 +61,13 @@ struct temd {
 	struct http_conns *conns; /* the public listener's open connections (http.c) */
 	struct ledger_tokens *tokens; /* the API tokens' read connection (auth.c); NULL: none */
 	int listen_fd;                /* the public listening socket, -1 once closed */
+	/* set before http_start: the route table (server/routes.c's routes_table) and the check of
+	 * ACCESS_TOKEN and ACCESS_SESSION rows (auth_request, server/auth.h), so the transport
+	 * knows neither routes nor tokens */
+	const struct route *routes;
+	size_t nroutes;
+	int (*authorize)(struct request *rq, int cookie_ok, struct auth_who *who,
+			 enum MHD_Result *answer);
 };
 
 enum req_phase { PH_NEW, PH_BODY, PH_WAIT, PH_DONE };
@@ -68,7 +75,7 @@ enum req_phase { PH_NEW, PH_BODY, PH_WAIT, PH_DONE };
 struct request {
 	struct temd *t;
 	struct MHD_Connection *conn;
-	const struct route *route; /* its row of the route table (routes.h), NULL: none */
+	const struct route *route; /* its row of the route table (router.h), NULL: none */
 	const char *label; /* the route's label in metrics and the access log ("other": none) */
 	unsigned allow;    /* the methods of the path's rows, for a 405's Allow */
 	enum req_phase phase;

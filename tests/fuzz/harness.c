@@ -19,6 +19,7 @@
 
 #include "keys/trust.h"
 #include "label/batch.h"
+#include "server/routes.h"
 #include "server/secrets.h"
 #include "server/server.h"
 
@@ -191,6 +192,9 @@ void harness_start(void)
 	    secrets_load(secret, temd.secret, NULL, &err) != TEM_OK)
 		die("secret file", err.msg);
 	trust_vector_key();
+	temd.routes = routes_table;
+	temd.nroutes = routes_count;
+	temd.authorize = auth_request;
 	if (http_start(&temd, &err) != TEM_OK)
 		die("http", err.msg);
 	di = MHD_get_daemon_info(temd.mhd, MHD_DAEMON_INFO_BIND_PORT);

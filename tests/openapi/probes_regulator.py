@@ -157,9 +157,69 @@ def stats_producers(c):
     c.probe("the producers without a token", p, "GET", p, 401)
 
 
+def sign_in_form(status, hdrs, data):
+    return [] if b'name="token"' in data else ["not the sign-in form: %s" % data[:200]]
+
+
+def redirect_says(what):
+    """An expect: the 303's Location carries what (the step's outcome, said on the page)."""
+    return lambda s, h, d: [] if what in (h.get("Location") or "") else \
+        ["the redirect does not say %s: %s" % (what, h.get("Location"))]
+
+
+CSV_LISTS = {  # the dashboard's CSV links and the API list each one is
+    "alerts": "/api/v1/alerts", "producers": "/api/v1/producers",
+    "batches": "/api/v1/batches", "stats": "/api/v1/stats", "scans": "/api/v1/scans"}
+STATS_COLUMNS = {
+    "day": ["day"], "producer": ["key_id", "producer"],
+    "batch": ["key_id", "producer", "batch", "batch_id"]}
+COUNTERS = ["scans", "codes", "claims", "genuine", "seen", "duplicate", "sold",
+            "unregistered", "expired", "revoked"]
+
+
+def csv_link(c, name, cookie):
+    """GET /dashboard/csv/NAME?format=csv with the session: a CSV download (the BOM and the
+    documented columns are checked by contract.py) with the rows of the API's own list."""
+    path = "/dashboard/csv/" + name
+    s = {"Cookie": cookie}
+
+    def same_rows(query):
+        def check(status, hdrs, data):
+            problems = []
+            disp = hdrs.get("Content-Disposition") or ""
+            if 'filename="tem-%s-' % name not in disp:
+                problems.append("no download named tem-%s-DATE.csv: %r" % (name, disp))
+            rows = csv_rows(data)
+            if name == "stats":
+                by = urllib.parse.parse_qs(query).get("by", ["day"])[0]
+                if rows[:1] != [STATS_COLUMNS[by] + COUNTERS]:
+                    problems.append("stats by %s: columns %s" % (by, rows[:1]))
+            api = c.request(c.fx["url"], "GET", CSV_LISTS[name] + "?" + query,
+                            auth(c))[2]
+            want = len(csv_rows(api)) - 1
+            if len(rows) - 1 != want:
+                problems.append("%d rows, the API's CSV %d" % (len(rows) - 1, want))
+            return problems
+        return check
+
+    queries = ["format=csv"]
+    if name == "stats":
+        queries = ["format=csv&by=day", "format=csv&by=batch&from=2026-01-01&to=2026-12-31"]
+    for q in queries:
+        c.probe("the page's %s CSV link" % name, path, "GET", path + "?" + q, 200,
+                headers=s, expect=same_rows(q))
+    c.probe("the %s link as JSON (no format)" % name, path, "GET", path, 200, headers=s,
+            expect=lambda st, h, d: [] if (h.get("Content-Type") or "").startswith(
+                "application/json") else ["not JSON: %s" % h.get("Content-Type")])
+    c.probe("the %s link without a session: the sign-in form" % name, path, "GET",
+            path + "?format=csv", 200, expect=sign_in_form)
+    c.probe("the %s link with a bad parameter" % name, path, "GET",
+            path + "?format=xml", 400, headers=s)
+
+
 def dashboard(c):
     fx = c.fx
-    c.probe("the sign-in form", "/dashboard", "GET", "/dashboard", 200)
+    c.probe("the sign-in form", "/dashboard", "GET", "/dashboard", 200, expect=sign_in_form)
     st, h, d = c.probe("signing in", "/dashboard/sign-in", "POST", "/dashboard/sign-in", 303,
                        headers=FORM, body=urllib.parse.urlencode({"token": fx["token"]}))
     cookie = ""
@@ -172,32 +232,75 @@ def dashboard(c):
             headers=dict(FORM, Origin="https://elsewhere.example"),
             body=urllib.parse.urlencode({"token": fx["token"]}))
     s = {"Cookie": cookie}
-    c.probe("the dashboard", "/dashboard", "GET", "/dashboard?lang=en", 200, headers=s)
+    c.probe("the dashboard", "/dashboard", "GET", "/dashboard?lang=en", 200, headers=s,
+            expect=lambda st, h, d: [] if b"/dashboard/csv/alerts?format=csv" in d else
+            ["no alerts CSV link on the page"])
+    c.probe("a session that does not check: the sign-in form", "/dashboard", "GET",
+            "/dashboard", 200, headers={"Cookie": "tem_session=AAAA"}, expect=sign_in_form)
+    c.probe("a token in the URL", "/dashboard", "GET", "/dashboard?token=x", 400, headers=s)
     c.probe("a code's history", "/dashboard/code", "GET",
             "/dashboard/code?" + urllib.parse.urlencode({"code": fx["form_code"]}), 200,
             headers=s)
-    c.probe("a code's history without a session", "/dashboard/code", "GET",
-            "/dashboard/code?code=" + fx["home_id"], 401)
+    c.probe("a code's history without a session: the sign-in form", "/dashboard/code", "GET",
+            "/dashboard/code?code=" + fx["home_id"], 200, expect=sign_in_form)
     c.probe("a code of a key nobody knows", "/dashboard/code", "GET",
             "/dashboard/code?code=0123456789ABCDEF-1", 404, headers=s)
     c.probe("a malformed code", "/dashboard/code", "GET", "/dashboard/code?code=hello", 400,
-            headers=s)
+            headers=s, expect=lambda st, h, d: [] if d.startswith(b"<!doctype html>") else
+            ["not the page"])
+    c.probe("a token in the URL", "/dashboard/code", "GET", "/dashboard/code?token=x", 400,
+            headers=s, expect=lambda st, h, d: [] if b"bad-parameter" in d else
+            ["not bad-parameter"])
     if "alert_id" in fx:
         p = "/dashboard/alerts/{id}"
-        t = "/dashboard/alerts/%d" % fx["alert_id"]
+        aid = fx["alert_id"]
+        t = "/dashboard/alerts/%d" % aid
         c.probe("a workflow button", p, "POST", t, 303, headers=dict(FORM, **s),
-                body=urllib.parse.urlencode({"status": "investigating"}))
-        c.probe("closed without a reason", p, "POST", t, 422, headers=dict(FORM, **s),
-                body=urllib.parse.urlencode({"status": "closed"}))
-        c.probe("an unknown status", p, "POST", t, 400, headers=dict(FORM, **s),
-                body=urllib.parse.urlencode({"status": "gone"}))
-        c.probe("no such alert", p, "POST", "/dashboard/alerts/999999", 404,
+                body=urllib.parse.urlencode({"status": "investigating"}),
+                expect=redirect_says("done=%d&to=investigating" % aid))
+        c.probe("closed without a reason: said on the page", p, "POST", t, 303,
+                headers=dict(FORM, **s), body=urllib.parse.urlencode({"status": "closed"}),
+                expect=redirect_says("fail=%d&why=reason" % aid))
+        c.probe("an unknown status: said on the page", p, "POST", t, 303,
+                headers=dict(FORM, **s), body=urllib.parse.urlencode({"status": "gone"}),
+                expect=redirect_says("fail=%d&why=status" % aid))
+        c.probe("a note over 1000 bytes: said on the page", p, "POST", t, 303,
+                headers=dict(FORM, **s),
+                body=urllib.parse.urlencode({"status": "open", "note": "x" * 1001}),
+                expect=redirect_says("fail=%d&why=note" % aid))
+        c.probe("no such alert: said on the page", p, "POST", "/dashboard/alerts/999999", 303,
+                headers=dict(FORM, **s), body=urllib.parse.urlencode({"status": "open"}),
+                expect=redirect_says("fail=999999&why=gone"))
+        c.probe("an alert id that is no number", p, "POST", "/dashboard/alerts/x1", 404,
+                headers=dict(FORM, **s), body=urllib.parse.urlencode({"status": "open"}))
+        c.probe("a token in the URL", p, "POST", t + "?token=x", 400,
                 headers=dict(FORM, **s), body=urllib.parse.urlencode({"status": "open"}))
         c.probe("without a session", p, "POST", t, 401, headers=FORM,
-                body=urllib.parse.urlencode({"status": "open"}))
+                body=urllib.parse.urlencode({"status": "open"}), expect=sign_in_form)
         c.probe("a cross-site post", p, "POST", t, 403,
                 headers=dict(FORM, Origin="https://elsewhere.example", **s),
                 body=urllib.parse.urlencode({"status": "open"}))
+    for name in CSV_LISTS:
+        csv_link(c, name, cookie)
+    # a network out of sign-in attempts (1 an hour on the rate-limited temd): the sign-in
+    # form says so, and every session route answers 429 whatever session it shows
+    net = "127.0.21.1"
+    first = c.request(fx["lurl"], "POST", "/dashboard/sign-in", FORM,
+                      urllib.parse.urlencode({"token": "tem_" + "F" * 43}), net)[0]
+    if first != 401:
+        c.not_ok("a first refused sign-in on the rate-limited temd: 401", "got %s" % first)
+    c.probe("sign-ins past the network's limit", "/dashboard/sign-in", "POST",
+            "/dashboard/sign-in", 429, server="lurl", headers=FORM,
+            body=urllib.parse.urlencode({"token": fx["token"]}), source=net)
+    gone = dict(FORM, Cookie="tem_session=AAAA")
+    for path, m, target, body in (
+            ("/dashboard", "GET", "/dashboard", None),
+            ("/dashboard/code", "GET", "/dashboard/code?code=" + fx["home_id"], None),
+            ("/dashboard/alerts/{id}", "POST", "/dashboard/alerts/1", "status=open")) + tuple(
+                ("/dashboard/csv/" + n, "GET", "/dashboard/csv/%s?format=csv" % n, None)
+                for n in CSV_LISTS):
+        c.probe("a session past the network's sign-in limit", path, m, target, 429,
+                server="lurl", headers=gone, body=body, source=net)
     c.probe("a cross-site sign-out", "/dashboard/sign-out", "POST", "/dashboard/sign-out",
             403, headers=dict(FORM, Origin="https://elsewhere.example", **s), body="")
     c.probe("signing out", "/dashboard/sign-out", "POST", "/dashboard/sign-out", 303,
@@ -210,7 +313,8 @@ API_OPS = [("/api/v1/batches", "get"), ("/api/v1/scans", "get"), ("/api/v1/codes
            ("/api/v1/producers", "get")]
 DASHBOARD_OPS = [("/dashboard", "get"), ("/dashboard/sign-in", "post"),
                  ("/dashboard/sign-out", "post"), ("/dashboard/alerts/{id}", "post"),
-                 ("/dashboard/code", "get")]
+                 ("/dashboard/code", "get")] + [
+                    ("/dashboard/csv/" + n, "get") for n in CSV_LISTS]
 
 
 def run(c):

@@ -54,7 +54,8 @@ static const char *const migrations[] = {
     "  registered INTEGER NOT NULL    -- Unix ms\n"
     ");\n"
     "CREATE INDEX batches_by_key ON batches(key_id, first_serial);\n"
-    /* every counted scan, appended by rowid */
+    /* counted scans, appended by rowid; now each client's first scan of a code only (a
+     * repeat is counted in its code_scans row and in day_stats: run_scan) */
     "CREATE TABLE scans(\n"
     "  id INTEGER PRIMARY KEY,\n"
     "  key_id TEXT NOT NULL,\n"
@@ -318,7 +319,7 @@ static const char *const sql[S_COUNT] = {
      * and latest scan, in key order; or, for an alerted code, whose counts its alert row keeps, S_NET_ROWS,
      * only the cookie ids of this network's rows (at most LEDGER_COOKIES_PER_NET + 1). S_CLIENT
      * adds the chosen row or counts one more scan in it (no row returned). S_SCAN appends the
-     * scan row; S_ALERT makes or updates the code's alert row with the counts given. */
+     * scan row (a client's first scan of the code only); S_ALERT makes or updates the code's alert row with the counts given. */
     [S_CLIENT] = "INSERT INTO code_scans(key_id, serial, client, cookie, scans, first_scan, "
 		 "last_scan) VALUES(:key, :serial, :client, :cookie, 1, :at, :at) "
 		 "ON CONFLICT(key_id, serial, client, cookie) DO UPDATE SET scans = scans + 1, "
@@ -914,7 +915,7 @@ static int read_rows(struct ledger *l, sqlite3_stmt *st, struct net_row **rows, 
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted);
+static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted, int repeat);
 static int batch_of(struct ledger *l, const char *key_id, uint64_t serial, int64_t *batch);
 static int roll_up(struct ledger *l, const char *key_id, int64_t batch, int64_t at_ms,
 		   const char *verdict, int day_code, int batch_code, int claims);
@@ -1064,7 +1065,7 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 	size_t n = 0, cap = 0, here = 0, mine_at = (size_t)-1;
 	int64_t scans = 0, first = 0, last = 0, batch;
 	sqlite3_stmt *st;
-	int rc, alerted, new_code;
+	int rc, alerted, new_code, repeat;
 
 	st = stmt(l, S_ALERT_GET);
 	bind_text(l, st, ":key", s->key_id);
@@ -1106,6 +1107,12 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 		want.has_cookie = 1;
 		memcpy(want.cookie, s->cookie, LEDGER_COOKIE_BYTES);
 	}
+	/* a repeat scan: its row was there before it (the cookie's, or the network's
+	 * cookie-less row), so it adds to that row's counter and appends no scans row */
+	repeat = want.has_cookie ? mine_at != (size_t)-1 : 0;
+	for (size_t i = 0; i < n && !want.has_cookie && !repeat; i++)
+		repeat = !rows[i].has_cookie &&
+			 (alerted || memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0);
 	if (alerted) {
 		s->clients += here == 0;
 	} else {
@@ -1142,7 +1149,7 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 		goto out;
 	s->facts.claimed = s->claimed_ms > 0;
 	s->verdict = verdict_decide(&s->facts);
-	if ((rc = record_scan(l, s, alerted)) != SQLITE_OK ||
+	if ((rc = record_scan(l, s, alerted, repeat)) != SQLITE_OK ||
 	    (rc = batch_of(l, s->key_id, s->serial, &batch)) != SQLITE_OK)
 		goto out;
 	/* a code is new to the day unless its latest scan was that day (scans come in time
@@ -1158,21 +1165,26 @@ out:
 	return rc;
 }
 
-/* The rest of a counted scan: its row in scans, and the alert row when the code is a
- * duplicate or already has one. SQLITE_OK or the failing bind's or step's code. */
-static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted)
+/* The rest of a counted scan: its row in scans unless it is a repeat (repeat 1: its
+ * (network, cookie) row of code_scans was there before it, and counts it), and the alert row
+ * when the code is a duplicate or already has one. So scans lists each client's first scan
+ * of each code, and grows with the clients of a code, never with one client's repeats.
+ * SQLITE_OK or the failing bind's or step's code. */
+static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted, int repeat)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	st = stmt(l, S_SCAN);
-	bind_text(l, st, ":key", s->key_id);
-	bind_i64(l, st, ":serial", (int64_t)s->serial);
-	bind_i64(l, st, ":at", s->at_ms);
-	bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
-	bind_text(l, st, ":verdict", verdict_name(s->verdict));
-	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
-		return rc;
+	if (!repeat) {
+		st = stmt(l, S_SCAN);
+		bind_text(l, st, ":key", s->key_id);
+		bind_i64(l, st, ":serial", (int64_t)s->serial);
+		bind_i64(l, st, ":at", s->at_ms);
+		bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
+		bind_text(l, st, ":verdict", verdict_name(s->verdict));
+		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+			return rc;
+	}
 
 	if (s->verdict == V_DUPLICATE && !alerted)
 		log_msg(LOG_LV_WARNING,
@@ -2060,9 +2072,11 @@ int ledger_open_flags(const char *path, int flags, struct ledger **out, struct t
 		}
 	if (open_db(path, SQLITE_OPEN_READONLY, &l->r, err) != TEM_OK)
 		goto fail;
-	/* the scan count /metrics starts from: one row, always (a failed read fails the open) */
-	if (sqlite3_prepare_v2(l->r, "SELECT coalesce(max(id), 0) FROM scans", -1, &st, NULL) !=
-	    SQLITE_OK) {
+	/* the scan count /metrics starts from: every counted scan, repeats included, as the
+	 * daily roll-ups count them (a few rows a day; the scans table holds first scans only);
+	 * one row, always (a failed read fails the open) */
+	if (sqlite3_prepare_v2(l->r, "SELECT coalesce(sum(scans), 0) FROM day_stats", -1, &st,
+			       NULL) != SQLITE_OK) {
 		db_fail(l->r, path, "cannot count the scans", err);
 		goto fail;
 	}

@@ -53,6 +53,17 @@ enum {
 	"s.revoked, s.claims"
 #define STAT_WHERE "WHERE day >= :from AND day <= :to AND (:key IS NULL OR key_id = :key) "
 
+/* A scans row's client's count of the code and latest scan (Unix ms): its code_scans row,
+ * the network's row made by this scan (a seek of the primary key's prefix, at most
+ * LEDGER_COOKIES_PER_NET + 1 rows); 0 and 0 for a scan recorded before repeats were folded
+ * into their first scan's row (its count is in that row). */
+#define SCAN_CLIENT_ROW                                                                            \
+	"FROM code_scans c WHERE c.key_id = s.key_id AND c.serial = s.serial "                     \
+	"AND c.client = s.client AND c.first_scan = s.at LIMIT 1"
+#define SCAN_CLIENT                                                                                \
+	"coalesce((SELECT c.scans " SCAN_CLIENT_ROW "), 0), "                                      \
+	"coalesce((SELECT c.last_scan " SCAN_CLIENT_ROW "), 0)"
+
 static const char *const qsql[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN",
     [Q_COMMIT] = "COMMIT",
@@ -75,13 +86,14 @@ static const char *const qsql[Q_COUNT] = {
     [Q_CODE_CLAIM] = "SELECT at, client FROM claims WHERE key_id = :key AND serial = :serial",
     [Q_CODE_LAST] = "SELECT verdict FROM scans WHERE key_id = :key AND serial = :serial "
 		    "ORDER BY id DESC LIMIT 1",
-    /* one code's scans (scans_by_code: key, serial, then the row id in order) */
-    [Q_CODE_SCANS] = "SELECT id, key_id, serial, at, client, verdict FROM scans "
-		     "WHERE key_id = :key AND serial = :serial AND id > :after ORDER BY id "
-		     "LIMIT :n",
-    /* every scan by id: the row id's own order, filters checked on the way */
-    [Q_SCANS] = "SELECT id, key_id, serial, at, client, verdict FROM scans NOT INDEXED "
-		"WHERE id > :after AND (:key IS NULL OR key_id = :key) "
+    /* one code's first scans by each client (scans_by_code: key, serial, then the row id in
+     * order), each with its client's scans of the code and latest scan: SCAN_CLIENT */
+    [Q_CODE_SCANS] = "SELECT id, key_id, serial, at, client, verdict, " SCAN_CLIENT
+		     " FROM scans s WHERE key_id = :key AND serial = :serial AND id > :after "
+		     "ORDER BY id LIMIT :n",
+    /* every first scan by id: the row id's own order, filters checked on the way */
+    [Q_SCANS] = "SELECT id, key_id, serial, at, client, verdict, " SCAN_CLIENT
+		" FROM scans s NOT INDEXED WHERE id > :after AND (:key IS NULL OR key_id = :key) "
 		"AND (:from = 0 OR at >= :from) AND (:to = 0 OR at < :to) ORDER BY id LIMIT :n",
     /* alerts newest first; with a lower time bound the rows come from alerts_by_last (the
      * window's alerts only), else by descending id */
@@ -602,6 +614,8 @@ static int scan_row(struct rd *r, sqlite3_stmt *st, void *ctx)
 	s.at_ms = sqlite3_column_int64(st, 3);
 	col_client(st, 4, s.client);
 	s.verdict = verdict_of((const char *)sqlite3_column_text(st, 5));
+	s.client_scans = sqlite3_column_int64(st, 6);
+	s.client_last_ms = sqlite3_column_int64(st, 7);
 	if (s.key_id == NULL)
 		return err_set(r->err, "%s: cannot read scan %lld: out of memory", r->p->path,
 			       (long long)s.id);

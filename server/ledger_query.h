@@ -90,10 +90,12 @@ struct lq_code {
 	int64_t last_scan_ms;
 	int64_t claimed_ms;                         /* when it was claimed, 0: not claimed */
 	unsigned char claimer[LEDGER_CLIENT_BYTES]; /* the claimer's network hash, when claimed */
-	enum verdict last_verdict;                  /* its latest scan's verdict (V_COUNT: none) */
+	enum verdict last_verdict; /* the verdict of its latest first scan by a client (a
+				    * repeat's is not kept; V_COUNT: none) */
 };
 
-/* One counted scan of a code. Position: id. */
+/* One client's first counted scan of a code (a repeat by the same network and cookie adds
+ * to client_scans, no row: server/ledger.c, run_scan). Position: id. */
 struct lq_scan {
 	int64_t id;                                /* its id in the ledger (scans.id) */
 	const char *key_id;                        /* the code's producer key */
@@ -102,6 +104,10 @@ struct lq_scan {
 	unsigned char client[LEDGER_CLIENT_BYTES]; /* keyed hash of the network, never an
 						    * address */
 	enum verdict verdict;                      /* the verdict it was given */
+	int64_t client_scans;   /* this client's counted scans of the code, this one included;
+				 * 0 for a repeat recorded before repeats were folded (older
+				 * ledgers: its count is in the client's first row) */
+	int64_t client_last_ms; /* this client's latest scan of the code, Unix ms (0 likewise) */
 };
 
 /* Reads the code serial of key_id into *out (zeroed, last_verdict V_COUNT, when the ledger has
@@ -109,12 +115,13 @@ struct lq_scan {
 int lq_code(struct ledger *l, const char *key_id, uint64_t serial, struct lq_code *out,
 	    struct tem_err *err);
 
-/* The code's scans, oldest first. */
+/* The code's first scans by each client, oldest first, with each client's counts. */
 int lq_code_scans(struct ledger *l, const char *key_id, uint64_t serial, int64_t after,
 		  size_t limit, int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err),
 		  void *arg, int64_t *next, struct tem_err *err);
 
-/* Every counted scan, oldest first (the CSV export). Filter: producer, from/to on its time. */
+/* Every client's first scan of each code, oldest first, with the client's counts (the CSV
+ * export). Filter: producer, from/to on its time. */
 int lq_scans(struct ledger *l, const struct lq_filter *f, int64_t after, size_t limit,
 	     int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
 	     int64_t *next, struct tem_err *err);

@@ -452,8 +452,8 @@ static int batch_out(void *arg, const struct lq_batch *b, struct tem_err *err)
 	return TEM_OK;
 }
 
-static const char *const scan_cols[] = {"id",     "at",     "code",   "key_id",
-					"serial", "client", "verdict"};
+static const char *const scan_cols[] = {
+    "id", "at", "code", "key_id", "serial", "client", "verdict", "client_scans", "client_last_at"};
 
 /* The name of a stored verdict ("" when the ledger holds a name temd does not write). */
 static const char *vname(enum verdict v)
@@ -461,12 +461,16 @@ static const char *vname(enum verdict v)
 	return v < V_COUNT ? verdict_name(v) : "";
 }
 
+/* A client's first scan of a code: {"id","at","code","key_id","serial","client","verdict",
+ * "client_scans","client_last_at"} (the last two: the client's scans of the code and its
+ * latest, counted since; 0 and null for an older ledger's repeat row), or its CSV row. */
 static int scan_out(void *arg, const struct lq_scan *s, struct tem_err *err)
 {
 	struct sink *k = arg;
-	char at[21], code[48], client[2 * LEDGER_CLIENT_BYTES + 1];
+	char at[21], last[21], code[48], client[2 * LEDGER_CLIENT_BYTES + 1];
 
 	iso(s->at_ms, at);
+	iso(s->client_last_ms, last);
 	snprintf(code, sizeof code, "%s-%llu", s->key_id, (unsigned long long)s->serial);
 	sodium_bin2hex(client, sizeof client, s->client, sizeof s->client);
 	k->rows++;
@@ -479,18 +483,23 @@ static int scan_out(void *arg, const struct lq_scan *s, struct tem_err *err)
 		csv_int(b, (int64_t)s->serial, 0);
 		csv_text(b, client, 0);
 		csv_text(b, vname(s->verdict), 0);
+		csv_int(b, s->client_scans, 0);
+		csv_text(b, s->client_last_ms > 0 ? last : "", 0);
 		csv_end(b);
 		return b->failed ? err_set(err, "out of memory") : TEM_OK;
 	}
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s}", "id", (json_int_t)s->id, "at", at,
-			      "code", code, "key_id", s->key_id, "serial", (json_int_t)s->serial,
-			      "client", client, "verdict", vname(s->verdict));
+	json_t *o =
+	    json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:I,s:o}", "id", (json_int_t)s->id, "at", at,
+		      "code", code, "key_id", s->key_id, "serial", (json_int_t)s->serial, "client",
+		      client, "verdict", vname(s->verdict), "client_scans",
+		      (json_int_t)s->client_scans, "client_last_at", jtime(s->client_last_ms));
 	if (o == NULL || json_array_append_new(k->items, o) != 0)
 		return err_set(err, "out of memory");
 	return TEM_OK;
 }
 
-/* A scan of one code's history: {"id","at","client","verdict"}. */
+/* A client's first scan in one code's history: {"id","at","client","verdict","client_scans",
+ * "client_last_at"}, as scan_out. */
 static int history_out(void *arg, const struct lq_scan *s, struct tem_err *err)
 {
 	struct sink *k = arg;
@@ -498,8 +507,10 @@ static int history_out(void *arg, const struct lq_scan *s, struct tem_err *err)
 
 	iso(s->at_ms, at);
 	sodium_bin2hex(client, sizeof client, s->client, sizeof s->client);
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)s->id, "at", at, "client",
-			      client, "verdict", vname(s->verdict));
+	json_t *o =
+	    json_pack("{s:I,s:s,s:s,s:s,s:I,s:o}", "id", (json_int_t)s->id, "at", at, "client",
+		      client, "verdict", vname(s->verdict), "client_scans",
+		      (json_int_t)s->client_scans, "client_last_at", jtime(s->client_last_ms));
 	if (o == NULL || json_array_append_new(k->items, o) != 0)
 		return err_set(err, "out of memory");
 	k->rows++;

@@ -24,12 +24,14 @@ threads=$cores
 # temd's own CPU time (user + system, all its threads, from /proc) over the measured run, per
 # scan recorded in it: a figure that does not depend on how much of the machine wrk takes
 cpu() { awk '{ print $14 + $15 }' /proc/$pid/stat; }
-rows0=$(sqlite3 l.db 'select count(*) from scans')
+# counted scans (repeats included: a repeat by the same client adds to a counter, not a row)
+counted() { sqlite3 l.db 'select coalesce(sum(scans), 0) from day_stats'; }
+rows0=$(counted)
 cpu0=$(cpu)
 wrk -t"$threads" -c64 -d"${SECS}s" --timeout 5s -s "$lua" "$url" -- "$dir/codes.txt" "$threads" \
 	>wrk.out 2>&1
 cpu1=$(cpu)
-rows1=$(sqlite3 l.db 'select count(*) from scans')
+rows1=$(counted)
 wrk -t"$threads" -c64 -d"${SECS}s" --timeout 5s -s "$lua" "$url" -- "$dir/codes.txt" "$threads" \
 	malformed >floor.out 2>&1
 # the soak: RSS sampled while its connections are open, after a warm-up of a sixth of it, and
@@ -46,7 +48,8 @@ sleep $((SOAK - warm - 1 > 0 ? SOAK - warm - 1 : 0))
 rss1=$(rss)
 wait $wpid
 all2=$("$BIN/tests/bench/sign_rate" verify "$cores" 2)
-rows=$(sqlite3 l.db 'select count(*) from scans')
+rows=$(counted)
+first=$(sqlite3 l.db 'select count(*) from scans')
 kill -TERM $pid
 wait $pid || true
 pid=""
@@ -61,7 +64,7 @@ done
 awk -v rate="$(get RATE wrk.out)" -v p99="$(get P99MS wrk.out)" -v p50="$(get P50MS wrk.out)" \
 	-v non2xx="$(get NON2XX wrk.out)" -v errs="$(get ERRORS wrk.out)" -v one="$one" -v all="$all" \
 	-v all2="$all2" -v cores="$cores" -v secs="$SECS" -v soak="$SOAK" -v warm="$warm" -v rss0="$rss0" \
-	-v rss1="$rss1" -v srate="$(get RATE soak.out)" -v rows="$rows" -v floor="$(get RATE floor.out)" \
+	-v rss1="$rss1" -v srate="$(get RATE soak.out)" -v rows="$rows" -v first="$first" -v floor="$(get RATE floor.out)" \
 	-v cpus="$(echo "$cpu0 $cpu1 $(getconf CLK_TCK)" | awk '{ print ($2 - $1) / $3 }')" \
 	-v scanned=$((rows1 - rows0)) 'BEGIN {
 	limit = (all + all2) / 2
@@ -75,5 +78,5 @@ awk -v rate="$(get RATE wrk.out)" -v p99="$(get P99MS wrk.out)" -v p50="$(get P5
 	printf "for scale: HTTP floor (same requests, malformed codes: no verify, no ledger) %.0f/s;\n", floor
 	printf "  verify + HTTP alone, with wrk on the same cores, allow at most %.0f/s (ratio %.2f);\n", ceil, ceil / limit
 	printf "  durable scans reach %.0f%% of that\n", rate * 100 / ceil
-	printf "soak %ds at %.0f scans/s (codes repeat once all are used): RSS after a %ds warm-up %.1f MiB, at the end %.1f MiB, growth %.1f%% (target < 10%%); %d scan rows in the ledger\n", soak, srate, warm, rss0 / 1024, rss1 / 1024, (rss1 - rss0) * 100 / rss0, rows
+	printf "soak %ds at %.0f scans/s (codes repeat once all are used): RSS after a %ds warm-up %.1f MiB, at the end %.1f MiB, growth %.1f%% (target < 10%%); %d scans counted in the ledger, %d of them first scans with a row\n", soak, srate, warm, rss0 / 1024, rss1 / 1024, (rss1 - rss0) * 100 / rss0, rows, first
 }'

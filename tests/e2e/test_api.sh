@@ -1,8 +1,9 @@
 #!/bin/sh
 # The regulator API on a real temd (docs/api.md), tokens from `temd token create`: every route
 # answers 200 with its shape; a producer token sees nothing of another producer; CSV has its
-# BOM, parses with Python's csv module and has the rows JSON reports (scans CSV rows == the sum
-# of /stats scans == the rows of the JSON pages); paging /scans while scans keep arriving
+# BOM, parses with Python's csv module and has the rows JSON reports (the scans CSV lists each
+# client's first scan of a code, its client_scans column adds up to /stats scans: repeats add
+# to a counter, not a row); paging /scans while scans keep arriving
 # visits every row once; each bad input is a 400 naming its parameter; PATCH moves an alert
 # through open, investigating and closed with every change kept.
 . "$(dirname "$0")/lib.sh"
@@ -27,12 +28,15 @@ TOK=$(cat "$T/out")
 check "a producer's token" $TEMD token create --db l.db --name "HTX" --producer "$KEY"
 PTOK=$(cat "$T/out")
 
-# scans: code 1 from four networks (a duplicate), codes 2-3 once, the other producer's code 1
+# scans: code 1 from four networks (a duplicate), code 2 once, code 3 three times by one client
+# keeping its cookie (two repeats: counted, no rows), the other producer's code 1: 9 scans,
+# 7 first scans
 C1=$(code_at b.txt 1)
 for n in 1 2 3 4; do scan "$C1" --interface "127.0.$n.1"; done
 expect_eq "code 1 is a duplicate" duplicate "$(json verdict)"
 scan "$(code_at b.txt 2)"
-scan "$(code_at b.txt 3)"
+C3=$(code_at b.txt 3)
+for n in 1 2 3; do scan "$C3" -b "$T/jar" -c "$T/jar"; done
 scan "$(code_at c.txt 1)" --interface 127.0.9.1
 
 # get PATH [TOKEN]: GET $URL/api/v1/PATH; the body in out, the status printed
@@ -46,7 +50,7 @@ expect_eq "no token: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/ap
 
 # --- every route and its shape ---
 expect_eq "GET /batches: 200" 200 "$(get batches)"
-expect_eq "two batches, with their counts" "2 $KEY 6 6 3 1 true" \
+expect_eq "two batches, with their counts" "2 $KEY 6 8 3 1 true" \
 	"$(jqo '"\(.items | length) \(.items[0].key_id) \(.items[0].codes) \(.items[0].scans) \(.items[0].codes_scanned) \(.items[0].codes_alerted) \(.items[0].has_pins)"')"
 expect_eq "a batch's fields" "id,key_id,producer,product,batch_id,first_serial,last_serial,codes,issued,registered,last_valid_day,has_pins,scans,codes_scanned,codes_claimed,codes_alerted" \
 	"$(jqo '.items[0] | keys_unsorted | join(",")')"
@@ -66,10 +70,13 @@ HC=$(jqo .history.next_cursor)
 expect_eq "the second page" "200 1 null" \
 	"$(get "codes/$C1?limit=3&cursor=$HC") $(jqo '.history.items | length') $(jqo .history.next_cursor)"
 expect_eq "an unknown key's code: 404" 404 "$(get "codes/0123456789ABCDEF-5")"
+expect_eq "a client's repeats: one history row with its count and latest scan" "200 3 1 3 true" \
+	"$(get "codes/$C3") $(jqo '"\(.scans) \(.history.items | length) \(.history.items[0].client_scans) \(.history.items[0].client_last_at >= .history.items[0].at)"')"
 
 expect_eq "GET /scans: 200" 200 "$(get scans)"
-expect_eq "every scan, oldest first, with its fields" "7 id,at,code,key_id,serial,client,verdict genuine" \
+expect_eq "every first scan, oldest first, with its fields" "7 id,at,code,key_id,serial,client,verdict,client_scans,client_last_at genuine" \
 	"$(jqo '"\(.items | length) \(.items[0] | keys_unsorted | join(",")) \(.items[0].verdict)"')"
+expect_eq "their client_scans add up to every scan" 9 "$(jqo '[.items[].client_scans] | add')"
 
 expect_eq "GET /alerts: 200" 200 "$(get alerts)"
 expect_eq "the duplicate alert" "duplicate $KEY-$FS 4 open" \
@@ -80,13 +87,13 @@ expect_eq "keep it" 1 "$(jqo '.items | length')"
 expect_eq "GET /alerts/{id}: 200 with its changes" "200 0" "$(get "alerts/$AID") $(jqo '.changes | length')"
 
 expect_eq "GET /stats: 200" 200 "$(get stats)"
-expect_eq "31 days by day, totals" "31 7 1" \
+expect_eq "31 days by day, totals" "31 9 1" \
 	"$(jqo '"\(.rows | length) \(.totals.scans) \(.totals.verdicts.duplicate)"')"
 expect_eq "by producer" "200 2" "$(get 'stats?by=producer') $(jqo '.rows | length')"
 expect_eq "by batch" "200 2" "$(get 'stats?by=batch') $(jqo '.rows | length')"
 
 expect_eq "GET /producers: 200" 200 "$(get producers)"
-expect_eq "both producers with totals" "2 6 6" \
+expect_eq "both producers with totals" "2 6 8" \
 	"$(jqo '"\(.items | length) \(.items[] | select(.key_id == "'"$KEY"'") | "\(.codes) \(.scans)")"')"
 
 # --- a producer's scope ---
@@ -97,7 +104,7 @@ expect_eq "asking for another producer: an empty list" "200 0" \
 expect_eq "its own scans only" "200 6" "$(get scans "$PTOK") $(jqo '.items | length')"
 expect_eq "another producer's code: 404" 404 "$(get "codes/$(code_at c.txt 1)" "$PTOK")"
 expect_eq "its producers list is itself" "200 1" "$(get producers "$PTOK") $(jqo '.items | length')"
-expect_eq "its statistics are its own" "200 6" "$(get stats "$PTOK") $(jqo .totals.scans)"
+expect_eq "its statistics are its own" "200 8" "$(get stats "$PTOK") $(jqo .totals.scans)"
 
 # --- CSV ---
 # fetch NAME PATH: the CSV answer of PATH in NAME.csv (its headers in NAME.hdr)
@@ -122,10 +129,14 @@ for name in sys.argv[1:]:
     good = (raw.startswith(b"\xef\xbb\xbf") and text.endswith("\r\n")
             and all(len(r) == len(rows[0]) for r in rows))
     print(name, len(rows) - 1 if good else "bad")
+    if good and "client_scans" in rows[0]:
+        i = rows[0].index("client_scans")
+        print(name + "_sum", sum(int(r[i]) for r in rows[1:]))
 PY
 rows() { awk -v n="$1" '$1 == n { print $2 }' rows; }
-expect_eq "scans CSV rows == the sum of /stats scans" "$(get stats >/dev/null && jqo .totals.scans)" \
-	"$(rows scans)"
+expect_eq "scans CSV: a row per client's first scan of a code" 7 "$(rows scans)"
+expect_eq "its client_scans column adds up to /stats scans" \
+	"$(get stats >/dev/null && jqo .totals.scans)" "$(rows scans_sum)"
 expect_grep "CSV content type" "Content-Type: text/csv; charset=utf-8" "$T/scans.hdr"
 expect_grep "CSV as an attachment" "Content-Disposition: attachment; filename=\"tem-scans-" \
 	"$T/scans.hdr"
@@ -141,9 +152,9 @@ expect_eq "a CSV limit keeps that many rows" 3 "$(rows limited)"
 get 'scans?limit=1000' >/dev/null
 jqo '.items[].id' >before
 C2=$(code_at b.txt 2)
-(for i in $(seq 1 20); do
+(for i in $(seq 1 20); do # from 20 networks: 20 first scans, 20 rows
 	curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary "{\"code\":\"$C2\"}" \
-		"$URL/api/v1/scans"
+		--interface "127.0.$((100 + i)).1" "$URL/api/v1/scans"
 done) &
 BG=$!
 : >walked

@@ -165,7 +165,7 @@ expect_grep "that says so in Vietnamese" 'Quá nhiều lượt kiểm tra' page.
 scan "$C2" --interface 127.0.1.1
 expect_eq "another network scans on" "200 genuine" "$(cat "$T/status") $(json verdict)"
 expect_eq "the limited scans were not recorded (5 from 127.0.0.1, 1 from 127.0.1.1)" "6" \
-	"$(sqlite3 -cmd '.timeout 2000' h.db 'select count(*) from scans')"
+	"$(sqlite3 -cmd '.timeout 2000' h.db 'select sum(scans) from code_scans')"
 claim() {
 	curl -s -m 5 -o "$T/out" -w '%{http_code}' -H 'Content-Type: application/json' \
 		--data-binary "{\"code\":\"$C2\",\"pin\":\"0000000000\"}" "$URL/api/v1/claims"

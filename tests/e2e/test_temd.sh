@@ -86,7 +86,7 @@ scan "hello"
 expect_eq "not a code: malformed, still 200" "200 malformed" "$(cat "$T/status") $(json verdict)"
 scan "'; DROP TABLE scans; --"
 expect_eq "SQL-looking text is just malformed" "malformed" "$(json verdict)"
-expect_eq "forged and malformed codes are not counted" "7" "$(sqlite3 l.db 'select count(*) from scans')"
+expect_eq "forged and malformed codes are not counted" "7" "$(sqlite3 l.db 'select sum(scans) from code_scans')"
 scan "http://127.0.0.1:8080/C/$(code b1.txt 3)"
 expect_eq "a URL works as well as the bare code" "genuine" "$(json verdict)"
 
@@ -107,7 +107,7 @@ expect_eq "GET /?code= redirects to the code's page" "303" \
 	"$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$URL/?code=$(code b1.txt 5)")"
 
 # hostile HTTP: a JSON error with the right status, the server stays up, the ledger unchanged
-ROWS=$(sqlite3 l.db 'select count(*) from scans')
+ROWS=$(sqlite3 l.db 'select count(*), sum(scans) from code_scans')
 status() { curl -s -m 10 -o "$T/out" -w '%{http_code}' "$@"; }
 expect_eq "unknown route: 404" "404 not-found" "$(status "$URL/nope") $(json error.code)"
 expect_eq "wrong method: 405" "405" "$(status -X PUT "$URL/api/v1/scans")"
@@ -129,7 +129,7 @@ timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && printf "%s" "$1" >&3 && c
 SLOW=$?
 expect_eq "a slow client is cut off, without an answer" "0 0" "$SLOW $(wc -c <slow.out)"
 expect_eq "the server is still up" "200" "$(status "$URL/healthz")"
-expect_eq "the ledger kept its rows, no more" "$ROWS" "$(sqlite3 l.db 'select count(*) from scans')"
+expect_eq "the ledger kept its rows and counts, no more" "$ROWS" "$(sqlite3 l.db 'select count(*), sum(scans) from code_scans')"
 # every table a client is recorded in (the batches' URLs name 127.0.0.1 on purpose)
 sqlite3 l.db ".dump scans" ".dump code_scans" ".dump alerts" >clients.sql
 expect_grep "the ledger's client records are there to look at" 'INSERT INTO code_scans' clients.sql
@@ -158,7 +158,7 @@ status "$METRICS_URL/metrics" >/dev/null
 expect_grep "metrics count requests by route and status" 'temd_requests_total{route="/api/v1/scans",status="200"}' "$T/out"
 expect_grep "metrics count verdicts" 'temd_verdicts_total{verdict="duplicate"} [1-9]' "$T/out"
 expect_grep "metrics have the commit latency histogram" 'temd_scan_commit_seconds_bucket{le="+Inf"}' "$T/out"
-expect_grep "metrics give the ledger size" "^temd_ledger_scans $(sqlite3 l.db 'select count(*) from scans')\$" "$T/out"
+expect_grep "metrics give the ledger size" "^temd_ledger_scans $(sqlite3 l.db 'select sum(scans) from day_stats')\$" "$T/out"
 
 # trust list: a corrupt reload keeps the old list; a revocation takes effect
 cp trust.list trust.good

@@ -1,5 +1,6 @@
 /* test_ledger.c — the SQLite ledger on a real file: counting, the duplicate alert kept current,
- * batch registration rules, every stored field of a batch read back (issue time and last day
+ * a repeat scan counted in its client's row and the roll-ups with no scans row, batch
+ * registration rules, every stored field of a batch read back (issue time and last day
  * included), the salt kept across opens and a damaged one refused, a schema newer than temd
  * refused, a version 1 ledger migrated with every count kept, and a misspelled bind parameter
  * failing the writer's transaction with a sentence naming it. */
@@ -193,11 +194,60 @@ static void test_ledger_counts_clients_and_raises_one_alert(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	row(db, "SELECT count(*), max(clients), max(scans) FROM code_alerts", 3,
 	    (const long long[]){1, 5, 7});
-	/* the codes view agrees with the scan rows */
+	/* the codes view counts every scan; the scan rows are each network's first scan */
 	row(db,
-	    "SELECT scans, clients FROM codes WHERE serial = 7 AND "
-	    "scans = (SELECT count(*) FROM scans WHERE serial = 7)",
-	    2, (const long long[]){7, 5});
+	    "SELECT scans, clients, (SELECT count(*) FROM scans WHERE serial = 7) FROM codes "
+	    "WHERE serial = 7",
+	    3, (const long long[]){7, 5, 5});
+	sqlite3_close(db);
+}
+
+/* A repeat scan by the same client adds to its counter, not a row: 1,000 scans of one code by
+ * one network append one scans row, and the counters, day_stats and ledger_stats (before and
+ * after a reopen) say 1,000; a second network, and a second cookie on the first, each append
+ * one more row. */
+static void test_ledger_repeat_scans_add_to_a_counter_not_a_row(void **state)
+{
+	struct ledger *l;
+	struct tem_err err;
+	struct ledger_scan s;
+	int64_t n, bytes;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(scan(l, 4, 1, &s), LEDGER_OK);
+	assert_int_equal(s.scans, 1000);
+	assert_int_equal(s.clients, 1);
+	ledger_stats(l, &n, &bytes);
+	assert_int_equal(n, 1000);
+	ledger_close(l);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	row(db, "SELECT count(*), min(verdict = 'genuine') FROM scans", 2,
+	    (const long long[]){1, 1});
+	row(db, "SELECT count(*), sum(scans) FROM code_scans", 2, (const long long[]){1, 1000});
+	row(db, "SELECT sum(scans), sum(genuine), sum(codes) FROM day_stats", 3,
+	    (const long long[]){1000, 1000, 1});
+	sqlite3_close(db);
+
+	/* the count survives a reopen (read from day_stats, not the rows) */
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	ledger_stats(l, &n, &bytes);
+	assert_int_equal(n, 1000);
+	assert_int_equal(scan(l, 4, 2, &s), LEDGER_OK); /* a second network: a row */
+	assert_int_equal(s.verdict, V_SEEN);
+	assert_int_equal(s.scans, 1001);
+	for (int i = 0; i < 10; i++) /* a cookie on the first network: a row, then a counter */
+		assert_int_equal(scan_cookie(l, 4, 1, 7, &s), LEDGER_OK);
+	assert_int_equal(s.scans, 1011);
+	ledger_stats(l, &n, &bytes);
+	assert_int_equal(n, 1011);
+	ledger_close(l);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	row(db, "SELECT count(*), count(DISTINCT client) FROM scans", 2, (const long long[]){3, 2});
+	row(db, "SELECT count(*), sum(scans) FROM code_scans", 2, (const long long[]){3, 1011});
+	row(db, "SELECT sum(scans) FROM day_stats", 1, (const long long[]){1011});
 	sqlite3_close(db);
 }
 
@@ -714,6 +764,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_ledger_cookies_link_a_few_networks, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_repeat_scans_add_to_a_counter_not_a_row,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_counts_clients_and_raises_one_alert, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_batches_are_idempotent_and_never_overlap,

@@ -1,9 +1,10 @@
 /* test_ledger_alerts.c — typed alerts and roll-ups as the ledger's writer keeps them, on a real
  * SQLite file: each alert type raised by the scan or claim that shows it, with its counts;
  * JOB_ALERT adding events; the workflow (JOB_ALERT_UPDATE) with its reasons, refusals, MISSING
- * and alert_changes rows; the reopen rule; day_stats and batch_stats equal to what the scans and
- * claims tables say after a random mix over two days; the roll-ups exact when a group fails
- * and its jobs are run again one by one; and the invalid-burst counters (server/burst.h). */
+ * and alert_changes rows; the reopen rule; day_stats and batch_stats equal to every scan
+ * acknowledged and the claims table after a random mix over two days; the roll-ups exact when a group fails
+ * and its jobs are run again one by one (every acknowledged scan counted, repeats in their
+ * client's row and no scans row); and the invalid-burst counters (server/burst.h). */
 #include "tests/unit/testutil.h"
 
 #include <pthread.h>
@@ -349,11 +350,41 @@ static int run_all(struct ledger *l, struct ledger_job *jobs, int n)
 	return b.failed;
 }
 
-/* Rows where day_stats and what the scans and claims tables say differ (0: they agree). */
+/* Makes TEMP table every_scan(key_id, serial, at, client, verdict): each scan of jobs[0..n)
+ * the writer acknowledged, repeats included (the scans table keeps each client's first scan of
+ * a code only). */
+static void every_scan(sqlite3 *db, const struct ledger_job *jobs, int n)
+{
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TEMP TABLE every_scan(key_id TEXT, serial INTEGER, "
+				      "at INTEGER, client BLOB, verdict TEXT)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "INSERT INTO every_scan VALUES(?, ?, ?, ?, ?)", -1, &st, NULL),
+	    SQLITE_OK);
+	for (int i = 0; i < n; i++) {
+		const struct ledger_scan *s = &jobs[i].u.scan;
+		if (jobs[i].kind != JOB_SCAN || jobs[i].status != LEDGER_OK)
+			continue;
+		sqlite3_bind_text(st, 1, s->key_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)s->serial);
+		sqlite3_bind_int64(st, 3, s->at_ms);
+		sqlite3_bind_blob(st, 4, s->client, LEDGER_CLIENT_BYTES, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, verdict_name(s->verdict), -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+}
+
+/* Rows where day_stats and what every_scan and the claims table say differ (0: they agree). */
 static const char *const day_diff =
     "WITH s AS (SELECT (at + 25200000) / 86400000 AS day, key_id, coalesce((SELECT b.id FROM "
-    "batches b WHERE b.key_id = scans.key_id AND scans.serial BETWEEN b.first_serial AND "
-    "b.last_serial), 0) AS batch, serial, verdict FROM scans), "
+    "batches b WHERE b.key_id = every_scan.key_id AND every_scan.serial BETWEEN b.first_serial AND "
+    "b.last_serial), 0) AS batch, serial, verdict FROM every_scan), "
     "c AS (SELECT (at + 25200000) / 86400000 AS day, key_id, coalesce((SELECT b.id FROM "
     "batches b WHERE b.key_id = claims.key_id AND claims.serial BETWEEN b.first_serial AND "
     "b.last_serial), 0) AS batch FROM claims), "
@@ -381,11 +412,12 @@ static const char *const day_diff =
     "SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM got)) + "
     "(SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM want))";
 
-/* Rows where batch_stats and the scans, claims and alerts tables differ (0: they agree). */
+/* Rows where batch_stats and every_scan, the claims and alerts tables differ (0: they agree). */
 static const char *const batch_diff =
-    "WITH want AS (SELECT b.id, (SELECT count(*) FROM scans s WHERE s.key_id = b.key_id AND "
+    "WITH want AS (SELECT b.id, (SELECT count(*) FROM every_scan s WHERE s.key_id = b.key_id AND "
     "s.serial BETWEEN b.first_serial AND b.last_serial), (SELECT count(DISTINCT serial) FROM "
-    "scans s WHERE s.key_id = b.key_id AND s.serial BETWEEN b.first_serial AND b.last_serial), "
+    "every_scan s WHERE s.key_id = b.key_id AND s.serial BETWEEN b.first_serial AND "
+    "b.last_serial), "
     "(SELECT count(*) FROM claims c WHERE c.key_id = b.key_id AND c.serial BETWEEN "
     "b.first_serial AND b.last_serial), (SELECT count(DISTINCT serial) FROM alerts a WHERE "
     "a.key_id = b.key_id AND a.serial BETWEEN b.first_serial AND b.last_serial) FROM batches b) "
@@ -435,10 +467,17 @@ static void test_rollups_equal_the_scans_over_two_days(void **state)
 	ledger_close(l);
 
 	db = open_db();
+	every_scan(db, jobs, N);
 	assert_int_equal(one(db, "SELECT count(DISTINCT (at + 25200000) / 86400000) FROM scans"),
 			 2);
 	assert_int_equal(one(db, "SELECT sum(scans) FROM day_stats"),
-			 one(db, "SELECT count(*) FROM scans"));
+			 one(db, "SELECT count(*) FROM every_scan"));
+	assert_int_equal(one(db, "SELECT sum(scans) FROM code_scans"),
+			 one(db, "SELECT count(*) FROM every_scan"));
+	/* a row for each client's first scan of a code, none for its repeats */
+	assert_int_equal(one(db, "SELECT count(*) FROM scans"),
+			 one(db, "SELECT count(*) FROM (SELECT DISTINCT key_id, serial, client "
+				 "FROM every_scan)"));
 	assert_true(one(db, "SELECT count(*) FROM claims") > 0);
 	assert_true(one(db, "SELECT count(*) FROM alerts") > 0);
 	assert_int_equal(one(db, day_diff), 0);
@@ -479,7 +518,9 @@ static void test_rollups_survive_the_per_job_retry(void **state)
 	ledger_close(l);
 
 	db = open_db();
-	assert_int_equal(one(db, "SELECT count(*) FROM scans"), N - 3);
+	every_scan(db, jobs, N);
+	assert_int_equal(one(db, "SELECT count(*) FROM every_scan"), N - 3);
+	assert_int_equal(one(db, "SELECT sum(scans) FROM code_scans"), N - 3);
 	assert_int_equal(one(db, "SELECT sum(scans) FROM day_stats"), N - 3);
 	assert_int_equal(one(db, day_diff), 0);
 	assert_int_equal(one(db, batch_diff), 0);

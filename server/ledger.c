@@ -268,11 +268,20 @@ static const char *const migrations[] = {
     "ALTER TABLE tokens ADD COLUMN expires INTEGER;  -- Unix ms, NULL: never\n"
     "ALTER TABLE tokens ADD COLUMN revoked INTEGER;  -- Unix ms, NULL: in force\n"
     "CREATE UNIQUE INDEX tokens_by_name ON tokens(name) WHERE revoked IS NULL;\n",
-    /* 7: the indexes the regulator reads rest on (server/ledger_query.c): one code's scans in
-     * order, alerts by status (the open queue), the roll-ups of one key (its scans of codes in
-     * no batch, one producer's statistics). */
-    "CREATE INDEX scans_by_code ON scans(key_id, serial);\n"
+    /* 7: what the regulator reads rest on (server/ledger_query.c). One code's history is its
+     * code_scans rows, one range read of the primary key (an index on scans would cost every
+     * client's first scan of a code a page written at random): each row keeps the scans row
+     * id and verdict of its first scan, written when the writer makes the row, and filled in
+     * here for older rows from the scans row of the same network and first scan time. Then
+     * alerts by status (the open queue) and by key and status (a producer's open alerts), the
+     * roll-ups of one key (its scans of codes in no batch, one producer's statistics). */
+    "ALTER TABLE code_scans ADD COLUMN scan INTEGER;  -- scans.id of the row's first scan\n"
+    "ALTER TABLE code_scans ADD COLUMN verdict TEXT;  -- the verdict that scan was given\n"
+    "UPDATE code_scans SET scan = s.id, verdict = s.verdict FROM scans s\n"
+    "  WHERE s.key_id = code_scans.key_id AND s.serial = code_scans.serial\n"
+    "  AND s.client = code_scans.client AND s.at = code_scans.first_scan;\n"
     "CREATE INDEX alerts_by_status ON alerts(status, id);\n"
+    "CREATE INDEX alerts_by_key_status ON alerts(key_id, status);\n"
     "CREATE INDEX day_stats_by_key ON day_stats(key_id, batch, day);\n",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -317,11 +326,14 @@ static const char *const sql[S_COUNT] = {
      * first and latest scan (Unix ms) when the code has one, else no row. Then one indexed read
      * of the code's rows: S_ROWS, every (network, cookie) row of the code with its scans, first
      * and latest scan, in key order; or, for an alerted code, whose counts its alert row keeps, S_NET_ROWS,
-     * only the cookie ids of this network's rows (at most LEDGER_COOKIES_PER_NET + 1). S_CLIENT
-     * adds the chosen row or counts one more scan in it (no row returned). S_SCAN appends the
-     * scan row (a client's first scan of the code only); S_ALERT makes or updates the code's alert row with the counts given. */
+     * only the cookie ids of this network's rows (at most LEDGER_COOKIES_PER_NET + 1). S_SCAN
+     * appends the scan row (a client's first scan of the code only); S_CLIENT adds the chosen
+     * row, with :scan that scans row's id and :verdict its verdict, or counts one more scan in
+     * it (no row returned); S_ALERT makes or updates the code's alert row with the counts
+     * given. */
     [S_CLIENT] = "INSERT INTO code_scans(key_id, serial, client, cookie, scans, first_scan, "
-		 "last_scan) VALUES(:key, :serial, :client, :cookie, 1, :at, :at) "
+		 "last_scan, scan, verdict) VALUES(:key, :serial, :client, :cookie, 1, :at, :at, "
+		 ":scan, :verdict) "
 		 "ON CONFLICT(key_id, serial, client, cookie) DO UPDATE SET scans = scans + 1, "
 		 "last_scan = :at",
     [S_ALERT_GET] = "SELECT scans, clients, first_scan, last_scan FROM code_alerts "
@@ -915,7 +927,8 @@ static int read_rows(struct ledger *l, sqlite3_stmt *st, struct net_row **rows, 
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted, int repeat);
+static int record_scan(struct ledger *l, const struct ledger_scan *s, int repeat, int64_t *id);
+static int record_alert(struct ledger *l, const struct ledger_scan *s, int alerted);
 static int batch_of(struct ledger *l, const char *key_id, uint64_t serial, int64_t *batch);
 static int roll_up(struct ledger *l, const char *key_id, int64_t batch, int64_t at_ms,
 		   const char *verdict, int day_code, int batch_code, int claims);
@@ -1063,7 +1076,7 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 	static const unsigned char none[1] = {0};
 	struct net_row *rows = NULL, want;
 	size_t n = 0, cap = 0, here = 0, mine_at = (size_t)-1;
-	int64_t scans = 0, first = 0, last = 0, batch;
+	int64_t scans = 0, first = 0, last = 0, batch, scan_id = 0;
 	sqlite3_stmt *st;
 	int rc, alerted, new_code, repeat;
 
@@ -1132,6 +1145,18 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 		}
 	}
 
+	/* the verdict rests on the counts above and the claim, not on the row: it is decided
+	 * first, so the scans row and the row's insert carry it */
+	s->facts.other_clients = s->clients - 1;
+	if ((rc = read_claim(l, s->key_id, s->serial, s->client, s->cookie, s->has_cookie,
+			     &s->claimed_ms, &s->facts.claimed_by_this)) != SQLITE_OK)
+		goto out;
+	s->facts.claimed = s->claimed_ms > 0;
+	s->verdict = verdict_decide(&s->facts);
+	if ((rc = record_scan(l, s, repeat, &scan_id)) != SQLITE_OK)
+		goto out;
+
+	/* a new row (exactly when the scan is no repeat) keeps its first scan's id and verdict */
 	st = stmt(l, S_CLIENT);
 	bind_text(l, st, ":key", s->key_id);
 	bind_i64(l, st, ":serial", (int64_t)s->serial);
@@ -1141,15 +1166,10 @@ static int run_scan(struct ledger *l, struct ledger_scan *s)
 	else
 		bind_blob(l, st, ":cookie", none, 0);
 	bind_i64(l, st, ":at", s->at_ms);
-	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
-		goto out;
-	s->facts.other_clients = s->clients - 1;
-	if ((rc = read_claim(l, s->key_id, s->serial, s->client, s->cookie, s->has_cookie,
-			     &s->claimed_ms, &s->facts.claimed_by_this)) != SQLITE_OK)
-		goto out;
-	s->facts.claimed = s->claimed_ms > 0;
-	s->verdict = verdict_decide(&s->facts);
-	if ((rc = record_scan(l, s, alerted, repeat)) != SQLITE_OK ||
+	bind_i64(l, st, ":scan", scan_id);
+	bind_text(l, st, ":verdict", verdict_name(s->verdict));
+	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK ||
+	    (rc = record_alert(l, s, alerted)) != SQLITE_OK ||
 	    (rc = batch_of(l, s->key_id, s->serial, &batch)) != SQLITE_OK)
 		goto out;
 	/* a code is new to the day unless its latest scan was that day (scans come in time
@@ -1165,26 +1185,36 @@ out:
 	return rc;
 }
 
-/* The rest of a counted scan: its row in scans unless it is a repeat (repeat 1: its
- * (network, cookie) row of code_scans was there before it, and counts it), and the alert row
- * when the code is a duplicate or already has one. So scans lists each client's first scan
- * of each code, and grows with the clients of a code, never with one client's repeats.
- * SQLITE_OK or the failing bind's or step's code. */
-static int record_scan(struct ledger *l, const struct ledger_scan *s, int alerted, int repeat)
+/* A counted scan's row in scans unless it is a repeat (repeat 1: its (network, cookie) row
+ * of code_scans was there before it, and counts it), its id into *id (0 for a repeat). So
+ * scans lists each client's first scan of each code, and grows with the clients of a code,
+ * never with one client's repeats. SQLITE_OK or the failing bind's or step's code. */
+static int record_scan(struct ledger *l, const struct ledger_scan *s, int repeat, int64_t *id)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!repeat) {
-		st = stmt(l, S_SCAN);
-		bind_text(l, st, ":key", s->key_id);
-		bind_i64(l, st, ":serial", (int64_t)s->serial);
-		bind_i64(l, st, ":at", s->at_ms);
-		bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
-		bind_text(l, st, ":verdict", verdict_name(s->verdict));
-		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
-			return rc;
-	}
+	*id = 0;
+	if (repeat)
+		return SQLITE_OK;
+	st = stmt(l, S_SCAN);
+	bind_text(l, st, ":key", s->key_id);
+	bind_i64(l, st, ":serial", (int64_t)s->serial);
+	bind_i64(l, st, ":at", s->at_ms);
+	bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
+	bind_text(l, st, ":verdict", verdict_name(s->verdict));
+	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+		return rc;
+	*id = sqlite3_last_insert_rowid(l->w);
+	return SQLITE_OK;
+}
+
+/* The alert row of a counted scan, made or updated when the code is a duplicate or already
+ * has one (alerted 1). SQLITE_OK or the failing bind's or step's code. */
+static int record_alert(struct ledger *l, const struct ledger_scan *s, int alerted)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (s->verdict == V_DUPLICATE && !alerted)
 		log_msg(LOG_LV_WARNING,
@@ -1350,7 +1380,7 @@ static int raise_alert(struct ledger *l, const struct alert_event *e, int64_t *i
 			return rc;
 		row = sqlite3_last_insert_rowid(l->w);
 		made = 1;
-		/* a duplicate says so in its own words already (record_scan) */
+		/* a duplicate says so in its own words already (record_alert) */
 		if (e->type != ALERT_DUPLICATE)
 			log_msg(LOG_LV_WARNING, "alert %lld: %s on %s-%llu (%lld events)",
 				(long long)row, type, e->key_id, (unsigned long long)e->serial,

@@ -84,13 +84,15 @@ static const char *const qsql[Q_COUNT] = {
 		      "coalesce(min(first_scan), 0), coalesce(max(last_scan), 0) FROM code_scans "
 		      "WHERE key_id = :key AND serial = :serial",
     [Q_CODE_CLAIM] = "SELECT at, client FROM claims WHERE key_id = :key AND serial = :serial",
-    [Q_CODE_LAST] = "SELECT verdict FROM scans WHERE key_id = :key AND serial = :serial "
-		    "ORDER BY id DESC LIMIT 1",
-    /* one code's first scans by each client (scans_by_code: key, serial, then the row id in
-     * order), each with its client's scans of the code and latest scan: SCAN_CLIENT */
-    [Q_CODE_SCANS] = "SELECT id, key_id, serial, at, client, verdict, " SCAN_CLIENT
-		     " FROM scans s WHERE key_id = :key AND serial = :serial AND id > :after "
-		     "ORDER BY id LIMIT :n",
+    /* the verdict of the code's latest first scan by a client: its rows, one range read */
+    [Q_CODE_LAST] = "SELECT verdict FROM code_scans WHERE key_id = :key AND serial = :serial "
+		    "AND scan IS NOT NULL ORDER BY scan DESC LIMIT 1",
+    /* one code's history: its code_scans rows (one range read of the primary key, sorted in
+     * memory: a code has a row per client), each row's position the scans row id of its first
+     * scan, which the writer gives it once */
+    [Q_CODE_SCANS] = "SELECT scan, key_id, serial, first_scan, client, verdict, scans, "
+		     "last_scan FROM code_scans WHERE key_id = :key AND serial = :serial "
+		     "AND scan > :after ORDER BY scan LIMIT :n",
     /* every first scan by id: the row id's own order, filters checked on the way */
     [Q_SCANS] = "SELECT id, key_id, serial, at, client, verdict, " SCAN_CLIENT
 		" FROM scans s NOT INDEXED WHERE id > :after AND (:key IS NULL OR key_id = :key) "

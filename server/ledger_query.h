@@ -115,7 +115,16 @@ struct lq_scan {
 int lq_code(struct ledger *l, const char *key_id, uint64_t serial, struct lq_code *out,
 	    struct tem_err *err);
 
-/* The code's first scans by each client, oldest first, with each client's counts. */
+/* The code's first scans by each client, oldest first, with each client's counts: fn is
+ * called for each of at most limit rows after position after (0: from the start), *next the
+ * last row's position when more follow, else 0. TEM_OK, or TEM_ERR with err set (or fn's).
+ * The rows are the code's code_scans rows (one per network and cookie id), one range read of
+ * that table's primary key, never an index on scans, which every client's first scan of a
+ * code would have to update. A row's position (lq_scan.id) is the scans row id of its first
+ * scan, which the writer gives the row when it makes it and never changes: later rows get
+ * higher ids, so a page never skips or repeats a row while scans arrive. Rows of ledgers older
+ * than schema 7 got theirs from the scans row of the same network and first scan time
+ * (migration 7); a row that had none is not listed (its scans still count in lq_code). */
 int lq_code_scans(struct ledger *l, const char *key_id, uint64_t serial, int64_t after,
 		  size_t limit, int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err),
 		  void *arg, int64_t *next, struct tem_err *err);

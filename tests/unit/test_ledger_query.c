@@ -278,13 +278,31 @@ static void test_lq_code_and_its_history(void **state)
 	assert_int_equal(x->v[0], V_GENUINE);
 	assert_int_equal(x->client_scans[0], 1);
 	assert_int_equal(x->client_last[0], T0 + 10);
+	/* a new network scans between pages: its row comes after the rows there before, and
+	 * its verdict is the one the writer gave its first scan (a network not the claimer's:
+	 * sold) */
+	scan(l, KEY_A, 7, 4, T0 + 60, V_GENUINE);
 	assert_int_equal(lq_code_scans(l, KEY_A, 7, next, 1, put_scan, x, &next, &err), TEM_OK);
 	assert_int_equal(x->n, 2);
-	assert_int_equal(next, 0);
+	assert_int_not_equal(next, 0);
 	assert_int_equal(x->v[1], V_SEEN);
 	assert_int_equal(x->client_scans[1], 2);
 	assert_int_equal(x->client_last[1], T0 + 30);
 	assert_true(x->ids[0] < x->ids[1]);
+	assert_int_equal(lq_code_scans(l, KEY_A, 7, next, 1, put_scan, x, &next, &err), TEM_OK);
+	assert_int_equal(x->n, 3);
+	assert_int_equal(next, 0);
+	assert_int_equal(x->v[2], V_SOLD);
+	assert_int_equal(x->client_scans[2], 1);
+	assert_int_equal(x->client_last[2], T0 + 60);
+	assert_true(x->ids[1] < x->ids[2]);
+	assert_int_equal(lq_code(l, KEY_A, 7, &c, &err), TEM_OK);
+	assert_int_equal(c.last_verdict, V_SOLD);
+	/* a page from the last position is empty */
+	assert_int_equal(lq_code_scans(l, KEY_A, 7, x->ids[2], 5, put_scan, x, &next, &err),
+			 TEM_OK);
+	assert_int_equal(x->n, 3);
+	assert_int_equal(next, 0);
 	free(x);
 	close_ledger(l);
 }

@@ -32,7 +32,10 @@ O := $(if $(filter .,$(B)),,$(B)/)
 PKGS_KEYS := libsodium
 PKGS_LABEL := libsodium libqrencode cairo pangocairo zbar libpng
 PKGS_CLI := libsodium libcurl jansson
-PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson libsystemd
+# The PostgreSQL engine (server/ledger_pg*.c, libpq) is built in once its files are there:
+# server/ledger.c then dispatches postgres:// and libpq keyword strings to it (TEM_WITH_PG).
+PG_SRC := $(wildcard server/ledger_pg*.c)
+PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson libsystemd $(if $(PG_SRC),libpq)
 PKGS_TEST := cmocka
 
 PKG_CONFIG ?= pkg-config
@@ -59,7 +62,7 @@ endif
 CFLAGS ?=
 LDFLAGS ?=
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -pthread -I. -MMD -MP \
-	$(call pc_cflags,$(DIR_PKGS)) $(CFLAGS)
+	$(if $(PG_SRC),-DTEM_WITH_PG) $(call pc_cflags,$(DIR_PKGS)) $(CFLAGS)
 ALL_LDFLAGS := -pie -pthread $(SANFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
 
 KEYS_SRC := $(sort $(wildcard keys/*.c))

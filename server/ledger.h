@@ -1,10 +1,13 @@
-/* ledger.h — temd's SQLite ledger: producers, registered batches, every counted scan, the
- * per-code and per-client counts, alerts. The only module with SQL.
+/* ledger.h — temd's ledger: producers, registered batches, every counted scan, the per-code
+ * and per-client counts, alerts; with the regulator reads (server/ledger_query.h) and the API
+ * tokens (server/ledger_tokens.h), the whole of what temd asks of a ledger. No SQL and no
+ * engine here: ledger_open picks SQLite (a file) or PostgreSQL (a connection string) from its
+ * where, and server/ledger.c hands each call to that engine (server/ledger_backend.h).
  *
- * One writer thread owns the write connection and commits in groups: requests submit jobs,
- * the writer takes every job waiting, runs them in one BEGIN IMMEDIATE transaction, commits
- * (WAL, synchronous=FULL: durable on return), then calls each job's done callback. A scan is
- * therefore answered only once it is on disk. Reads go through their own connection. */
+ * One writer thread commits in groups: requests submit jobs, the writer takes every job
+ * waiting, runs them in one transaction, commits (durable on return), then calls each job's
+ * done callback. A scan is therefore answered only once it is on disk. Reads go through
+ * connections of their own. */
 #ifndef TEM_LEDGER_H
 #define TEM_LEDGER_H
 
@@ -178,17 +181,31 @@ struct ledger_job {
 	struct ledger_job *next; /* queue link, the ledger's */
 };
 
-/* Opens (creating if needed) the ledger at path, checks it (PRAGMA quick_check, its time
- * logged), migrates its schema forward, and starts the writer. TEM_ERR with err naming the
- * file and the cause: a damaged ledger, an existing empty (0-byte) file, a file or folder it
- * cannot write, a schema newer than this temd understands. A ledger this call made is removed
- * again when it fails, so nothing is left to block the next start. */
-int ledger_open(const char *path, struct ledger **out, struct tem_err *err);
+/* The engines a ledger's where (--db) can name. */
+enum ledger_kind {
+	LEDGER_SQLITE,    /* a file path */
+	LEDGER_POSTGRESQL /* "postgres://...", "postgresql://..." or a libpq keyword string
+			   * ("host=/run/postgresql dbname=tem") */
+};
+
+/* Which engine where names (never NULL): a URI of scheme postgres or postgresql, or a string
+ * whose first word is a libpq keyword followed by '=' (host=, dbname=, ...), is PostgreSQL;
+ * anything else is a file path, SQLite. */
+enum ledger_kind ledger_kind(const char *where);
+
+/* Opens the ledger where names (ledger_kind): SQLite creates the file if needed, checks it
+ * (PRAGMA quick_check, its time logged), migrates its schema forward, takes LEDGER.lock; then
+ * the writer starts. TEM_ERR with err naming the ledger and the cause: a damaged ledger, an
+ * existing empty (0-byte) file, a file or folder it cannot write, a schema newer than this
+ * temd understands, a PostgreSQL ledger in a temd built without PostgreSQL. A SQLite ledger
+ * this call made is removed again when it fails, so nothing is left to block the next start.
+ * where is copied. */
+int ledger_open(const char *where, struct ledger **out, struct tem_err *err);
 
 #define LEDGER_INIT 1 /* ledger_open_flags: an existing empty (0-byte) file becomes a ledger */
 
 /* ledger_open with flags (LEDGER_INIT, or 0 as ledger_open). */
-int ledger_open_flags(const char *path, int flags, struct ledger **out, struct tem_err *err);
+int ledger_open_flags(const char *where, int flags, struct ledger **out, struct tem_err *err);
 
 /* Queues a job for the writer; job->done runs on the writer thread when it has ended. */
 void ledger_submit(struct ledger *l, struct ledger_job *job);
@@ -252,19 +269,16 @@ int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
  * err set when the read failed or the value is damaged (never taken for 0). */
 int ledger_trust_sequence(struct ledger *l, uint64_t *seq, struct tem_err *err);
 
-/* Checks a copy of a ledger at path (a backup): every page (integrity_check) and that it is a
- * tem ledger (schema version 1 or more). TEM_OK, or TEM_ERR with err giving the first
- * complaint. */
-int ledger_check_copy(const char *path, struct tem_err *err);
-
-/* Counted scans in the ledger and the bytes of its files (database and WAL). */
+/* Counted scans in the ledger and the bytes it takes on disk (SQLite: its file and WAL;
+ * 0 when the engine cannot tell). */
 void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes);
 
 /* 1 while the ledger's latest transaction failed (full disk, I/O error), else 0; *failed (may
  * be NULL) gets the transactions failed since start. */
 int ledger_failing(struct ledger *l, int64_t *failed);
 
-/* Stops the writer after the queued jobs, checkpoints the WAL into the database, closes. */
+/* Stops the writer after the queued jobs, closes the reads' and tokens' connections
+ * (lq_close, ledger_tokens_of), then the engine (SQLite: checkpoints the WAL into the file). */
 void ledger_close(struct ledger *l);
 
 #endif

@@ -1,6 +1,7 @@
-/* ledger_backup.h — `temd backup`: a consistent copy of a ledger that temd may be writing to,
- * made in bounded time under any scan load, checked, and put in place whole (docs/deploy.md,
- * "Backups"). */
+/* ledger_backup.h — `temd backup`: a consistent copy of a SQLite ledger that temd may be
+ * writing to, made in bounded time under any scan load, checked, and put in place whole
+ * (docs/deploy.md, "Backups"). A PostgreSQL ledger is backed up with pg_dump or a base backup
+ * (docs/scaling.md): temd backup refuses one, saying so. */
 #ifndef TEM_BACKUP_H
 #define TEM_BACKUP_H
 
@@ -22,6 +23,11 @@ struct backup_result {
  * the temporary file removed). */
 int backup_ledger(const char *db, const char *out, int force, struct backup_result *res,
 		  struct tem_err *err);
+
+/* Checks a copy of a SQLite ledger at path (a backup): every page (integrity_check) and that it
+ * is a tem ledger (schema version 1 or more). TEM_OK, or TEM_ERR with err giving the first
+ * complaint. */
+int ledger_check_copy(const char *path, struct tem_err *err);
 
 /* `temd backup --db FILE -o OUT [-f]`: argv[0] is "backup". Parses the options, runs
  * backup_ledger and says what it did. Returns the exit status: 0 done, 1 the backup failed,

@@ -40,17 +40,17 @@ struct lq_filter {
 /* Sets f to keep every row. */
 void lq_filter_all(struct lq_filter *f);
 
-/* Attaches the regulator reads to l, whose file is path (the path given to ledger_open): they
- * run on read-only connections of their own (at most LQ_CONNS, opened as needed, each with its
- * prepared statements), so several reads run at once and none waits for the writer or for the
- * buyers' reader connection. Calling it again for an attached ledger does nothing. TEM_OK, or
- * TEM_ERR with err set. Every lq_* call on a ledger not attached fails with TEM_ERR. */
-int lq_open(struct ledger *l, const char *path, struct tem_err *err);
+/* Attaches the regulator reads to l: they run on read-only connections of their own (at most
+ * LQ_CONNS, opened as needed, each with its prepared statements), so several reads run at once
+ * and none waits for the writer or for the buyers' reader connection. Calling it again for an
+ * attached ledger does nothing. TEM_OK, or TEM_ERR with err set. Every lq_* call on a ledger
+ * not attached fails with TEM_ERR. */
+int lq_open(struct ledger *l, struct tem_err *err);
 
 #define LQ_CONNS 8 /* read connections a ledger's regulator reads keep at most */
 
-/* Closes l's read connections; call it before ledger_close(l), once no lq_* call runs.
- * Nothing when l is not attached. */
+/* Closes l's read connections, once no lq_* call runs (ledger_close does it too). Nothing
+ * when l is not attached. */
 void lq_close(struct ledger *l);
 
 /* --- batches --- */

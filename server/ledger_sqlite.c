@@ -1,6 +1,7 @@
-/* ledger.c — the SQLite ledger: schema and migrations, the group-committing writer thread,
- * and the reads temd needs. Every statement is prepared once, with bound parameters. */
-#include "server/ledger.h"
+/* ledger_sqlite.c — the SQLite engine of the ledger (server/ledger_backend.h): schema and
+ * migrations, what each writer job runs inside the shared writer's transaction, and the reads
+ * temd needs. Every statement is prepared once, with bound parameters. */
+#include "server/ledger_sqlite.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +9,6 @@
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +18,8 @@
 
 #include "keys/date.h"
 #include "server/alert.h"
+#include "server/ledger_backend.h"
+#include "server/ledger_backup.h"
 #include "server/ledger_internal.h"
 #include "server/log.h"
 
@@ -430,17 +432,16 @@ static const char *const sql[S_COUNT] = {
 		     "WHERE id = :id",
     [S_ALERT_CHANGE] = "INSERT INTO alert_changes(alert, at, by, status, reason, note) "
 		       "VALUES(:id, :at, :by, :status, :reason, :note)",
-    /* The group transaction around each batch of jobs (writer_main, through step_simple). */
+    /* The group transaction around each batch of jobs (server/ledger.c's writer, through
+     * sqlite_begin, sqlite_commit and sqlite_rollback). */
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
 };
 
-/* A job kind only ledger_bind_check submits (server/ledger_internal.h), kept out of ledger.h's
- * enum so no caller can make one by mistake. */
-#define JOB_CHECK ((int)JOB_CLAIM + 100)
-/* The job ledger_forget_salt submits, kept out of ledger.h's enum the same way. */
-#define JOB_FORGET_SALT ((int)JOB_CLAIM + 101)
+/* The job kinds only the ledger makes (server/ledger_backend.h). */
+#define JOB_CHECK       LEDGER_JOB_CHECK
+#define JOB_FORGET_SALT LEDGER_JOB_FORGET_SALT
 
 /* batch_of's memory of batches found: a few per key (slots chosen by a hash of the key id and
  * the serial's high bits), forgotten whenever a transaction is rolled back, as a batch it
@@ -451,29 +452,17 @@ struct batch_seen {
 	int64_t first, last, id;
 };
 
-struct ledger {
+struct sq {
 	char path[4096];
 	sqlite3 *w;                /* the writer's connection */
 	sqlite3_stmt *st[S_COUNT]; /* its statements */
 	sqlite3 *r;                /* the readers' connection */
 	pthread_mutex_t rmu;       /* guards r */
 	sqlite3_stmt *claim_info;  /* on r, prepared at the first claim (ledger_claim_info) */
-	pthread_t writer;
-	int started;
-	pthread_mutex_t mu; /* guards the queue */
-	pthread_cond_t cv;
-	struct ledger_job *head, *tail;
-	int stop;
 	unsigned char salt[LEDGER_SALT_BYTES]; /* an old ledger's client salt (has_salt 1) */
 	int has_salt;
-	atomic_llong scans;  /* counted scans in the ledger */
-	atomic_long streak;  /* failed transactions since the last success: 0 = healthy */
-	atomic_llong failed; /* transactions failed since start */
-	long unreported;     /* writer only: failures not yet logged */
-	double reported;     /* writer only: when a failure was last logged (monotonic s) */
-	double recovered;    /* writer only: when "writes again" was last logged (monotonic s) */
-	int wal_big;         /* writer only: the WAL file is past LEDGER_WAL_LIMIT (shrink_wal) */
-	double wal_tried;    /* writer only: when shrink_wal last tried to truncate it */
+	int wal_big;      /* writer only: the WAL file is past LEDGER_WAL_LIMIT (sqlite_idle) */
+	double wal_tried; /* writer only: when sqlite_idle last tried to truncate it */
 	int fail_rc;   /* writer only: a failure of the statement in use that SQLite's own message
 			* would not describe (a bind refused, a row too few), or SQLITE_OK */
 	char why[512]; /* writer only: that failure, naming the parameter and the statement */
@@ -560,7 +549,7 @@ static int user_version(sqlite3 *db, int *v)
  * a consistent copy, WAL included), so an operator can go back to the temd that wrote it.
  * An existing copy, left by an earlier attempt, is kept as it is. TEM_OK, or TEM_ERR with err
  * set: a ledger is not migrated without its copy. */
-static int backup_before_migrating(struct ledger *l, int v, struct tem_err *err)
+static int backup_before_migrating(struct sq *l, int v, struct tem_err *err)
 {
 	char bak[sizeof l->path + 32];
 	char *vacuum;
@@ -589,7 +578,7 @@ static int backup_before_migrating(struct ledger *l, int v, struct tem_err *err)
 /* Brings the schema to SCHEMA_VERSION, one migration a transaction (BEGIN IMMEDIATE, the
  * migration, the new user_version, COMMIT). TEM_OK, or TEM_ERR with err set and the failed
  * migration rolled back (the rollback is best effort: the error reported is the migration's). */
-static int migrate(struct ledger *l, struct tem_err *err)
+static int migrate(struct sq *l, struct tem_err *err)
 {
 	int v = 0; /* set by user_version, which fails otherwise */
 
@@ -638,7 +627,7 @@ static int migrate(struct ledger *l, struct tem_err *err)
 /* Readies st, a statement of l's writer connection, for a new use: resets it (the result of
  * its last step was handled when it came), clears its bindings and the failed-bind mark.
  * Returns st, still owned by whoever prepared it. */
-static sqlite3_stmt *reuse(struct ledger *l, sqlite3_stmt *st)
+static sqlite3_stmt *reuse(struct sq *l, sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -647,7 +636,7 @@ static sqlite3_stmt *reuse(struct ledger *l, sqlite3_stmt *st)
 }
 
 /* The writer's statement i (enum S_*), ready for a new use; owned by the ledger. */
-static sqlite3_stmt *stmt(struct ledger *l, int i)
+static sqlite3_stmt *stmt(struct sq *l, int i)
 {
 	return reuse(l, l->st[i]);
 }
@@ -655,9 +644,9 @@ static sqlite3_stmt *stmt(struct ledger *l, int i)
 /* Records a failure of the statement in use that SQLite's message would not describe, as
  * code rc and the sentence fmt makes, unless an earlier one of this use is kept already.
  * Returns rc. */
-static int fail_own(struct ledger *l, int rc, const char *fmt, ...)
+static int fail_own(struct sq *l, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int fail_own(struct ledger *l, int rc, const char *fmt, ...)
+static int fail_own(struct sq *l, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -671,7 +660,7 @@ static int fail_own(struct ledger *l, int rc, const char *fmt, ...)
 }
 
 /* Records that binding name in st failed with rc (unknown: st has no such parameter). */
-static int bind_failed(struct ledger *l, sqlite3_stmt *st, const char *name, int rc, int unknown)
+static int bind_failed(struct sq *l, sqlite3_stmt *st, const char *name, int rc, int unknown)
 {
 	if (unknown)
 		return fail_own(l, rc, "no such bind parameter %s in \"%s\"", name,
@@ -682,7 +671,7 @@ static int bind_failed(struct ledger *l, sqlite3_stmt *st, const char *name, int
 
 /* Binds v to st's parameter called name (":serial"). SQLITE_OK, or SQLITE_RANGE when st has no
  * such parameter, or SQLite's code for a refused bind; a failure is recorded (bind_failed). */
-static int bind_i64(struct ledger *l, sqlite3_stmt *st, const char *name, int64_t v)
+static int bind_i64(struct sq *l, sqlite3_stmt *st, const char *name, int64_t v)
 {
 	int i = sqlite3_bind_parameter_index(st, name), rc;
 
@@ -695,7 +684,7 @@ static int bind_i64(struct ledger *l, sqlite3_stmt *st, const char *name, int64_
 
 /* Binds the NUL-terminated text v, as bind_i64. v is not copied (SQLITE_STATIC): it must stay
  * unchanged until the statement's next reuse. */
-static int bind_text(struct ledger *l, sqlite3_stmt *st, const char *name, const char *v)
+static int bind_text(struct sq *l, sqlite3_stmt *st, const char *name, const char *v)
 {
 	int i = sqlite3_bind_parameter_index(st, name), rc;
 
@@ -707,7 +696,7 @@ static int bind_text(struct ledger *l, sqlite3_stmt *st, const char *name, const
 }
 
 /* Binds the n bytes at v as a blob, as bind_text (not copied either). */
-static int bind_blob(struct ledger *l, sqlite3_stmt *st, const char *name, const void *v, int n)
+static int bind_blob(struct sq *l, sqlite3_stmt *st, const char *name, const void *v, int n)
 {
 	int i = sqlite3_bind_parameter_index(st, name), rc;
 
@@ -721,7 +710,7 @@ static int bind_blob(struct ledger *l, sqlite3_stmt *st, const char *name, const
 /* Runs one step of st (a statement of l's writer connection) unless a bind of this use
  * failed. Returns SQLITE_ROW or SQLITE_DONE, else the failure's code: the failed bind's (its
  * cause in l->why) or the step's (its message on l->w). */
-static int step(struct ledger *l, sqlite3_stmt *st)
+static int step(struct sq *l, sqlite3_stmt *st)
 {
 	return l->fail_rc != SQLITE_OK ? l->fail_rc : sqlite3_step(st);
 }
@@ -729,7 +718,7 @@ static int step(struct ledger *l, sqlite3_stmt *st)
 /* Steps st expecting want: SQLITE_ROW (a row to read) or SQLITE_DONE (the end). SQLITE_OK when
  * it came; else the failure's code, a row too many or too few counting as SQLITE_ERROR with
  * the statement named in l->why. */
-static int step_want(struct ledger *l, sqlite3_stmt *st, int want)
+static int step_want(struct sq *l, sqlite3_stmt *st, int want)
 {
 	int rc = step(l, st);
 
@@ -744,7 +733,7 @@ static int step_want(struct ledger *l, sqlite3_stmt *st, int want)
 
 /* The cause of the writer's latest failure, for a log line or an error: the sentence fail_own
  * kept, else SQLite's message on the writer connection. Owned by the ledger or SQLite. */
-static const char *cause(struct ledger *l)
+static const char *cause(struct sq *l)
 {
 	return l->fail_rc != SQLITE_OK ? l->why : sqlite3_errmsg(l->w);
 }
@@ -755,7 +744,7 @@ static const char *cause(struct ledger *l)
  * (server/secrets.h), never beside the client hashes it keys. A failed read is an error,
  * never "no salt", and a salt of the wrong size is refused as damage. TEM_OK, or TEM_ERR with
  * err set. */
-static int load_salt(struct ledger *l, struct tem_err *err)
+static int load_salt(struct sq *l, struct tem_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, ret = TEM_ERR;
@@ -884,8 +873,8 @@ out:
  * used, cap allocated; the caller frees), adding up scans and keeping the first and the
  * latest scan when st is S_ROWS (five columns). SQLITE_OK or the failing step's code
  * (SQLITE_NOMEM when out of memory). */
-static int read_rows(struct ledger *l, sqlite3_stmt *st, struct net_row **rows, size_t *n,
-		     size_t *cap, int64_t *scans, int64_t *first, int64_t *last)
+static int read_rows(struct sq *l, sqlite3_stmt *st, struct net_row **rows, size_t *n, size_t *cap,
+		     int64_t *scans, int64_t *first, int64_t *last)
 {
 	int rc, whole = sqlite3_column_count(st) == 5;
 
@@ -927,13 +916,13 @@ static int read_rows(struct ledger *l, sqlite3_stmt *st, struct net_row **rows, 
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int record_scan(struct ledger *l, const struct ledger_scan *s, int repeat, int64_t *id);
-static int record_alert(struct ledger *l, const struct ledger_scan *s, int alerted);
-static int batch_of(struct ledger *l, const char *key_id, uint64_t serial, int64_t *batch);
-static int roll_up(struct ledger *l, const char *key_id, int64_t batch, int64_t at_ms,
+static int record_scan(struct sq *l, const struct ledger_scan *s, int repeat, int64_t *id);
+static int record_alert(struct sq *l, const struct ledger_scan *s, int alerted);
+static int batch_of(struct sq *l, const char *key_id, uint64_t serial, int64_t *batch);
+static int roll_up(struct sq *l, const char *key_id, int64_t batch, int64_t at_ms,
 		   const char *verdict, int day_code, int batch_code, int claims);
-static int scan_alert(struct ledger *l, const struct ledger_scan *s, int64_t batch);
-static int guess_alert(struct ledger *l, const struct ledger_claim *c);
+static int scan_alert(struct sq *l, const struct ledger_scan *s, int64_t batch);
+static int guess_alert(struct sq *l, const struct ledger_claim *c);
 
 /* Whether a blob column holds the n bytes of v. */
 static int column_is(sqlite3_stmt *st, int col, const void *v, int n)
@@ -946,7 +935,7 @@ static int column_is(sqlite3_stmt *st, int col, const void *v, int n)
 /* Reads the claim of serial of key_id: *claimed_ms its time (0: not claimed) and *yours 1 when
  * the claimer was the client of network net or of cookie id cookie (has_cookie; docs/
  * verdicts.md). SQLITE_OK or the failing bind's or step's code. */
-static int read_claim(struct ledger *l, const char *key_id, uint64_t serial,
+static int read_claim(struct sq *l, const char *key_id, uint64_t serial,
 		      const unsigned char net[LEDGER_CLIENT_BYTES],
 		      const unsigned char cookie[LEDGER_COOKIE_BYTES], int has_cookie,
 		      int64_t *claimed_ms, int *yours)
@@ -971,7 +960,7 @@ static int read_claim(struct ledger *l, const char *key_id, uint64_t serial,
 
 /* Reads one integer from statement st, which returns one row or none: *v the value, or 0 when
  * there is no row. SQLITE_OK or the failing step's code. */
-static int read_count(struct ledger *l, sqlite3_stmt *st, int64_t *v)
+static int read_count(struct sq *l, sqlite3_stmt *st, int64_t *v)
 {
 	int rc = step(l, st);
 
@@ -989,7 +978,7 @@ static int read_count(struct ledger *l, sqlite3_stmt *st, int64_t *v)
  * and changes nothing else), then the claim: the code's existing claim, or a new one unless
  * c->check_only. Sets c->result, c->claimed_ms, c->retry_after. SQLITE_OK or the failing
  * bind's or step's code. */
-static int run_claim(struct ledger *l, struct ledger_claim *c)
+static int run_claim(struct sq *l, struct ledger_claim *c)
 {
 	static const unsigned char none[1] = {0};
 	int64_t day = c->at_ms / 86400000, hour = c->at_ms / 3600000, fails, code_fails, batch;
@@ -1071,7 +1060,7 @@ static int run_claim(struct ledger *l, struct ledger_claim *c)
  * current by every scan since: a new network adds one client), else from the code's few rows,
  * so a cloned code scanned by thousands costs no more than any other. Fills s's out fields.
  * SQLITE_OK or the failing bind's or step's code (cause()). */
-static int run_scan(struct ledger *l, struct ledger_scan *s)
+static int run_scan(struct sq *l, struct ledger_scan *s)
 {
 	static const unsigned char none[1] = {0};
 	struct net_row *rows = NULL, want;
@@ -1189,7 +1178,7 @@ out:
  * of code_scans was there before it, and counts it), its id into *id (0 for a repeat). So
  * scans lists each client's first scan of each code, and grows with the clients of a code,
  * never with one client's repeats. SQLITE_OK or the failing bind's or step's code. */
-static int record_scan(struct ledger *l, const struct ledger_scan *s, int repeat, int64_t *id)
+static int record_scan(struct sq *l, const struct ledger_scan *s, int repeat, int64_t *id)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -1211,7 +1200,7 @@ static int record_scan(struct ledger *l, const struct ledger_scan *s, int repeat
 
 /* The alert row of a counted scan, made or updated when the code is a duplicate or already
  * has one (alerted 1). SQLITE_OK or the failing bind's or step's code. */
-static int record_alert(struct ledger *l, const struct ledger_scan *s, int alerted)
+static int record_alert(struct sq *l, const struct ledger_scan *s, int alerted)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -1240,7 +1229,7 @@ static int record_alert(struct ledger *l, const struct ledger_scan *s, int alert
 
 /* The id of the registered batch of key_id holding serial into *batch, 0 when none holds it.
  * SQLITE_OK or the failing bind's or step's code. */
-static int batch_of(struct ledger *l, const char *key_id, uint64_t serial, int64_t *batch)
+static int batch_of(struct sq *l, const char *key_id, uint64_t serial, int64_t *batch)
 {
 	uint32_t h = 2166136261u; /* FNV-1a of the key id, and of the serial's millions */
 	struct batch_seen *c;
@@ -1279,7 +1268,7 @@ static int batch_of(struct ledger *l, const char *key_id, uint64_t serial, int64
  * unless 0): one scan of final verdict verdict (a verdict's name; "" counts no scan), day_code
  * 1 when the code is new to that day, batch_code 1 when it was never scanned before, claims
  * (0 or 1) a new claim. SQLITE_OK or the failing bind's or step's code. */
-static int roll_up(struct ledger *l, const char *key_id, int64_t batch, int64_t at_ms,
+static int roll_up(struct sq *l, const char *key_id, int64_t batch, int64_t at_ms,
 		   const char *verdict, int day_code, int batch_code, int claims)
 {
 	int scans = verdict[0] != '\0';
@@ -1323,7 +1312,7 @@ struct alert_event {
  * e. A code's first alert of any type counts it in batch_stats.alerted. *id gets the alert's
  * id, *raised 1 when it was made or reopened (both may be NULL). SQLITE_OK or the failing
  * bind's or step's code. */
-static int raise_alert(struct ledger *l, const struct alert_event *e, int64_t *id, int *raised)
+static int raise_alert(struct sq *l, const struct alert_event *e, int64_t *id, int *raised)
 {
 	const char *type = alert_type_name(e->type);
 	sqlite3_stmt *st = stmt(l, S_TALERT_GET);
@@ -1419,7 +1408,7 @@ static int raise_alert(struct ledger *l, const struct alert_event *e, int64_t *i
 /* The typed alert a counted scan shows, if any: duplicate and sold-then-scanned by its final
  * verdict, unregistered and revoked-key by its base verdict. SQLITE_OK or the failing bind's
  * or step's code. */
-static int scan_alert(struct ledger *l, const struct ledger_scan *s, int64_t batch)
+static int scan_alert(struct sq *l, const struct ledger_scan *s, int64_t batch)
 {
 	struct alert_event e = {
 	    .key_id = s->key_id,
@@ -1450,7 +1439,7 @@ static int scan_alert(struct ledger *l, const struct ledger_scan *s, int64_t bat
 
 /* The claim-guessing alert of c's code, whose wrong PINs have just reached its daily limit:
  * events are those wrong PINs. SQLITE_OK or the failing bind's or step's code. */
-static int guess_alert(struct ledger *l, const struct ledger_claim *c)
+static int guess_alert(struct sq *l, const struct ledger_claim *c)
 {
 	struct alert_event e = {
 	    .type = ALERT_CLAIM_GUESSING,
@@ -1479,7 +1468,7 @@ static int is_key_id(const char *s)
 /* The JOB_ALERT job (ledger.h, struct ledger_alert): raises or counts the alert. A job the
  * contract refuses (no such type, a malformed key id, no events) gets LEDGER_FAILED and
  * writes nothing, without failing the group. SQLITE_OK or the failing bind's or step's code. */
-static int run_alert(struct ledger *l, struct ledger_job *job)
+static int run_alert(struct sq *l, struct ledger_job *job)
 {
 	struct ledger_alert *a = &job->u.alert;
 	struct alert_event e = {
@@ -1508,7 +1497,7 @@ static int run_alert(struct ledger *l, struct ledger_job *job)
  * written, for a step the workflow refuses (a reason without closed, closed without one);
  * else the alert's workflow fields are set (a NULL note keeps the one it has) and the step is
  * appended to alert_changes. SQLITE_OK or the failing bind's or step's code. */
-static int run_alert_update(struct ledger *l, struct ledger_job *job)
+static int run_alert_update(struct sq *l, struct ledger_job *job)
 {
 	struct ledger_alert_update *u = &job->u.alert_update;
 	sqlite3_stmt *st;
@@ -1552,27 +1541,11 @@ static int run_alert_update(struct ledger *l, struct ledger_job *job)
 	return SQLITE_OK;
 }
 
-/* Logs what a committed job did that an operator must be told of once it is on disk: an
- * alert's workflow step, naming the token's name, the alert and its new status. */
-static void log_committed(const struct ledger_job *job)
-{
-	const struct ledger_alert_update *u = &job->u.alert_update;
-
-	if (job->kind != JOB_ALERT_UPDATE || job->status != LEDGER_OK)
-		return;
-	log_msg(LOG_LV_NOTICE, "alert %lld set %s%s%s by token %s", (long long)u->id,
-		alert_status_name((enum alert_status)u->status),
-		u->reason != ALERT_REASON_NONE ? ": " : "",
-		u->reason != ALERT_REASON_NONE ? alert_reason_name((enum alert_reason)u->reason)
-					       : "",
-		u->by);
-}
-
 /* Registers a batch unless its serials overlap one already registered for the key: sets
  * job->status to LEDGER_EXISTS (same signed header) or LEDGER_OVERLAP, with the existing row's
  * id and registration time, and writes nothing; else inserts it (b->row, b->registered_ms
  * set). SQLITE_OK, or the failing bind's or step's code. */
-static int run_batch(struct ledger *l, struct ledger_job *job)
+static int run_batch(struct sq *l, struct ledger_job *job)
 {
 	struct ledger_batch *b = &job->u.batch;
 	sqlite3_stmt *st = stmt(l, S_BATCH_FIND);
@@ -1627,7 +1600,7 @@ static int run_batch(struct ledger *l, struct ledger_job *job)
 /* Keeps seq as the highest trust list sequence number accepted (meta 'trust-sequence'), unless
  * a higher one is kept already: the number never goes down. Prepared here rather than at open:
  * it runs at start and on SIGHUP only. SQLITE_OK or the failure's code. */
-static int record_trust_sequence(struct ledger *l, uint64_t seq)
+static int record_trust_sequence(struct sq *l, uint64_t seq)
 {
 	static const char q[] =
 	    "INSERT INTO meta(name, value) VALUES('trust-sequence', :seq) "
@@ -1645,7 +1618,7 @@ static int record_trust_sequence(struct ledger *l, uint64_t seq)
 
 /* Records every producer of the job's trust list (inserted or replaced), stamped now,
  * and its sequence number (record_trust_sequence). SQLITE_OK, or the failing bind's or step's code. */
-static int run_producers(struct ledger *l, struct ledger_job *job)
+static int run_producers(struct sq *l, struct ledger_job *job)
 {
 	int rc;
 
@@ -1668,7 +1641,7 @@ static int run_producers(struct ledger *l, struct ledger_job *job)
 /* The JOB_CHECK job (ledger_bind_check): prepares l->check_sql on the writer connection, binds
  * 1 to l->check_name and steps it once, through the same helpers as every statement above.
  * SQLITE_OK when it ran (a row or done); else its code, the cause in *l->check_err. */
-static int run_check(struct ledger *l)
+static int run_check(struct sq *l)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -1689,7 +1662,7 @@ static int run_check(struct ledger *l)
 
 /* The JOB_FORGET_SALT job: deletes an old ledger's client salt row with secure_delete on, so
  * its bytes are overwritten, not left in a free page. SQLITE_OK or the failure's code. */
-static int run_forget_salt(struct ledger *l)
+static int run_forget_salt(struct sq *l)
 {
 	int rc = sqlite3_exec(l->w, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
 
@@ -1704,7 +1677,7 @@ static int run_forget_salt(struct ledger *l)
 
 /* Runs one job inside the writer's open transaction; sets job->status (LEDGER_OK unless the
  * job itself says otherwise). SQLITE_OK, or the code that must fail the transaction. */
-static int run_job(struct ledger *l, struct ledger_job *job)
+static int run_job(struct sq *l, struct ledger_job *job)
 {
 	job->status = LEDGER_OK;
 	if ((int)job->kind == JOB_CHECK)
@@ -1730,7 +1703,7 @@ static int run_job(struct ledger *l, struct ledger_job *job)
 
 /* Runs statement i, one that returns no row (BEGIN, COMMIT, ROLLBACK), to its end and resets
  * it. SQLITE_OK, or the failure's code (its message on l->w). */
-static int step_simple(struct ledger *l, int i)
+static int step_simple(struct sq *l, int i)
 {
 	sqlite3_stmt *st = stmt(l, i);
 	int rc = step_want(l, st, SQLITE_DONE);
@@ -1739,14 +1712,11 @@ static int step_simple(struct ledger *l, int i)
 	return rc;
 }
 
-/* Logs a failed transaction (rc, the code that failed it) that cost its jobs: the first of a
- * run at once with its cause, unless a failure was logged in the last LEDGER_REPORT_SECONDS;
- * otherwise at most one line every LEDGER_REPORT_SECONDS with the count since (a full disk
- * fails every transaction, and one bad page fails every scan of its codes: the log must not
- * fill the disk too). Counts it in streak and failed. */
-#define LEDGER_REPORT_SECONDS 10.0
-static void report_failure(struct ledger *l, int rc)
+/* The backend's describe: why the writer's transaction failed with rc, for the log line
+ * server/ledger.c writes. */
+static void sqlite_describe(void *db, int rc, char *buf, size_t cap)
 {
+	struct sq *l = db;
 	int own = l->fail_rc != SQLITE_OK; /* a failure SQLite's message would not describe */
 	int ext = own ? rc : sqlite3_extended_errcode(l->w);
 	int sys = own ? 0 : sqlite3_system_errno(l->w);
@@ -1755,84 +1725,53 @@ static void report_failure(struct ledger *l, int rc)
 			     : ext == SQLITE_IOERR_READ   ? " while reading"
 			     : ext == SQLITE_IOERR_SHMMAP ? " while mapping the WAL index"
 							  : "";
-	double now = date_mono_seconds();
 
-	atomic_fetch_add(&l->streak, 1);
-	atomic_fetch_add(&l->failed, 1);
-	l->unreported++;
-	if (l->reported > 0 && now - l->reported < LEDGER_REPORT_SECONDS)
-		return;
-	char since[64] = "";
-	if (l->unreported > 1)
-		snprintf(since, sizeof since, ", %ld failed since the last report", l->unreported);
-	log_msg(LOG_LV_ERROR,
-		"%s: transaction failed: %s%s%s%s (SQLite code %d)%s; its scans were answered 503 "
-		"and not counted",
-		l->path, cause(l), during, sys != 0 ? ": " : "", sys != 0 ? strerror(sys) : "", ext,
-		since);
-	l->unreported = 0;
-	l->reported = now;
+	snprintf(buf, cap, "%s%s%s%s (SQLite code %d)", cause(l), during, sys != 0 ? ": " : "",
+		 sys != 0 ? strerror(sys) : "", ext);
 }
 
-/* Notes a committed transaction: the ledger is healthy again. Logs "writes again" after a
- * failure, at most once every LEDGER_REPORT_SECONDS. */
-static void note_success(struct ledger *l)
+/* The backend's begin and commit: the writer's transaction (BEGIN IMMEDIATE, COMMIT). */
+static int sqlite_begin(void *db)
 {
-	long streak = atomic_exchange(&l->streak, 0);
-	double now;
+	return step_simple(db, S_BEGIN);
+}
 
-	if (streak == 0)
-		return;
-	now = date_mono_seconds();
-	if (l->recovered > 0 && now - l->recovered < LEDGER_REPORT_SECONDS)
-		return;
-	log_msg(LOG_LV_NOTICE, "%s: writes again, after %ld failed transaction(s)", l->path,
-		streak);
-	l->recovered = now;
+static int sqlite_commit(void *db)
+{
+	return step_simple(db, S_COMMIT);
+}
+
+/* The backend's run_job. */
+static int sqlite_run_job(void *db, struct ledger_job *job)
+{
+	return run_job(db, job);
 }
 
 /* Rolls back the writer's open transaction, if one is open, after a failure (logged when the
  * rollback fails too: the next BEGIN then fails and says so). */
-static void roll_back(struct ledger *l)
+static void sqlite_rollback(void *db)
 {
+	struct sq *l = db;
+
 	memset(l->seen, 0, sizeof l->seen); /* it may name a batch rolled back */
 	if (!sqlite3_get_autocommit(l->w) && step_simple(l, S_ROLLBACK) != SQLITE_OK)
 		log_msg(LOG_LV_ERROR, "%s: cannot roll back a failed transaction: %s", l->path,
 			sqlite3_errmsg(l->w));
 }
 
-/* Runs the jobs from first up to end (excluded; NULL: the whole list) in one transaction and
- * commits it. *counted gets the scans among them. SQLITE_OK, or the code that failed it (the
- * transaction is then still open, for report_failure to read its cause, then roll_back). */
-static int run_txn(struct ledger *l, struct ledger_job *first, struct ledger_job *end,
-		   long long *counted)
-{
-	int rc = step_simple(l, S_BEGIN);
-
-	*counted = 0;
-	for (struct ledger_job *job = first; rc == SQLITE_OK && job != end; job = job->next) {
-		rc = run_job(l, job);
-		if (job->kind == JOB_SCAN)
-			(*counted)++;
-	}
-	if (rc == SQLITE_OK)
-		rc = step_simple(l, S_COMMIT);
-	for (struct ledger_job *job = first; rc == SQLITE_OK && job != end; job = job->next)
-		log_committed(job);
-	return rc;
-}
-
 /* The WAL file may grow while a reader (temd's own, or sqlite3 run by hand) holds an old
  * snapshot: SQLite cannot start it again from the beginning meanwhile. journal_size_limit
- * cuts it back to this size whenever it starts again; shrink_wal does it when no write comes. */
+ * cuts it back to this size whenever it starts again; sqlite_idle does it when no write comes. */
 #define LEDGER_WAL_LIMIT ((sqlite3_int64)8 << 20)
 
 /* When the WAL file has grown past LEDGER_WAL_LIMIT, tries (at most once a second) a
  * truncating checkpoint that waits for no reader: a reader still holding old pages makes it
- * fail at once, and it is tried again later. Sets l->wal_big while the file is still too
- * large, so the writer wakes to try again even when no job comes. */
-static void shrink_wal(struct ledger *l)
+ * fail at once, and it is tried again later (the backend's idle). Returns l->wal_big, 1 while
+ * the file is still too large, so the shared writer wakes to try again even when no job
+ * comes. */
+static int sqlite_idle(void *db)
 {
+	struct sq *l = db;
 	char wal[4200];
 	struct stat st;
 	double now;
@@ -1841,12 +1780,12 @@ static void shrink_wal(struct ledger *l)
 	snprintf(wal, sizeof wal, "%s-wal", l->path);
 	if (stat(wal, &st) != 0 || st.st_size <= LEDGER_WAL_LIMIT) {
 		l->wal_big = 0;
-		return;
+		return 0;
 	}
 	l->wal_big = 1;
 	now = date_mono_seconds();
 	if (now - l->wal_tried < 1.0)
-		return;
+		return 1;
 	l->wal_tried = now;
 	sqlite3_busy_timeout(l->w, 0); /* never wait for a reader here */
 	rc = sqlite3_wal_checkpoint_v2(l->w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -1859,75 +1798,7 @@ static void shrink_wal(struct ledger *l)
 		    "merged into the ledger and truncated\n",
 		    l->path, (long long)(st.st_size >> 20));
 	}
-}
-
-/* The writer: takes every waiting job, runs them in one transaction, commits, answers. When
- * the group's transaction fails (a bind, a step, the commit) it is rolled back and, when it
- * held more than one job, each job is run again in a transaction of its own: only the jobs
- * that fail alone (a scan of a code on a damaged page, every job on a full disk) get
- * LEDGER_FAILED, and each such failure is counted (ledger_failing). done runs only once the
- * job's transaction has ended either way. */
-static void *writer_main(void *arg)
-{
-	struct ledger *l = arg;
-
-	for (;;) {
-		struct ledger_job *group, *job, *next;
-		long long counted;
-		int rc;
-
-		pthread_mutex_lock(&l->mu);
-		while (l->head == NULL && !l->stop) {
-			struct timespec ts;
-			if (!l->wal_big) {
-				pthread_cond_wait(&l->cv, &l->mu);
-				continue;
-			}
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT &&
-			    l->head == NULL && !l->stop) {
-				pthread_mutex_unlock(&l->mu);
-				shrink_wal(l);
-				pthread_mutex_lock(&l->mu);
-			}
-		}
-		group = l->head;
-		l->head = l->tail = NULL;
-		pthread_mutex_unlock(&l->mu);
-		if (group == NULL)
-			break; /* stopping, and nothing left */
-
-		rc = run_txn(l, group, NULL, &counted);
-		if (rc == SQLITE_OK) {
-			note_success(l);
-			atomic_fetch_add(&l->scans, counted);
-		} else if (group->next == NULL) {
-			report_failure(l, rc);
-			roll_back(l);
-			group->status = LEDGER_FAILED;
-		} else {
-			roll_back(l); /* not counted: each job now runs alone */
-			for (job = group; job != NULL; job = job->next) {
-				rc = run_txn(l, job, job->next, &counted);
-				if (rc == SQLITE_OK) {
-					note_success(l);
-					atomic_fetch_add(&l->scans, counted);
-					continue;
-				}
-				report_failure(l, rc);
-				roll_back(l);
-				job->status = LEDGER_FAILED;
-			}
-		}
-		shrink_wal(l);
-		for (job = group; job != NULL; job = next) {
-			next = job->next; /* done may free the job */
-			if (job->done != NULL)
-				job->done(job, job->arg);
-		}
-	}
-	return NULL;
+	return l->wal_big;
 }
 
 /* Takes the ledger's exclusive lock: a POSIX write lock on PATH.lock (made 0600 when missing;
@@ -1987,7 +1858,7 @@ static int pages_ok(sqlite3 *db, const char *pragma, char *what, size_t cap)
 
 /* Runs PRAGMA quick_check on l's writer connection and logs how long it took: a damaged page
  * refuses the start, with SQLite's first complaint. TEM_OK or TEM_ERR with err set. */
-static int check_ledger(struct ledger *l, struct tem_err *err)
+static int check_ledger(struct sq *l, struct tem_err *err)
 {
 	double t0 = date_mono_seconds();
 	struct stat sb;
@@ -2041,20 +1912,20 @@ static void remove_new_ledger(const char *path)
 	unlink(path);
 }
 
-int ledger_open(const char *path, struct ledger **out, struct tem_err *err)
-{
-	return ledger_open_flags(path, 0, out, err);
-}
+static void sqlite_close(void *db);
 
-int ledger_open_flags(const char *path, int flags, struct ledger **out, struct tem_err *err)
+/* The backend's open (ledger_open_flags): takes LEDGER.lock, opens the writer connection,
+ * checks the pages, migrates, prepares the writer's statements, opens the reader connection
+ * and counts the scans. */
+static int sqlite_open(const char *path, int flags, void **db, int64_t *scans, struct tem_err *err)
 {
-	struct ledger *l = calloc(1, sizeof *l);
+	struct sq *l = calloc(1, sizeof *l);
 	sqlite3_stmt *st;
 	struct stat sb;
 	char limit[64];
 	int rc, made = 0;
 
-	*out = NULL;
+	*db = NULL;
 	if (l == NULL)
 		return err_set(err, "out of memory");
 	if (strlen(path) >= sizeof l->path) {
@@ -2063,9 +1934,7 @@ int ledger_open_flags(const char *path, int flags, struct ledger **out, struct t
 	}
 	strcpy(l->path, path);
 	l->lock_fd = -1;
-	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->rmu, NULL);
-	pthread_cond_init(&l->cv, NULL);
 	if ((l->lock_fd = lock_ledger(path, err)) < 0)
 		goto fail;
 	if (stat(path, &sb) == 0) {
@@ -2112,23 +1981,18 @@ int ledger_open_flags(const char *path, int flags, struct ledger **out, struct t
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		atomic_store(&l->scans, sqlite3_column_int64(st, 0));
+		*scans = sqlite3_column_int64(st, 0);
 	else
 		db_fail(l->r, path, "cannot count the scans", err);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		goto fail;
-	if (pthread_create(&l->writer, NULL, writer_main, l) != 0) {
-		err_set(err, "cannot start the ledger writer");
-		goto fail;
-	}
-	l->started = 1;
-	*out = l;
+	*db = l;
 	return TEM_OK;
 fail:
 	rc = l->lock_fd; /* kept until the new ledger's files are gone */
 	l->lock_fd = -1;
-	ledger_close(l);
+	sqlite_close(l);
 	if (made)
 		remove_new_ledger(path);
 	if (rc >= 0)
@@ -2136,57 +2000,11 @@ fail:
 	return TEM_ERR;
 }
 
-void ledger_submit(struct ledger *l, struct ledger_job *job)
-{
-	job->next = NULL;
-	pthread_mutex_lock(&l->mu);
-	if (l->tail != NULL)
-		l->tail->next = job;
-	else
-		l->head = job;
-	l->tail = job;
-	pthread_cond_signal(&l->cv);
-	pthread_mutex_unlock(&l->mu);
-}
-
-struct waiter {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int done;
-};
-
-static void wake(struct ledger_job *job, void *arg)
-{
-	struct waiter *w = arg;
-
-	(void)job;
-	pthread_mutex_lock(&w->mu);
-	w->done = 1;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
-enum ledger_status ledger_run(struct ledger *l, struct ledger_job *job)
-{
-	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-
-	job->done = wake;
-	job->arg = &w;
-	ledger_submit(l, job);
-	pthread_mutex_lock(&w.mu);
-	while (!w.done)
-		pthread_cond_wait(&w.cv, &w.mu);
-	pthread_mutex_unlock(&w.mu);
-	pthread_mutex_destroy(&w.mu);
-	pthread_cond_destroy(&w.cv);
-	return job->status;
-}
-
-enum ledger_status ledger_bind_check(struct ledger *l, const char *sql_text, const char *name,
+enum ledger_status ledger_bind_check(struct ledger *ledger, const char *sql_text, const char *name,
 				     struct tem_err *err)
 {
+	struct sq *l = ledger_engine(ledger);
 	struct ledger_job job;
-
 	enum ledger_status st;
 
 	memset(&job, 0, sizeof job);
@@ -2195,37 +2013,39 @@ enum ledger_status ledger_bind_check(struct ledger *l, const char *sql_text, con
 	l->check_sql = sql_text; /* read by the writer after ledger_submit's lock */
 	l->check_name = name;
 	l->check_err = err;
-	st = ledger_run(l, &job);
+	st = ledger_run(ledger, &job);
 	if (st == LEDGER_FAILED && err->msg[0] == '\0')
 		err_set(err, "the transaction failed (see the log)");
 	return st;
 }
 
-int ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES])
+/* The backend's salt (ledger_salt). */
+static int sqlite_salt(void *db, unsigned char out[LEDGER_SALT_BYTES])
 {
+	const struct sq *l = db;
+
 	if (!l->has_salt)
 		return 0;
 	memcpy(out, l->salt, LEDGER_SALT_BYTES);
 	return 1;
 }
 
-int ledger_forget_salt(struct ledger *l, struct tem_err *err)
+/* The backend's forgot_salt: the LEDGER_JOB_FORGET_SALT job committed. */
+static void sqlite_forgot_salt(void *db)
 {
-	struct ledger_job job;
+	struct sq *l = db;
 
-	memset(&job, 0, sizeof job);
-	job.kind = (enum ledger_job_kind)JOB_FORGET_SALT;
-	if (ledger_run(l, &job) != LEDGER_OK)
-		return err_set(err, "%s: cannot remove the client salt from table meta", l->path);
 	sodium_memzero(l->salt, sizeof l->salt);
 	l->has_salt = 0;
-	return TEM_OK;
 }
 
-int ledger_each_batch(struct ledger *l,
-		      int (*fn)(void *arg, const struct ledger_batch_row *b, struct tem_err *err),
-		      void *arg, struct tem_err *err)
+/* The backend's each_batch. */
+static int sqlite_each_batch(void *db,
+			     int (*fn)(void *arg, const struct ledger_batch_row *b,
+				       struct tem_err *err),
+			     void *arg, struct tem_err *err)
 {
+	struct sq *l = db;
 	/* one row a batch, in the column order read below; the reader connection's own snapshot */
 	static const char q[] =
 	    "SELECT key_id, first_serial, last_serial, registered, id, batch_id, "
@@ -2288,8 +2108,10 @@ static int rbind(sqlite3_stmt *st, const char *name, const char *t, int64_t i)
 			 : sqlite3_bind_int64(st, k, i);
 }
 
-int ledger_trust_sequence(struct ledger *l, uint64_t *seq, struct tem_err *err)
+/* The backend's trust_sequence. */
+static int sqlite_trust_sequence(void *db, uint64_t *seq, struct tem_err *err)
 {
+	struct sq *l = db;
 	static const char q[] = "SELECT value FROM meta WHERE name = 'trust-sequence'";
 	sqlite3_stmt *st = NULL;
 	int rc, ret = TEM_ERR;
@@ -2322,9 +2144,11 @@ out:
 	return ret;
 }
 
-int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,
-		      struct ledger_claim_info *out, struct tem_err *err)
+/* The backend's claim_info. */
+static int sqlite_claim_info(void *db, const char *key_id, uint64_t serial,
+			     struct ledger_claim_info *out, struct tem_err *err)
 {
+	struct sq *l = db;
 	/* the batch holding the serial and its sealed claim key */
 	static const char q[] = "SELECT first_serial, claim_key FROM batches "
 				"WHERE key_id = :key AND first_serial <= :serial "
@@ -2379,43 +2203,35 @@ out:
 	return ret;
 }
 
-int ledger_failing(struct ledger *l, int64_t *failed)
+/* The backend's bytes: the file and its WAL. */
+static int64_t sqlite_bytes(void *db)
 {
-	if (failed != NULL)
-		*failed = atomic_load(&l->failed);
-	return atomic_load(&l->streak) > 0;
-}
-
-void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes)
-{
+	struct sq *l = db;
 	char wal[4200];
 	struct stat st;
+	int64_t bytes = 0;
 
-	*scans = atomic_load(&l->scans);
-	*bytes = 0;
 	if (stat(l->path, &st) == 0)
-		*bytes += st.st_size;
+		bytes += st.st_size;
 	snprintf(wal, sizeof wal, "%s-wal", l->path);
 	if (stat(wal, &st) == 0)
-		*bytes += st.st_size;
+		bytes += st.st_size;
+	return bytes;
 }
 
-void ledger_close(struct ledger *l)
+const char *sqlite_path(void *db)
 {
+	return ((struct sq *)db)->path;
+}
+
+/* The backend's close: the statements, the reader, a last checkpoint, the writer, the lock. */
+static void sqlite_close(void *db)
+{
+	struct sq *l = db;
 	int rc;
 
 	if (l == NULL)
 		return;
-	if (l->started) {
-		pthread_mutex_lock(&l->mu);
-		l->stop = 1;
-		pthread_cond_signal(&l->cv);
-		pthread_mutex_unlock(&l->mu);
-		pthread_join(l->writer, NULL);
-		if (l->unreported > 0)
-			log_msg(LOG_LV_ERROR, "%s: %ld failed transaction(s) since the last report",
-				l->path, l->unreported);
-	}
 	/* finalize returns the statement's last step error, already handled when it came */
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(l->st[i]);
@@ -2439,8 +2255,42 @@ void ledger_close(struct ledger *l)
 	}
 	if (l->lock_fd >= 0)
 		close(l->lock_fd); /* after SQLite's own files: the lock covers them all */
-	pthread_mutex_destroy(&l->mu);
 	pthread_mutex_destroy(&l->rmu);
-	pthread_cond_destroy(&l->cv);
 	free(l);
 }
+
+const struct ledger_backend ledger_sqlite_backend = {
+    .name = "SQLite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .begin = sqlite_begin,
+    .run_job = sqlite_run_job,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .describe = sqlite_describe,
+    .idle = sqlite_idle,
+    .salt = sqlite_salt,
+    .forgot_salt = sqlite_forgot_salt,
+    .each_batch = sqlite_each_batch,
+    .claim_info = sqlite_claim_info,
+    .trust_sequence = sqlite_trust_sequence,
+    .bytes = sqlite_bytes,
+    .lq_open = sqlite_lq_open,
+    .lq_close = sqlite_lq_close,
+    .lq_batches = sqlite_lq_batches,
+    .lq_code = sqlite_lq_code,
+    .lq_code_scans = sqlite_lq_code_scans,
+    .lq_scans = sqlite_lq_scans,
+    .lq_alerts = sqlite_lq_alerts,
+    .lq_alert = sqlite_lq_alert,
+    .lq_alert_changes = sqlite_lq_alert_changes,
+    .lq_code_alerts = sqlite_lq_code_alerts,
+    .lq_stats = sqlite_lq_stats,
+    .lq_producers = sqlite_lq_producers,
+    .tokens_open = sqlite_tokens_open,
+    .tokens_close = sqlite_tokens_close,
+    .tokens_find = sqlite_tokens_find,
+    .tokens_add = sqlite_tokens_add,
+    .tokens_revoke = sqlite_tokens_revoke,
+    .tokens_each = sqlite_tokens_each,
+};

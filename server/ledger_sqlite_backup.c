@@ -1,4 +1,4 @@
-/* ledger_backup.c — `temd backup`: VACUUM INTO a temporary file, integrity check, rename. A
+/* ledger_sqlite_backup.c — `temd backup` of a SQLite ledger: VACUUM INTO a temporary file, integrity check, rename. A
  * copy page by page that restarts whenever the ledger changes (sqlite3 .backup) never ends
  * under steady scans, and copying the file misses what is still in the write-ahead log; VACUUM
  * INTO reads one snapshot through SQLite, so it ends in time proportional to the ledger's
@@ -25,6 +25,7 @@ static const char backup_usage[] =
     "Copies the ledger FILE, while temd runs, into OUT: one consistent snapshot, checked with\n"
     "PRAGMA integrity_check, written 0600 and renamed into place whole. The secret file\n"
     "FILE.secret is not in the copy: keep one copy of it apart (it never changes).\n"
+    "A PostgreSQL ledger is backed up with pg_dump or a base backup instead.\n"
     "\n"
     "  --db FILE        the ledger to copy\n"
     "  -o, --output OUT where to write the copy\n"
@@ -162,6 +163,12 @@ int backup_main(int argc, char **argv)
 	}
 	if (db == NULL || out == NULL) {
 		fputs("temd: backup: --db and -o are required\nTry 'temd backup --help'.\n",
+		      stderr);
+		return 2;
+	}
+	if (ledger_kind(db) != LEDGER_SQLITE) {
+		fputs("temd: backup: --db names a PostgreSQL ledger; temd backup copies a SQLite "
+		      "ledger file: back PostgreSQL up with pg_dump or a base backup\n",
 		      stderr);
 		return 2;
 	}

@@ -1,8 +1,9 @@
-/* ledger_query.c — the regulator reads of server/ledger_query.h: every statement prepared once
- * per read connection with bound parameters, each call one read transaction on a read-only
- * connection of a small pool of its own, lists read in keyset order (LIMIT n + 1 tells whether
- * a next page exists). The indexes these reads rest on are migration 7 of server/ledger.c. */
-#include "server/ledger_query.h"
+/* ledger_sqlite_query.c — the SQLite engine's regulator reads (server/ledger_query.h, through
+ * the sqlite_lq_* entries of ledger_sqlite_backend): every statement prepared once per read
+ * connection with bound parameters, each call one read transaction on a read-only connection
+ * of a small pool of its own, lists read in keyset order (LIMIT n + 1 tells whether a next
+ * page exists). The indexes these reads rest on are migration 7 of server/ledger_sqlite.c. */
+#include "server/ledger_sqlite.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -144,7 +145,7 @@ struct conn {
 
 /* A ledger's read connections. */
 struct pool {
-	struct ledger *l;
+	void *l; /* the engine's state (sqlite_open) */
 	char *path;
 	pthread_mutex_t mu; /* guards c[].busy and n */
 	pthread_cond_t cv;  /* a connection was handed back */
@@ -156,15 +157,9 @@ struct pool {
 static pthread_mutex_t pools_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct pool *pools; /* attached ledgers */
 
-void lq_filter_all(struct lq_filter *f)
+int sqlite_lq_open(void *l, struct tem_err *err)
 {
-	memset(f, 0, sizeof *f);
-	f->type = -1;
-	f->status = -1;
-}
-
-int lq_open(struct ledger *l, const char *path, struct tem_err *err)
-{
+	const char *path = sqlite_path(l);
 	struct pool *p;
 
 	pthread_mutex_lock(&pools_mu);
@@ -187,7 +182,7 @@ int lq_open(struct ledger *l, const char *path, struct tem_err *err)
 	return TEM_OK;
 }
 
-void lq_close(struct ledger *l)
+void sqlite_lq_close(void *l)
 {
 	struct pool **pp, *p;
 
@@ -229,7 +224,7 @@ static int open_reader(const char *path, sqlite3 **db, struct tem_err *err)
 
 /* Takes a free read connection of l (waiting while all LQ_CONNS are busy) into *pool, *c.
  * TEM_OK, or TEM_ERR with err set (l not attached, or a connection could not be opened). */
-static int take(struct ledger *l, struct pool **pool, struct conn **c, struct tem_err *err)
+static int take(void *l, struct pool **pool, struct conn **c, struct tem_err *err)
 {
 	struct pool *p;
 	int ret = TEM_OK;
@@ -360,7 +355,7 @@ static int q_simple(struct rd *r, int q)
 }
 
 /* Begins a read call on l: a connection and its read transaction. */
-static int rd_begin(struct rd *r, struct ledger *l, struct tem_err *err)
+static int rd_begin(struct rd *r, void *l, struct tem_err *err)
 {
 	memset(r, 0, sizeof *r);
 	r->err = err;
@@ -510,9 +505,9 @@ static int batch_row(struct rd *r, sqlite3_stmt *st, void *ctx)
 	return x->fn(x->arg, &b, r->err);
 }
 
-int lq_batches(struct ledger *l, const struct lq_filter *f, int64_t after, size_t limit,
-	       int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err), void *arg,
-	       int64_t *next, struct tem_err *err)
+int sqlite_lq_batches(void *l, const struct lq_filter *f, int64_t after, size_t limit,
+		      int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err),
+		      void *arg, int64_t *next, struct tem_err *err)
 {
 	struct batch_ctx x = {fn, arg};
 	struct rd r;
@@ -588,8 +583,8 @@ static int code_reads(struct rd *r, const char *key_id, uint64_t serial, struct 
 	return TEM_OK;
 }
 
-int lq_code(struct ledger *l, const char *key_id, uint64_t serial, struct lq_code *out,
-	    struct tem_err *err)
+int sqlite_lq_code(void *l, const char *key_id, uint64_t serial, struct lq_code *out,
+		   struct tem_err *err)
 {
 	struct rd r;
 
@@ -624,9 +619,9 @@ static int scan_row(struct rd *r, sqlite3_stmt *st, void *ctx)
 	return x->fn(x->arg, &s, r->err);
 }
 
-int lq_code_scans(struct ledger *l, const char *key_id, uint64_t serial, int64_t after,
-		  size_t limit, int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err),
-		  void *arg, int64_t *next, struct tem_err *err)
+int sqlite_lq_code_scans(void *l, const char *key_id, uint64_t serial, int64_t after, size_t limit,
+			 int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err),
+			 void *arg, int64_t *next, struct tem_err *err)
 {
 	struct scan_ctx x = {fn, arg};
 	struct rd r;
@@ -643,9 +638,9 @@ int lq_code_scans(struct ledger *l, const char *key_id, uint64_t serial, int64_t
 	return rd_end(&r, ret);
 }
 
-int lq_scans(struct ledger *l, const struct lq_filter *f, int64_t after, size_t limit,
-	     int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
-	     int64_t *next, struct tem_err *err)
+int sqlite_lq_scans(void *l, const struct lq_filter *f, int64_t after, size_t limit,
+		    int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
+		    int64_t *next, struct tem_err *err)
 {
 	struct scan_ctx x = {fn, arg};
 	struct rd r;
@@ -705,9 +700,9 @@ static int alert_row(struct rd *r, sqlite3_stmt *st, void *ctx)
 	return x->fn(x->arg, &a, r->err);
 }
 
-int lq_alerts(struct ledger *l, const struct lq_filter *f, int64_t after, size_t limit,
-	      int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
-	      int64_t *next, struct tem_err *err)
+int sqlite_lq_alerts(void *l, const struct lq_filter *f, int64_t after, size_t limit,
+		     int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
+		     int64_t *next, struct tem_err *err)
 {
 	struct alert_ctx x = {fn, arg, 0};
 	struct rd r;
@@ -732,9 +727,9 @@ int lq_alerts(struct ledger *l, const struct lq_filter *f, int64_t after, size_t
 	return rd_end(&r, ret);
 }
 
-int lq_alert(struct ledger *l, const struct lq_filter *f, int64_t id,
-	     int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
-	     int *found, struct tem_err *err)
+int sqlite_lq_alert(void *l, const struct lq_filter *f, int64_t id,
+		    int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
+		    int *found, struct tem_err *err)
 {
 	struct alert_ctx x = {fn, arg, 0};
 	struct rd r;
@@ -794,9 +789,10 @@ static int walk_all(struct rd *r, sqlite3_stmt *st,
 	return rc == SQLITE_DONE ? TEM_OK : rd_fail(r, "cannot read");
 }
 
-int lq_alert_changes(struct ledger *l, int64_t id,
-		     int (*fn)(void *arg, const struct lq_alert_change *c, struct tem_err *err),
-		     void *arg, struct tem_err *err)
+int sqlite_lq_alert_changes(void *l, int64_t id,
+			    int (*fn)(void *arg, const struct lq_alert_change *c,
+				      struct tem_err *err),
+			    void *arg, struct tem_err *err)
 {
 	struct change_ctx x = {fn, arg};
 	struct rd r;
@@ -810,9 +806,9 @@ int lq_alert_changes(struct ledger *l, int64_t id,
 	return rd_end(&r, ret);
 }
 
-int lq_code_alerts(struct ledger *l, const char *key_id, uint64_t serial,
-		   int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
-		   struct tem_err *err)
+int sqlite_lq_code_alerts(void *l, const char *key_id, uint64_t serial,
+			  int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err),
+			  void *arg, struct tem_err *err)
 {
 	struct alert_ctx x = {fn, arg, 0};
 	struct rd r;
@@ -896,9 +892,10 @@ static int stat_row(struct rd *r, sqlite3_stmt *st, void *ctx)
 	return x->fn(x->arg, &s, r->err);
 }
 
-int lq_stats(struct ledger *l, const struct lq_filter *f, int32_t from_day, int32_t to_day,
-	     enum lq_by by, int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err),
-	     void *arg, struct tem_err *err)
+int sqlite_lq_stats(void *l, const struct lq_filter *f, int32_t from_day, int32_t to_day,
+		    enum lq_by by,
+		    int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err), void *arg,
+		    struct tem_err *err)
 {
 	static const int q[] = {[LQ_BY_DAY] = Q_STATS_DAY,
 				[LQ_BY_PRODUCER] = Q_STATS_PRODUCER,
@@ -947,9 +944,9 @@ static int producer_row(struct rd *r, sqlite3_stmt *st, void *ctx)
 	return x->fn(x->arg, &p, r->err);
 }
 
-int lq_producers(struct ledger *l, const struct lq_filter *f,
-		 int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err), void *arg,
-		 struct tem_err *err)
+int sqlite_lq_producers(void *l, const struct lq_filter *f,
+			int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err),
+			void *arg, struct tem_err *err)
 {
 	struct producer_ctx x = {fn, arg};
 	struct rd r;

@@ -1,5 +1,6 @@
-/* ledger_tokens.c — the SQL of API tokens (ledger_tokens.h), on a connection of its own. */
-#include "server/ledger_tokens.h"
+/* ledger_sqlite_tokens.c — the SQLite engine's API tokens (server/ledger_tokens.h, through the
+ * sqlite_tokens_* entries of ledger_sqlite_backend), on a connection of its own. */
+#include "server/ledger_sqlite.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct ledger_tokens {
+struct sq_tokens {
 	sqlite3 *db;
 	const char *path;   /* for messages: the caller's string, which outlives lt */
 	sqlite3_stmt *find; /* prepared once: temd looks a token up on every regulator request */
@@ -19,14 +20,14 @@ struct ledger_tokens {
 static const char find_sql[] = "SELECT hash, name, producer, created, expires, revoked FROM tokens "
 			       "WHERE hash = :hash";
 
-static int fail(struct ledger_tokens *lt, const char *what, struct tem_err *err)
+static int fail(struct sq_tokens *lt, const char *what, struct tem_err *err)
 {
 	return err_set(err, "%s: %s: %s", lt->path, what, sqlite3_errmsg(lt->db));
 }
 
-int ledger_tokens_open(const char *path, int write, struct ledger_tokens **out, struct tem_err *err)
+int sqlite_tokens_open(const char *path, int write, void **out, struct tem_err *err)
 {
-	struct ledger_tokens *lt;
+	struct sq_tokens *lt;
 	sqlite3_stmt *st = NULL;
 	struct stat sb;
 	int v = -1, rc = TEM_ERR;
@@ -82,12 +83,14 @@ int ledger_tokens_open(const char *path, int write, struct ledger_tokens **out, 
 out:
 	sqlite3_finalize(st);
 	if (rc != TEM_OK)
-		ledger_tokens_close(lt);
+		sqlite_tokens_close(lt);
 	return rc;
 }
 
-void ledger_tokens_close(struct ledger_tokens *lt)
+void sqlite_tokens_close(void *tdb)
 {
+	struct sq_tokens *lt = tdb;
+
 	if (lt == NULL)
 		return;
 	sqlite3_finalize(lt->find);
@@ -146,9 +149,10 @@ static int read_row(sqlite3_stmt *st, struct token_row *row)
 	return 0;
 }
 
-int ledger_tokens_find(struct ledger_tokens *lt, const unsigned char hash[TOKENS_HASH_BYTES],
+int sqlite_tokens_find(void *tdb, const unsigned char hash[TOKENS_HASH_BYTES],
 		       struct token_row *row, struct tem_err *err)
 {
+	struct sq_tokens *lt = tdb;
 	int rc;
 
 	pthread_mutex_lock(&lt->mu);
@@ -175,8 +179,9 @@ out:
 	return rc;
 }
 
-int ledger_tokens_add(struct ledger_tokens *lt, const struct token_row *row, struct tem_err *err)
+int sqlite_tokens_add(void *tdb, const struct token_row *row, struct tem_err *err)
 {
+	struct sq_tokens *lt = tdb;
 	static const char sql[] =
 	    "INSERT INTO tokens(hash, name, producer, created, expires, revoked) "
 	    "VALUES(:hash, :name, :producer, :created, :expires, NULL)";
@@ -211,9 +216,9 @@ out:
 	return rc;
 }
 
-int ledger_tokens_revoke(struct ledger_tokens *lt, const char *name, int64_t now_ms,
-			 struct tem_err *err)
+int sqlite_tokens_revoke(void *tdb, const char *name, int64_t now_ms, struct tem_err *err)
 {
+	struct sq_tokens *lt = tdb;
 	static const char sql[] =
 	    "UPDATE tokens SET revoked = :now WHERE name = :name AND revoked IS NULL";
 	sqlite3_stmt *st = NULL;
@@ -235,9 +240,10 @@ out:
 	return rc;
 }
 
-int ledger_tokens_each(struct ledger_tokens *lt, int (*fn)(void *arg, const struct token_row *row),
-		       void *arg, struct tem_err *err)
+int sqlite_tokens_each(void *tdb, int (*fn)(void *arg, const struct token_row *row), void *arg,
+		       struct tem_err *err)
 {
+	struct sq_tokens *lt = tdb;
 	static const char sql[] = "SELECT hash, name, producer, created, expires, revoked FROM "
 				  "tokens ORDER BY created, name";
 	sqlite3_stmt *st = NULL;

@@ -1,8 +1,9 @@
-/* ledger_tokens.h — the API tokens' rows in the ledger (table tokens, schema migration 6): only
- * a token's hash, its name, scope, creation, expiry and revocation, never the token. A
- * connection of its own, apart from the ledger's writer and readers and without LEDGER.lock,
- * so that `temd token` works on the ledger of a running temd and temd looks tokens up on a
- * read connection. It never creates or migrates a ledger. */
+/* ledger_tokens.h — the API tokens' rows in the ledger (schema migration 6): only a token's
+ * hash, its name, scope, creation, expiry and revocation, never the token. Part of the ledger
+ * interface (server/ledger.h), on connections of their own apart from the ledger's writer and
+ * readers and without LEDGER.lock, so that `temd token` works on the ledger of a running temd
+ * and temd looks tokens up without waiting for the writer. It never creates or migrates a
+ * ledger. */
 #ifndef TEM_LEDGER_TOKENS_H
 #define TEM_LEDGER_TOKENS_H
 
@@ -24,15 +25,23 @@ struct token_row {
 	int64_t revoked_ms;                    /* when it was revoked, Unix ms; 0: in force */
 };
 
+struct ledger;
 struct ledger_tokens;
 
-/* Opens the ledger at path for its tokens: read-only for temd's lookups, or writable (write 1)
- * for `temd token`, with a 10 s busy timeout and without the ledger's lock. Refuses a missing
- * file, a file that is not a tem ledger, and a ledger older than TOKENS_SCHEMA_NEEDED (start
- * temd on it once), never making or changing one. TEM_OK with *out (freed by
- * ledger_tokens_close), or TEM_ERR with err naming the file and the cause. */
-int ledger_tokens_open(const char *path, int write, struct ledger_tokens **out,
+/* Opens the tokens of the ledger where names (as ledger_open: a file, or a PostgreSQL
+ * connection string) apart from any running temd: read-only, or writable (write 1) for
+ * `temd token`; SQLite with a 10 s busy timeout and without the ledger's lock. Refuses a
+ * missing file, a file that is not a tem ledger, and a ledger older than TOKENS_SCHEMA_NEEDED
+ * (start temd on it once), never making or changing one. TEM_OK with *out (freed by
+ * ledger_tokens_close), or TEM_ERR with err naming the ledger and the cause. where must
+ * outlive *out. */
+int ledger_tokens_open(const char *where, int write, struct ledger_tokens **out,
 		       struct tem_err *err);
+
+/* The tokens of the open ledger l, read-only, for temd's lookups: opened at the first call,
+ * kept by l and closed by ledger_close (never pass it to ledger_tokens_close). Thread-safe.
+ * TEM_OK with *out, or TEM_ERR with err set. */
+int ledger_tokens_of(struct ledger *l, struct ledger_tokens **out, struct tem_err *err);
 
 /* Closes what ledger_tokens_open opened (NULL is harmless). */
 void ledger_tokens_close(struct ledger_tokens *lt);

@@ -535,13 +535,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* the regulator reads' connections (server/ledger_query.h), opened as reads need them */
-	if (lq_open(t.ledger, t.cfg.db, &err) != TEM_OK || load_secret(&t, &err) != TEM_OK) {
+	if (lq_open(t.ledger, &err) != TEM_OK || load_secret(&t, &err) != TEM_OK) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		goto out;
 	}
 	client_keys_init(&t.keys, t.salt);
 	/* API tokens are looked up on a connection of their own, never the writer's */
-	if (ledger_tokens_open(t.cfg.db, 0, &t.tokens, &err) != TEM_OK) {
+	if (ledger_tokens_of(t.ledger, &t.tokens, &err) != TEM_OK) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		goto out;
 	}
@@ -616,9 +616,9 @@ int main(int argc, char **argv)
 	http_stop(&t, 10);
 	rc = 0;
 out:
-	ledger_tokens_close(t.tokens);
-	lq_close(t.ledger);     /* the regulator reads' connections (server/ledger_query.h) */
-	ledger_close(t.ledger); /* runs the jobs still queued, checkpoints the WAL */
+	/* runs the jobs still queued, closes the reads' and the tokens' connections, and
+	 * checkpoints a SQLite ledger's WAL */
+	ledger_close(t.ledger);
 	registry_free(t.reg);
 	sodium_free(t.secret);
 	log_access_close();

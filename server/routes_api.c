@@ -596,7 +596,7 @@ static int read_list(struct request *rq, enum list_kind kind, const struct listq
 	*next = 0;
 	if (q->none)
 		return TEM_OK;
-	if (lq_open(l, rq->t->cfg.db, err) != TEM_OK)
+	if (lq_open(l, err) != TEM_OK)
 		return TEM_ERR;
 	switch (kind) {
 	case L_BATCHES:
@@ -888,7 +888,7 @@ enum MHD_Result route_api_code(struct request *rq, const char *rest)
 	/* another producer's code does not exist for a producer token */
 	if (rq->who.producer[0] != '\0' && strcmp(rq->who.producer, key) != 0)
 		return http_error(rq, 404, "not-found", "no such code");
-	if (lq_open(rq->t->ledger, rq->t->cfg.db, &err) != TEM_OK ||
+	if (lq_open(rq->t->ledger, &err) != TEM_OK ||
 	    lq_code(rq->t->ledger, key, serial, &c, &err) != TEM_OK)
 		return failed(rq, &err);
 	if (!rq->hit.known && c.scans == 0 && !c.in_batch && c.claimed_ms == 0)
@@ -985,7 +985,7 @@ static enum MHD_Result answer_alert(struct request *rq, int64_t id)
 
 	lq_filter_all(&f);
 	f.producer = rq->who.producer[0] != '\0' ? rq->who.producer : NULL;
-	if (lq_open(rq->t->ledger, rq->t->cfg.db, &err) != TEM_OK ||
+	if (lq_open(rq->t->ledger, &err) != TEM_OK ||
 	    lq_alert(rq->t->ledger, &f, id, alert_keep, &o, &found, &err) != TEM_OK) {
 		json_decref(o);
 		return failed(rq, &err);
@@ -1281,7 +1281,7 @@ enum MHD_Result route_api_stats(struct request *rq, const char *rest)
 		csv_end(&s->b);
 		x.csv = &s->b;
 		if (!q.none &&
-		    (lq_open(rq->t->ledger, rq->t->cfg.db, &err) != TEM_OK ||
+		    (lq_open(rq->t->ledger, &err) != TEM_OK ||
 		     lq_stats(rq->t->ledger, &q.f, d0, d1, x.by, stat_out, &x, &err) != TEM_OK)) {
 			stream_free(s);
 			return failed(rq, &err);
@@ -1295,7 +1295,7 @@ enum MHD_Result route_api_stats(struct request *rq, const char *rest)
 	if ((x.rows = json_array()) == NULL)
 		return http_error(rq, 500, "internal", "out of memory");
 	if (!q.none &&
-	    (lq_open(rq->t->ledger, rq->t->cfg.db, &err) != TEM_OK ||
+	    (lq_open(rq->t->ledger, &err) != TEM_OK ||
 	     lq_stats(rq->t->ledger, &q.f, d0, d1, x.by, stat_out, &x, &err) != TEM_OK)) {
 		json_decref(x.rows);
 		return failed(rq, &err);
@@ -1368,7 +1368,7 @@ enum MHD_Result route_api_producers(struct request *rq, const char *rest)
 		return r;
 	lq_filter_all(&f);
 	f.producer = rq->who.producer[0] != '\0' ? rq->who.producer : NULL;
-	if (lq_open(rq->t->ledger, rq->t->cfg.db, &err) != TEM_OK)
+	if (lq_open(rq->t->ledger, &err) != TEM_OK)
 		return failed(rq, &err);
 	if (csv) {
 		struct stream *s = calloc(1, sizeof *s);

@@ -215,7 +215,7 @@ static int copy_day(void *arg, const struct lq_stat *s, struct tem_err *err)
 /* Attaches the regulator reads to temd's ledger (once; later calls do nothing). */
 static int reads_open(struct request *rq, struct tem_err *err)
 {
-	return lq_open(rq->t->ledger, rq->t->cfg.db, err);
+	return lq_open(rq->t->ledger, err);
 }
 
 static void who_of(struct request *rq, struct dash_who *w)

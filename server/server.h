@@ -59,7 +59,8 @@ struct temd {
 	struct MHD_Daemon *ops;   /* the --metrics-listen listener, or NULL */
 	struct limits *limits;    /* the per-client buckets of --rate-limit */
 	struct http_conns *conns; /* the public listener's open connections (http.c) */
-	struct ledger_tokens *tokens; /* the API tokens' read connection (auth.c); NULL: none */
+	struct ledger_tokens *tokens; /* the API tokens' read connection (auth.c), the ledger's
+				       * (ledger_tokens_of); NULL: none */
 	int listen_fd;                /* the public listening socket, -1 once closed */
 	/* set before http_start: the route table (server/routes.c's routes_table) and the check of
 	 * ACCESS_TOKEN and ACCESS_SESSION rows (auth_request, server/auth.h), so the transport

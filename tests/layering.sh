@@ -3,7 +3,9 @@
 #   keys/    libc and libsodium only; tem headers of keys/ only
 #   label/   keys/ and label/; no SQL, HTTP, JSON or HTTP-client library
 #   cli/     keys/ and label/; no server/ header and no drawing library (label/ draws)
-#   server/  keys/, label/ code parsing and verdicts; no drawing, QR or HTTP-client library
+#   server/  keys/, label/ code parsing and verdicts; no drawing, QR or HTTP-client library;
+#            one ledger interface (server/ledger.h): sqlite3.h only in server/ledger_sqlite*.c,
+#            libpq-fe.h only in server/ledger_pg*.c
 # Prints each offending line as FILE:LINE: #include ... and exits 1.
 cd "$(dirname "$0")/.." || exit 2
 bad=0
@@ -14,8 +16,20 @@ check() { # folder, extended regex of includes it must not have
 		bad=1
 	fi
 }
-check keys 'label/|cli/|server/|sqlite3|microhttpd|jansson|curl/|cairo|pango|qrencode|zbar'
-check label 'cli/|server/|sqlite3|microhttpd|jansson|curl/'
-check cli "server/|sqlite3|microhttpd|cairo|pango|qrencode|zbar"
+check keys 'label/|cli/|server/|sqlite3|libpq-fe|microhttpd|jansson|curl/|cairo|pango|qrencode|zbar'
+check label 'cli/|server/|sqlite3|libpq-fe|microhttpd|jansson|curl/'
+check cli "server/|sqlite3|libpq-fe|microhttpd|cairo|pango|qrencode|zbar"
 check server 'cli/|label/(render|qr|check|sign|output|pool|serial|issue|job|layout)|cairo|pango|qrencode|zbar|curl/'
+only_in() { # server/ files (a glob of names) alone that may include it, extended regex of it
+	hits=$(grep -nE "^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]($2)" server/*.[ch] \
+		2>/dev/null | while IFS=: read -r f rest; do
+		case ${f#server/} in $1) ;; *) printf '%s:%s\n' "$f" "$rest" ;; esac
+	done)
+	if [ -n "$hits" ]; then
+		printf '%s\n' "$hits" | sed "s|\$|   <- only server/$1 may include this|" >&2
+		bad=1
+	fi
+}
+only_in 'ledger_sqlite*.c' 'sqlite3'
+only_in 'ledger_pg*.c' 'libpq-fe'
 [ "$bad" -eq 0 ] || { echo "layering: the includes above cross a layer (tests/layering.sh)" >&2; exit 1; }

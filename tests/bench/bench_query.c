@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_query: %s\n", err.msg);
 		return 1;
 	}
-	if (lq_open(l, path, &err) != TEM_OK) {
+	if (lq_open(l, &err) != TEM_OK) {
 		fprintf(stderr, "bench_query: %s\n", err.msg);
 		goto out;
 	}

@@ -53,8 +53,8 @@ static struct ledger *open_ledger(void)
 	struct tem_err err;
 
 	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
-	assert_int_equal(lq_open(l, path, &err), TEM_OK);
-	assert_int_equal(lq_open(l, path, &err), TEM_OK); /* again: nothing */
+	assert_int_equal(lq_open(l, &err), TEM_OK);
+	assert_int_equal(lq_open(l, &err), TEM_OK); /* again: nothing */
 	return l;
 }
 

@@ -1,0 +1,146 @@
+/* ledger_backend.h — what a ledger engine gives server/ledger.c, which dispatches every call of
+ * the ledger interface (server/ledger.h, ledger_query.h, ledger_tokens.h) through one of these
+ * tables. Included only by server/ledger*.c: no caller of the ledger sees an engine.
+ *
+ * DESIGN NOTE: what is shared, what each engine keeps.
+ *
+ * Shared (server/ledger.c, no SQL):
+ *  - choosing the engine from --db (ledger_kind): a path is SQLite; "postgres://",
+ *    "postgresql://" or a libpq keyword string ("host=... dbname=...") is PostgreSQL;
+ *  - the job queue and the group-commit writer thread: it takes every waiting job, calls
+ *    begin, run_job for each, commit; when a group fails it calls rollback and runs each job
+ *    again alone, so only the jobs that fail alone get LEDGER_FAILED; done callbacks run once
+ *    the job's transaction has ended. Both engines want the same promise (a job is answered
+ *    only once durable) and both pay per commit (an fsync; a WAL flush and a round trip on
+ *    PostgreSQL), so grouping pays on both;
+ *  - the health every engine reports the same way: the counted scans (/metrics), the failed
+ *    transactions (ledger_failing, /healthz), their log lines;
+ *  - the jobs' log lines once committed (an alert's workflow step).
+ * Each engine keeps (server/ledger_sqlite*.c, server/ledger_pg*.c):
+ *  - its connections: SQLite a writer, a reader and up to LQ_CONNS regulator readers on the
+ *    file, LEDGER.lock for one temd per ledger; PostgreSQL a bounded pool, several temd on
+ *    one database;
+ *  - its schema and migrations, its SQL (SQLite's upserts, RETURNING, WITHOUT ROWID tables;
+ *    PostgreSQL's ON CONFLICT, row locks), what runs a job inside the writer's transaction;
+ *  - the tokens' side connection (`temd token`, which runs beside temd without its lock);
+ *  - its backups: `temd backup` (VACUUM INTO) is SQLite's; PostgreSQL's operators use
+ *    pg_dump or base backups.
+ *
+ * Error codes: the writer's calls return 0 for success or the engine's own non-zero code,
+ * which the engine alone reads back (describe). Every other call returns TEM_OK / TEM_ERR
+ * (TEM_NO where ledger_tokens.h says) with err set, as the interface function it serves. */
+#ifndef TEM_LEDGER_BACKEND_H
+#define TEM_LEDGER_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys/err.h"
+#include "server/ledger.h"
+#include "server/ledger_query.h"
+#include "server/ledger_tokens.h"
+
+/* Job kinds only the ledger makes (ledger_forget_salt; a test's check, ledger_internal.h):
+ * kept out of ledger.h's enum so no caller makes one by mistake. An engine runs them in
+ * run_job like the others. */
+#define LEDGER_JOB_CHECK       ((int)JOB_CLAIM + 100)
+#define LEDGER_JOB_FORGET_SALT ((int)JOB_CLAIM + 101)
+
+struct ledger_backend {
+	const char *name; /* "SQLite", "PostgreSQL": for messages */
+
+	/* --- opening and closing (ledger_open_flags, ledger_close) --- */
+
+	/* Opens, checks and migrates the ledger at where (flags: LEDGER_INIT): *db gets the
+	 * engine's state, *scans the counted scans already in it (for /metrics). TEM_OK, or
+	 * TEM_ERR with err naming where and the cause (nothing left open). */
+	int (*open)(const char *where, int flags, void **db, int64_t *scans, struct tem_err *err);
+	/* Closes db, once the writer has stopped and no read runs (NULL is harmless). */
+	void (*close)(void *db);
+
+	/* --- the writer thread's calls (one thread, in this order per group) --- */
+
+	int (*begin)(void *db);                           /* starts a write transaction */
+	int (*run_job)(void *db, struct ledger_job *job); /* sets job->status */
+	int (*commit)(void *db);                          /* durable on return 0 */
+	void (*rollback)(void *db); /* ends a failed transaction, if one is open */
+	/* Writes into buf (cap bytes) why the transaction failed with rc, for the log: "CAUSE
+	 * (ENGINE code N)". Called before rollback. */
+	void (*describe)(void *db, int rc, char *buf, size_t cap);
+	/* Housekeeping after a group and while idle (SQLite: truncates a grown WAL). Returns 1
+	 * to be called again within about a second even when no job comes, else 0. May be NULL. */
+	int (*idle)(void *db);
+
+	/* --- any thread --- */
+
+	int (*salt)(void *db, unsigned char out[LEDGER_SALT_BYTES]); /* ledger_salt */
+	void (*forgot_salt)(void *db); /* LEDGER_JOB_FORGET_SALT committed: drop the copy held */
+	int (*each_batch)(void *db,
+			  int (*fn)(void *arg, const struct ledger_batch_row *b,
+				    struct tem_err *err),
+			  void *arg, struct tem_err *err);
+	int (*claim_info)(void *db, const char *key_id, uint64_t serial,
+			  struct ledger_claim_info *out, struct tem_err *err);
+	int (*trust_sequence)(void *db, uint64_t *seq, struct tem_err *err);
+	int64_t (*bytes)(void *db); /* the ledger's size on disk (ledger_stats), 0 when unknown */
+
+	/* --- the regulator reads (ledger_query.h), each as its lq_* namesake --- */
+
+	int (*lq_open)(void *db, struct tem_err *err);
+	void (*lq_close)(void *db);
+	int (*lq_batches)(void *db, const struct lq_filter *f, int64_t after, size_t limit,
+			  int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err),
+			  void *arg, int64_t *next, struct tem_err *err);
+	int (*lq_code)(void *db, const char *key_id, uint64_t serial, struct lq_code *out,
+		       struct tem_err *err);
+	int (*lq_code_scans)(void *db, const char *key_id, uint64_t serial, int64_t after,
+			     size_t limit,
+			     int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err),
+			     void *arg, int64_t *next, struct tem_err *err);
+	int (*lq_scans)(void *db, const struct lq_filter *f, int64_t after, size_t limit,
+			int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err),
+			void *arg, int64_t *next, struct tem_err *err);
+	int (*lq_alerts)(void *db, const struct lq_filter *f, int64_t after, size_t limit,
+			 int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err),
+			 void *arg, int64_t *next, struct tem_err *err);
+	int (*lq_alert)(void *db, const struct lq_filter *f, int64_t id,
+			int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err),
+			void *arg, int *found, struct tem_err *err);
+	int (*lq_alert_changes)(void *db, int64_t id,
+				int (*fn)(void *arg, const struct lq_alert_change *c,
+					  struct tem_err *err),
+				void *arg, struct tem_err *err);
+	int (*lq_code_alerts)(void *db, const char *key_id, uint64_t serial,
+			      int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err),
+			      void *arg, struct tem_err *err);
+	int (*lq_stats)(void *db, const struct lq_filter *f, int32_t from_day, int32_t to_day,
+			enum lq_by by,
+			int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err),
+			void *arg, struct tem_err *err);
+	int (*lq_producers)(void *db, const struct lq_filter *f,
+			    int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err),
+			    void *arg, struct tem_err *err);
+
+	/* --- API tokens (ledger_tokens.h), each as its ledger_tokens_* namesake --- */
+
+	/* A tokens connection of its own on where (write 1: `temd token`), without the ledger's
+	 * lock, never making or migrating a ledger: *tdb the engine's state. */
+	int (*tokens_open)(const char *where, int write, void **tdb, struct tem_err *err);
+	void (*tokens_close)(void *tdb); /* what tokens_open opened (NULL is harmless) */
+	int (*tokens_find)(void *tdb, const unsigned char hash[TOKENS_HASH_BYTES],
+			   struct token_row *row, struct tem_err *err);
+	int (*tokens_add)(void *tdb, const struct token_row *row, struct tem_err *err);
+	int (*tokens_revoke)(void *tdb, const char *name, int64_t now_ms, struct tem_err *err);
+	int (*tokens_each)(void *tdb, int (*fn)(void *arg, const struct token_row *row), void *arg,
+			   struct tem_err *err);
+};
+
+/* The engines. ledger_pg_backend exists when temd is built with PostgreSQL (TEM_WITH_PG). */
+extern const struct ledger_backend ledger_sqlite_backend;
+extern const struct ledger_backend ledger_pg_backend;
+
+/* The engine state of l (what its backend's open gave): for an engine's own extras, such as
+ * ledger_bind_check (ledger_internal.h). */
+void *ledger_engine(struct ledger *l);
+
+#endif

@@ -71,9 +71,7 @@ CLI_SRC := $(sort $(wildcard cli/*.c))
 SERVER_MAIN := server/main.c
 SERVER_SRC := $(filter-out $(SERVER_MAIN),$(sort $(wildcard server/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
-# bench_query times server/ledger_query.c's reads: built once that module is there
-BENCH_SRC := $(sort $(filter-out $(if $(wildcard server/ledger_query.c),,tests/bench/bench_query.c), \
-	$(wildcard tests/bench/*.c)))
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 SIM_SRC := $(sort $(wildcard tests/sim/sim_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 

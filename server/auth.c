@@ -15,6 +15,9 @@
 #include "server/log.h"
 #include "server/server.h"
 
+_Static_assert(AUTH_HASH_BYTES == TOKENS_HASH_BYTES && AUTH_NAME_MAX == TOKENS_NAME_MAX,
+	       "the ledger keeps a token's hash and name as auth.h makes them");
+
 #define RAW_BYTES   32 /* a token's random bytes */
 #define SESSION_RAW (AUTH_HASH_BYTES + 8 + crypto_auth_BYTES)
 #define SESSION_CTX "temsessn" /* crypto_kdf context: the session cookie's MAC key */

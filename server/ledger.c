@@ -16,6 +16,8 @@
 #include "keys/date.h"
 #include "server/alert.h"
 #include "server/ledger_backend.h"
+#include "server/ledger_backup.h"
+#include "server/ledger_internal.h"
 #include "server/ledger_query.h"
 #include "server/ledger_tokens.h"
 #include "server/log.h"
@@ -99,9 +101,9 @@ enum ledger_kind ledger_kind(const char *where)
 static const struct ledger_backend *backend_of(const char *where, struct tem_err *err)
 {
 	if (ledger_kind(where) == LEDGER_SQLITE)
-		return &ledger_sqlite_backend;
+		return ledger_sqlite_backend();
 #ifdef TEM_WITH_PG
-	return &ledger_pg_backend;
+	return ledger_pg_backend();
 #else
 	err_set(err, "--db names a PostgreSQL ledger, but this temd was built without PostgreSQL "
 		     "support: give a file for a SQLite ledger");
@@ -127,11 +129,6 @@ static void name_of(const char *where, char *out, size_t cap)
 		snprintf(out, cap, "PostgreSQL%s%.*s", db != NULL ? " " : "",
 			 db != NULL ? (int)strcspn(db, " \t") : 0, db != NULL ? db : "");
 	}
-}
-
-void *ledger_engine(struct ledger *l)
-{
-	return l->db;
 }
 
 /* --- the writer --- */
@@ -412,6 +409,26 @@ enum ledger_status ledger_run(struct ledger *l, struct ledger_job *job)
 	return job->status;
 }
 
+enum ledger_status ledger_bind_check(struct ledger *l, const char *sql_text, const char *name,
+				     struct tem_err *err)
+{
+	struct ledger_job job;
+	enum ledger_status st;
+
+	err->msg[0] = '\0';
+	if (l->be->check == NULL) {
+		err_set(err, "the %s ledger has no statement check", l->be->name);
+		return LEDGER_FAILED;
+	}
+	memset(&job, 0, sizeof job);
+	job.kind = (enum ledger_job_kind)LEDGER_JOB_CHECK;
+	l->be->check(l->db, sql_text, name, err);
+	st = ledger_run(l, &job);
+	if (st == LEDGER_FAILED && err->msg[0] == '\0')
+		err_set(err, "the transaction failed (see the log)");
+	return st;
+}
+
 /* --- the rest, each the engine's --- */
 
 int ledger_salt(const struct ledger *l, unsigned char out[LEDGER_SALT_BYTES])
@@ -462,6 +479,21 @@ void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes)
 	*bytes = l->be->bytes(l->db);
 }
 
+int ledger_backup(const char *where, const char *out, int force, struct backup_result *res,
+		  struct tem_err *err)
+{
+	const struct ledger_backend *be = backend_of(where, err);
+
+	if (be == NULL)
+		return TEM_ERR;
+	if (be->backup == NULL)
+		return err_set(err,
+			       "a %s ledger is backed up with its own tools (pg_dump, base "
+			       "backups), not temd backup",
+			       be->name);
+	return be->backup(where, out, force, res, err);
+}
+
 /* --- the regulator reads (ledger_query.h) --- */
 
 void lq_filter_all(struct lq_filter *f)
@@ -473,7 +505,7 @@ void lq_filter_all(struct lq_filter *f)
 
 int lq_open(struct ledger *l, struct tem_err *err)
 {
-	return l->be->lq_open(l->db, err);
+	return l->be->lq_open(l->db, l->where, err);
 }
 
 void lq_close(struct ledger *l)

@@ -36,7 +36,8 @@
 #include <stdint.h>
 
 #include "keys/err.h"
-#include "server/ledger.h"
+#include "server/ledger_backup.h"
+#include "server/ledger_jobs.h"
 #include "server/ledger_query.h"
 #include "server/ledger_tokens.h"
 
@@ -84,9 +85,19 @@ struct ledger_backend {
 	int (*trust_sequence)(void *db, uint64_t *seq, struct tem_err *err);
 	int64_t (*bytes)(void *db); /* the ledger's size on disk (ledger_stats), 0 when unknown */
 
+	/* For tests only (ledger_bind_check, server/ledger_internal.h): keeps sql, name and err
+	 * for the next LEDGER_JOB_CHECK job, which binds 1 to name in sql and steps it once, err
+	 * saying why it failed. NULL when the engine has no such check. */
+	void (*check)(void *db, const char *sql, const char *name, struct tem_err *err);
+	/* `temd backup` (ledger_backup, server/ledger_backup.h): a checked copy of the ledger at
+	 * where into out, while temd runs. NULL when the engine's operators use their own tools
+	 * (PostgreSQL: pg_dump, base backups). */
+	int (*backup)(const char *where, const char *out, int force, struct backup_result *res,
+		      struct tem_err *err);
+
 	/* --- the regulator reads (ledger_query.h), each as its lq_* namesake --- */
 
-	int (*lq_open)(void *db, struct tem_err *err);
+	int (*lq_open)(void *db, const char *where, struct tem_err *err); /* where: ledger_open's */
 	void (*lq_close)(void *db);
 	int (*lq_batches)(void *db, const struct lq_filter *f, int64_t after, size_t limit,
 			  int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err),
@@ -135,12 +146,9 @@ struct ledger_backend {
 			   struct tem_err *err);
 };
 
-/* The engines. ledger_pg_backend exists when temd is built with PostgreSQL (TEM_WITH_PG). */
-extern const struct ledger_backend ledger_sqlite_backend;
-extern const struct ledger_backend ledger_pg_backend;
-
-/* The engine state of l (what its backend's open gave): for an engine's own extras, such as
- * ledger_bind_check (ledger_internal.h). */
-void *ledger_engine(struct ledger *l);
+/* The engines' tables. ledger_pg_backend exists when temd is built with PostgreSQL
+ * (TEM_WITH_PG; server/ledger_pg*.c). */
+const struct ledger_backend *ledger_sqlite_backend(void);
+const struct ledger_backend *ledger_pg_backend(void);
 
 #endif

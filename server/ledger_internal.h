@@ -1,7 +1,7 @@
-/* ledger_internal.h — a window into the SQLite engine (server/ledger_sqlite.c) for
- * tests/unit/test_ledger.c only, so the checks that guard every statement can be shown to fire
- * where they matter: in the writer, inside a group transaction. Only ledger_sqlite.c, which
- * defines it, and that test include it; l must be a SQLite ledger. */
+/* ledger_internal.h — a window into the ledger's engine (the backend's check, on SQLite
+ * server/ledger_sqlite.c) for tests/unit/test_ledger.c only, so the checks that guard every
+ * statement can be shown to fire where they matter: in the writer, inside a group transaction.
+ * Only ledger.c, which defines it, and that test include it. */
 #ifndef TEM_LEDGER_INTERNAL_H
 #define TEM_LEDGER_INTERNAL_H
 

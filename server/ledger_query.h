@@ -22,7 +22,9 @@
 #include "keys/err.h"
 #include "label/verdict.h"
 #include "server/alert.h"
-#include "server/ledger.h"
+#include "server/ledger_jobs.h"
+
+struct ledger;
 
 #define LQ_LIMIT_DEFAULT 100  /* rows a page holds when the caller does not say */
 #define LQ_LIMIT_MAX     1000 /* at most */

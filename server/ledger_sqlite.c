@@ -1,7 +1,7 @@
 /* ledger_sqlite.c — the SQLite engine of the ledger (server/ledger_backend.h): schema and
  * migrations, what each writer job runs inside the shared writer's transaction, and the reads
  * temd needs. Every statement is prepared once, with bound parameters. */
-#include "server/ledger_sqlite.h"
+#include "server/ledger_backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +18,9 @@
 
 #include "keys/date.h"
 #include "server/alert.h"
-#include "server/ledger_backend.h"
-#include "server/ledger_backup.h"
-#include "server/ledger_internal.h"
+#include "server/ledger_sqlite_backup.h"
+#include "server/ledger_sqlite_query.h"
+#include "server/ledger_sqlite_tokens.h"
 #include "server/log.h"
 
 /* Schema migrations, in order: migration i takes user_version i to i + 1. Never edit one that
@@ -529,22 +529,6 @@ fail:
 	return TEM_ERR;
 }
 
-/* Reads db's schema version (PRAGMA user_version) into *v. SQLITE_OK, or the failing call's
- * code with its message on db (*v untouched): a failed read is never taken for version 0. */
-static int user_version(sqlite3 *db, int *v)
-{
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? SQLITE_OK : rc == SQLITE_DONE ? SQLITE_ERROR : rc;
-}
-
 /* Copies a ledger at schema version v, before it is migrated, to PATH.vV.bak (VACUUM INTO:
  * a consistent copy, WAL included), so an operator can go back to the temd that wrote it.
  * An existing copy, left by an earlier attempt, is kept as it is. TEM_OK, or TEM_ERR with err
@@ -582,7 +566,7 @@ static int migrate(struct sq *l, struct tem_err *err)
 {
 	int v = 0; /* set by user_version, which fails otherwise */
 
-	if (user_version(l->w, &v) != SQLITE_OK)
+	if (sqlite_user_version(l->w, &v) != SQLITE_OK)
 		return db_fail(l->w, l->path, "cannot read the schema version", err);
 	if (v > SCHEMA_VERSION)
 		return err_set(err,
@@ -1831,31 +1815,6 @@ static int lock_ledger(const char *path, struct tem_err *err)
 	return -1;
 }
 
-/* Runs PRAGMA pragma (quick_check or integrity_check) on db: 1 when it answers "ok", else 0
- * with what (cap bytes) holding its first complaint, or the error that kept it from running,
- * on one line. */
-static int pages_ok(sqlite3 *db, const char *pragma, char *what, size_t cap)
-{
-	sqlite3_stmt *st = NULL;
-	char q[64];
-	int ok = 0;
-
-	snprintf(q, sizeof q, "PRAGMA %s", pragma);
-	if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(what, cap, "%s", sqlite3_errmsg(db));
-	} else {
-		const char *first = (const char *)sqlite3_column_text(st, 0);
-		ok = first != NULL && strcmp(first, "ok") == 0;
-		snprintf(what, cap, "%s", first != NULL ? first : "no answer");
-	}
-	for (char *c = what; *c != '\0'; c++)
-		if (*c == '\n' || *c == '\t')
-			*c = ' ';
-	sqlite3_finalize(st);
-	return ok;
-}
-
 /* Runs PRAGMA quick_check on l's writer connection and logs how long it took: a damaged page
  * refuses the start, with SQLite's first complaint. TEM_OK or TEM_ERR with err set. */
 static int check_ledger(struct sq *l, struct tem_err *err)
@@ -1864,7 +1823,7 @@ static int check_ledger(struct sq *l, struct tem_err *err)
 	struct stat sb;
 	char what[160];
 
-	if (!pages_ok(l->w, "quick_check", what, sizeof what))
+	if (!sqlite_pages_ok(l->w, "quick_check", what, sizeof what))
 		return err_set(
 		    err,
 		    "%s: the ledger is damaged (quick_check: %s): restore it from a backup "
@@ -1874,28 +1833,6 @@ static int check_ledger(struct sq *l, struct tem_err *err)
 		stat(l->path, &sb) == 0 ? (long long)(sb.st_size >> 20) : 0LL,
 		date_mono_seconds() - t0);
 	return TEM_OK;
-}
-
-int ledger_check_copy(const char *path, struct tem_err *err)
-{
-	sqlite3 *db = NULL;
-	char what[160];
-	int v = 0, ret = TEM_ERR;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		err_set(err, "%s: cannot open the copy: %s", path,
-			db != NULL ? sqlite3_errmsg(db) : "out of memory");
-	else if (!pages_ok(db, "integrity_check", what, sizeof what))
-		err_set(err, "%s: the copy fails its integrity check: %.150s", path, what);
-	else if (user_version(db, &v) != SQLITE_OK)
-		err_set(err, "%s: cannot read the copy's schema version: %s", path,
-			sqlite3_errmsg(db));
-	else if (v < 1)
-		err_set(err, "%s: the copy is not a tem ledger (schema version 0)", path);
-	else
-		ret = TEM_OK;
-	sqlite3_close(db);
-	return ret;
 }
 
 /* Removes path-wal and path-shm when a start that made path found nothing (a new ledger that
@@ -2000,23 +1937,14 @@ fail:
 	return TEM_ERR;
 }
 
-enum ledger_status ledger_bind_check(struct ledger *ledger, const char *sql_text, const char *name,
-				     struct tem_err *err)
+/* The backend's check (ledger_bind_check): what the next JOB_CHECK job runs. */
+static void sqlite_check(void *db, const char *sql_text, const char *name, struct tem_err *err)
 {
-	struct sq *l = ledger_engine(ledger);
-	struct ledger_job job;
-	enum ledger_status st;
+	struct sq *l = db;
 
-	memset(&job, 0, sizeof job);
-	job.kind = (enum ledger_job_kind)JOB_CHECK;
-	err->msg[0] = '\0';
 	l->check_sql = sql_text; /* read by the writer after ledger_submit's lock */
 	l->check_name = name;
 	l->check_err = err;
-	st = ledger_run(ledger, &job);
-	if (st == LEDGER_FAILED && err->msg[0] == '\0')
-		err_set(err, "the transaction failed (see the log)");
-	return st;
 }
 
 /* The backend's salt (ledger_salt). */
@@ -2219,11 +2147,6 @@ static int64_t sqlite_bytes(void *db)
 	return bytes;
 }
 
-const char *sqlite_path(void *db)
-{
-	return ((struct sq *)db)->path;
-}
-
 /* The backend's close: the statements, the reader, a last checkpoint, the writer, the lock. */
 static void sqlite_close(void *db)
 {
@@ -2259,7 +2182,7 @@ static void sqlite_close(void *db)
 	free(l);
 }
 
-const struct ledger_backend ledger_sqlite_backend = {
+static const struct ledger_backend backend = {
     .name = "SQLite",
     .open = sqlite_open,
     .close = sqlite_close,
@@ -2275,6 +2198,8 @@ const struct ledger_backend ledger_sqlite_backend = {
     .claim_info = sqlite_claim_info,
     .trust_sequence = sqlite_trust_sequence,
     .bytes = sqlite_bytes,
+    .check = sqlite_check,
+    .backup = sqlite_backup,
     .lq_open = sqlite_lq_open,
     .lq_close = sqlite_lq_close,
     .lq_batches = sqlite_lq_batches,
@@ -2294,3 +2219,8 @@ const struct ledger_backend ledger_sqlite_backend = {
     .tokens_revoke = sqlite_tokens_revoke,
     .tokens_each = sqlite_tokens_each,
 };
+
+const struct ledger_backend *ledger_sqlite_backend(void)
+{
+	return &backend;
+}

@@ -1,11 +1,10 @@
-/* ledger_sqlite_backup.c — `temd backup` of a SQLite ledger: VACUUM INTO a temporary file, integrity check, rename. A
- * copy page by page that restarts whenever the ledger changes (sqlite3 .backup) never ends
+/* ledger_sqlite_backup.c — a SQLite ledger's backup (ledger_backup, `temd backup`): VACUUM
+ * INTO a temporary file, integrity check, rename. A copy page by page that restarts whenever the ledger changes (sqlite3 .backup) never ends
  * under steady scans, and copying the file misses what is still in the write-ahead log; VACUUM
  * INTO reads one snapshot through SQLite, so it ends in time proportional to the ledger's
  * size. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,20 +15,65 @@
 #include <unistd.h>
 
 #include "keys/date.h"
-#include "server/ledger.h"
-#include "server/ledger_backup.h"
+#include "server/ledger_sqlite_backup.h"
 
-static const char backup_usage[] =
-    "usage: temd backup --db FILE -o OUT [-f]\n"
-    "\n"
-    "Copies the ledger FILE, while temd runs, into OUT: one consistent snapshot, checked with\n"
-    "PRAGMA integrity_check, written 0600 and renamed into place whole. The secret file\n"
-    "FILE.secret is not in the copy: keep one copy of it apart (it never changes).\n"
-    "A PostgreSQL ledger is backed up with pg_dump or a base backup instead.\n"
-    "\n"
-    "  --db FILE        the ledger to copy\n"
-    "  -o, --output OUT where to write the copy\n"
-    "  -f, --force      replace OUT when it exists\n";
+int sqlite_user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? SQLITE_OK : rc == SQLITE_DONE ? SQLITE_ERROR : rc;
+}
+
+int sqlite_pages_ok(sqlite3 *db, const char *pragma, char *what, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	char q[64];
+	int ok = 0;
+
+	snprintf(q, sizeof q, "PRAGMA %s", pragma);
+	if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(what, cap, "%s", sqlite3_errmsg(db));
+	} else {
+		const char *first = (const char *)sqlite3_column_text(st, 0);
+		ok = first != NULL && strcmp(first, "ok") == 0;
+		snprintf(what, cap, "%s", first != NULL ? first : "no answer");
+	}
+	for (char *c = what; *c != '\0'; c++)
+		if (*c == '\n' || *c == '\t')
+			*c = ' ';
+	sqlite3_finalize(st);
+	return ok;
+}
+
+int sqlite_check_copy(const char *path, struct tem_err *err)
+{
+	sqlite3 *db = NULL;
+	char what[160];
+	int v = 0, ret = TEM_ERR;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		err_set(err, "%s: cannot open the copy: %s", path,
+			db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	else if (!sqlite_pages_ok(db, "integrity_check", what, sizeof what))
+		err_set(err, "%s: the copy fails its integrity check: %.150s", path, what);
+	else if (sqlite_user_version(db, &v) != SQLITE_OK)
+		err_set(err, "%s: cannot read the copy's schema version: %s", path,
+			sqlite3_errmsg(db));
+	else if (v < 1)
+		err_set(err, "%s: the copy is not a tem ledger (schema version 0)", path);
+	else
+		ret = TEM_OK;
+	sqlite3_close(db);
+	return ret;
+}
 
 /* fsyncs the folder holding path, so a rename into it is durable. TEM_OK or TEM_ERR. */
 static int sync_dir(const char *path, struct tem_err *err)
@@ -50,7 +94,7 @@ static int sync_dir(const char *path, struct tem_err *err)
 	return TEM_OK;
 }
 
-int backup_ledger(const char *db, const char *out, int force, struct backup_result *res,
+int sqlite_backup(const char *db, const char *out, int force, struct backup_result *res,
 		  struct tem_err *err)
 {
 	char tmp[4200];
@@ -102,7 +146,7 @@ int backup_ledger(const char *db, const char *out, int force, struct backup_resu
 		goto out;
 	}
 	fd = -1;
-	if (ledger_check_copy(tmp, err) != TEM_OK)
+	if (sqlite_check_copy(tmp, err) != TEM_OK)
 		goto out;
 	if (rename(tmp, out) != 0) {
 		err_set(err, "%s: cannot rename the copy into place: %s", out, strerror(errno));
@@ -122,62 +166,4 @@ out:
 	if (tmp[0] != '\0')
 		unlink(tmp);
 	return rc;
-}
-
-int backup_main(int argc, char **argv)
-{
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {"db", required_argument, NULL, 'd'},
-					     {"output", required_argument, NULL, 'o'},
-					     {"force", no_argument, NULL, 'f'},
-					     {NULL, 0, NULL, 0}};
-	struct backup_result res;
-	struct tem_err err;
-	const char *db = NULL, *out = NULL;
-	int c, force = 0;
-
-	while ((c = getopt_long(argc, argv, "ho:f", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			fputs(backup_usage, stdout);
-			return 0;
-		case 'd':
-			db = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'f':
-			force = 1;
-			break;
-		default:
-			fputs("Try 'temd backup --help'.\n", stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr,
-			"temd: backup: unexpected argument '%s'\nTry 'temd backup --help'.\n",
-			argv[optind]);
-		return 2;
-	}
-	if (db == NULL || out == NULL) {
-		fputs("temd: backup: --db and -o are required\nTry 'temd backup --help'.\n",
-		      stderr);
-		return 2;
-	}
-	if (ledger_kind(db) != LEDGER_SQLITE) {
-		fputs("temd: backup: --db names a PostgreSQL ledger; temd backup copies a SQLite "
-		      "ledger file: back PostgreSQL up with pg_dump or a base backup\n",
-		      stderr);
-		return 2;
-	}
-	if (backup_ledger(db, out, force, &res, &err) != TEM_OK) {
-		fprintf(stderr, "temd: backup: %s\n", err.msg);
-		return 1;
-	}
-	printf("temd: backup: %s copied to %s (%lld bytes, integrity ok, %lld ms); keep a copy of "
-	       "%s.secret apart\n",
-	       db, out, (long long)res.bytes, (long long)res.ms, db);
-	return 0;
 }

@@ -3,7 +3,7 @@
  * connection with bound parameters, each call one read transaction on a read-only connection
  * of a small pool of its own, lists read in keyset order (LIMIT n + 1 tells whether a next
  * page exists). The indexes these reads rest on are migration 7 of server/ledger_sqlite.c. */
-#include "server/ledger_sqlite.h"
+#include "server/ledger_sqlite_query.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -157,9 +157,8 @@ struct pool {
 static pthread_mutex_t pools_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct pool *pools; /* attached ledgers */
 
-int sqlite_lq_open(void *l, struct tem_err *err)
+int sqlite_lq_open(void *l, const char *path, struct tem_err *err)
 {
-	const char *path = sqlite_path(l);
 	struct pool *p;
 
 	pthread_mutex_lock(&pools_mu);

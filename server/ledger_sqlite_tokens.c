@@ -1,6 +1,6 @@
 /* ledger_sqlite_tokens.c — the SQLite engine's API tokens (server/ledger_tokens.h, through the
  * sqlite_tokens_* entries of ledger_sqlite_backend), on a connection of its own. */
-#include "server/ledger_sqlite.h"
+#include "server/ledger_sqlite_tokens.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -10,15 +10,15 @@
 #include <stdint.h>
 
 #include "keys/err.h"
-#include "server/auth.h"
 
-#define TOKENS_HASH_BYTES    AUTH_HASH_BYTES /* a token's hash, as the ledger keeps it */
-#define TOKENS_SCHEMA_NEEDED 6 /* the ledger schema version that has the tokens' columns */
+#define TOKENS_HASH_BYTES    32 /* a token's hash, as the ledger keeps it (AUTH_HASH_BYTES) */
+#define TOKENS_NAME_MAX      64 /* bytes of a token's name (AUTH_NAME_MAX, server/auth.h) */
+#define TOKENS_SCHEMA_NEEDED 6  /* the ledger schema version that has the tokens' columns */
 
 /* One token's row. */
 struct token_row {
 	unsigned char hash[TOKENS_HASH_BYTES]; /* the token's hash (auth.c) */
-	char name[AUTH_NAME_MAX + 1];          /* its name, unique among tokens in force */
+	char name[TOKENS_NAME_MAX + 1];        /* its name, unique among tokens in force */
 	char producer[17];                     /* the key id it is limited to; "": every producer */
 	int64_t created_ms;                    /* when it was made, Unix ms */
 	int64_t expires_ms;                    /* when it expires, Unix ms; 0: never */

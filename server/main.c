@@ -18,7 +18,7 @@
 
 #include "keys/text.h"
 #include "keys/trust.h"
-#include "server/ledger_backup.h"
+#include "server/backup_cmd.h"
 #include "server/ledger_query.h"
 #include "server/log.h"
 #include "server/notify.h"
@@ -374,7 +374,7 @@ int main(int argc, char **argv)
 	int c, rc = 1, init = 0, pending = TEM_OK;
 
 	if (argc > 1 && strcmp(argv[1], "backup") == 0)
-		return backup_main(argc - 1, argv + 1); /* temd backup: server/ledger_backup.h */
+		return backup_main(argc - 1, argv + 1); /* temd backup: server/backup_cmd.h */
 	if (argc > 1 && strcmp(argv[1], "token") == 0)
 		return token_main(argc - 1, argv + 1); /* temd token: server/token_cmd.h */
 	memset(&t, 0, sizeof t);

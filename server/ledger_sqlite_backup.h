@@ -1,0 +1,32 @@
+/* ledger_sqlite_backup.h — the SQLite engine's backup (ledger_sqlite_backup.c; ledger_backup,
+ * `temd backup`) and the page and schema checks it shares with server/ledger_sqlite.c. */
+#ifndef TEM_LEDGER_SQLITE_BACKUP_H
+#define TEM_LEDGER_SQLITE_BACKUP_H
+
+#include <stddef.h>
+
+#include "keys/err.h"
+#include "server/ledger_backup.h"
+
+struct sqlite3;
+
+/* The backend's backup (server/ledger_backend.h): VACUUM INTO a temporary file beside out,
+ * fsynced, checked (sqlite_check_copy), renamed to out, the folder fsynced. */
+int sqlite_backup(const char *path, const char *out, int force, struct backup_result *res,
+		  struct tem_err *err);
+
+/* Checks a copy of a SQLite ledger at path (a backup): every page (integrity_check) and that it
+ * is a tem ledger (schema version 1 or more). TEM_OK, or TEM_ERR with err giving the first
+ * complaint. */
+int sqlite_check_copy(const char *path, struct tem_err *err);
+
+/* Reads db's schema version (PRAGMA user_version) into *v. SQLITE_OK, or the failing call's
+ * code with its message on db (*v untouched): a failed read is never taken for version 0. */
+int sqlite_user_version(struct sqlite3 *db, int *v);
+
+/* Runs PRAGMA pragma (quick_check or integrity_check) on db: 1 when it answers "ok", else 0
+ * with what (cap bytes) holding its first complaint, or the error that kept it from running,
+ * on one line. */
+int sqlite_pages_ok(struct sqlite3 *db, const char *pragma, char *what, size_t cap);
+
+#endif

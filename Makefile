@@ -32,7 +32,7 @@ O := $(if $(filter .,$(B)),,$(B)/)
 PKGS_KEYS := libsodium
 PKGS_LABEL := libsodium libqrencode cairo pangocairo zbar libpng
 PKGS_CLI := libsodium libcurl jansson
-PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson libsystemd
+PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson libsystemd libpq
 PKGS_TEST := cmocka
 
 PKG_CONFIG ?= pkg-config

@@ -14,8 +14,8 @@ check() { # folder, extended regex of includes it must not have
 		bad=1
 	fi
 }
-check keys 'label/|cli/|server/|sqlite3|microhttpd|jansson|curl/|cairo|pango|qrencode|zbar'
-check label 'cli/|server/|sqlite3|microhttpd|jansson|curl/'
-check cli "server/|sqlite3|microhttpd|cairo|pango|qrencode|zbar"
+check keys 'label/|cli/|server/|sqlite3|libpq|microhttpd|jansson|curl/|cairo|pango|qrencode|zbar'
+check label 'cli/|server/|sqlite3|libpq|microhttpd|jansson|curl/'
+check cli "server/|sqlite3|libpq|microhttpd|cairo|pango|qrencode|zbar"
 check server 'cli/|label/(render|qr|check|sign|output|pool|serial|issue|job|layout)|cairo|pango|qrencode|zbar|curl/'
 [ "$bad" -eq 0 ] || { echo "layering: the includes above cross a layer (tests/layering.sh)" >&2; exit 1; }

@@ -477,7 +477,7 @@ static int fail(struct pg_ledger *l, const PGresult *res, const char *fmt, ...)
  * the failure kept (fail) otherwise, a parameter count that is not the statement's included. */
 static PGresult *xq(struct pg_ledger *l, int i, const struct args *a, ExecStatusType want)
 {
-	char name[8];
+	char name[16];
 	PGresult *res;
 
 	if (a->n != sql[i].params) {
@@ -676,7 +676,7 @@ fail:
 /* Prepares every writer statement on c. TEM_OK, or TEM_ERR with err set. */
 static int prepare_writer(struct pg_ledger *l, PGconn *c, struct tem_err *err)
 {
-	char msg[512], name[8];
+	char msg[512], name[16];
 
 	for (int i = 0; i < S_COUNT; i++) {
 		PGresult *res;
@@ -972,8 +972,10 @@ static int bsum_cmp(const void *a, const void *b)
 /* Writes the group's roll-ups, in key order. 0 or -1. */
 static int flush_rollups(struct pg_ledger *l)
 {
-	qsort(l->days, l->ndays, sizeof *l->days, day_cmp);
-	qsort(l->bsums, l->nbsums, sizeof *l->bsums, bsum_cmp);
+	if (l->ndays > 1)
+		qsort(l->days, l->ndays, sizeof *l->days, day_cmp);
+	if (l->nbsums > 1)
+		qsort(l->bsums, l->nbsums, sizeof *l->bsums, bsum_cmp);
 	for (size_t i = 0; i < l->ndays; i++) {
 		const struct day_sum *d = &l->days[i];
 		struct args a = {0};
@@ -1992,8 +1994,8 @@ int pg_ledger_forget_salt(struct pg_ledger *l, struct tem_err *err)
 	return TEM_OK;
 }
 
-/* Runs the text q with parameters (text) on the reader, binary results. The result, or NULL
- * with err set (what: what was being read). Call with rmu held. */
+/* Runs the text q with parameters (text) on the reader, binary results, once more on a new
+ * connection when the old one was found lost. The result, or NULL with err set (what: what was being read). Call with rmu held. */
 static PGresult *rq(struct pg_ledger *l, const char *q, int n, const char *const *v,
 		    const char *what, struct tem_err *err)
 {
@@ -2003,6 +2005,13 @@ static PGresult *rq(struct pg_ledger *l, const char *q, int n, const char *const
 	if (reader_conn(l, err) != 0)
 		return NULL;
 	res = PQexecParams(l->r, q, n, NULL, v, NULL, NULL, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQstatus(l->r) != CONNECTION_OK) {
+		/* the connection was lost (a server restart): once more on a new one */
+		PQclear(res);
+		if (reader_conn(l, err) != 0)
+			return NULL;
+		res = PQexecParams(l->r, q, n, NULL, v, NULL, NULL, 1);
+	}
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		return res;
 	err_set(err, "%s: cannot read %s: %s", l->name, what, conn_msg(l->r, msg, sizeof msg));

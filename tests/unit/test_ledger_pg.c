@@ -697,6 +697,10 @@ static void server_restart(void **state)
 		usleep(100000); /* the writer's backoff, not a synchronisation: the loop polls */
 	}
 	assert_int_equal(pg_ledger_failing(l, NULL), 0);
+	/* the readers' connection, lost too, is made again at its first read */
+	uint64_t seq = 1;
+	assert_int_equal(pg_ledger_trust_sequence(l, &seq, &err), TEM_OK);
+	assert_int_equal(seq, 0);
 	assert_int_equal(pg_int(conninfo, "SELECT sum(scans) FROM code_scans WHERE serial = 7"),
 			 acked);
 	pg_ledger_close(l);

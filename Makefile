@@ -32,10 +32,8 @@ O := $(if $(filter .,$(B)),,$(B)/)
 PKGS_KEYS := libsodium
 PKGS_LABEL := libsodium libqrencode cairo pangocairo zbar libpng
 PKGS_CLI := libsodium libcurl jansson
-# The PostgreSQL engine (server/ledger_pg*.c, libpq) is built in once its files are there:
-# server/ledger.c then dispatches postgres:// and libpq keyword strings to it (TEM_WITH_PG).
-PG_SRC := $(wildcard server/ledger_pg*.c)
-PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson libsystemd $(if $(PG_SRC),libpq)
+# libpq: the PostgreSQL engine (server/ledger_pg*.c), not yet behind server/ledger.c's dispatch
+PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson libsystemd libpq
 PKGS_TEST := cmocka
 
 PKG_CONFIG ?= pkg-config
@@ -62,7 +60,7 @@ endif
 CFLAGS ?=
 LDFLAGS ?=
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -pthread -I. -MMD -MP \
-	$(if $(PG_SRC),-DTEM_WITH_PG) $(call pc_cflags,$(DIR_PKGS)) $(CFLAGS)
+	$(call pc_cflags,$(DIR_PKGS)) $(CFLAGS)
 ALL_LDFLAGS := -pie -pthread $(SANFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
 
 KEYS_SRC := $(sort $(wildcard keys/*.c))

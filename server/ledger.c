@@ -102,13 +102,9 @@ static const struct ledger_backend *backend_of(const char *where, struct tem_err
 {
 	if (ledger_kind(where) == LEDGER_SQLITE)
 		return ledger_sqlite_backend();
-#ifdef TEM_WITH_PG
-	return ledger_pg_backend();
-#else
-	err_set(err, "--db names a PostgreSQL ledger, but this temd was built without PostgreSQL "
-		     "support: give a file for a SQLite ledger");
+	err_set(err, "--db names a PostgreSQL ledger, which this temd does not serve yet: give a "
+		     "file for a SQLite ledger");
 	return NULL;
-#endif
 }
 
 /* Writes where for log lines into out (cap bytes): a path as it is; a PostgreSQL URI without

@@ -146,8 +146,8 @@ struct ledger_backend {
 			   struct tem_err *err);
 };
 
-/* The engines' tables. ledger_pg_backend exists when temd is built with PostgreSQL
- * (TEM_WITH_PG; server/ledger_pg*.c). */
+/* The engines' tables. ledger_pg_backend is the PostgreSQL engine's (server/ledger_pg*.c),
+ * once it is behind this table (TEM_WITH_PG); until then ledger.c refuses PostgreSQL. */
 const struct ledger_backend *ledger_sqlite_backend(void);
 const struct ledger_backend *ledger_pg_backend(void);
 

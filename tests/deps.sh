@@ -2,7 +2,7 @@
 # Installs the Debian packages tem builds, tests and runs with; quick no-op when all are present.
 set -eu
 PKGS="build-essential pkg-config clang clang-format
-libsodium-dev libqrencode-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev
+libsodium-dev libqrencode-dev libsqlite3-dev libpq-dev postgresql libmicrohttpd-dev libjansson-dev
 libcairo2-dev libpango1.0-dev libzbar-dev libpng-dev libcurl4-openssl-dev libcmocka-dev libsystemd-dev libcsv-dev
 fonts-noto-core fonts-dejavu-core
 minisign zbar-tools zxing-cpp-tools python3 poppler-utils librsvg2-bin qrencode wrk curl jq sqlite3 procps time faketime

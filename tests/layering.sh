@@ -16,9 +16,9 @@ check() { # folder, extended regex of includes it must not have
 		bad=1
 	fi
 }
-check keys 'label/|cli/|server/|sqlite3|libpq-fe|microhttpd|jansson|curl/|cairo|pango|qrencode|zbar'
-check label 'cli/|server/|sqlite3|libpq-fe|microhttpd|jansson|curl/'
-check cli "server/|sqlite3|libpq-fe|microhttpd|cairo|pango|qrencode|zbar"
+check keys 'label/|cli/|server/|sqlite3|libpq|microhttpd|jansson|curl/|cairo|pango|qrencode|zbar'
+check label 'cli/|server/|sqlite3|libpq|microhttpd|jansson|curl/'
+check cli "server/|sqlite3|libpq|microhttpd|cairo|pango|qrencode|zbar"
 check server 'cli/|label/(render|qr|check|sign|output|pool|serial|issue|job|layout)|cairo|pango|qrencode|zbar|curl/'
 only_in() { # server/ files (a glob of names) alone that may include it, extended regex of it
 	hits=$(grep -nE "^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]($2)" server/*.[ch] \

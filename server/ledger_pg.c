@@ -1,0 +1,2177 @@
+/* ledger_pg.c — the PostgreSQL ledger (server/ledger_pg.h): schema and migrations, the
+ * group-committing writer thread with its advisory locks, the reads temd needs. Every writer
+ * statement is prepared once a connection, with bound parameters; results come in binary. */
+#include "server/ledger_pg.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "keys/date.h"
+#include "server/alert.h"
+#include "server/log.h"
+
+/* Schema migrations, in order: migration i takes schema_version i to i + 1. Never edit one that
+ * has shipped; append a new one. Version 1 holds what SQLite's migrations 1 to 7 reach
+ * (server/ledger.c), in PostgreSQL's types, with the producer key id leading every primary key
+ * of what grows with scans (the column Citus would distribute the tables by): batch_stats and
+ * alert_changes carry it for that. claim_fails_net (per network), tokens and meta have no key
+ * id: small tables, reference tables under Citus. */
+static const char *const migrations[] = {
+    /* 1: the ledger of SQLite's schema version 7 */
+    "CREATE TABLE meta(\n"
+    "  name text PRIMARY KEY,\n"
+    "  value bigint NOT NULL\n"
+    ");\n"
+    "CREATE TABLE producers(\n"
+    "  key_id text PRIMARY KEY,         -- 16 hex digits\n"
+    "  public_key text NOT NULL,        -- minisign base64 line\n"
+    "  name text NOT NULL,\n"
+    "  valid_from integer NOT NULL,     -- day since 1970-01-01\n"
+    "  revoked integer,                 -- day, NULL when active\n"
+    "  updated bigint NOT NULL          -- Unix ms\n"
+    ");\n"
+    "CREATE TABLE batches(\n"
+    "  key_id text NOT NULL,\n"
+    "  id bigint GENERATED ALWAYS AS IDENTITY,\n"
+    "  first_serial bigint NOT NULL,\n"
+    "  last_serial bigint NOT NULL,\n"
+    "  batch_id text NOT NULL,\n"
+    "  product text NOT NULL,\n"
+    "  producer text NOT NULL,\n"
+    "  url text NOT NULL,\n"
+    "  issued bigint NOT NULL,          -- Unix s\n"
+    "  last_day integer NOT NULL,       -- day, 0 = none\n"
+    "  header text NOT NULL,\n"
+    "  registered bigint NOT NULL,      -- Unix ms\n"
+    "  claim_key bytea,                 -- sealed claim key, NULL = no PINs\n"
+    "  PRIMARY KEY(key_id, id)\n"
+    ");\n"
+    "CREATE INDEX batches_by_key ON batches(key_id, first_serial);\n"
+    "CREATE TABLE scans(\n"
+    "  key_id text NOT NULL,\n"
+    "  id bigint GENERATED ALWAYS AS IDENTITY,\n"
+    "  serial bigint NOT NULL,\n"
+    "  at bigint NOT NULL,              -- Unix ms\n"
+    "  client bytea NOT NULL,           -- keyed hash of the network, never an address\n"
+    "  verdict text NOT NULL,\n"
+    "  PRIMARY KEY(key_id, id)\n"
+    ");\n"
+    "CREATE TABLE code_scans(\n"
+    "  key_id text NOT NULL,\n"
+    "  serial bigint NOT NULL,\n"
+    "  client bytea NOT NULL,\n"
+    "  cookie bytea NOT NULL,           -- tem_client cookie id, '' when none\n"
+    "  scans bigint NOT NULL,\n"
+    "  first_scan bigint NOT NULL,\n"
+    "  last_scan bigint NOT NULL,\n"
+    "  scan bigint,                     -- scans.id of the row's first scan\n"
+    "  verdict text,                    -- the verdict that scan was given\n"
+    "  PRIMARY KEY(key_id, serial, client, cookie)\n"
+    ");\n"
+    "CREATE VIEW codes(key_id, serial, scans, clients, first_scan, last_scan) AS\n"
+    "  SELECT key_id, serial, sum(scans), count(DISTINCT client), min(first_scan),\n"
+    "  max(last_scan) FROM code_scans GROUP BY key_id, serial;\n"
+    "CREATE TABLE code_alerts(\n"
+    "  key_id text NOT NULL,\n"
+    "  serial bigint NOT NULL,\n"
+    "  scans bigint NOT NULL,\n"
+    "  clients bigint NOT NULL,\n"
+    "  first_scan bigint NOT NULL,\n"
+    "  last_scan bigint NOT NULL,\n"
+    "  raised bigint NOT NULL,\n"
+    "  PRIMARY KEY(key_id, serial)\n"
+    ");\n"
+    "CREATE TABLE tokens(\n"
+    "  hash bytea PRIMARY KEY,\n"
+    "  name text NOT NULL,\n"
+    "  created bigint NOT NULL,\n"
+    "  producer text,                   -- key id it is limited to, NULL: every\n"
+    "  expires bigint,                  -- Unix ms, NULL: never\n"
+    "  revoked bigint                   -- Unix ms, NULL: in force\n"
+    ");\n"
+    "CREATE UNIQUE INDEX tokens_by_name ON tokens(name) WHERE revoked IS NULL;\n"
+    "CREATE TABLE claims(\n"
+    "  key_id text NOT NULL,\n"
+    "  serial bigint NOT NULL,\n"
+    "  at bigint NOT NULL,\n"
+    "  client bytea NOT NULL,\n"
+    "  cookie bytea,\n"
+    "  PRIMARY KEY(key_id, serial)\n"
+    ");\n"
+    "CREATE TABLE claim_fails_code(\n"
+    "  key_id text NOT NULL,\n"
+    "  serial bigint NOT NULL,\n"
+    "  day bigint NOT NULL,             -- Unix day (UTC)\n"
+    "  fails bigint NOT NULL,\n"
+    "  PRIMARY KEY(key_id, serial, day)\n"
+    ");\n"
+    "CREATE TABLE claim_fails_net(\n"
+    "  net bytea NOT NULL,\n"
+    "  hour bigint NOT NULL,            -- Unix hour\n"
+    "  fails bigint NOT NULL,\n"
+    "  PRIMARY KEY(net, hour)\n"
+    ");\n"
+    "CREATE TABLE alerts(\n"
+    "  key_id text NOT NULL,\n"
+    "  id bigint GENERATED ALWAYS AS IDENTITY,\n"
+    "  type text NOT NULL,\n"
+    "  serial bigint NOT NULL,\n"
+    "  events bigint NOT NULL,\n"
+    "  clients bigint NOT NULL,\n"
+    "  first_at bigint NOT NULL,\n"
+    "  last_at bigint NOT NULL,\n"
+    "  status text NOT NULL,\n"
+    "  reason text,\n"
+    "  note text,\n"
+    "  updated_by text,\n"
+    "  updated_at bigint,\n"
+    "  PRIMARY KEY(key_id, id)\n"
+    ");\n"
+    "CREATE UNIQUE INDEX alerts_by_code ON alerts(key_id, serial, type);\n"
+    "CREATE INDEX alerts_by_id ON alerts(id);\n"
+    "CREATE INDEX alerts_by_last ON alerts(last_at);\n"
+    "CREATE INDEX alerts_by_status ON alerts(status, id);\n"
+    "CREATE INDEX alerts_by_key_status ON alerts(key_id, status);\n"
+    "CREATE TABLE alert_changes(\n"
+    "  key_id text NOT NULL,\n"
+    "  id bigint GENERATED ALWAYS AS IDENTITY,\n"
+    "  alert bigint NOT NULL,\n"
+    "  at bigint NOT NULL,\n"
+    "  by text NOT NULL,\n"
+    "  status text NOT NULL,\n"
+    "  reason text,\n"
+    "  note text,\n"
+    "  PRIMARY KEY(key_id, id)\n"
+    ");\n"
+    "CREATE INDEX alert_changes_by_alert ON alert_changes(alert, id);\n"
+    "CREATE TABLE day_stats(\n"
+    "  key_id text NOT NULL,\n"
+    "  day integer NOT NULL,            -- Vietnam calendar day\n"
+    "  batch bigint NOT NULL,           -- batches.id; 0: in no batch\n"
+    "  scans bigint NOT NULL,\n"
+    "  codes bigint NOT NULL,\n"
+    "  genuine bigint NOT NULL,\n"
+    "  seen bigint NOT NULL,\n"
+    "  duplicate bigint NOT NULL,\n"
+    "  sold bigint NOT NULL,\n"
+    "  unregistered bigint NOT NULL,\n"
+    "  expired bigint NOT NULL,\n"
+    "  revoked bigint NOT NULL,\n"
+    "  claims bigint NOT NULL,\n"
+    "  PRIMARY KEY(key_id, day, batch)\n"
+    ");\n"
+    "CREATE INDEX day_stats_by_key ON day_stats(key_id, batch, day);\n"
+    "CREATE INDEX day_stats_by_day ON day_stats(day);\n"
+    "CREATE TABLE batch_stats(\n"
+    "  key_id text NOT NULL,\n"
+    "  batch bigint NOT NULL,\n"
+    "  scans bigint NOT NULL,\n"
+    "  codes bigint NOT NULL,\n"
+    "  claimed bigint NOT NULL,\n"
+    "  alerted bigint NOT NULL,\n"
+    "  PRIMARY KEY(key_id, batch)\n"
+    ");\n",
+};
+#define PG_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* The advisory lock every migration takes first, so two temd starting at once migrate once. */
+#define MIGRATION_LOCK 0x74656d6c65646772LL /* "temledgr" */
+
+/* The writer's statements, prepared on each new writer connection as "w0", "w1", ...; every
+ * value a positional parameter cast to its type. Each needs exactly the parameters listed. */
+enum {
+	S_LOCKS,
+	S_ALERT_GET,
+	S_ROWS,
+	S_NET_ROWS,
+	S_SCAN,
+	S_CLIENT,
+	S_ALERT,
+	S_BATCH_FIND,
+	S_BATCH_ADD,
+	S_PRODUCER,
+	S_TRUST_SEQ,
+	S_CLAIM_GET,
+	S_CLAIM_ADD,
+	S_FAILS_CODE,
+	S_FAILS_NET,
+	S_FAIL_CODE,
+	S_FAIL_NET,
+	S_BATCH_OF,
+	S_DAY_STATS,
+	S_BATCH_STATS,
+	S_TALERT_GET,
+	S_TALERT_ADD,
+	S_TALERT_SET,
+	S_CODE_ALERTED,
+	S_ALERT_ROW,
+	S_ALERT_STEP,
+	S_ALERT_CHANGE,
+	S_COUNT
+};
+
+static const struct {
+	const char *sql;
+	int params;
+} sql[S_COUNT] = {
+    /* the group's advisory locks ($1 an int8 array literal), taken in sorted order: two
+     * servers' groups never wait for each other in a circle on them */
+    [S_LOCKS] = {"SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k) FROM "
+		 "(SELECT DISTINCT k FROM unnest($1::int8[]) k ORDER BY k) o) x",
+		 1},
+    /* a counted scan (run_scan): as server/ledger.c's statements of the same names */
+    [S_ALERT_GET] = {"SELECT scans, clients, first_scan, last_scan FROM code_alerts "
+		     "WHERE key_id = $1::text AND serial = $2::int8",
+		     2},
+    [S_ROWS] = {"SELECT client, cookie, scans, first_scan, last_scan FROM code_scans "
+		"WHERE key_id = $1::text AND serial = $2::int8 ORDER BY client, cookie",
+		2},
+    [S_NET_ROWS] = {"SELECT cookie FROM code_scans WHERE key_id = $1::text AND "
+		    "serial = $2::int8 AND client = $3::bytea",
+		    3},
+    [S_SCAN] = {"INSERT INTO scans(key_id, serial, at, client, verdict) VALUES($1::text, "
+		"$2::int8, $3::int8, $4::bytea, $5::text) RETURNING id",
+		5},
+    [S_CLIENT] = {"INSERT INTO code_scans(key_id, serial, client, cookie, scans, first_scan, "
+		  "last_scan, scan, verdict) VALUES($1::text, $2::int8, $3::bytea, $4::bytea, 1, "
+		  "$5::int8, $5::int8, $6::int8, $7::text) "
+		  "ON CONFLICT(key_id, serial, client, cookie) DO UPDATE SET "
+		  "scans = code_scans.scans + 1, last_scan = excluded.last_scan",
+		  7},
+    [S_ALERT] = {"INSERT INTO code_alerts(key_id, serial, scans, clients, first_scan, "
+		 "last_scan, raised) VALUES($1::text, $2::int8, $3::int8, $4::int8, $5::int8, "
+		 "$6::int8, $6::int8) ON CONFLICT(key_id, serial) DO UPDATE SET "
+		 "scans = excluded.scans, clients = excluded.clients, "
+		 "last_scan = excluded.last_scan",
+		 6},
+    /* batches (run_batch) */
+    [S_BATCH_FIND] = {"SELECT id, header, registered FROM batches WHERE key_id = $1::text "
+		      "AND first_serial <= $3::int8 AND last_serial >= $2::int8 LIMIT 1",
+		      3},
+    [S_BATCH_ADD] = {"INSERT INTO batches(key_id, first_serial, last_serial, batch_id, "
+		     "product, producer, url, issued, last_day, header, registered, claim_key) "
+		     "VALUES($1::text, $2::int8, $3::int8, $4::text, $5::text, $6::text, "
+		     "$7::text, $8::int8, $9::int4, $10::text, $11::int8, $12::bytea) "
+		     "RETURNING id",
+		     12},
+    /* producers (run_producers) */
+    [S_PRODUCER] = {"INSERT INTO producers(key_id, public_key, name, valid_from, revoked, "
+		    "updated) VALUES($1::text, $2::text, $3::text, $4::int4, $5::int4, $6::int8) "
+		    "ON CONFLICT(key_id) DO UPDATE SET public_key = excluded.public_key, "
+		    "name = excluded.name, valid_from = excluded.valid_from, "
+		    "revoked = excluded.revoked, updated = excluded.updated",
+		    6},
+    [S_TRUST_SEQ] = {"INSERT INTO meta(name, value) VALUES('trust-sequence', $1::int8) "
+		     "ON CONFLICT(name) DO UPDATE SET value = greatest(meta.value, "
+		     "excluded.value)",
+		     1},
+    /* claims (run_claim, read_claim) */
+    [S_CLAIM_GET] = {"SELECT at, client, cookie FROM claims WHERE key_id = $1::text "
+		     "AND serial = $2::int8",
+		     2},
+    [S_CLAIM_ADD] = {"INSERT INTO claims(key_id, serial, at, client, cookie) "
+		     "VALUES($1::text, $2::int8, $3::int8, $4::bytea, $5::bytea)",
+		     5},
+    [S_FAILS_CODE] = {"SELECT fails FROM claim_fails_code WHERE key_id = $1::text "
+		      "AND serial = $2::int8 AND day = $3::int8",
+		      3},
+    [S_FAILS_NET] = {"SELECT fails FROM claim_fails_net WHERE net = $1::bytea "
+		     "AND hour = $2::int8",
+		     2},
+    [S_FAIL_CODE] = {"INSERT INTO claim_fails_code(key_id, serial, day, fails) "
+		     "VALUES($1::text, $2::int8, $3::int8, 1) ON CONFLICT(key_id, serial, day) "
+		     "DO UPDATE SET fails = claim_fails_code.fails + 1",
+		     3},
+    [S_FAIL_NET] = {"INSERT INTO claim_fails_net(net, hour, fails) VALUES($1::bytea, "
+		    "$2::int8, 1) ON CONFLICT(net, hour) DO UPDATE SET "
+		    "fails = claim_fails_net.fails + 1",
+		    2},
+    /* roll-ups: found per job, added up in memory and written at the group's end in key
+     * order (flush_rollups), so two servers' groups lock the shared rows in one order */
+    [S_BATCH_OF] = {"SELECT id, first_serial, last_serial FROM batches WHERE key_id = "
+		    "$1::text AND first_serial <= $2::int8 ORDER BY first_serial DESC LIMIT 1",
+		    2},
+    [S_DAY_STATS] = {"INSERT INTO day_stats(key_id, day, batch, scans, codes, genuine, seen, "
+		     "duplicate, sold, unregistered, expired, revoked, claims) VALUES($1::text, "
+		     "$2::int4, $3::int8, $4::int8, $5::int8, $6::int8, $7::int8, $8::int8, "
+		     "$9::int8, $10::int8, $11::int8, $12::int8, $13::int8) "
+		     "ON CONFLICT(key_id, day, batch) DO UPDATE SET "
+		     "scans = day_stats.scans + excluded.scans, "
+		     "codes = day_stats.codes + excluded.codes, "
+		     "genuine = day_stats.genuine + excluded.genuine, "
+		     "seen = day_stats.seen + excluded.seen, "
+		     "duplicate = day_stats.duplicate + excluded.duplicate, "
+		     "sold = day_stats.sold + excluded.sold, "
+		     "unregistered = day_stats.unregistered + excluded.unregistered, "
+		     "expired = day_stats.expired + excluded.expired, "
+		     "revoked = day_stats.revoked + excluded.revoked, "
+		     "claims = day_stats.claims + excluded.claims",
+		     13},
+    [S_BATCH_STATS] = {"INSERT INTO batch_stats(key_id, batch, scans, codes, claimed, alerted) "
+		       "VALUES($1::text, $2::int8, $3::int8, $4::int8, $5::int8, $6::int8) "
+		       "ON CONFLICT(key_id, batch) DO UPDATE SET "
+		       "scans = batch_stats.scans + excluded.scans, "
+		       "codes = batch_stats.codes + excluded.codes, "
+		       "claimed = batch_stats.claimed + excluded.claimed, "
+		       "alerted = batch_stats.alerted + excluded.alerted",
+		       6},
+    /* typed alerts (raise_alert, run_alert_update) */
+    [S_TALERT_GET] = {"SELECT id, status, reason, coalesce(updated_at, 0) FROM alerts "
+		      "WHERE key_id = $1::text AND serial = $2::int8 AND type = $3::text",
+		      3},
+    [S_TALERT_ADD] = {"INSERT INTO alerts(type, key_id, serial, events, clients, first_at, "
+		      "last_at, status) VALUES($1::text, $2::text, $3::int8, $4::int8, $5::int8, "
+		      "$6::int8, $7::int8, 'open') RETURNING id",
+		      7},
+    [S_TALERT_SET] = {"UPDATE alerts SET events = CASE WHEN $1::int4 = 1 THEN "
+		      "greatest(events, $2::int8) ELSE events + $2::int8 END, "
+		      "clients = greatest(clients, $3::int8), first_at = least(first_at, "
+		      "$4::int8), last_at = greatest(last_at, $5::int8), "
+		      "status = CASE WHEN $6::int4 = 1 THEN 'open' ELSE status END, "
+		      "reason = CASE WHEN $6::int4 = 1 THEN NULL ELSE reason END "
+		      "WHERE key_id = $8::text AND id = $7::int8",
+		      8},
+    [S_CODE_ALERTED] = {"SELECT 1::int8 FROM alerts WHERE key_id = $1::text AND "
+			"serial = $2::int8 LIMIT 1",
+			2},
+    [S_ALERT_ROW] = {"SELECT key_id FROM alerts WHERE id = $1::int8", 1},
+    [S_ALERT_STEP] = {"UPDATE alerts SET status = $3::text, reason = $4::text, "
+		      "note = coalesce($5::text, note), updated_by = $6::text, "
+		      "updated_at = $7::int8 WHERE key_id = $2::text AND id = $1::int8",
+		      7},
+    [S_ALERT_CHANGE] = {"INSERT INTO alert_changes(key_id, alert, at, by, status, reason, "
+			"note) VALUES($2::text, $1::int8, $7::int8, $6::text, $3::text, "
+			"$4::text, $5::text)",
+			7},
+};
+
+/* batch_of's memory, as server/ledger.c's: forgotten whenever a transaction is rolled back. */
+#define BATCH_CACHE 256
+struct batch_seen {
+	char key_id[17];
+	int64_t first, last, id;
+};
+
+/* A group's roll-ups, added up before they are written (flush_rollups). */
+#define VERDICT_COLS 7
+static const char *const verdict_cols[VERDICT_COLS] = {
+    "genuine", "seen", "duplicate", "sold", "unregistered", "expired", "revoked"};
+struct day_sum {
+	char key_id[17];
+	int32_t day;
+	int64_t batch, scans, codes, v[VERDICT_COLS], claims;
+};
+struct batch_sum {
+	char key_id[17];
+	int64_t batch, scans, codes, claimed, alerted;
+};
+
+#define PG_RETRIES            3     /* a group lost to a deadlock or a dropped connection */
+#define PG_BACKOFF_MIN        0.1   /* s between reconnection attempts, at first */
+#define PG_BACKOFF_MAX        5.0   /* at most */
+#define LEDGER_REPORT_SECONDS 10.0  /* failures logged at most this often */
+#define PG_STATEMENT_TIMEOUT  "10s" /* as SQLite's busy timeout */
+#define PG_MAX_ARGS           13
+
+struct pg_ledger {
+	char *conninfo;
+	char name[256];      /* "PostgreSQL database DB on HOST", for messages (no password) */
+	PGconn *w;           /* the writer's connection; NULL while the server is away */
+	double next_try;     /* writer only: when to try connecting again (monotonic s) */
+	double backoff;      /* writer only: the wait after the next failed attempt */
+	PGconn *r;           /* the readers' connection (claim info, trust sequence, batches) */
+	pthread_mutex_t rmu; /* guards r */
+	pthread_t writer;
+	int started;
+	pthread_mutex_t mu; /* guards the queue */
+	pthread_cond_t cv;
+	struct ledger_job *head, *tail;
+	int stop;
+	atomic_llong scans;
+	atomic_long streak;
+	atomic_llong failed;
+	atomic_int down; /* 1 while the writer has no connection */
+	long unreported;
+	double reported, recovered;
+	char why[512];    /* writer only: the failure of the statement in use */
+	char sqlstate[6]; /* its SQLSTATE, "" when not the server's */
+	int commit_sent;  /* writer only: COMMIT was sent in the current attempt */
+	struct batch_seen seen[BATCH_CACHE];
+	struct day_sum *days; /* writer only: the group's day_stats sums */
+	size_t ndays, capdays;
+	struct batch_sum *bsums; /* and batch_stats sums */
+	size_t nbsums, capbsums;
+};
+
+/* --- bound parameters and binary results ---------------------------------------------- */
+
+struct args {
+	int n;
+	const char *v[PG_MAX_ARGS];
+	int len[PG_MAX_ARGS];
+	int fmt[PG_MAX_ARGS];
+	char num[PG_MAX_ARGS][24];
+};
+
+static void a_i64(struct args *a, int64_t v)
+{
+	snprintf(a->num[a->n], sizeof a->num[a->n], "%lld", (long long)v);
+	a->v[a->n] = a->num[a->n];
+	a->len[a->n] = 0;
+	a->fmt[a->n++] = 0;
+}
+
+static void a_text(struct args *a, const char *v)
+{
+	a->v[a->n] = v;
+	a->len[a->n] = 0;
+	a->fmt[a->n++] = 0;
+}
+
+/* n bytes at v as bytea (n may be 0: an empty value, not NULL) */
+static void a_blob(struct args *a, const void *v, int n)
+{
+	a->v[a->n] = n > 0 ? (const char *)v : "";
+	a->len[a->n] = n;
+	a->fmt[a->n++] = 1;
+}
+
+static void a_null(struct args *a)
+{
+	a->v[a->n] = NULL;
+	a->len[a->n] = 0;
+	a->fmt[a->n++] = 0;
+}
+
+/* Keeps the failure of the statement in use as l->why (and l->sqlstate from res, when given).
+ * Returns -1. */
+static int fail(struct pg_ledger *l, const PGresult *res, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(struct pg_ledger *l, const PGresult *res, const char *fmt, ...)
+{
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(l->why, sizeof l->why, fmt, ap);
+	va_end(ap);
+	n = strlen(l->why);
+	while (n > 0 && (l->why[n - 1] == '\n' || l->why[n - 1] == ' '))
+		l->why[--n] = '\0';
+	snprintf(l->sqlstate, sizeof l->sqlstate, "%s", state != NULL ? state : "");
+	return -1;
+}
+
+/* Runs writer statement i with a's parameters, binary results. The result (the caller clears
+ * it) when it is a command's or rows, as want (PGRES_COMMAND_OK or PGRES_TUPLES_OK); NULL with
+ * the failure kept (fail) otherwise, a parameter count that is not the statement's included. */
+static PGresult *xq(struct pg_ledger *l, int i, const struct args *a, ExecStatusType want)
+{
+	char name[16];
+	PGresult *res;
+
+	if (a->n != sql[i].params) {
+		fail(l, NULL, "%d parameters given to \"%s\", which takes %d", a->n, sql[i].sql,
+		     sql[i].params);
+		return NULL;
+	}
+	snprintf(name, sizeof name, "w%d", i);
+	res = PQexecPrepared(l->w, name, a->n, a->v, a->len, a->fmt, 1);
+	if (res != NULL && PQresultStatus(res) == want)
+		return res;
+	if (res != NULL && PQresultStatus(res) != PGRES_FATAL_ERROR)
+		fail(l, res, "\"%s\" returned %s", sql[i].sql, PQresStatus(PQresultStatus(res)));
+	else
+		fail(l, res, "%s", res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(l->w));
+	PQclear(res);
+	return NULL;
+}
+
+/* Runs statement i expecting no rows back: 0, or -1 with the failure kept. */
+static int xcmd(struct pg_ledger *l, int i, const struct args *a)
+{
+	PGresult *res = xq(l, i, a, PGRES_COMMAND_OK);
+
+	PQclear(res);
+	return res != NULL ? 0 : -1;
+}
+
+/* A binary integer column (int2, int4 or int8) of row r; 0 when NULL. */
+static int64_t col_i64(const PGresult *res, int r, int c)
+{
+	const char *p = PQgetvalue(res, r, c);
+	uint64_t v8;
+	uint32_t v4;
+	uint16_t v2;
+
+	switch (PQgetisnull(res, r, c) ? 0 : PQgetlength(res, r, c)) {
+	case 8:
+		memcpy(&v8, p, 8);
+		return (int64_t)be64toh(v8);
+	case 4:
+		memcpy(&v4, p, 4);
+		return (int32_t)be32toh(v4);
+	case 2:
+		memcpy(&v2, p, 2);
+		return (int16_t)be16toh(v2);
+	default:
+		return 0;
+	}
+}
+
+/* Whether column c of row r holds the n bytes of v. */
+static int col_is(const PGresult *res, int r, int c, const void *v, int n)
+{
+	return !PQgetisnull(res, r, c) && PQgetlength(res, r, c) == n &&
+	       memcmp(PQgetvalue(res, r, c), v, (size_t)n) == 0;
+}
+
+/* A text column, NULL when SQL NULL (binary text is the bytes, NUL-terminated by libpq). */
+static const char *col_text(const PGresult *res, int r, int c)
+{
+	return PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+}
+
+/* --- connections ----------------------------------------------------------------------- */
+
+/* One line of libpq's message about conn, without its newline. */
+static const char *conn_msg(PGconn *conn, char *buf, size_t cap)
+{
+	size_t n;
+
+	snprintf(buf, cap, "%s", conn != NULL ? PQerrorMessage(conn) : "out of memory");
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	return buf;
+}
+
+/* libpq's notices (a table that exists already, skipped) are not temd's to print. */
+static void quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* Connects to l's database with the settings every connection needs: synchronous_commit on
+ * (a job is answered only once its commit is durable), a statement timeout, UTC. The
+ * connection, or NULL with err set. */
+static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
+{
+	char msg[512];
+	PGconn *c = PQconnectdb(l->conninfo);
+	PGresult *res;
+
+	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+		err_set(err, "%s: cannot connect: %s", l->name, conn_msg(c, msg, sizeof msg));
+		PQfinish(c);
+		return NULL;
+	}
+	PQsetNoticeProcessor(c, quiet, NULL);
+	res =
+	    PQexec(c, "SET synchronous_commit = on; SET statement_timeout = '" PG_STATEMENT_TIMEOUT
+		      "'; SET TIME ZONE 'UTC'; SET application_name = 'temd'");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		err_set(err, "%s: cannot set up the connection: %s", l->name,
+			conn_msg(c, msg, sizeof msg));
+		PQclear(res);
+		PQfinish(c);
+		return NULL;
+	}
+	PQclear(res);
+	return c;
+}
+
+/* Runs the text q (no parameters) on c expecting want; TEM_OK, or TEM_ERR with err set. */
+static int exec_simple(struct pg_ledger *l, PGconn *c, const char *q, ExecStatusType want,
+		       const char *what, struct tem_err *err)
+{
+	char msg[512];
+	PGresult *res = PQexec(c, q);
+	int ok = PQresultStatus(res) == want;
+
+	if (!ok)
+		err_set(err, "%s: %s: %s", l->name, what, conn_msg(c, msg, sizeof msg));
+	PQclear(res);
+	return ok ? TEM_OK : TEM_ERR;
+}
+
+/* Brings the schema to PG_SCHEMA_VERSION in one transaction, under MIGRATION_LOCK. TEM_OK, or
+ * TEM_ERR with err set and nothing changed. */
+static int migrate(struct pg_ledger *l, PGconn *c, struct tem_err *err)
+{
+	char q[128];
+	PGresult *res;
+	int v = 0, from;
+
+	if (exec_simple(l, c, "BEGIN", PGRES_COMMAND_OK, "cannot migrate", err) != TEM_OK)
+		return TEM_ERR;
+	snprintf(q, sizeof q, "SELECT pg_advisory_xact_lock(%lld)", (long long)MIGRATION_LOCK);
+	if (exec_simple(l, c, q, PGRES_TUPLES_OK, "cannot lock the schema", err) != TEM_OK ||
+	    exec_simple(l, c, "CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL)",
+			PGRES_COMMAND_OK, "cannot read the schema version", err) != TEM_OK)
+		goto fail;
+	res = PQexec(c, "SELECT version FROM schema_version");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) > 1) {
+		char msg[512];
+		err_set(err, "%s: cannot read the schema version: %s", l->name,
+			PQntuples(res) > 1 ? "table schema_version has more than one row"
+					   : conn_msg(c, msg, sizeof msg));
+		PQclear(res);
+		goto fail;
+	}
+	if (PQntuples(res) == 1)
+		v = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (v > PG_SCHEMA_VERSION) {
+		err_set(err,
+			"%s: ledger schema version %d is newer than this temd understands (%d): "
+			"use a newer temd",
+			l->name, v, PG_SCHEMA_VERSION);
+		goto fail;
+	}
+	from = v;
+	for (; v < PG_SCHEMA_VERSION; v++) {
+		if (from > 0)
+			log_msg(LOG_LV_NOTICE,
+				"%s: migrating the ledger from schema version %d to %d", l->name, v,
+				v + 1);
+		if (exec_simple(l, c, migrations[v], PGRES_COMMAND_OK, "schema migration failed",
+				err) != TEM_OK)
+			goto fail;
+	}
+	snprintf(q, sizeof q, "DELETE FROM schema_version; INSERT INTO schema_version VALUES(%d)",
+		 PG_SCHEMA_VERSION);
+	if (from < PG_SCHEMA_VERSION &&
+	    exec_simple(l, c, q, PGRES_COMMAND_OK, "cannot record the schema version", err) !=
+		TEM_OK)
+		goto fail;
+	if (exec_simple(l, c, "COMMIT", PGRES_COMMAND_OK, "cannot migrate", err) != TEM_OK)
+		return TEM_ERR;
+	if (from == 0)
+		log_msg(LOG_LV_NOTICE, "%s: new ledger, schema version %d", l->name,
+			PG_SCHEMA_VERSION);
+	else if (from < PG_SCHEMA_VERSION)
+		log_msg(LOG_LV_NOTICE, "%s: ledger migrated to schema version %d", l->name,
+			PG_SCHEMA_VERSION);
+	return TEM_OK;
+fail:
+	PQclear(PQexec(c, "ROLLBACK"));
+	return TEM_ERR;
+}
+
+/* Prepares every writer statement on c. TEM_OK, or TEM_ERR with err set. */
+static int prepare_writer(struct pg_ledger *l, PGconn *c, struct tem_err *err)
+{
+	char msg[512], name[16];
+
+	for (int i = 0; i < S_COUNT; i++) {
+		PGresult *res;
+		snprintf(name, sizeof name, "w%d", i);
+		res = PQprepare(c, name, sql[i].sql, sql[i].params, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			err_set(err, "%s: cannot prepare \"%s\": %s", l->name, sql[i].sql,
+				conn_msg(c, msg, sizeof msg));
+			PQclear(res);
+			return TEM_ERR;
+		}
+		PQclear(res);
+	}
+	return TEM_OK;
+}
+
+/* The writer's connection, made again when it was lost (at most once per backoff, which
+ * doubles from PG_BACKOFF_MIN to PG_BACKOFF_MAX while attempts fail). 0 when there is one, -1
+ * with the cause in l->why when the server cannot be reached now. */
+static int writer_conn(struct pg_ledger *l)
+{
+	struct tem_err err;
+	double now;
+
+	if (l->w != NULL && PQstatus(l->w) == CONNECTION_OK)
+		return 0;
+	if (l->w != NULL) {
+		PQfinish(l->w);
+		l->w = NULL;
+		atomic_store(&l->down, 1);
+		log_msg(LOG_LV_ERROR, "%s: connection lost; connecting again", l->name);
+	}
+	now = date_mono_seconds();
+	if (now < l->next_try)
+		return fail(l, NULL, "the database cannot be reached (trying again in %.1f s)",
+			    l->next_try - now);
+	if ((l->w = connect_db(l, &err)) == NULL || prepare_writer(l, l->w, &err) != TEM_OK) {
+		PQfinish(l->w);
+		l->w = NULL;
+		l->next_try = now + l->backoff;
+		l->backoff = l->backoff * 2 < PG_BACKOFF_MAX ? l->backoff * 2 : PG_BACKOFF_MAX;
+		return fail(l, NULL, "%s", err.msg);
+	}
+	l->backoff = PG_BACKOFF_MIN;
+	l->next_try = 0;
+	if (atomic_exchange(&l->down, 0))
+		log_msg(LOG_LV_NOTICE, "%s: connected again", l->name);
+	return 0;
+}
+
+/* --- copy detection: counting a code's clients (as server/ledger.c) --------------------- */
+
+struct net_row {
+	unsigned char client[LEDGER_CLIENT_BYTES];
+	unsigned char cookie[LEDGER_COOKIE_BYTES];
+	int has_cookie;
+	size_t net;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct net_row *x = a, *y = b;
+	int c = memcmp(x->client, y->client, LEDGER_CLIENT_BYTES);
+
+	if (c != 0)
+		return c;
+	if (x->has_cookie != y->has_cookie)
+		return x->has_cookie - y->has_cookie;
+	return memcmp(x->cookie, y->cookie, LEDGER_COOKIE_BYTES);
+}
+
+static int cookie_cmp(const void *a, const void *b)
+{
+	const struct net_row *x = *(const struct net_row *const *)a,
+			     *y = *(const struct net_row *const *)b;
+	int c = memcmp(x->cookie, y->cookie, LEDGER_COOKIE_BYTES);
+
+	if (c != 0)
+		return c;
+	return x->net < y->net ? -1 : x->net > y->net;
+}
+
+static size_t uf_find(size_t *parent, size_t i)
+{
+	while (parent[i] != i)
+		i = parent[i] = parent[parent[i]];
+	return i;
+}
+
+/* The clients among n rows (reordered): networks, linked by cookie ids seen on at most
+ * LEDGER_COOKIE_LINKS of them (docs/verdicts.md). -1 when out of memory. */
+static int64_t count_groups(struct net_row *rows, size_t n)
+{
+	struct net_row **byc = NULL;
+	size_t *parent = NULL, nets = 0, nc = 0;
+	int64_t groups = -1;
+
+	if (n == 0)
+		return 0;
+	qsort(rows, n, sizeof *rows, row_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && memcmp(rows[i].client, rows[i - 1].client, LEDGER_CLIENT_BYTES) != 0)
+			nets++;
+		rows[i].net = nets;
+	}
+	nets++;
+	if ((parent = malloc(nets * sizeof *parent)) == NULL ||
+	    (byc = malloc(n * sizeof *byc)) == NULL)
+		goto out;
+	for (size_t i = 0; i < nets; i++)
+		parent[i] = i;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].has_cookie)
+			byc[nc++] = &rows[i];
+	qsort(byc, nc, sizeof *byc, cookie_cmp);
+	for (size_t i = 0, end; i < nc; i = end) {
+		size_t distinct = 1;
+		for (end = i + 1;
+		     end < nc && memcmp(byc[end]->cookie, byc[i]->cookie, LEDGER_COOKIE_BYTES) == 0;
+		     end++)
+			distinct += byc[end]->net != byc[end - 1]->net;
+		if (distinct < 2 || distinct > LEDGER_COOKIE_LINKS)
+			continue;
+		for (size_t k = i + 1; k < end; k++)
+			parent[uf_find(parent, byc[k]->net)] = uf_find(parent, byc[i]->net);
+	}
+	groups = 0;
+	for (size_t i = 0; i < nets; i++)
+		groups += uf_find(parent, i) == i;
+out:
+	free(parent);
+	free(byc);
+	return groups;
+}
+
+/* --- the writer's jobs ------------------------------------------------------------------ */
+
+/* The claim of serial of key_id: *claimed_ms (0: none), *yours when by network net or cookie
+ * id cookie (has_cookie). 0 or -1. */
+static int read_claim(struct pg_ledger *l, const char *key_id, uint64_t serial,
+		      const unsigned char net[LEDGER_CLIENT_BYTES],
+		      const unsigned char cookie[LEDGER_COOKIE_BYTES], int has_cookie,
+		      int64_t *claimed_ms, int *yours)
+{
+	struct args a = {0};
+	PGresult *res;
+
+	a_text(&a, key_id);
+	a_i64(&a, (int64_t)serial);
+	if ((res = xq(l, S_CLAIM_GET, &a, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	*claimed_ms = 0;
+	*yours = 0;
+	if (PQntuples(res) > 0) {
+		*claimed_ms = col_i64(res, 0, 0);
+		*yours = col_is(res, 0, 1, net, LEDGER_CLIENT_BYTES) ||
+			 (has_cookie && col_is(res, 0, 2, cookie, LEDGER_COOKIE_BYTES));
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* One integer of statement i's one row, 0 when it returns none. 0 or -1. */
+static int read_count(struct pg_ledger *l, int i, const struct args *a, int64_t *v)
+{
+	PGresult *res = xq(l, i, a, PGRES_TUPLES_OK);
+
+	if (res == NULL)
+		return -1;
+	*v = PQntuples(res) > 0 ? col_i64(res, 0, 0) : 0;
+	PQclear(res);
+	return 0;
+}
+
+/* The id of key_id's batch holding serial into *batch, 0 when none. 0 or -1. */
+static int batch_of(struct pg_ledger *l, const char *key_id, uint64_t serial, int64_t *batch)
+{
+	uint32_t h = 2166136261u;
+	struct batch_seen *c;
+	struct args a = {0};
+	PGresult *res;
+
+	for (const char *p = key_id; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ (uint32_t)(serial >> 20)) * 16777619u;
+	c = &l->seen[h % BATCH_CACHE];
+	if (c->first <= (int64_t)serial && (int64_t)serial <= c->last &&
+	    strcmp(c->key_id, key_id) == 0) {
+		*batch = c->id;
+		return 0;
+	}
+	a_text(&a, key_id);
+	a_i64(&a, (int64_t)serial);
+	if ((res = xq(l, S_BATCH_OF, &a, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	*batch = 0;
+	if (PQntuples(res) > 0 && col_i64(res, 0, 2) >= (int64_t)serial) {
+		*batch = col_i64(res, 0, 0);
+		snprintf(c->key_id, sizeof c->key_id, "%s", key_id);
+		c->id = *batch;
+		c->first = col_i64(res, 0, 1);
+		c->last = col_i64(res, 0, 2);
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* The group's batch_stats sum of (key_id, batch), made when missing; NULL when out of memory. */
+static struct batch_sum *batch_sum(struct pg_ledger *l, const char *key_id, int64_t batch)
+{
+	for (size_t i = 0; i < l->nbsums; i++)
+		if (l->bsums[i].batch == batch && strcmp(l->bsums[i].key_id, key_id) == 0)
+			return &l->bsums[i];
+	if (l->nbsums == l->capbsums) {
+		size_t nc = l->capbsums ? l->capbsums * 2 : 32;
+		struct batch_sum *g = realloc(l->bsums, nc * sizeof *g);
+		if (g == NULL)
+			return NULL;
+		l->bsums = g, l->capbsums = nc;
+	}
+	struct batch_sum *s = &l->bsums[l->nbsums++];
+	memset(s, 0, sizeof *s);
+	snprintf(s->key_id, sizeof s->key_id, "%s", key_id);
+	s->batch = batch;
+	return s;
+}
+
+/* Counts, as server/ledger.c's roll_up: one scan of final verdict verdict ("" none),
+ * day_code, batch_code, claims, added to the group's sums. 0 or -1 (out of memory). */
+static int roll_up(struct pg_ledger *l, const char *key_id, int64_t batch, int64_t at_ms,
+		   const char *verdict, int day_code, int batch_code, int claims)
+{
+	int32_t day = date_vn_day((time_t)(at_ms / 1000));
+	int scans = verdict[0] != '\0';
+	struct day_sum *d = NULL;
+
+	for (size_t i = 0; i < l->ndays && d == NULL; i++)
+		if (l->days[i].day == day && l->days[i].batch == batch &&
+		    strcmp(l->days[i].key_id, key_id) == 0)
+			d = &l->days[i];
+	if (d == NULL) {
+		if (l->ndays == l->capdays) {
+			size_t nc = l->capdays ? l->capdays * 2 : 32;
+			struct day_sum *g = realloc(l->days, nc * sizeof *g);
+			if (g == NULL)
+				return fail(l, NULL, "cannot count the statistics: out of memory");
+			l->days = g, l->capdays = nc;
+		}
+		d = &l->days[l->ndays++];
+		memset(d, 0, sizeof *d);
+		snprintf(d->key_id, sizeof d->key_id, "%s", key_id);
+		d->day = day;
+		d->batch = batch;
+	}
+	d->scans += scans;
+	d->codes += day_code;
+	d->claims += claims;
+	for (int i = 0; i < VERDICT_COLS; i++)
+		d->v[i] += strcmp(verdict, verdict_cols[i]) == 0;
+	if (batch != 0) {
+		struct batch_sum *b = batch_sum(l, key_id, batch);
+		if (b == NULL)
+			return fail(l, NULL, "cannot count the statistics: out of memory");
+		b->scans += scans;
+		b->codes += batch_code;
+		b->claimed += claims;
+	}
+	return 0;
+}
+
+static int day_cmp(const void *a, const void *b)
+{
+	const struct day_sum *x = a, *y = b;
+	int c = strcmp(x->key_id, y->key_id);
+
+	if (c != 0)
+		return c;
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	return x->batch < y->batch ? -1 : x->batch > y->batch;
+}
+
+static int bsum_cmp(const void *a, const void *b)
+{
+	const struct batch_sum *x = a, *y = b;
+	int c = strcmp(x->key_id, y->key_id);
+
+	if (c != 0)
+		return c;
+	return x->batch < y->batch ? -1 : x->batch > y->batch;
+}
+
+/* Writes the group's roll-ups, in key order. 0 or -1. */
+static int flush_rollups(struct pg_ledger *l)
+{
+	if (l->ndays > 1)
+		qsort(l->days, l->ndays, sizeof *l->days, day_cmp);
+	if (l->nbsums > 1)
+		qsort(l->bsums, l->nbsums, sizeof *l->bsums, bsum_cmp);
+	for (size_t i = 0; i < l->ndays; i++) {
+		const struct day_sum *d = &l->days[i];
+		struct args a = {0};
+		a_text(&a, d->key_id);
+		a_i64(&a, d->day);
+		a_i64(&a, d->batch);
+		a_i64(&a, d->scans);
+		a_i64(&a, d->codes);
+		for (int k = 0; k < VERDICT_COLS; k++)
+			a_i64(&a, d->v[k]);
+		a_i64(&a, d->claims);
+		if (xcmd(l, S_DAY_STATS, &a) != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < l->nbsums; i++) {
+		const struct batch_sum *b = &l->bsums[i];
+		struct args a = {0};
+		a_text(&a, b->key_id);
+		a_i64(&a, b->batch);
+		a_i64(&a, b->scans);
+		a_i64(&a, b->codes);
+		a_i64(&a, b->claimed);
+		a_i64(&a, b->alerted);
+		if (xcmd(l, S_BATCH_STATS, &a) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct alert_event {
+	enum alert_type type;
+	const char *key_id;
+	uint64_t serial;
+	int64_t batch;
+	int64_t events;
+	int absolute;
+	int64_t clients;
+	int64_t first_ms;
+	int64_t at_ms;
+};
+
+/* server/ledger.c's raise_alert: makes the alert of e open, or counts e in it (a closed one
+ * reopened unless closed as confirmed-counterfeit the same Vietnam day). 0 or -1. */
+static int raise_alert(struct pg_ledger *l, const struct alert_event *e, int64_t *id, int *raised)
+{
+	const char *type = alert_type_name(e->type);
+	struct args a = {0};
+	PGresult *res;
+	int64_t row = 0;
+	int reopen = 0, made = 0;
+
+	a_text(&a, e->key_id);
+	a_i64(&a, (int64_t)e->serial);
+	a_text(&a, type);
+	if ((res = xq(l, S_TALERT_GET, &a, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	if (PQntuples(res) > 0) {
+		const char *status = col_text(res, 0, 1), *reason = col_text(res, 0, 2);
+		int64_t closed_ms = col_i64(res, 0, 3);
+		row = col_i64(res, 0, 0);
+		reopen = status != NULL && strcmp(status, "closed") == 0 &&
+			 !(reason != NULL && strcmp(reason, "confirmed-counterfeit") == 0 &&
+			   date_vn_day((time_t)(closed_ms / 1000)) ==
+			       date_vn_day((time_t)(e->at_ms / 1000)));
+	}
+	PQclear(res);
+
+	if (row == 0) {
+		if (e->batch != 0) {
+			int64_t had;
+			struct batch_sum *b;
+			memset(&a, 0, sizeof a);
+			a_text(&a, e->key_id);
+			a_i64(&a, (int64_t)e->serial);
+			if (read_count(l, S_CODE_ALERTED, &a, &had) != 0)
+				return -1;
+			if (!had) {
+				if ((b = batch_sum(l, e->key_id, e->batch)) == NULL)
+					return fail(l, NULL,
+						    "cannot count an alert: out of memory");
+				b->alerted++;
+			}
+		}
+		memset(&a, 0, sizeof a);
+		a_text(&a, type);
+		a_text(&a, e->key_id);
+		a_i64(&a, (int64_t)e->serial);
+		a_i64(&a, e->events);
+		a_i64(&a, e->clients);
+		a_i64(&a, e->first_ms);
+		a_i64(&a, e->at_ms);
+		if ((res = xq(l, S_TALERT_ADD, &a, PGRES_TUPLES_OK)) == NULL)
+			return -1;
+		row = PQntuples(res) > 0 ? col_i64(res, 0, 0) : 0;
+		PQclear(res);
+		made = 1;
+		if (e->type != ALERT_DUPLICATE)
+			log_msg(LOG_LV_WARNING, "alert %lld: %s on %s-%llu (%lld events)",
+				(long long)row, type, e->key_id, (unsigned long long)e->serial,
+				(long long)e->events);
+	} else {
+		memset(&a, 0, sizeof a);
+		a_i64(&a, e->absolute);
+		a_i64(&a, e->events);
+		a_i64(&a, e->clients);
+		a_i64(&a, e->first_ms);
+		a_i64(&a, e->at_ms);
+		a_i64(&a, reopen);
+		a_i64(&a, row);
+		a_text(&a, e->key_id);
+		if (xcmd(l, S_TALERT_SET, &a) != 0)
+			return -1;
+		if (reopen) {
+			memset(&a, 0, sizeof a);
+			a_i64(&a, row);
+			a_text(&a, e->key_id);
+			a_text(&a, "open");
+			a_null(&a);
+			a_text(&a, "reopened by a new event");
+			a_text(&a, "temd");
+			a_i64(&a, e->at_ms);
+			if (xcmd(l, S_ALERT_CHANGE, &a) != 0)
+				return -1;
+			log_msg(LOG_LV_WARNING, "alert %lld: %s on %s-%llu reopened by a new event",
+				(long long)row, type, e->key_id, (unsigned long long)e->serial);
+		}
+	}
+	if (id != NULL)
+		*id = row;
+	if (raised != NULL)
+		*raised = made || reopen;
+	return 0;
+}
+
+static int scan_alert(struct pg_ledger *l, const struct ledger_scan *s, int64_t batch)
+{
+	struct alert_event e = {
+	    .key_id = s->key_id,
+	    .serial = s->serial,
+	    .batch = batch,
+	    .events = 1,
+	    .clients = s->clients,
+	    .first_ms = s->at_ms,
+	    .at_ms = s->at_ms,
+	};
+
+	if (s->verdict == V_DUPLICATE) {
+		e.type = ALERT_DUPLICATE;
+		e.events = s->scans;
+		e.absolute = 1;
+		e.first_ms = s->first_scan_ms;
+	} else if (s->verdict == V_SOLD) {
+		e.type = ALERT_SOLD_SCANNED;
+	} else if (s->facts.base == V_UNREGISTERED) {
+		e.type = ALERT_UNREGISTERED;
+	} else if (s->facts.base == V_REVOKED) {
+		e.type = ALERT_REVOKED_KEY;
+	} else {
+		return 0;
+	}
+	return raise_alert(l, &e, NULL, NULL);
+}
+
+/* Reads a code's rows (S_ROWS, whole: five columns; S_NET_ROWS: the cookie only) into *rows
+ * (n used, one more allocated), adding up scans, first and latest. 0 or -1. */
+static int read_rows(struct pg_ledger *l, int i, const struct args *a, struct net_row **rows,
+		     size_t *n, int64_t *scans, int64_t *first, int64_t *last)
+{
+	PGresult *res = xq(l, i, a, PGRES_TUPLES_OK);
+	int whole = i == S_ROWS, nt;
+
+	if (res == NULL)
+		return -1;
+	nt = PQntuples(res);
+	if ((*rows = calloc((size_t)nt + 1, sizeof **rows)) == NULL) {
+		PQclear(res);
+		return fail(l, NULL, "cannot count a code's clients: out of memory");
+	}
+	for (int k = 0; k < nt; k++) {
+		struct net_row *r = &(*rows)[k];
+		int ci = whole ? 1 : 0;
+		r->has_cookie = PQgetlength(res, k, ci) == LEDGER_COOKIE_BYTES;
+		if (r->has_cookie)
+			memcpy(r->cookie, PQgetvalue(res, k, ci), LEDGER_COOKIE_BYTES);
+		if (whole) {
+			if (PQgetlength(res, k, 0) == LEDGER_CLIENT_BYTES)
+				memcpy(r->client, PQgetvalue(res, k, 0), LEDGER_CLIENT_BYTES);
+			else
+				crypto_generichash(r->client, LEDGER_CLIENT_BYTES,
+						   (const unsigned char *)PQgetvalue(res, k, 0),
+						   (size_t)PQgetlength(res, k, 0), NULL, 0);
+			*scans += col_i64(res, k, 2);
+			int64_t f = col_i64(res, k, 3), t = col_i64(res, k, 4);
+			if (*first == 0 || f < *first)
+				*first = f;
+			if (t > *last)
+				*last = t;
+		}
+	}
+	*n = (size_t)nt;
+	PQclear(res);
+	return 0;
+}
+
+/* A counted scan, decided exactly as server/ledger.c's run_scan decides it (the code's
+ * advisory lock is held: its rows are this transaction's to read and change). 0 or -1. */
+static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
+{
+	struct net_row *rows = NULL, want;
+	size_t n = 0, here = 0, mine_at = (size_t)-1;
+	int64_t scans = 0, first = 0, last = 0, batch, scan_id = 0;
+	struct args a = {0};
+	PGresult *res;
+	int rc = -1, alerted, new_code, repeat;
+	const char *vname;
+
+	a_text(&a, s->key_id);
+	a_i64(&a, (int64_t)s->serial);
+	if ((res = xq(l, S_ALERT_GET, &a, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	alerted = PQntuples(res) > 0;
+	if (alerted) {
+		s->scans = col_i64(res, 0, 0) + 1;
+		s->clients = col_i64(res, 0, 1);
+		s->first_scan_ms = col_i64(res, 0, 2);
+		last = col_i64(res, 0, 3);
+	}
+	PQclear(res);
+
+	if (alerted)
+		a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
+	if (read_rows(l, alerted ? S_NET_ROWS : S_ROWS, &a, &rows, &n, &scans, &first, &last) != 0)
+		goto out;
+	new_code = !alerted && n == 0;
+
+	memset(&want, 0, sizeof want);
+	memcpy(want.client, s->client, LEDGER_CLIENT_BYTES);
+	for (size_t i = 0; i < n; i++) {
+		int same_net =
+		    alerted || memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0;
+		here += same_net;
+		if (same_net && s->has_cookie && rows[i].has_cookie &&
+		    memcmp(rows[i].cookie, s->cookie, LEDGER_COOKIE_BYTES) == 0)
+			mine_at = i;
+	}
+	if (s->has_cookie && (mine_at != (size_t)-1 || here < LEDGER_COOKIES_PER_NET)) {
+		want.has_cookie = 1;
+		memcpy(want.cookie, s->cookie, LEDGER_COOKIE_BYTES);
+	}
+	repeat = want.has_cookie ? mine_at != (size_t)-1 : 0;
+	for (size_t i = 0; i < n && !want.has_cookie && !repeat; i++)
+		repeat = !rows[i].has_cookie &&
+			 (alerted || memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0);
+	if (alerted) {
+		s->clients += here == 0;
+	} else {
+		rows[n++] = want;
+		s->scans = scans + 1;
+		s->first_scan_ms = first != 0 && first < s->at_ms ? first : s->at_ms;
+		if ((s->clients = count_groups(rows, n)) < 0) {
+			fail(l, NULL, "cannot count a code's clients: out of memory");
+			goto out;
+		}
+	}
+
+	s->facts.other_clients = s->clients - 1;
+	if (read_claim(l, s->key_id, s->serial, s->client, s->cookie, s->has_cookie, &s->claimed_ms,
+		       &s->facts.claimed_by_this) != 0)
+		goto out;
+	s->facts.claimed = s->claimed_ms > 0;
+	s->verdict = verdict_decide(&s->facts);
+	vname = verdict_name(s->verdict);
+
+	if (!repeat) {
+		memset(&a, 0, sizeof a);
+		a_text(&a, s->key_id);
+		a_i64(&a, (int64_t)s->serial);
+		a_i64(&a, s->at_ms);
+		a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
+		a_text(&a, vname);
+		if ((res = xq(l, S_SCAN, &a, PGRES_TUPLES_OK)) == NULL)
+			goto out;
+		scan_id = PQntuples(res) > 0 ? col_i64(res, 0, 0) : 0;
+		PQclear(res);
+	}
+	memset(&a, 0, sizeof a);
+	a_text(&a, s->key_id);
+	a_i64(&a, (int64_t)s->serial);
+	a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
+	if (want.has_cookie)
+		a_blob(&a, s->cookie, LEDGER_COOKIE_BYTES);
+	else
+		a_blob(&a, "", 0);
+	a_i64(&a, s->at_ms);
+	a_i64(&a, scan_id);
+	a_text(&a, vname);
+	if (xcmd(l, S_CLIENT, &a) != 0)
+		goto out;
+	if (s->verdict == V_DUPLICATE && !alerted)
+		log_msg(LOG_LV_WARNING,
+			"alert: code %s-%llu scanned from %lld networks (%lld scans since %lld): "
+			"a duplicate",
+			s->key_id, (unsigned long long)s->serial, (long long)s->clients,
+			(long long)s->scans, (long long)(s->first_scan_ms / 1000));
+	if (s->verdict == V_DUPLICATE || alerted) {
+		memset(&a, 0, sizeof a);
+		a_text(&a, s->key_id);
+		a_i64(&a, (int64_t)s->serial);
+		a_i64(&a, s->scans);
+		a_i64(&a, s->clients);
+		a_i64(&a, s->first_scan_ms);
+		a_i64(&a, s->at_ms);
+		if (xcmd(l, S_ALERT, &a) != 0)
+			goto out;
+	}
+	if (batch_of(l, s->key_id, s->serial, &batch) != 0 ||
+	    roll_up(l, s->key_id, batch, s->at_ms, vname,
+		    last == 0 || date_vn_day((time_t)(last / 1000)) !=
+				     date_vn_day((time_t)(s->at_ms / 1000)),
+		    new_code, 0) != 0 ||
+	    scan_alert(l, s, batch) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(rows);
+	return rc;
+}
+
+/* A claim attempt, as server/ledger.c's run_claim (the code's and the network's advisory
+ * locks are held, so the limits and the claim are decided one server at a time). 0 or -1. */
+static int run_claim(struct pg_ledger *l, struct ledger_claim *c)
+{
+	int64_t day = c->at_ms / 86400000, hour = c->at_ms / 3600000, fails, code_fails, batch;
+	struct args a = {0};
+
+	c->retry_after = 0;
+	if (read_claim(l, c->key_id, c->serial, c->net, c->cookie, c->has_cookie, &c->claimed_ms,
+		       &c->yours) != 0)
+		return -1;
+	a_text(&a, c->key_id);
+	a_i64(&a, (int64_t)c->serial);
+	a_i64(&a, day);
+	if (read_count(l, S_FAILS_CODE, &a, &code_fails) != 0)
+		return -1;
+	if (code_fails >= c->code_limit) {
+		c->result = CLAIM_LIMITED;
+		c->retry_after = ((day + 1) * 86400000 - c->at_ms + 999) / 1000;
+		return 0;
+	}
+	memset(&a, 0, sizeof a);
+	a_blob(&a, c->net, LEDGER_CLIENT_BYTES);
+	a_i64(&a, hour);
+	if (read_count(l, S_FAILS_NET, &a, &fails) != 0)
+		return -1;
+	if (fails >= c->net_limit) {
+		c->result = CLAIM_LIMITED;
+		c->retry_after = ((hour + 1) * 3600000 - c->at_ms + 999) / 1000;
+		return 0;
+	}
+	if (!c->pin_right) {
+		c->result = CLAIM_WRONG_PIN;
+		memset(&a, 0, sizeof a);
+		a_text(&a, c->key_id);
+		a_i64(&a, (int64_t)c->serial);
+		a_i64(&a, day);
+		if (xcmd(l, S_FAIL_CODE, &a) != 0)
+			return -1;
+		memset(&a, 0, sizeof a);
+		a_blob(&a, c->net, LEDGER_CLIENT_BYTES);
+		a_i64(&a, hour);
+		if (xcmd(l, S_FAIL_NET, &a) != 0)
+			return -1;
+		if (code_fails + 1 == c->code_limit) {
+			struct alert_event e = {
+			    .type = ALERT_CLAIM_GUESSING,
+			    .key_id = c->key_id,
+			    .serial = c->serial,
+			    .events = c->code_limit,
+			    .first_ms = c->at_ms,
+			    .at_ms = c->at_ms,
+			};
+			if (batch_of(l, c->key_id, c->serial, &e.batch) != 0)
+				return -1;
+			return raise_alert(l, &e, NULL, NULL);
+		}
+		return 0;
+	}
+	if (c->claimed_ms > 0) {
+		c->result = c->yours ? CLAIM_YOURS : CLAIM_TAKEN;
+		return 0;
+	}
+	if (c->check_only) {
+		c->result = CLAIM_OPEN;
+		return 0;
+	}
+	memset(&a, 0, sizeof a);
+	a_text(&a, c->key_id);
+	a_i64(&a, (int64_t)c->serial);
+	a_i64(&a, c->at_ms);
+	a_blob(&a, c->net, LEDGER_CLIENT_BYTES);
+	if (c->has_cookie)
+		a_blob(&a, c->cookie, LEDGER_COOKIE_BYTES);
+	else
+		a_blob(&a, "", 0);
+	if (xcmd(l, S_CLAIM_ADD, &a) != 0)
+		return -1;
+	c->result = CLAIM_NEW;
+	c->claimed_ms = c->at_ms;
+	c->yours = 1;
+	if (batch_of(l, c->key_id, c->serial, &batch) != 0)
+		return -1;
+	return roll_up(l, c->key_id, batch, c->at_ms, "", 0, 0, 1);
+}
+
+/* A batch registration, as server/ledger.c's run_batch (the key's batch lock is held). */
+static int run_batch(struct pg_ledger *l, struct ledger_job *job)
+{
+	struct ledger_batch *b = &job->u.batch;
+	struct args a = {0};
+	PGresult *res;
+
+	a_text(&a, b->key_id);
+	a_i64(&a, (int64_t)b->first);
+	a_i64(&a, (int64_t)b->last);
+	if ((res = xq(l, S_BATCH_FIND, &a, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	if (PQntuples(res) > 0) {
+		const char *h = col_text(res, 0, 1);
+		b->row = col_i64(res, 0, 0);
+		b->registered_ms = col_i64(res, 0, 2);
+		job->status =
+		    h != NULL && strcmp(h, b->header) == 0 ? LEDGER_EXISTS : LEDGER_OVERLAP;
+		PQclear(res);
+		return 0;
+	}
+	PQclear(res);
+	memset(&a, 0, sizeof a);
+	a_text(&a, b->key_id);
+	a_i64(&a, (int64_t)b->first);
+	a_i64(&a, (int64_t)b->last);
+	a_text(&a, b->batch_id);
+	a_text(&a, b->product);
+	a_text(&a, b->producer);
+	a_text(&a, b->url);
+	a_i64(&a, b->issued);
+	a_i64(&a, b->last_day);
+	a_text(&a, b->header);
+	a_i64(&a, b->at_ms);
+	if (b->claim_key != NULL)
+		a_blob(&a, b->claim_key, (int)b->claim_key_len);
+	else
+		a_null(&a);
+	if ((res = xq(l, S_BATCH_ADD, &a, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	b->row = PQntuples(res) > 0 ? col_i64(res, 0, 0) : 0;
+	PQclear(res);
+	b->registered_ms = b->at_ms;
+	/* its row of statistics, all zero, so every batch has one */
+	return batch_sum(l, b->key_id, b->row) != NULL
+		   ? 0
+		   : fail(l, NULL, "cannot count a batch: out of memory");
+}
+
+static int run_producers(struct pg_ledger *l, struct ledger_job *job)
+{
+	struct args a;
+
+	for (size_t i = 0; i < job->u.producers.n; i++) {
+		const struct ledger_producer *p = &job->u.producers.list[i];
+		memset(&a, 0, sizeof a);
+		a_text(&a, p->key_id);
+		a_text(&a, p->public_key);
+		a_text(&a, p->name);
+		a_i64(&a, p->valid_from);
+		if (p->revoked >= 0)
+			a_i64(&a, p->revoked);
+		else
+			a_null(&a);
+		a_i64(&a, (int64_t)time(NULL) * 1000);
+		if (xcmd(l, S_PRODUCER, &a) != 0)
+			return -1;
+	}
+	memset(&a, 0, sizeof a);
+	a_i64(&a, (int64_t)job->u.producers.sequence);
+	return xcmd(l, S_TRUST_SEQ, &a);
+}
+
+static int is_key_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return s[i] == '\0';
+}
+
+static int run_alert(struct pg_ledger *l, struct ledger_job *job)
+{
+	struct ledger_alert *a = &job->u.alert;
+	struct alert_event e = {
+	    .type = (enum alert_type)a->type,
+	    .key_id = a->key_id,
+	    .serial = a->serial,
+	    .events = a->events,
+	    .first_ms = a->first_ms > 0 && a->first_ms < a->at_ms ? a->first_ms : a->at_ms,
+	    .at_ms = a->at_ms,
+	};
+
+	a->id = 0;
+	a->raised = 0;
+	if (a->type < 0 || a->type >= ALERT_TYPES || !is_key_id(a->key_id) || a->events < 1) {
+		job->status = LEDGER_FAILED;
+		return 0;
+	}
+	if (a->serial != 0 && batch_of(l, a->key_id, a->serial, &e.batch) != 0)
+		return -1;
+	return raise_alert(l, &e, &a->id, &a->raised);
+}
+
+static int run_alert_update(struct pg_ledger *l, struct ledger_job *job)
+{
+	struct ledger_alert_update *u = &job->u.alert_update;
+	char key[17];
+	struct args a = {0};
+	PGresult *res;
+
+	if (u->status < 0 || u->status >= ALERT_STATUSES || u->reason < 0 ||
+	    u->reason >= ALERT_REASONS ||
+	    (u->status == ALERT_CLOSED) != (u->reason != ALERT_REASON_NONE) || u->by == NULL) {
+		job->status = LEDGER_FAILED;
+		return 0;
+	}
+	a_i64(&a, u->id);
+	if ((res = xq(l, S_ALERT_ROW, &a, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	if (PQntuples(res) == 0 || PQgetlength(res, 0, 0) != 16 ||
+	    (u->producer != NULL && strcmp(col_text(res, 0, 0), u->producer) != 0)) {
+		PQclear(res);
+		job->status = LEDGER_MISSING;
+		return 0;
+	}
+	memcpy(key, PQgetvalue(res, 0, 0), 17);
+	PQclear(res);
+	for (int i = S_ALERT_STEP; i <= S_ALERT_CHANGE; i++) {
+		memset(&a, 0, sizeof a);
+		a_i64(&a, u->id);
+		a_text(&a, key);
+		a_text(&a, alert_status_name((enum alert_status)u->status));
+		if (u->reason != ALERT_REASON_NONE)
+			a_text(&a, alert_reason_name((enum alert_reason)u->reason));
+		else
+			a_null(&a);
+		if (u->note != NULL)
+			a_text(&a, u->note);
+		else
+			a_null(&a);
+		a_text(&a, u->by);
+		a_i64(&a, u->at_ms);
+		if (xcmd(l, i, &a) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void log_committed(const struct ledger_job *job)
+{
+	const struct ledger_alert_update *u = &job->u.alert_update;
+
+	if (job->kind != JOB_ALERT_UPDATE || job->status != LEDGER_OK)
+		return;
+	log_msg(LOG_LV_NOTICE, "alert %lld set %s%s%s by token %s", (long long)u->id,
+		alert_status_name((enum alert_status)u->status),
+		u->reason != ALERT_REASON_NONE ? ": " : "",
+		u->reason != ALERT_REASON_NONE ? alert_reason_name((enum alert_reason)u->reason)
+					       : "",
+		u->by);
+}
+
+static int run_job(struct pg_ledger *l, struct ledger_job *job)
+{
+	job->status = LEDGER_OK;
+	switch (job->kind) {
+	case JOB_SCAN:
+		return run_scan(l, &job->u.scan);
+	case JOB_BATCH:
+		return run_batch(l, job);
+	case JOB_PRODUCER:
+		return run_producers(l, job);
+	case JOB_CLAIM:
+		return run_claim(l, &job->u.claim);
+	case JOB_ALERT:
+		return run_alert(l, job);
+	case JOB_ALERT_UPDATE:
+		return run_alert_update(l, job);
+	}
+	return fail(l, NULL, "a job of unknown kind %d", (int)job->kind);
+}
+
+/* --- the group transaction and its locks ------------------------------------------------ */
+
+/* An advisory lock key: a hash of what it guards (tag, key id, number). */
+static int64_t lock_key(const char *tag, const char *key_id, const void *v, size_t n)
+{
+	crypto_generichash_state h;
+	unsigned char out[8];
+	uint64_t k;
+
+	crypto_generichash_init(&h, NULL, 0, sizeof out);
+	crypto_generichash_update(&h, (const unsigned char *)tag, strlen(tag) + 1);
+	crypto_generichash_update(&h, (const unsigned char *)key_id, strlen(key_id) + 1);
+	crypto_generichash_update(&h, v, n);
+	crypto_generichash_final(&h, out, sizeof out);
+	memcpy(&k, out, sizeof k);
+	return (int64_t)k;
+}
+
+static int64_t code_lock(const char *key_id, uint64_t serial)
+{
+	return lock_key("code", key_id, &serial, sizeof serial);
+}
+
+/* Takes the advisory locks of the jobs first up to end, in sorted order: a code's (scans,
+ * claims, alerts), a claimer network's (its wrong-PIN limit), a key's batches, the producers.
+ * 0 or -1. */
+static int take_locks(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end)
+{
+	size_t n = 0, cap = 0, len = 0;
+	int64_t *keys = NULL;
+	char *lit = NULL;
+	struct args a = {0};
+	int rc = -1;
+
+	for (struct ledger_job *j = first; j != end; j = j->next)
+		cap += 2;
+	if (cap == 0)
+		return 0;
+	if ((keys = malloc(cap * sizeof *keys)) == NULL || (lit = malloc(cap * 22 + 3)) == NULL) {
+		fail(l, NULL, "cannot lock the group's codes: out of memory");
+		goto out;
+	}
+	for (struct ledger_job *j = first; j != end; j = j->next) {
+		switch (j->kind) {
+		case JOB_SCAN:
+			keys[n++] = code_lock(j->u.scan.key_id, j->u.scan.serial);
+			break;
+		case JOB_CLAIM:
+			keys[n++] = code_lock(j->u.claim.key_id, j->u.claim.serial);
+			keys[n++] = lock_key("net", "", j->u.claim.net, LEDGER_CLIENT_BYTES);
+			break;
+		case JOB_ALERT:
+			keys[n++] = code_lock(j->u.alert.key_id, j->u.alert.serial);
+			break;
+		case JOB_BATCH:
+			keys[n++] = lock_key("batches", j->u.batch.key_id, "", 0);
+			break;
+		case JOB_PRODUCER:
+			keys[n++] = lock_key("producers", "", "", 0);
+			break;
+		case JOB_ALERT_UPDATE:
+			break;
+		}
+	}
+	lit[len++] = '{';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(lit + len, "%s%lld", i ? "," : "", (long long)keys[i]);
+	lit[len++] = '}';
+	lit[len] = '\0';
+	a_text(&a, lit);
+	if (n > 0) {
+		PGresult *res = xq(l, S_LOCKS, &a, PGRES_TUPLES_OK);
+		if (res == NULL)
+			goto out;
+		PQclear(res);
+	}
+	rc = 0;
+out:
+	free(keys);
+	free(lit);
+	return rc;
+}
+
+/* Runs text q (BEGIN, COMMIT, ROLLBACK) on the writer. 0 or -1 with the failure kept. */
+static int simple(struct pg_ledger *l, const char *q)
+{
+	PGresult *res = PQexec(l->w, q);
+
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		return 0;
+	}
+	fail(l, res, "%s: %s", q, res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(l->w));
+	PQclear(res);
+	return -1;
+}
+
+/* Runs the jobs first up to end in one transaction (locks, jobs, roll-ups, COMMIT). 0 when
+ * committed; -1 with the failure kept and the transaction rolled back or the connection gone
+ * (l->commit_sent says whether COMMIT had been sent: then the outcome is not known). */
+static int run_txn(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end,
+		   long long *counted)
+{
+	int rc;
+
+	*counted = 0;
+	l->commit_sent = 0;
+	l->ndays = l->nbsums = 0;
+	if (writer_conn(l) != 0)
+		return -1;
+	rc = simple(l, "BEGIN");
+	if (rc == 0)
+		rc = take_locks(l, first, end);
+	for (struct ledger_job *job = first; rc == 0 && job != end; job = job->next) {
+		rc = run_job(l, job);
+		if (job->kind == JOB_SCAN)
+			(*counted)++;
+	}
+	if (rc == 0)
+		rc = flush_rollups(l);
+	if (rc == 0) {
+		l->commit_sent = 1;
+		rc = simple(l, "COMMIT");
+	}
+	if (rc == 0) {
+		for (struct ledger_job *job = first; job != end; job = job->next)
+			log_committed(job);
+		return 0;
+	}
+	memset(l->seen, 0, sizeof l->seen);
+	if (PQstatus(l->w) == CONNECTION_OK && PQtransactionStatus(l->w) != PQTRANS_IDLE) {
+		PGresult *res = PQexec(l->w, "ROLLBACK");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			log_msg(LOG_LV_ERROR, "%s: cannot roll back a failed transaction: %s",
+				l->name, PQerrorMessage(l->w));
+		PQclear(res);
+	}
+	return -1;
+}
+
+/* Whether the failed attempt may simply be run again: nothing of it was committed (COMMIT not
+ * sent) and it failed for a passing cause: a deadlock or serialization failure between
+ * servers, or a connection lost (a server restart) that writer_conn can make again. */
+static int retryable(struct pg_ledger *l)
+{
+	if (l->commit_sent)
+		return 0;
+	if (strcmp(l->sqlstate, "40P01") == 0 || strcmp(l->sqlstate, "40001") == 0)
+		return 1;
+	if (l->w != NULL && PQstatus(l->w) != CONNECTION_OK) {
+		l->next_try = 0; /* try at once: the server may be back already */
+		return 1;
+	}
+	return 0;
+}
+
+static void report_failure(struct pg_ledger *l)
+{
+	double now = date_mono_seconds();
+
+	atomic_fetch_add(&l->streak, 1);
+	atomic_fetch_add(&l->failed, 1);
+	l->unreported++;
+	if (l->reported > 0 && now - l->reported < LEDGER_REPORT_SECONDS)
+		return;
+	char since[64] = "";
+	if (l->unreported > 1)
+		snprintf(since, sizeof since, ", %ld failed since the last report", l->unreported);
+	log_msg(LOG_LV_ERROR,
+		"%s: transaction failed: %s%s%s%s%s; its scans were answered 503 and not counted",
+		l->name, l->why, l->sqlstate[0] ? " (SQLSTATE " : "", l->sqlstate,
+		l->sqlstate[0] ? ")" : "", since);
+	l->unreported = 0;
+	l->reported = now;
+}
+
+static void note_success(struct pg_ledger *l)
+{
+	long streak = atomic_exchange(&l->streak, 0);
+	double now;
+
+	if (streak == 0)
+		return;
+	now = date_mono_seconds();
+	if (l->recovered > 0 && now - l->recovered < LEDGER_REPORT_SECONDS)
+		return;
+	log_msg(LOG_LV_NOTICE, "%s: writes again, after %ld failed transaction(s)", l->name,
+		streak);
+	l->recovered = now;
+}
+
+/* Runs the jobs first up to end as one transaction, again after a passing failure (at most
+ * PG_RETRIES times). 0 when committed, else -1 (reported). */
+static int run_group(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end)
+{
+	long long counted;
+
+	for (int attempt = 0;; attempt++) {
+		if (run_txn(l, first, end, &counted) == 0) {
+			note_success(l);
+			atomic_fetch_add(&l->scans, counted);
+			return 0;
+		}
+		if (attempt >= PG_RETRIES || !retryable(l))
+			break;
+	}
+	return -1;
+}
+
+/* The writer: takes every waiting job, runs them in one transaction (run_group), commits,
+ * answers. A group that fails for good is tried job by job when the connection stands (only
+ * the jobs that fail alone get LEDGER_FAILED); with no connection every job of it fails. While
+ * the server is away, the writer wakes at each backoff to connect again, so pg_ledger_failing
+ * tells the truth without scans coming. */
+static void *writer_main(void *arg)
+{
+	struct pg_ledger *l = arg;
+
+	for (;;) {
+		struct ledger_job *group, *job, *next;
+
+		pthread_mutex_lock(&l->mu);
+		while (l->head == NULL && !l->stop) {
+			struct timespec ts;
+			if (!atomic_load(&l->down)) {
+				pthread_cond_wait(&l->cv, &l->mu);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += (long)(l->backoff * 1e9);
+			ts.tv_sec += ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT &&
+			    l->head == NULL && !l->stop) {
+				pthread_mutex_unlock(&l->mu);
+				writer_conn(l);
+				pthread_mutex_lock(&l->mu);
+			}
+		}
+		group = l->head;
+		l->head = l->tail = NULL;
+		pthread_mutex_unlock(&l->mu);
+		if (group == NULL)
+			break;
+
+		if (run_group(l, group, NULL) != 0) {
+			int alone = group->next != NULL && l->w != NULL &&
+				    PQstatus(l->w) == CONNECTION_OK && !l->commit_sent;
+			if (!alone) {
+				report_failure(l);
+				for (job = group; job != NULL; job = job->next)
+					job->status = LEDGER_FAILED;
+			} else {
+				for (job = group; job != NULL; job = job->next) {
+					if (run_group(l, job, job->next) == 0)
+						continue;
+					report_failure(l);
+					job->status = LEDGER_FAILED;
+				}
+			}
+		}
+		for (job = group; job != NULL; job = next) {
+			next = job->next;
+			if (job->done != NULL)
+				job->done(job, job->arg);
+		}
+	}
+	return NULL;
+}
+
+/* --- open, readers, close ----------------------------------------------------------------- */
+
+int pg_ledger_is_conninfo(const char *db)
+{
+	size_t n = strspn(db, "abcdefghijklmnopqrstuvwxyz_");
+
+	return strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0 ||
+	       (n > 0 && db[n] == '=');
+}
+
+/* l->name: the database and host conninfo names, never its password. */
+static void name_db(struct pg_ledger *l, const char *conninfo)
+{
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	const char *db = NULL, *host = NULL;
+
+	for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "dbname") == 0)
+			db = o->val;
+		else if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+	}
+	snprintf(l->name, sizeof l->name, "PostgreSQL database %s on %s",
+		 db != NULL ? db : "(default)", host != NULL ? host : "(default host)");
+	PQconninfoFree(opts);
+}
+
+/* The reader connection, made again when lost. 0, or -1 with err set. Call with rmu held. */
+static int reader_conn(struct pg_ledger *l, struct tem_err *err)
+{
+	if (l->r != NULL && PQstatus(l->r) == CONNECTION_OK)
+		return 0;
+	if (l->r != NULL)
+		PQreset(l->r);
+	if (l->r != NULL && PQstatus(l->r) == CONNECTION_OK) {
+		PGresult *res = PQexec(l->r, "SET statement_timeout = '" PG_STATEMENT_TIMEOUT "'");
+		PQclear(res);
+		return 0;
+	}
+	PQfinish(l->r);
+	return (l->r = connect_db(l, err)) != NULL ? 0 : -1;
+}
+
+int pg_ledger_open(const char *conninfo, struct pg_ledger **out, struct tem_err *err)
+{
+	struct pg_ledger *l = calloc(1, sizeof *l);
+	PGresult *res;
+
+	*out = NULL;
+	if (l == NULL || (l->conninfo = strdup(conninfo)) == NULL) {
+		free(l);
+		return err_set(err, "out of memory");
+	}
+	if (sodium_init() < 0) {
+		free(l->conninfo);
+		free(l);
+		return err_set(err, "cannot initialise libsodium");
+	}
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_mutex_init(&l->rmu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+	l->backoff = PG_BACKOFF_MIN;
+	name_db(l, conninfo);
+	if ((l->w = connect_db(l, err)) == NULL || migrate(l, l->w, err) != TEM_OK ||
+	    prepare_writer(l, l->w, err) != TEM_OK || (l->r = connect_db(l, err)) == NULL)
+		goto fail;
+	res = PQexec(l->r, "SELECT coalesce(sum(scans), 0)::int8 FROM day_stats");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		char msg[512];
+		err_set(err, "%s: cannot count the scans: %s", l->name,
+			conn_msg(l->r, msg, sizeof msg));
+		PQclear(res);
+		goto fail;
+	}
+	atomic_store(&l->scans, strtoll(PQgetvalue(res, 0, 0), NULL, 10));
+	PQclear(res);
+	if (pthread_create(&l->writer, NULL, writer_main, l) != 0) {
+		err_set(err, "cannot start the ledger writer");
+		goto fail;
+	}
+	l->started = 1;
+	log_msg(LOG_LV_INFO, "%s: ledger open", l->name);
+	*out = l;
+	return TEM_OK;
+fail:
+	pg_ledger_close(l);
+	return TEM_ERR;
+}
+
+void pg_ledger_submit(struct pg_ledger *l, struct ledger_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&l->mu);
+	if (l->tail != NULL)
+		l->tail->next = job;
+	else
+		l->head = job;
+	l->tail = job;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+};
+
+static void wake(struct ledger_job *job, void *arg)
+{
+	struct waiter *w = arg;
+
+	(void)job;
+	pthread_mutex_lock(&w->mu);
+	w->done = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+enum ledger_status pg_ledger_run(struct pg_ledger *l, struct ledger_job *job)
+{
+	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+	job->done = wake;
+	job->arg = &w;
+	pg_ledger_submit(l, job);
+	pthread_mutex_lock(&w.mu);
+	while (!w.done)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cv);
+	return job->status;
+}
+
+int pg_ledger_salt(const struct pg_ledger *l, unsigned char out[LEDGER_SALT_BYTES])
+{
+	(void)l;
+	(void)out;
+	return 0;
+}
+
+int pg_ledger_forget_salt(struct pg_ledger *l, struct tem_err *err)
+{
+	(void)l;
+	(void)err;
+	return TEM_OK;
+}
+
+/* Runs the text q with parameters (text) on the reader, binary results, once more on a new
+ * connection when the old one was found lost. The result, or NULL with err set (what: what was being read). Call with rmu held. */
+static PGresult *rq(struct pg_ledger *l, const char *q, int n, const char *const *v,
+		    const char *what, struct tem_err *err)
+{
+	char msg[512];
+	PGresult *res;
+
+	if (reader_conn(l, err) != 0)
+		return NULL;
+	res = PQexecParams(l->r, q, n, NULL, v, NULL, NULL, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQstatus(l->r) != CONNECTION_OK) {
+		/* the connection was lost (a server restart): once more on a new one */
+		PQclear(res);
+		if (reader_conn(l, err) != 0)
+			return NULL;
+		res = PQexecParams(l->r, q, n, NULL, v, NULL, NULL, 1);
+	}
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	err_set(err, "%s: cannot read %s: %s", l->name, what, conn_msg(l->r, msg, sizeof msg));
+	PQclear(res);
+	return NULL;
+}
+
+int pg_ledger_each_batch(struct pg_ledger *l,
+			 int (*fn)(void *arg, const struct ledger_batch_row *b,
+				   struct tem_err *err),
+			 void *arg, struct tem_err *err)
+{
+	static const char q[] =
+	    "SELECT key_id, first_serial, last_serial, registered, id, batch_id, product, "
+	    "producer, url, issued, last_day, header, (claim_key IS NOT NULL)::int4 FROM batches "
+	    "ORDER BY key_id, first_serial";
+	PGresult *res;
+	int ret = TEM_OK;
+
+	pthread_mutex_lock(&l->rmu);
+	if ((res = rq(l, q, 0, NULL, "the batches", err)) == NULL) {
+		ret = TEM_ERR;
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct ledger_batch_row b = {
+		    .key_id = col_text(res, i, 0),
+		    .first = (uint64_t)col_i64(res, i, 1),
+		    .last = (uint64_t)col_i64(res, i, 2),
+		    .registered_ms = col_i64(res, i, 3),
+		    .row = col_i64(res, i, 4),
+		    .batch_id = col_text(res, i, 5),
+		    .product = col_text(res, i, 6),
+		    .producer = col_text(res, i, 7),
+		    .url = col_text(res, i, 8),
+		    .issued = col_i64(res, i, 9),
+		    .last_day = (int32_t)col_i64(res, i, 10),
+		    .header = col_text(res, i, 11),
+		    .has_pins = (int)col_i64(res, i, 12),
+		};
+		if (fn(arg, &b, err) != TEM_OK) {
+			ret = TEM_ERR;
+			break;
+		}
+	}
+	PQclear(res);
+out:
+	pthread_mutex_unlock(&l->rmu);
+	return ret;
+}
+
+int pg_ledger_claim_info(struct pg_ledger *l, const char *key_id, uint64_t serial,
+			 struct ledger_claim_info *out, struct tem_err *err)
+{
+	static const char q[] = "SELECT first_serial, claim_key FROM batches WHERE key_id = $1 "
+				"AND first_serial <= $2::int8 AND last_serial >= $2::int8 LIMIT 1";
+	char num[24];
+	const char *v[2] = {key_id, num};
+	PGresult *res;
+	int ret = TEM_ERR;
+
+	memset(out, 0, sizeof *out);
+	snprintf(num, sizeof num, "%lld", (long long)serial);
+	pthread_mutex_lock(&l->rmu);
+	if ((res = rq(l, q, 2, v, "a claim", err)) == NULL)
+		goto out;
+	if (PQntuples(res) > 0) {
+		out->in_batch = 1;
+		out->first = (uint64_t)col_i64(res, 0, 0);
+		if (!PQgetisnull(res, 0, 1)) {
+			int n = PQgetlength(res, 0, 1);
+			if (n <= 0 || (size_t)n > sizeof out->sealed) {
+				err_set(err,
+					"%s: a sealed claim key of %d bytes: the ledger is damaged",
+					l->name, n);
+				PQclear(res);
+				goto out;
+			}
+			memcpy(out->sealed, PQgetvalue(res, 0, 1), (size_t)n);
+			out->sealed_len = (size_t)n;
+			out->has_pins = 1;
+		}
+	}
+	PQclear(res);
+	ret = TEM_OK;
+out:
+	pthread_mutex_unlock(&l->rmu);
+	return ret;
+}
+
+int pg_ledger_trust_sequence(struct pg_ledger *l, uint64_t *seq, struct tem_err *err)
+{
+	PGresult *res;
+	int ret = TEM_ERR;
+
+	*seq = 0;
+	pthread_mutex_lock(&l->rmu);
+	res = rq(l, "SELECT value FROM meta WHERE name = 'trust-sequence'", 0, NULL,
+		 "the trust list's sequence number", err);
+	if (res != NULL) {
+		if (PQntuples(res) > 0 && col_i64(res, 0, 0) < 0)
+			err_set(
+			    err,
+			    "%s: the trust list's sequence number in table meta is negative: the "
+			    "ledger is damaged",
+			    l->name);
+		else {
+			*seq = PQntuples(res) > 0 ? (uint64_t)col_i64(res, 0, 0) : 0;
+			ret = TEM_OK;
+		}
+		PQclear(res);
+	}
+	pthread_mutex_unlock(&l->rmu);
+	return ret;
+}
+
+void pg_ledger_stats(struct pg_ledger *l, int64_t *scans, int64_t *bytes)
+{
+	struct tem_err err;
+	PGresult *res;
+
+	*scans = atomic_load(&l->scans);
+	*bytes = 0;
+	pthread_mutex_lock(&l->rmu);
+	res = rq(l, "SELECT pg_database_size(current_database())::int8", 0, NULL,
+		 "the database's size", &err);
+	if (res != NULL && PQntuples(res) == 1)
+		*bytes = col_i64(res, 0, 0);
+	PQclear(res);
+	pthread_mutex_unlock(&l->rmu);
+}
+
+int pg_ledger_failing(struct pg_ledger *l, int64_t *failed)
+{
+	if (failed != NULL)
+		*failed = atomic_load(&l->failed);
+	return atomic_load(&l->streak) > 0 || atomic_load(&l->down);
+}
+
+void pg_ledger_close(struct pg_ledger *l)
+{
+	if (l == NULL)
+		return;
+	if (l->started) {
+		pthread_mutex_lock(&l->mu);
+		l->stop = 1;
+		pthread_cond_signal(&l->cv);
+		pthread_mutex_unlock(&l->mu);
+		pthread_join(l->writer, NULL);
+		if (l->unreported > 0)
+			log_msg(LOG_LV_ERROR, "%s: %ld failed transaction(s) since the last report",
+				l->name, l->unreported);
+	}
+	PQfinish(l->w);
+	PQfinish(l->r);
+	pthread_mutex_destroy(&l->mu);
+	pthread_mutex_destroy(&l->rmu);
+	pthread_cond_destroy(&l->cv);
+	free(l->days);
+	free(l->bsums);
+	free(l->conninfo);
+	free(l);
+}

@@ -1,0 +1,721 @@
+/* test_ledger_pg.c — the PostgreSQL ledger (server/ledger_pg.c) on a throwaway cluster
+ * (tests/pg/cluster.sh): one sequence of jobs (producers, batches, scans from networks with and
+ * without cookies, duplicates, unregistered and revoked codes, claims with both wrong-PIN
+ * limits, sold codes, alerts and their workflow) gives the same answers and the same tables as
+ * the SQLite ledger given the same sequence; two ledgers on one database (two temd) count one
+ * code's scans from both, concurrently, with none lost; concurrent claims of one code through
+ * both: exactly one CLAIM_NEW; a restarted server: the failed scans say so, then writing goes
+ * on with nothing acknowledged lost. Skipped (saying why) only when PostgreSQL 15 is absent. */
+#include "tests/unit/testutil.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "server/alert.h"
+#include "server/ledger.h"
+#include "server/ledger_pg.h"
+
+#define PGBIN "/usr/lib/postgresql/15/bin"
+#define KEY   "3F9A0C21D4E5B6A7"
+#define KEY2  "0000000000000001"
+#define T0    1795600000000LL
+
+static char cluster[64]; /* the cluster's folder; "" when PostgreSQL is absent */
+static char script[512];
+static int ndb;
+
+static int cluster_cmd(const char *what)
+{
+	char cmd[800];
+
+	snprintf(cmd, sizeof cmd, "sh '%s' %s '%s' >&2", script, what, cluster);
+	return system(cmd);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (access(PGBIN "/initdb", X_OK) != 0) {
+		printf("# skipped: no PostgreSQL 15 binaries in " PGBIN
+		       " (tests/deps.sh installs Debian's postgresql)\n");
+		return 0;
+	}
+	snprintf(script, sizeof script, "%s/tests/pg/cluster.sh", TEM_SOURCE_DIR);
+	if (access(script, R_OK) != 0) {
+		fprintf(stderr, "%s: not found (run the tests from the source tree)\n", script);
+		return -1;
+	}
+	snprintf(cluster, sizeof cluster, "/tmp/tem-pg.XXXXXX");
+	if (mkdtemp(cluster) == NULL || cluster_cmd("start") != 0) {
+		fprintf(stderr, "cannot start the test cluster in %s\n", cluster);
+		return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	if (cluster[0] == '\0')
+		return 0;
+	cluster_cmd("stop");
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", cluster);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A fresh database of the cluster; its conninfo in out. */
+static void new_db(char *out, size_t cap)
+{
+	char admin[256], q[64];
+	PGconn *c;
+	PGresult *res;
+
+	snprintf(admin, sizeof admin, "host=%s user=tem dbname=postgres", cluster);
+	c = PQconnectdb(admin);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	snprintf(q, sizeof q, "CREATE DATABASE t%d", ++ndb);
+	res = PQexec(c, q);
+	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(c);
+	snprintf(out, cap, "host=%s user=tem dbname=t%d", cluster, ndb);
+}
+
+#define SKIP_WITHOUT_PG()                                                                          \
+	do {                                                                                       \
+		if (cluster[0] == '\0')                                                            \
+			skip();                                                                    \
+	} while (0)
+
+/* --- one sequence of jobs ---------------------------------------------------------------- */
+
+static const struct ledger_producer producers[] = {
+    {KEY, "RWQ3F9A0C21D4E5B6A7=", "HTX Năm Căn", 19000, -1},
+    {KEY2, "RWQ0000000000000001=", "Old producer", 19000, 19500},
+};
+static const unsigned char sealed[48] = {1, 2, 3};
+
+enum { N_JOBS = 64 };
+
+/* Fills job i of the sequence (0 <= i < N_JOBS); 0 when the sequence has ended. */
+static int build(int i, struct ledger_job *j)
+{
+	int64_t at = T0 + (int64_t)i * 60000 + (i >= 34 ? 86400000LL : 0); /* a second day */
+	struct ledger_scan *s = &j->u.scan;
+	struct ledger_claim *c = &j->u.claim;
+
+	memset(j, 0, sizeof *j);
+	/* scan(serial, net, cookie, base) and claim(serial, net, pin_right, check_only) */
+#define SCAN(ser, nw, ck, b)                                                                       \
+	(j->kind = JOB_SCAN, strcpy(s->key_id, KEY), s->serial = (ser), s->client[0] = (nw),       \
+	 s->client[1] = 0xAA, s->cookie[0] = (ck), s->has_cookie = (ck) != 0, s->at_ms = at,       \
+	 s->facts = (struct verdict_facts){.base = (b), .threshold = 2})
+#define CLAIM(ser, nw, right, chk)                                                                 \
+	(j->kind = JOB_CLAIM, strcpy(c->key_id, KEY), c->serial = (ser), c->net[0] = (nw),         \
+	 c->at_ms = at, c->code_limit = 3, c->net_limit = 4, c->pin_right = (right),               \
+	 c->check_only = (chk))
+	switch (i) {
+	case 0:
+		j->kind = JOB_PRODUCER;
+		j->u.producers.list = producers;
+		j->u.producers.n = 2;
+		j->u.producers.sequence = 7;
+		return 1;
+	case 1:
+	case 2:
+	case 3:
+	case 4: {
+		static const char *const hdr[] = {"batch one", "batch two", "batch one",
+						  "batch one again"};
+		j->kind = JOB_BATCH;
+		strcpy(j->u.batch.key_id, KEY);
+		j->u.batch.first = i == 2 ? 101 : 1;
+		j->u.batch.last = i == 2 ? 200 : i == 4 ? 50 : 100;
+		j->u.batch.batch_id = i == 2 ? "B2" : "B1";
+		j->u.batch.product = "Cua";
+		j->u.batch.producer = "HTX";
+		j->u.batch.url = "HTTPS://TEM.EXAMPLE.VN";
+		j->u.batch.issued = 1795000000;
+		j->u.batch.last_day = i == 2 ? 0 : 20800;
+		j->u.batch.header = hdr[i - 1];
+		j->u.batch.at_ms = at;
+		if (i != 2) {
+			j->u.batch.claim_key = sealed;
+			j->u.batch.claim_key_len = sizeof sealed;
+		}
+		return 1;
+	}
+	case 5:
+		return SCAN(5, 1, 0, V_GENUINE), 1;
+	case 6:
+		return SCAN(5, 1, 0, V_GENUINE), 1;
+	case 7:
+		return SCAN(5, 2, 0, V_GENUINE), 1;
+	case 8:
+		return SCAN(5, 3, 'A', V_GENUINE), 1;
+	case 9:
+		return SCAN(5, 4, 'A', V_GENUINE), 1;
+	case 10:
+		return SCAN(5, 5, 0, V_GENUINE), 1;
+	case 11:
+		return SCAN(5, 6, 'C', V_GENUINE), 1;
+	case 12:
+		return SCAN(5, 1, 0, V_GENUINE), 1;
+	case 13:
+		return SCAN(150, 1, 'B', V_GENUINE), 1;
+	case 14:
+		return SCAN(150, 2, 'B', V_GENUINE), 1;
+	case 15:
+		return SCAN(150, 2, 0, V_GENUINE), 1;
+	case 16:
+		return SCAN(500, 1, 0, V_UNREGISTERED), 1;
+	case 17:
+		return SCAN(500, 1, 0, V_UNREGISTERED), 1;
+	case 18:
+		return SCAN(7, 1, 0, V_REVOKED), strcpy(s->key_id, KEY2), 1;
+	case 19:
+		return CLAIM(9, 7, 0, 0), 1;
+	case 20:
+		return CLAIM(9, 7, 0, 0), 1;
+	case 21:
+		return CLAIM(9, 7, 0, 0), 1; /* the code's limit: claim-guessing */
+	case 22:
+		return CLAIM(9, 7, 1, 0), 1; /* limited, though right */
+	case 23:
+		return CLAIM(10, 8, 1, 0), 1;
+	case 24:
+		return CLAIM(10, 8, 1, 0), 1;
+	case 25:
+		return CLAIM(10, 9, 1, 0), 1;
+	case 26:
+		return CLAIM(11, 9, 1, 1), 1;
+	case 27:
+		return SCAN(10, 8, 0, V_GENUINE), 1;
+	case 28:
+		return SCAN(10, 9, 0, V_GENUINE), 1; /* sold */
+	case 29:
+		return CLAIM(20, 10, 0, 0), 1;
+	case 30:
+		return CLAIM(21, 10, 0, 0), 1;
+	case 31:
+		return CLAIM(22, 10, 0, 0), 1;
+	case 32:
+		return CLAIM(23, 10, 0, 0), 1;
+	case 33:
+		return CLAIM(24, 10, 0, 0), 1; /* the network's limit */
+	case 34:
+		j->kind = JOB_ALERT;
+		j->u.alert.type = ALERT_INVALID_BURST;
+		strcpy(j->u.alert.key_id, KEY);
+		j->u.alert.events = 5;
+		j->u.alert.first_ms = at - 1000;
+		j->u.alert.at_ms = at;
+		return 1;
+	case 35:
+		j->kind = JOB_ALERT_UPDATE;
+		j->u.alert_update.id = 1; /* the duplicate of serial 5 */
+		j->u.alert_update.status = ALERT_CLOSED;
+		j->u.alert_update.reason = ALERT_REASON_BUYER;
+		j->u.alert_update.note = "one family";
+		j->u.alert_update.by = "regulator";
+		j->u.alert_update.at_ms = at;
+		return 1;
+	case 36:
+		j->kind = JOB_ALERT_UPDATE;
+		j->u.alert_update.id = 1;
+		j->u.alert_update.producer = KEY2; /* not its producer */
+		j->u.alert_update.status = ALERT_INVESTIGATING;
+		j->u.alert_update.by = "producer";
+		j->u.alert_update.at_ms = at;
+		return 1;
+	case 37:
+		j->kind = JOB_ALERT_UPDATE;
+		j->u.alert_update.id = 999;
+		j->u.alert_update.status = ALERT_INVESTIGATING;
+		j->u.alert_update.by = "regulator";
+		j->u.alert_update.at_ms = at;
+		return 1;
+	case 38:
+		return SCAN(5, 11, 0, V_GENUINE), 1; /* reopens the duplicate */
+	case 39:
+		return SCAN(5, 2, 0, V_GENUINE), 1;
+	case 40:
+		return SCAN(150, 3, 'B', V_GENUINE), 1;
+	case 41:
+		return SCAN(150, 4, 'B', V_GENUINE), 1; /* B on a 4th network links none */
+	case 42:
+		return SCAN(150, 5, 0, V_EXPIRED), 1;
+	default:
+		return 0;
+	}
+#undef SCAN
+#undef CLAIM
+}
+
+/* What a job answered, as one comparable line. */
+static void answer(const struct ledger_job *j, char *out, size_t cap)
+{
+	const struct ledger_scan *s = &j->u.scan;
+	const struct ledger_claim *c = &j->u.claim;
+
+	switch (j->kind) {
+	case JOB_SCAN:
+		snprintf(out, cap, "scan %d %s scans=%lld clients=%lld first=%lld claimed=%lld",
+			 j->status, verdict_name(s->verdict), (long long)s->scans,
+			 (long long)s->clients, (long long)s->first_scan_ms,
+			 (long long)s->claimed_ms);
+		break;
+	case JOB_CLAIM:
+		snprintf(out, cap, "claim %d result=%d claimed=%lld yours=%d retry=%lld", j->status,
+			 c->result, (long long)c->claimed_ms, c->yours, (long long)c->retry_after);
+		break;
+	case JOB_BATCH:
+		snprintf(out, cap, "batch %d row=%lld at=%lld", j->status,
+			 (long long)j->u.batch.row, (long long)j->u.batch.registered_ms);
+		break;
+	case JOB_ALERT:
+		snprintf(out, cap, "alert %d id=%lld raised=%d", j->status,
+			 (long long)j->u.alert.id, j->u.alert.raised);
+		break;
+	default:
+		snprintf(out, cap, "job %d status %d", j->kind, j->status);
+	}
+}
+
+/* The tables both engines keep, each as lines of text in a fixed order: the SQLite and the
+ * PostgreSQL query of each table read the same columns. */
+static const char *const sqlite_q[] = {
+    "SELECT day, key_id, batch, scans, codes, genuine, seen, duplicate, sold, unregistered, "
+    "expired, revoked, claims FROM day_stats ORDER BY key_id, day, batch",
+    "SELECT batch, scans, codes, claimed, alerted FROM batch_stats ORDER BY batch",
+    "SELECT id, type, key_id, serial, events, clients, first_at, last_at, status, "
+    "coalesce(reason, ''), coalesce(note, ''), coalesce(updated_by, '') FROM alerts ORDER BY id",
+    "SELECT alert, at, by, status, coalesce(reason, ''), coalesce(note, '') FROM alert_changes "
+    "ORDER BY id",
+    "SELECT key_id, serial, hex(client), hex(cookie), scans, first_scan, last_scan, scan, "
+    "verdict FROM code_scans ORDER BY key_id, serial, client, cookie",
+    "SELECT id, key_id, serial, at, hex(client), verdict FROM scans ORDER BY id",
+    "SELECT key_id, serial, scans, clients, first_scan, last_scan, raised FROM code_alerts "
+    "ORDER BY key_id, serial",
+    "SELECT key_id, serial, at, hex(client), hex(cookie) FROM claims ORDER BY key_id, serial",
+    "SELECT key_id, serial, day, fails FROM claim_fails_code ORDER BY key_id, serial, day",
+    "SELECT hex(net), hour, fails FROM claim_fails_net ORDER BY net, hour",
+    "SELECT id, key_id, first_serial, last_serial, batch_id, header, registered, "
+    "hex(claim_key) FROM batches ORDER BY id",
+    "SELECT key_id, public_key, name, valid_from, coalesce(revoked, -1) FROM producers "
+    "ORDER BY key_id",
+    "SELECT value FROM meta WHERE name = 'trust-sequence'",
+};
+static const char *const pg_q[] = {
+    "SELECT day, key_id, batch, scans, codes, genuine, seen, duplicate, sold, unregistered, "
+    "expired, revoked, claims FROM day_stats ORDER BY key_id, day, batch",
+    "SELECT batch, scans, codes, claimed, alerted FROM batch_stats ORDER BY batch",
+    "SELECT id, type, key_id, serial, events, clients, first_at, last_at, status, "
+    "coalesce(reason, ''), coalesce(note, ''), coalesce(updated_by, '') FROM alerts ORDER BY id",
+    "SELECT alert, at, by, status, coalesce(reason, ''), coalesce(note, '') FROM alert_changes "
+    "ORDER BY id",
+    "SELECT key_id, serial, upper(encode(client, 'hex')), upper(encode(cookie, 'hex')), scans, "
+    "first_scan, last_scan, scan, verdict FROM code_scans ORDER BY key_id, serial, client, "
+    "cookie",
+    "SELECT id, key_id, serial, at, upper(encode(client, 'hex')), verdict FROM scans ORDER BY id",
+    "SELECT key_id, serial, scans, clients, first_scan, last_scan, raised FROM code_alerts "
+    "ORDER BY key_id, serial",
+    "SELECT key_id, serial, at, upper(encode(client, 'hex')), upper(encode(cookie, 'hex')) "
+    "FROM claims ORDER BY key_id, serial",
+    "SELECT key_id, serial, day, fails FROM claim_fails_code ORDER BY key_id, serial, day",
+    "SELECT upper(encode(net, 'hex')), hour, fails FROM claim_fails_net ORDER BY net, hour",
+    "SELECT id, key_id, first_serial, last_serial, batch_id, header, registered, "
+    "coalesce(upper(encode(claim_key, 'hex')), '') FROM batches ORDER BY id",
+    "SELECT key_id, public_key, name, valid_from, coalesce(revoked, -1) FROM producers "
+    "ORDER BY key_id",
+    "SELECT value FROM meta WHERE name = 'trust-sequence'",
+};
+
+struct text {
+	char *s;
+	size_t n;
+};
+
+static void text_add(struct text *t, const char *v)
+{
+	size_t k = strlen(v);
+	char *g = realloc(t->s, t->n + k + 1);
+
+	assert_non_null(g);
+	memcpy(g + t->n, v, k + 1);
+	t->s = g;
+	t->n += k;
+}
+
+static int sqlite_row(void *arg, int n, char **v, char **names)
+{
+	(void)names;
+	for (int i = 0; i < n; i++) {
+		text_add(arg, v[i] != NULL ? v[i] : "");
+		text_add(arg, i + 1 < n ? "|" : "\n");
+	}
+	return 0;
+}
+
+static void sqlite_table(const char *path, const char *q, struct text *t)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, q, sqlite_row, t, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	text_add(t, "");
+}
+
+static void pg_table(const char *conninfo, const char *q, struct text *t)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	PGresult *res;
+
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	res = PQexec(c, q);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", q, PQerrorMessage(c));
+	text_add(t, "");
+	for (int r = 0; r < PQntuples(res); r++)
+		for (int i = 0; i < PQnfields(res); i++) {
+			text_add(t, PQgetvalue(res, r, i));
+			text_add(t, i + 1 < PQnfields(res) ? "|" : "\n");
+		}
+	PQclear(res);
+	PQfinish(c);
+}
+
+/* counts jobs done, for jobs submitted all at once */
+struct tally {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+};
+
+static void tally_done(struct ledger_job *job, void *arg)
+{
+	struct tally *t = arg;
+
+	(void)job;
+	pthread_mutex_lock(&t->mu);
+	t->done++;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void tally_wait(struct tally *t, int n)
+{
+	pthread_mutex_lock(&t->mu);
+	while (t->done < n)
+		pthread_cond_wait(&t->cv, &t->mu);
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* The sequence through SQLite (one job at a time) and through PostgreSQL (every job submitted
+ * at once, so the writer runs them in groups): the same answers, the same tables. */
+static void same_as_sqlite(void **state)
+{
+	static struct ledger_job sj[N_JOBS], pj[N_JOBS];
+	struct tally t = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+	const char *dir;
+	char path[300], lock[320], conninfo[256];
+	struct ledger *sl;
+	struct pg_ledger *pl;
+	struct tem_err err;
+	int n = 0;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	dir = scratch_dir();
+	snprintf(path, sizeof path, "%s/l.db", dir);
+	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
+	new_db(conninfo, sizeof conninfo);
+	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
+	if (pg_ledger_open(conninfo, &pl, &err) != TEM_OK)
+		fail_msg("%s", err.msg);
+	while (n < N_JOBS && build(n, &sj[n])) {
+		build(n, &pj[n]);
+		ledger_run(sl, &sj[n]);
+		pj[n].done = tally_done;
+		pj[n].arg = &t;
+		pg_ledger_submit(pl, &pj[n]);
+		n++;
+	}
+	tally_wait(&t, n);
+	ledger_close(sl);
+	pg_ledger_close(pl);
+	for (int i = 0; i < n; i++) {
+		char a[256], b[256];
+		answer(&sj[i], a, sizeof a);
+		answer(&pj[i], b, sizeof b);
+		if (strcmp(a, b) != 0)
+			fail_msg("job %d: SQLite %s, PostgreSQL %s", i, a, b);
+	}
+	/* the sequence meant something: a duplicate, a sold code, each claim outcome */
+	assert_int_equal(pj[10].u.scan.verdict, V_DUPLICATE);
+	assert_int_equal(pj[28].u.scan.verdict, V_SOLD);
+	assert_int_equal(pj[23].u.claim.result, CLAIM_NEW);
+	assert_int_equal(pj[25].u.claim.result, CLAIM_TAKEN);
+	assert_int_equal(pj[22].u.claim.result, CLAIM_LIMITED);
+	assert_int_equal(pj[33].u.claim.result, CLAIM_LIMITED);
+	assert_int_equal(pj[3].status, LEDGER_EXISTS);
+	assert_int_equal(pj[4].status, LEDGER_OVERLAP);
+	assert_int_equal(pj[36].status, LEDGER_MISSING);
+	for (size_t q = 0; q < sizeof sqlite_q / sizeof sqlite_q[0]; q++) {
+		struct text a = {0}, b = {0};
+		sqlite_table(path, sqlite_q[q], &a);
+		pg_table(conninfo, pg_q[q], &b);
+		if (strcmp(a.s, b.s) != 0)
+			fail_msg("%s\nSQLite:\n%s\nPostgreSQL:\n%s", pg_q[q], a.s, b.s);
+		if (a.n == 0)
+			print_message("# empty: %s\n", pg_q[q]);
+		free(a.s);
+		free(b.s);
+	}
+	unlink(lock);
+	scratch_remove(dir);
+}
+
+/* --- two servers on one database --------------------------------------------------------- */
+
+struct scanner {
+	struct pg_ledger *l;
+	int id, n, ok;
+	uint64_t serial;
+};
+
+static void *scan_many(void *arg)
+{
+	struct scanner *s = arg;
+
+	for (int i = 0; i < s->n; i++) {
+		struct ledger_job j;
+		memset(&j, 0, sizeof j);
+		j.kind = JOB_SCAN;
+		strcpy(j.u.scan.key_id, KEY);
+		j.u.scan.serial = s->serial + (uint64_t)(i % 3);
+		j.u.scan.client[0] = (unsigned char)s->id;
+		j.u.scan.client[1] = (unsigned char)i;
+		j.u.scan.at_ms = T0 + i;
+		j.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
+		s->ok += pg_ledger_run(s->l, &j) == LEDGER_OK;
+	}
+	return NULL;
+}
+
+static int64_t pg_int(const char *conninfo, const char *q)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	PGresult *res = PQexec(c, q);
+	int64_t v;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		fail_msg("%s: %s", q, PQerrorMessage(c));
+	v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	PQfinish(c);
+	return v;
+}
+
+static struct ledger_scan scan_on(struct pg_ledger *l, uint64_t serial, unsigned char net)
+{
+	struct ledger_job j;
+
+	memset(&j, 0, sizeof j);
+	j.kind = JOB_SCAN;
+	strcpy(j.u.scan.key_id, KEY);
+	j.u.scan.serial = serial;
+	j.u.scan.client[0] = net;
+	j.u.scan.at_ms = T0 + net;
+	j.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
+	assert_int_equal(pg_ledger_run(l, &j), LEDGER_OK);
+	return j.u.scan;
+}
+
+static void two_servers(void **state)
+{
+	char conninfo[256];
+	struct pg_ledger *a, *b;
+	struct tem_err err;
+	struct scanner sc[4];
+	pthread_t th[4];
+	struct ledger_scan s;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	new_db(conninfo, sizeof conninfo);
+	assert_int_equal(pg_ledger_open(conninfo, &a, &err), TEM_OK);
+	assert_int_equal(pg_ledger_open(conninfo, &b, &err), TEM_OK); /* migrated already */
+
+	/* one code through one server, then the other: both scans, both clients */
+	s = scan_on(a, 42, 1);
+	assert_int_equal(s.verdict, V_GENUINE);
+	s = scan_on(b, 42, 2);
+	assert_int_equal(s.verdict, V_SEEN);
+	assert_int_equal(s.scans, 2);
+	assert_int_equal(s.clients, 2);
+	s = scan_on(a, 42, 3);
+	assert_int_equal(s.clients, 3);
+	s = scan_on(b, 42, 4);
+	assert_int_equal(s.verdict, V_DUPLICATE);
+	assert_int_equal(s.scans, 4);
+	assert_int_equal(pg_int(conninfo, "SELECT count(*) FROM alerts WHERE serial = 42"), 1);
+
+	/* four threads, two a server, 30 scans each of three codes, each from a new network */
+	for (int i = 0; i < 4; i++) {
+		sc[i] = (struct scanner){.l = i % 2 ? b : a, .id = 10 + i, .n = 30, .serial = 1000};
+		assert_int_equal(pthread_create(&th[i], NULL, scan_many, &sc[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(sc[i].ok, 30);
+	}
+	assert_int_equal(pg_int(conninfo, "SELECT sum(scans) FROM code_scans WHERE serial >= 1000"),
+			 120);
+	assert_int_equal(pg_int(conninfo, "SELECT count(*) FROM scans WHERE serial >= 1000"), 120);
+	assert_int_equal(pg_int(conninfo, "SELECT max(events) FROM alerts WHERE serial = 1000 "
+					  "AND type = 'duplicate'"),
+			 40);
+	assert_int_equal(pg_int(conninfo, "SELECT sum(scans) FROM day_stats"), 124);
+	pg_ledger_close(a);
+	pg_ledger_close(b);
+}
+
+/* --- concurrent claims ------------------------------------------------------------------- */
+
+#define CLAIMERS 6
+struct claimer {
+	struct pg_ledger *l;
+	pthread_barrier_t *go;
+	int id;
+	uint64_t serial;
+	enum ledger_claim_result result;
+};
+
+static void *claim_one(void *arg)
+{
+	struct claimer *c = arg;
+	struct ledger_job j;
+
+	memset(&j, 0, sizeof j);
+	j.kind = JOB_CLAIM;
+	strcpy(j.u.claim.key_id, KEY);
+	j.u.claim.serial = c->serial;
+	j.u.claim.net[0] = (unsigned char)(c->id + 1);
+	j.u.claim.at_ms = T0;
+	j.u.claim.code_limit = 5;
+	j.u.claim.net_limit = 20;
+	j.u.claim.pin_right = 1;
+	pthread_barrier_wait(c->go);
+	c->result = pg_ledger_run(c->l, &j) == LEDGER_OK ? j.u.claim.result
+							 : (enum ledger_claim_result) - 1;
+	return NULL;
+}
+
+static void concurrent_claims(void **state)
+{
+	char conninfo[256];
+	struct pg_ledger *l[2];
+	struct tem_err err;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	new_db(conninfo, sizeof conninfo);
+	assert_int_equal(pg_ledger_open(conninfo, &l[0], &err), TEM_OK);
+	assert_int_equal(pg_ledger_open(conninfo, &l[1], &err), TEM_OK);
+	for (uint64_t serial = 1; serial <= 15; serial++) {
+		struct claimer c[CLAIMERS];
+		pthread_t th[CLAIMERS];
+		pthread_barrier_t go;
+		int news = 0, taken = 0;
+		pthread_barrier_init(&go, NULL, CLAIMERS);
+		for (int i = 0; i < CLAIMERS; i++) {
+			c[i] =
+			    (struct claimer){.l = l[i % 2], .go = &go, .id = i, .serial = serial};
+			assert_int_equal(pthread_create(&th[i], NULL, claim_one, &c[i]), 0);
+		}
+		for (int i = 0; i < CLAIMERS; i++) {
+			pthread_join(th[i], NULL);
+			news += c[i].result == CLAIM_NEW;
+			taken += c[i].result == CLAIM_TAKEN;
+		}
+		pthread_barrier_destroy(&go);
+		assert_int_equal(news, 1);
+		assert_int_equal(taken, CLAIMERS - 1);
+	}
+	assert_int_equal(pg_int(conninfo, "SELECT count(*) FROM claims"), 15);
+	assert_int_equal(pg_int(conninfo, "SELECT sum(claims) FROM day_stats"), 15);
+	pg_ledger_close(l[0]);
+	pg_ledger_close(l[1]);
+}
+
+/* --- a server restart -------------------------------------------------------------------- */
+
+static void server_restart(void **state)
+{
+	char conninfo[256];
+	struct pg_ledger *l;
+	struct tem_err err;
+	struct ledger_job j;
+	int acked = 1, tries = 0;
+	int64_t failed;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	new_db(conninfo, sizeof conninfo);
+	assert_int_equal(pg_ledger_open(conninfo, &l, &err), TEM_OK);
+	scan_on(l, 7, 1);
+	assert_int_equal(pg_ledger_failing(l, NULL), 0);
+
+	/* the server away: a scan fails (503 upstream), the ledger says it is failing */
+	assert_int_equal(cluster_cmd("stop"), 0);
+	memset(&j, 0, sizeof j);
+	j.kind = JOB_SCAN;
+	strcpy(j.u.scan.key_id, KEY);
+	j.u.scan.serial = 7;
+	j.u.scan.client[0] = 2;
+	j.u.scan.at_ms = T0;
+	j.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
+	assert_int_equal(pg_ledger_run(l, &j), LEDGER_FAILED);
+	assert_int_equal(pg_ledger_failing(l, &failed), 1);
+	assert_true(failed >= 1);
+
+	/* back: writing goes on within the backoff (bounded: 100 tries, 10 s) */
+	assert_int_equal(cluster_cmd("start"), 0);
+	for (;;) {
+		j.status = LEDGER_FAILED;
+		if (pg_ledger_run(l, &j) == LEDGER_OK) {
+			acked++;
+			break;
+		}
+		assert_true(++tries < 100);
+		usleep(100000); /* the writer's backoff, not a synchronisation: the loop polls */
+	}
+	assert_int_equal(pg_ledger_failing(l, NULL), 0);
+	/* the readers' connection, lost too, is made again at its first read */
+	uint64_t seq = 1;
+	assert_int_equal(pg_ledger_trust_sequence(l, &seq, &err), TEM_OK);
+	assert_int_equal(seq, 0);
+	assert_int_equal(pg_int(conninfo, "SELECT sum(scans) FROM code_scans WHERE serial = 7"),
+			 acked);
+	pg_ledger_close(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(same_as_sqlite),
+	    cmocka_unit_test(two_servers),
+	    cmocka_unit_test(concurrent_claims),
+	    cmocka_unit_test(server_restart),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

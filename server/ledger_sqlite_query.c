@@ -54,17 +54,6 @@ enum {
 	"s.revoked, s.claims"
 #define STAT_WHERE "WHERE day >= :from AND day <= :to AND (:key IS NULL OR key_id = :key) "
 
-/* A scans row's client's count of the code and latest scan (Unix ms): its code_scans row,
- * the network's row made by this scan (a seek of the primary key's prefix, at most
- * LEDGER_COOKIES_PER_NET + 1 rows); 0 and 0 for a scan recorded before repeats were folded
- * into their first scan's row (its count is in that row). */
-#define SCAN_CLIENT_ROW                                                                            \
-	"FROM code_scans c WHERE c.key_id = s.key_id AND c.serial = s.serial "                     \
-	"AND c.client = s.client AND c.first_scan = s.at LIMIT 1"
-#define SCAN_CLIENT                                                                                \
-	"coalesce((SELECT c.scans " SCAN_CLIENT_ROW "), 0), "                                      \
-	"coalesce((SELECT c.last_scan " SCAN_CLIENT_ROW "), 0)"
-
 static const char *const qsql[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN",
     [Q_COMMIT] = "COMMIT",
@@ -94,10 +83,18 @@ static const char *const qsql[Q_COUNT] = {
     [Q_CODE_SCANS] = "SELECT scan, key_id, serial, first_scan, client, verdict, scans, "
 		     "last_scan FROM code_scans WHERE key_id = :key AND serial = :serial "
 		     "AND scan > :after ORDER BY scan LIMIT :n",
-    /* every first scan by id: the row id's own order, filters checked on the way */
-    [Q_SCANS] = "SELECT id, key_id, serial, at, client, verdict, " SCAN_CLIENT
-		" FROM scans s NOT INDEXED WHERE id > :after AND (:key IS NULL OR key_id = :key) "
-		"AND (:from = 0 OR at >= :from) AND (:to = 0 OR at < :to) ORDER BY id LIMIT :n",
+    /* every first scan by id: the row id's own order, filters checked on the way; with it its
+     * client's count of the code and latest scan (Unix ms) from the code_scans row this scan
+     * made (one seek of the primary key's prefix, the row whose `scan` is this id), 0 and 0
+     * for a scan whose row the ledger cannot name (one recorded before repeats were folded
+     * into their first scan's row: its count is in that row) */
+    [Q_SCANS] = "SELECT s.id, s.key_id, s.serial, s.at, s.client, s.verdict, "
+		"coalesce(c.scans, 0), coalesce(c.last_scan, 0) FROM scans s NOT INDEXED "
+		"LEFT JOIN code_scans c ON c.key_id = s.key_id AND c.serial = s.serial "
+		"AND c.client = s.client AND c.scan = s.id "
+		"WHERE s.id > :after AND (:key IS NULL OR s.key_id = :key) "
+		"AND (:from = 0 OR s.at >= :from) AND (:to = 0 OR s.at < :to) "
+		"ORDER BY s.id LIMIT :n",
     /* alerts newest first; with a lower time bound the rows come from alerts_by_last (the
      * window's alerts only), else by descending id */
     [Q_ALERTS] = ALERT_COLS ALERT_JOIN "WHERE " ALERT_FILTERS "ORDER BY a.id DESC LIMIT :n",

@@ -32,7 +32,7 @@ O := $(if $(filter .,$(B)),,$(B)/)
 PKGS_KEYS := libsodium
 PKGS_LABEL := libsodium libqrencode cairo pangocairo zbar libpng
 PKGS_CLI := libsodium libcurl jansson
-# libpq: the PostgreSQL engine (server/ledger_pg*.c), not yet behind server/ledger.c's dispatch
+# libpq: the PostgreSQL engine (server/ledger_pg*.c), behind server/ledger.c's dispatch (TEM_WITH_PG)
 PKGS_SERVER := libsodium sqlite3 libmicrohttpd jansson libsystemd libpq
 PKGS_TEST := cmocka
 
@@ -59,7 +59,7 @@ HARDEN := -fPIE
 endif
 CFLAGS ?=
 LDFLAGS ?=
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -pthread -I. -MMD -MP \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DTEM_WITH_PG $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -pthread -I. -MMD -MP \
 	$(call pc_cflags,$(DIR_PKGS)) $(CFLAGS)
 ALL_LDFLAGS := -pie -pthread $(SANFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
 

@@ -48,6 +48,7 @@ struct ledger {
 	double reported;  /* writer only: when a failure was last logged (monotonic s) */
 	double recovered; /* writer only: when "writes again" was last logged (monotonic s) */
 	int idle_again;   /* writer only: the engine asked for an idle call within a second */
+	int was_down;     /* writer only: the engine's store was away at the last look */
 };
 
 /* libpq's connection keywords: a --db whose first word is one of them followed by '=' is a
@@ -100,11 +101,14 @@ enum ledger_kind ledger_kind(const char *where)
 /* The engine where names, or NULL with err saying why there is none. */
 static const struct ledger_backend *backend_of(const char *where, struct tem_err *err)
 {
-	if (ledger_kind(where) == LEDGER_SQLITE)
-		return ledger_sqlite_backend();
-	err_set(err, "--db names a PostgreSQL ledger, which this temd does not serve yet: give a "
-		     "file for a SQLite ledger");
-	return NULL;
+	(void)err;
+	return ledger_kind(where) == LEDGER_SQLITE ? ledger_sqlite_backend() : ledger_pg_backend();
+}
+
+/* TEM_ERR with err saying that l's engine does not serve what (yet). */
+static int unserved(const struct ledger_backend *be, const char *what, struct tem_err *err)
+{
+	return err_set(err, "a %s ledger does not serve %s yet", be->name, what);
 }
 
 /* Writes where for log lines into out (cap bytes): a path as it is; a PostgreSQL URI without
@@ -196,9 +200,19 @@ static void log_committed(const struct ledger_job *job)
 static int run_txn(struct ledger *l, struct ledger_job *first, struct ledger_job *end,
 		   long long *counted)
 {
-	int rc = l->be->begin(l->db);
+	int rc;
 
 	*counted = 0;
+	if (l->be->run_group != NULL) {
+		for (struct ledger_job *job = first; job != end; job = job->next)
+			if (job->kind == JOB_SCAN)
+				(*counted)++;
+		rc = l->be->run_group(l->db, first, end);
+		for (struct ledger_job *job = first; rc == 0 && job != end; job = job->next)
+			log_committed(job);
+		return rc;
+	}
+	rc = l->be->begin(l->db);
 	for (struct ledger_job *job = first; rc == 0 && job != end; job = job->next) {
 		job->status = LEDGER_OK;
 		rc = l->be->run_job(l->db, job);
@@ -212,10 +226,20 @@ static int run_txn(struct ledger *l, struct ledger_job *first, struct ledger_job
 	return rc;
 }
 
-/* The engine's housekeeping after a group or while idle, when it has any. */
+/* The engine's housekeeping after a group or while idle, when it has any. A store that was
+ * away and can be reached again ends the failing streak: the transactions it failed are over,
+ * and a server /healthz keeps failing would never get the scans to prove it writes again. */
 static void idle(struct ledger *l)
 {
+	int down;
+
 	l->idle_again = l->be->idle != NULL ? l->be->idle(l->db) : 0;
+	if (l->be->down == NULL)
+		return;
+	down = l->be->down(l->db);
+	if (l->was_down && !down)
+		note_success(l);
+	l->was_down = down;
 }
 
 /* The writer: takes every waiting job, runs them in one transaction, commits, answers. When
@@ -259,10 +283,11 @@ static void *writer_main(void *arg)
 		if (rc == 0) {
 			note_success(l);
 			atomic_fetch_add(&l->scans, counted);
-		} else if (group->next == NULL) {
+		} else if (group->next == NULL || rc < 0) {
 			report_failure(l, rc);
 			l->be->rollback(l->db);
-			group->status = LEDGER_FAILED;
+			for (job = group; job != NULL; job = job->next)
+				job->status = LEDGER_FAILED;
 		} else {
 			l->be->rollback(l->db); /* not counted: each job now runs alone */
 			for (job = group; job != NULL; job = job->next) {
@@ -466,7 +491,7 @@ int ledger_failing(struct ledger *l, int64_t *failed)
 {
 	if (failed != NULL)
 		*failed = atomic_load(&l->failed);
-	return atomic_load(&l->streak) > 0;
+	return atomic_load(&l->streak) > 0 || (l->be->down != NULL && l->be->down(l->db));
 }
 
 void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes)
@@ -501,24 +526,31 @@ void lq_filter_all(struct lq_filter *f)
 
 int lq_open(struct ledger *l, struct tem_err *err)
 {
+	if (l->be->lq_open == NULL)
+		return TEM_OK; /* nothing to open: each read says it is not served */
 	return l->be->lq_open(l->db, l->where, err);
 }
 
 void lq_close(struct ledger *l)
 {
-	l->be->lq_close(l->db);
+	if (l->be->lq_close != NULL)
+		l->be->lq_close(l->db);
 }
 
 int lq_batches(struct ledger *l, const struct lq_filter *f, int64_t after, size_t limit,
 	       int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err), void *arg,
 	       int64_t *next, struct tem_err *err)
 {
+	if (l->be->lq_batches == NULL)
+		return unserved(l->be, "the regulator reads", err);
 	return l->be->lq_batches(l->db, f, after, limit, fn, arg, next, err);
 }
 
 int lq_code(struct ledger *l, const char *key_id, uint64_t serial, struct lq_code *out,
 	    struct tem_err *err)
 {
+	if (l->be->lq_code == NULL)
+		return unserved(l->be, "the regulator reads", err);
 	return l->be->lq_code(l->db, key_id, serial, out, err);
 }
 
@@ -526,6 +558,8 @@ int lq_code_scans(struct ledger *l, const char *key_id, uint64_t serial, int64_t
 		  size_t limit, int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err),
 		  void *arg, int64_t *next, struct tem_err *err)
 {
+	if (l->be->lq_code_scans == NULL)
+		return unserved(l->be, "the regulator reads", err);
 	return l->be->lq_code_scans(l->db, key_id, serial, after, limit, fn, arg, next, err);
 }
 
@@ -533,6 +567,8 @@ int lq_scans(struct ledger *l, const struct lq_filter *f, int64_t after, size_t 
 	     int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
 	     int64_t *next, struct tem_err *err)
 {
+	if (l->be->lq_scans == NULL)
+		return unserved(l->be, "the regulator reads", err);
 	return l->be->lq_scans(l->db, f, after, limit, fn, arg, next, err);
 }
 
@@ -540,6 +576,8 @@ int lq_alerts(struct ledger *l, const struct lq_filter *f, int64_t after, size_t
 	      int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
 	      int64_t *next, struct tem_err *err)
 {
+	if (l->be->lq_alerts == NULL)
+		return unserved(l->be, "the regulator reads", err);
 	return l->be->lq_alerts(l->db, f, after, limit, fn, arg, next, err);
 }
 
@@ -547,6 +585,8 @@ int lq_alert(struct ledger *l, const struct lq_filter *f, int64_t id,
 	     int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
 	     int *found, struct tem_err *err)
 {
+	if (l->be->lq_alert == NULL)
+		return unserved(l->be, "the regulator reads", err);
 	return l->be->lq_alert(l->db, f, id, fn, arg, found, err);
 }
 
@@ -554,6 +594,8 @@ int lq_alert_changes(struct ledger *l, int64_t id,
 		     int (*fn)(void *arg, const struct lq_alert_change *c, struct tem_err *err),
 		     void *arg, struct tem_err *err)
 {
+	if (l->be->lq_alert_changes == NULL)
+		return unserved(l->be, "the regulator reads", err);
 	return l->be->lq_alert_changes(l->db, id, fn, arg, err);
 }
 
@@ -561,6 +603,8 @@ int lq_code_alerts(struct ledger *l, const char *key_id, uint64_t serial,
 		   int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
 		   struct tem_err *err)
 {
+	if (l->be->lq_code_alerts == NULL)
+		return unserved(l->be, "the regulator reads", err);
 	return l->be->lq_code_alerts(l->db, key_id, serial, fn, arg, err);
 }
 
@@ -568,6 +612,8 @@ int lq_stats(struct ledger *l, const struct lq_filter *f, int32_t from_day, int3
 	     enum lq_by by, int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err),
 	     void *arg, struct tem_err *err)
 {
+	if (l->be->lq_stats == NULL)
+		return unserved(l->be, "the regulator reads", err);
 	return l->be->lq_stats(l->db, f, from_day, to_day, by, fn, arg, err);
 }
 
@@ -575,6 +621,8 @@ int lq_producers(struct ledger *l, const struct lq_filter *f,
 		 int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err), void *arg,
 		 struct tem_err *err)
 {
+	if (l->be->lq_producers == NULL)
+		return unserved(l->be, "the regulator reads", err);
 	return l->be->lq_producers(l->db, f, fn, arg, err);
 }
 
@@ -592,6 +640,10 @@ int ledger_tokens_open(const char *where, int write, struct ledger_tokens **out,
 	if ((lt = calloc(1, sizeof *lt)) == NULL)
 		return err_set(err, "out of memory");
 	lt->be = be;
+	if (be->tokens_open == NULL) {
+		free(lt);
+		return unserved(be, "API tokens", err);
+	}
 	if (be->tokens_open(where, write, &lt->tdb, err) != TEM_OK) {
 		free(lt);
 		return TEM_ERR;
@@ -616,29 +668,38 @@ void ledger_tokens_close(struct ledger_tokens *lt)
 {
 	if (lt == NULL)
 		return;
-	lt->be->tokens_close(lt->tdb);
+	if (lt->be->tokens_close != NULL)
+		lt->be->tokens_close(lt->tdb);
 	free(lt);
 }
 
 int ledger_tokens_find(struct ledger_tokens *lt, const unsigned char hash[TOKENS_HASH_BYTES],
 		       struct token_row *row, struct tem_err *err)
 {
+	if (lt->be->tokens_find == NULL)
+		return unserved(lt->be, "API tokens", err);
 	return lt->be->tokens_find(lt->tdb, hash, row, err);
 }
 
 int ledger_tokens_add(struct ledger_tokens *lt, const struct token_row *row, struct tem_err *err)
 {
+	if (lt->be->tokens_add == NULL)
+		return unserved(lt->be, "API tokens", err);
 	return lt->be->tokens_add(lt->tdb, row, err);
 }
 
 int ledger_tokens_revoke(struct ledger_tokens *lt, const char *name, int64_t now_ms,
 			 struct tem_err *err)
 {
+	if (lt->be->tokens_revoke == NULL)
+		return unserved(lt->be, "API tokens", err);
 	return lt->be->tokens_revoke(lt->tdb, name, now_ms, err);
 }
 
 int ledger_tokens_each(struct ledger_tokens *lt, int (*fn)(void *arg, const struct token_row *row),
 		       void *arg, struct tem_err *err)
 {
+	if (lt->be->tokens_each == NULL)
+		return unserved(lt->be, "API tokens", err);
 	return lt->be->tokens_each(lt->tdb, fn, arg, err);
 }

@@ -12,7 +12,17 @@
  *    again alone, so only the jobs that fail alone get LEDGER_FAILED; done callbacks run once
  *    the job's transaction has ended. Both engines want the same promise (a job is answered
  *    only once durable) and both pay per commit (an fsync; a WAL flush and a round trip on
- *    PostgreSQL), so grouping pays on both;
+ *    PostgreSQL), so grouping pays on both. One shape differs: PostgreSQL must take, first
+ *    in the group's transaction and in one sorted order, advisory locks on every code,
+ *    network and key the group's jobs count in (several temd share one database: the locks
+ *    make two servers decide a code one after the other, and the sorted order keeps them
+ *    from deadlocking), and must run a group again after a deadlock or a lost connection,
+ *    which only it can tell apart. So an engine may give run_group instead of begin, run_job
+ *    and commit: the shared writer then hands it the whole group and keeps the rest (the
+ *    queue, running jobs alone after a failed group, the health, the done callbacks). A
+ *    negative code from run_group says the group failed as a whole and no job may be run
+ *    alone: the connection is gone, or COMMIT was sent and its outcome is unknown (running
+ *    the jobs again could count a scan twice);
  *  - the health every engine reports the same way: the counted scans (/metrics), the failed
  *    transactions (ledger_failing, /healthz), their log lines;
  *  - the jobs' log lines once committed (an alert's workflow step).
@@ -24,7 +34,9 @@
  *    PostgreSQL's ON CONFLICT, row locks), what runs a job inside the writer's transaction;
  *  - the tokens' side connection (`temd token`, which runs beside temd without its lock);
  *  - its backups: `temd backup` (VACUUM INTO) is SQLite's; PostgreSQL's operators use
- *    pg_dump or base backups.
+ *    pg_dump or base backups;
+ *  - whether its store can be reached (down): a PostgreSQL server away fails /healthz even
+ *    while no scan comes.
  *
  * Error codes: the writer's calls return 0 for success or the engine's own non-zero code,
  * which the engine alone reads back (describe). Every other call returns TEM_OK / TEM_ERR
@@ -61,16 +73,26 @@ struct ledger_backend {
 
 	/* --- the writer thread's calls (one thread, in this order per group) --- */
 
+	/* Either run_group, or begin, run_job and commit (the design note says why). */
 	int (*begin)(void *db);                           /* starts a write transaction */
 	int (*run_job)(void *db, struct ledger_job *job); /* sets job->status */
 	int (*commit)(void *db);                          /* durable on return 0 */
 	void (*rollback)(void *db); /* ends a failed transaction, if one is open */
+	/* May be NULL (then begin, run_job, commit): runs the jobs from first up to end
+	 * (excluded) in one transaction, setting each job->status, and commits. 0 when durable;
+	 * a positive code when it failed and was rolled back (the writer runs each job alone);
+	 * a negative code when it failed as a whole (every job gets LEDGER_FAILED, none runs
+	 * again). rollback and describe still follow a failure. */
+	int (*run_group)(void *db, struct ledger_job *first, struct ledger_job *end);
 	/* Writes into buf (cap bytes) why the transaction failed with rc, for the log: "CAUSE
 	 * (ENGINE code N)". Called before rollback. */
 	void (*describe)(void *db, int rc, char *buf, size_t cap);
 	/* Housekeeping after a group and while idle (SQLite: truncates a grown WAL). Returns 1
 	 * to be called again within about a second even when no job comes, else 0. May be NULL. */
 	int (*idle)(void *db);
+	/* 1 while the engine cannot reach its store (ledger_failing), 0 once it can again. May
+	 * be NULL (a file: never). Any thread. */
+	int (*down)(void *db);
 
 	/* --- any thread --- */
 
@@ -96,6 +118,8 @@ struct ledger_backend {
 		      struct tem_err *err);
 
 	/* --- the regulator reads (ledger_query.h), each as its lq_* namesake --- */
+	/* Each may be NULL while an engine does not serve it yet: ledger.c then answers TEM_ERR
+	 * with a clear sentence (lq_open and lq_close: nothing to open). */
 
 	int (*lq_open)(void *db, const char *where, struct tem_err *err); /* where: ledger_open's */
 	void (*lq_close)(void *db);
@@ -134,7 +158,8 @@ struct ledger_backend {
 
 	/* --- API tokens (ledger_tokens.h), each as its ledger_tokens_* namesake --- */
 
-	/* A tokens connection of its own on where (write 1: `temd token`), without the ledger's
+	/* Each may be NULL while an engine does not serve it yet (TEM_ERR, a clear sentence).
+	 * A tokens connection of its own on where (write 1: `temd token`), without the ledger's
 	 * lock, never making or migrating a ledger: *tdb the engine's state. */
 	int (*tokens_open)(const char *where, int write, void **tdb, struct tem_err *err);
 	void (*tokens_close)(void *tdb); /* what tokens_open opened (NULL is harmless) */
@@ -146,8 +171,8 @@ struct ledger_backend {
 			   struct tem_err *err);
 };
 
-/* The engines' tables. ledger_pg_backend is the PostgreSQL engine's (server/ledger_pg*.c),
- * once it is behind this table (TEM_WITH_PG); until then ledger.c refuses PostgreSQL. */
+/* The engines' tables: SQLite's (server/ledger_sqlite*.c) and PostgreSQL's
+ * (server/ledger_pg*.c). */
 const struct ledger_backend *ledger_sqlite_backend(void);
 const struct ledger_backend *ledger_pg_backend(void);
 

@@ -17,6 +17,7 @@
 
 #include "keys/date.h"
 #include "server/alert.h"
+#include "server/ledger_backend.h"
 #include "server/log.h"
 
 /* Schema migrations, in order: migration i takes schema_version i to i + 1. Never edit one that
@@ -405,6 +406,7 @@ struct pg_ledger {
 	char why[512];    /* writer only: the failure of the statement in use */
 	char sqlstate[6]; /* its SQLSTATE, "" when not the server's */
 	int commit_sent;  /* writer only: COMMIT was sent in the current attempt */
+	double pinged;    /* writer only: when be_idle last checked the connection (monotonic s) */
 	struct batch_seen seen[BATCH_CACHE];
 	struct day_sum *days; /* writer only: the group's day_stats sums */
 	size_t ndays, capdays;
@@ -566,17 +568,17 @@ static void quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-/* Connects to l's database with the settings every connection needs: synchronous_commit on
- * (a job is answered only once its commit is durable), a statement timeout, UTC. The
- * connection, or NULL with err set. */
-static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
+/* Connects to conninfo (named name in messages) with the settings every connection needs:
+ * synchronous_commit on (a job is answered only once its commit is durable), a statement
+ * timeout, UTC. The connection, or NULL with err set. */
+static PGconn *connect_to(const char *conninfo, const char *name, struct tem_err *err)
 {
 	char msg[512];
-	PGconn *c = PQconnectdb(l->conninfo);
+	PGconn *c = PQconnectdb(conninfo);
 	PGresult *res;
 
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		err_set(err, "%s: cannot connect: %s", l->name, conn_msg(c, msg, sizeof msg));
+		err_set(err, "%s: cannot connect: %s", name, conn_msg(c, msg, sizeof msg));
 		PQfinish(c);
 		return NULL;
 	}
@@ -585,7 +587,7 @@ static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
 	    PQexec(c, "SET synchronous_commit = on; SET statement_timeout = '" PG_STATEMENT_TIMEOUT
 		      "'; SET TIME ZONE 'UTC'; SET application_name = 'temd'");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		err_set(err, "%s: cannot set up the connection: %s", l->name,
+		err_set(err, "%s: cannot set up the connection: %s", name,
 			conn_msg(c, msg, sizeof msg));
 		PQclear(res);
 		PQfinish(c);
@@ -593,6 +595,19 @@ static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
 	}
 	PQclear(res);
 	return c;
+}
+
+/* connect_to l's database. */
+static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
+{
+	return connect_to(l->conninfo, l->name, err);
+}
+
+PGconn *pg_ledger_connect(const char *conninfo, struct tem_err *err)
+{
+	char name[256];
+
+	return connect_to(conninfo, pg_ledger_name_of(conninfo, name, sizeof name), err);
 }
 
 /* Runs the text q (no parameters) on c expecting want; TEM_OK, or TEM_ERR with err set. */
@@ -1558,6 +1573,8 @@ static void log_committed(const struct ledger_job *job)
 static int run_job(struct pg_ledger *l, struct ledger_job *job)
 {
 	job->status = LEDGER_OK;
+	if ((int)job->kind == LEDGER_JOB_FORGET_SALT)
+		return 0; /* a PostgreSQL ledger never held the old salt */
 	switch (job->kind) {
 	case JOB_SCAN:
 		return run_scan(l, &job->u.scan);
@@ -1855,8 +1872,7 @@ int pg_ledger_is_conninfo(const char *db)
 	       (n > 0 && db[n] == '=');
 }
 
-/* l->name: the database and host conninfo names, never its password. */
-static void name_db(struct pg_ledger *l, const char *conninfo)
+char *pg_ledger_name_of(const char *conninfo, char *buf, size_t cap)
 {
 	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
 	const char *db = NULL, *host = NULL;
@@ -1867,9 +1883,16 @@ static void name_db(struct pg_ledger *l, const char *conninfo)
 		else if (strcmp(o->keyword, "host") == 0)
 			host = o->val;
 	}
-	snprintf(l->name, sizeof l->name, "PostgreSQL database %s on %s",
-		 db != NULL ? db : "(default)", host != NULL ? host : "(default host)");
+	snprintf(buf, cap, "PostgreSQL database %s on %s", db != NULL ? db : "(default)",
+		 host != NULL ? host : "(default host)");
 	PQconninfoFree(opts);
+	return buf;
+}
+
+/* l->name: the database and host conninfo names, never its password. */
+static void name_db(struct pg_ledger *l, const char *conninfo)
+{
+	pg_ledger_name_of(conninfo, l->name, sizeof l->name);
 }
 
 /* The reader connection, made again when lost. 0, or -1 with err set. Call with rmu held. */
@@ -1888,7 +1911,27 @@ static int reader_conn(struct pg_ledger *l, struct tem_err *err)
 	return (l->r = connect_db(l, err)) != NULL ? 0 : -1;
 }
 
-int pg_ledger_open(const char *conninfo, struct pg_ledger **out, struct tem_err *err)
+PGconn *pg_ledger_read_conn(struct pg_ledger *l)
+{
+	struct tem_err err;
+
+	pthread_mutex_lock(&l->rmu);
+	return reader_conn(l, &err) == 0 ? l->r : NULL;
+}
+
+void pg_ledger_read_release(struct pg_ledger *l)
+{
+	pthread_mutex_unlock(&l->rmu);
+}
+
+const char *pg_ledger_name(const struct pg_ledger *l)
+{
+	return l->name;
+}
+
+/* pg_ledger_open without the writer thread (the backend table's open: server/ledger.c's
+ * writer runs the groups). */
+static int open_db(const char *conninfo, struct pg_ledger **out, struct tem_err *err)
 {
 	struct pg_ledger *l = calloc(1, sizeof *l);
 	PGresult *res;
@@ -1921,17 +1964,30 @@ int pg_ledger_open(const char *conninfo, struct pg_ledger **out, struct tem_err 
 	}
 	atomic_store(&l->scans, strtoll(PQgetvalue(res, 0, 0), NULL, 10));
 	PQclear(res);
-	if (pthread_create(&l->writer, NULL, writer_main, l) != 0) {
-		err_set(err, "cannot start the ledger writer");
-		goto fail;
-	}
-	l->started = 1;
 	log_msg(LOG_LV_INFO, "%s: ledger open", l->name);
 	*out = l;
 	return TEM_OK;
 fail:
 	pg_ledger_close(l);
 	return TEM_ERR;
+}
+
+int pg_ledger_open(const char *conninfo, struct pg_ledger **out, struct tem_err *err)
+{
+	struct pg_ledger *l;
+
+	if (open_db(conninfo, &l, err) != TEM_OK) {
+		*out = NULL;
+		return TEM_ERR;
+	}
+	if (pthread_create(&l->writer, NULL, writer_main, l) != 0) {
+		pg_ledger_close(l);
+		*out = NULL;
+		return err_set(err, "cannot start the ledger writer");
+	}
+	l->started = 1;
+	*out = l;
+	return TEM_OK;
 }
 
 void pg_ledger_submit(struct pg_ledger *l, struct ledger_job *job)
@@ -2174,4 +2230,138 @@ void pg_ledger_close(struct pg_ledger *l)
 	free(l->bsums);
 	free(l->conninfo);
 	free(l);
+}
+
+/* --- the backend table (server/ledger_backend.h) ------------------------------------------ */
+
+static int be_open(const char *where, int flags, void **db, int64_t *scans, struct tem_err *err)
+{
+	struct pg_ledger *l;
+
+	(void)flags; /* LEDGER_INIT is a file's: a database is made by its operators */
+	*db = NULL;
+	if (open_db(where, &l, err) != TEM_OK)
+		return TEM_ERR;
+	*scans = atomic_load(&l->scans);
+	*db = l;
+	return TEM_OK;
+}
+
+static void be_close(void *db)
+{
+	pg_ledger_close(db);
+}
+
+/* The shared writer's group: locks, jobs, roll-ups and COMMIT in one transaction, run again
+ * after a deadlock or a lost connection (run_group). 0 committed; 1 failed and rolled back
+ * with the connection standing (each job may be run alone); -1 failed as a whole: no
+ * connection, or COMMIT was sent and its outcome is unknown (running the jobs again could
+ * count them twice). */
+static int be_run_group(void *db, struct ledger_job *first, struct ledger_job *end)
+{
+	struct pg_ledger *l = db;
+
+	if (run_group(l, first, end) == 0)
+		return 0;
+	return l->w != NULL && PQstatus(l->w) == CONNECTION_OK && !l->commit_sent ? 1 : -1;
+}
+
+static void be_rollback(void *db)
+{
+	(void)db; /* run_txn has rolled back, or the connection is gone */
+}
+
+static void be_describe(void *db, int rc, char *buf, size_t cap)
+{
+	struct pg_ledger *l = db;
+
+	(void)rc;
+	snprintf(buf, cap, "%s%s%s%s", l->why, l->sqlstate[0] ? " (SQLSTATE " : "", l->sqlstate,
+		 l->sqlstate[0] ? ")" : "");
+}
+
+/* Once a second at most: the writer's connection checked (a round trip) and made again when
+ * lost, so be_down tells whether the server is away even while no scan comes. */
+static int be_idle(void *db)
+{
+	struct pg_ledger *l = db;
+	double now = date_mono_seconds();
+
+	if (now - l->pinged < 1.0)
+		return 1;
+	l->pinged = now;
+	if (l->w != NULL && PQstatus(l->w) == CONNECTION_OK) {
+		PGresult *res = PQexec(l->w, "SELECT 1");
+		PQclear(res);
+	}
+	writer_conn(l); /* notes a lost connection; connects again at its backoff */
+	return 1;
+}
+
+static int be_down(void *db)
+{
+	struct pg_ledger *l = db;
+
+	return atomic_load(&l->down);
+}
+
+static int be_salt(void *db, unsigned char out[LEDGER_SALT_BYTES])
+{
+	return pg_ledger_salt(db, out);
+}
+
+static void be_forgot_salt(void *db)
+{
+	(void)db;
+}
+
+static int
+be_each_batch(void *db, int (*fn)(void *arg, const struct ledger_batch_row *b, struct tem_err *err),
+	      void *arg, struct tem_err *err)
+{
+	return pg_ledger_each_batch(db, fn, arg, err);
+}
+
+static int be_claim_info(void *db, const char *key_id, uint64_t serial,
+			 struct ledger_claim_info *out, struct tem_err *err)
+{
+	return pg_ledger_claim_info(db, key_id, serial, out, err);
+}
+
+static int be_trust_sequence(void *db, uint64_t *seq, struct tem_err *err)
+{
+	return pg_ledger_trust_sequence(db, seq, err);
+}
+
+static int64_t be_bytes(void *db)
+{
+	int64_t scans, bytes;
+
+	pg_ledger_stats(db, &scans, &bytes);
+	return bytes;
+}
+
+/* The regulator reads (lq_*) and the tokens (tokens_*) are server/ledger_pg_query.c's and
+ * server/ledger_pg_tokens.c's: NULL until they are in the table, which server/ledger.c
+ * answers with an error naming what a PostgreSQL ledger does not serve yet. */
+static const struct ledger_backend pg_backend = {
+    .name = "PostgreSQL",
+    .open = be_open,
+    .close = be_close,
+    .run_group = be_run_group,
+    .rollback = be_rollback,
+    .describe = be_describe,
+    .idle = be_idle,
+    .down = be_down,
+    .salt = be_salt,
+    .forgot_salt = be_forgot_salt,
+    .each_batch = be_each_batch,
+    .claim_info = be_claim_info,
+    .trust_sequence = be_trust_sequence,
+    .bytes = be_bytes,
+};
+
+const struct ledger_backend *ledger_pg_backend(void)
+{
+	return &pg_backend;
 }

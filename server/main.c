@@ -27,13 +27,19 @@
 #include "server/server.h"
 #include "server/token_cmd.h"
 
+/* The ledger as log lines name it: its path, or "the PostgreSQL ledger" (a connection string
+ * may hold a password, which must never reach a log); and the secret file --secret names
+ * (NULL: LEDGER.secret beside a SQLite ledger). Set once, before any thread starts. */
+static const char *db_name;
+static const char *secret_file;
+
 static const char usage_text[] =
-    "usage: temd --db FILE --trust TRUST --authority AUTHORITY_PUB [--listen ADDR:PORT]\n"
+    "usage: temd --db FILE|CONNINFO --trust TRUST --authority AUTHORITY_PUB [--listen ADDR:PORT]\n"
     "            [--base-url URL] [--threads N] [--duplicate-threshold T]\n"
     "            [--trust-proxy ADDR[,ADDR...]] [--timeout SECONDS] [--port-file FILE]\n"
     "            [--contact TEXT] [--rate-limit SPEC] [--connections-per-address N]\n"
     "            [--metrics-listen ADDR:PORT|none] [--metrics-port-file FILE] [--init]\n"
-    "            [--access-log FILE] [-V]\n"
+    "            [--access-log FILE] [--secret FILE] [-V]\n"
     "       temd backup --db FILE -o OUT [-f]\n"
     "       temd token create|list|revoke --db FILE ...\n"
     "\n"
@@ -41,6 +47,11 @@ static const char usage_text[] =
     "says whether it is genuine, recording every scan durably in its SQLite ledger.\n"
     "\n"
     "  --db FILE                 the ledger (created when missing)\n"
+    "  --db CONNINFO             a PostgreSQL ledger: postgres://..., postgresql://... or a\n"
+    "                            libpq keyword string (host=... dbname=...); needs --secret\n"
+    "  --secret FILE             the secret file sealing claim keys and keying client ids\n"
+    "                            (default: FILE.secret beside a SQLite ledger; every temd\n"
+    "                            on one PostgreSQL ledger needs the same one)\n"
     "  --init                    make an existing empty (0-byte) FILE a new ledger\n"
     "  --trust TRUST             the authority's trust list; TRUST.minisig must verify\n"
     "  --authority PUB           the authority's public key (minisign format)\n"
@@ -204,7 +215,7 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, int st
 	free(pubs);
 	if (st != LEDGER_OK && !starting) {
 		trust_free(&list);
-		return err_set(err, "%s: cannot record the producers in the ledger", t->cfg.db);
+		return err_set(err, "%s: cannot record the producers in the ledger", db_name);
 	}
 	size_t n = list.n, revoked = 0;
 	uint64_t seq = list.sequence;
@@ -216,7 +227,7 @@ static int load_trust(struct temd *t, const struct tem_pubkey *authority, int st
 		log_msg(LOG_LV_ERROR,
 			"%s: cannot record the producers in the ledger, which takes no writes: "
 			"serving, writes answered 503 until it takes them again",
-			t->cfg.db);
+			db_name);
 		return TEM_NO;
 	}
 	return TEM_OK;
@@ -242,7 +253,10 @@ static int load_secret(struct temd *t, struct tem_err *err)
 	char path[4200];
 	int created;
 
-	if (secrets_path(t->cfg.db, path, sizeof path) == NULL)
+	if (secret_file != NULL) {
+		if (snprintf(path, sizeof path, "%s", secret_file) >= (int)sizeof path)
+			return err_set(err, "--secret %s: the path is too long", secret_file);
+	} else if (secrets_path(t->cfg.db, path, sizeof path) == NULL)
 		return err_set(err, "%s: the ledger path is too long", t->cfg.db);
 	if ((t->secret = sodium_malloc(SECRETS_BYTES)) == NULL)
 		return err_set(err, "out of memory");
@@ -257,7 +271,7 @@ static int load_secret(struct temd *t, struct tem_err *err)
 		return TEM_ERR;
 	if (moved)
 		log_msg(LOG_LV_NOTICE, "%s: the client salt moved out of the ledger into %s",
-			t->cfg.db, path);
+			db_name, path);
 	sodium_mprotect_readonly(t->secret);
 	if (created)
 		log_msg(LOG_LV_NOTICE,
@@ -284,6 +298,8 @@ static int preflight(struct temd *t, const struct tem_pubkey *authority, const c
 		return 2;
 	}
 	trust_free(&list);
+	if (ledger_kind(t->cfg.db) == LEDGER_POSTGRESQL)
+		goto listen; /* no file, no folder: the database is its operators' */
 	if (snprintf(dir, sizeof dir, "%s", t->cfg.db) >= (int)sizeof dir) {
 		log_msg(LOG_LV_ERROR, "--db %s: the path is too long", t->cfg.db);
 		return 2;
@@ -307,6 +323,7 @@ static int preflight(struct temd *t, const struct tem_pubkey *authority, const c
 			t->cfg.db, d, strerror(errno));
 		return 2;
 	}
+listen:
 	/* bound without SO_REUSEPORT, a port another server listens on is refused, whoever it is */
 	fd = socket(t->cfg.listen.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
@@ -364,6 +381,7 @@ int main(int argc, char **argv)
 	    {"metrics-port-file", required_argument, NULL, 'F'},
 	    {"access-log", required_argument, NULL, 'L'},
 	    {"init", no_argument, NULL, 'I'},
+	    {"secret", required_argument, NULL, 'S'},
 	    {NULL, 0, NULL, 0}};
 	static struct temd t;
 	struct tem_pubkey authority;
@@ -402,6 +420,9 @@ int main(int argc, char **argv)
 			return 0;
 		case 'd':
 			t.cfg.db = optarg;
+			break;
+		case 'S':
+			secret_file = optarg;
 			break;
 		case 't':
 			t.cfg.trust = optarg;
@@ -484,6 +505,18 @@ int main(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (t.cfg.db == NULL || t.cfg.trust == NULL || t.cfg.authority == NULL)
 		return usage_error("%s", "--db, --trust and --authority are required");
+	if (ledger_kind(t.cfg.db) == LEDGER_POSTGRESQL) {
+		if (secret_file == NULL)
+			return usage_error("%s",
+					   "--secret FILE is required with a PostgreSQL --db (no "
+					   "folder beside the ledger holds one)");
+		if (init)
+			return usage_error("%s", "--init makes an empty file a ledger: not for a "
+						 "PostgreSQL --db");
+		db_name = "the PostgreSQL ledger";
+	} else {
+		db_name = t.cfg.db;
+	}
 	if (parse_listen(listen, &t.cfg.listen, &t.cfg.listen_len) != 0)
 		return usage_error("--listen: '%s' is not ADDR:PORT (127.0.0.1:8080 or [::1]:8080)",
 				   listen);
@@ -509,12 +542,18 @@ int main(int argc, char **argv)
 	}
 	if ((rc = preflight(&t, &authority, listen)) != 0)
 		return rc;
-	if (secrets_check_inputs(t.cfg.trust, t.cfg.authority, t.cfg.db, &err) != TEM_OK) {
+	/* a PostgreSQL ledger has no folder here: the secret file's is checked in its stead */
+	if (secrets_check_inputs(t.cfg.trust, t.cfg.authority,
+				 ledger_kind(t.cfg.db) == LEDGER_POSTGRESQL ? secret_file
+									    : t.cfg.db,
+				 &err) != TEM_OK) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		return 2;
 	}
 	rc = 1;
-	{
+	if (ledger_kind(t.cfg.db) == LEDGER_POSTGRESQL) {
+		umask(077); /* the secret file, when temd makes it */
+	} else {
 		int fixed;
 		if (secrets_protect_ledger(t.cfg.db, &fixed, &err) != TEM_OK) {
 			log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
@@ -542,8 +581,13 @@ int main(int argc, char **argv)
 	client_keys_init(&t.keys, t.salt);
 	/* API tokens are looked up on a connection of their own, never the writer's */
 	if (ledger_tokens_of(t.ledger, &t.tokens, &err) != TEM_OK) {
-		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
-		goto out;
+		if (ledger_kind(t.cfg.db) != LEDGER_POSTGRESQL) {
+			log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
+			goto out;
+		}
+		/* buyers are served all the same: the API refuses every token meanwhile */
+		log_msg(LOG_LV_WARNING, "%s; the API refuses every token", err.msg);
+		t.tokens = NULL;
 	}
 	if ((pending = load_trust(&t, &authority, 1, &err)) == TEM_ERR) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
@@ -574,7 +618,7 @@ int main(int argc, char **argv)
 		    LOG_LV_NOTICE,
 		    "version %s started: listening on %s with %u threads; ledger %s (%lld scans, "
 		    "%ld batches)",
-		    TEMD_VERSION, where, t.cfg.threads, t.cfg.db, (long long)scans, batches);
+		    TEMD_VERSION, where, t.cfg.threads, db_name, (long long)scans, batches);
 	}
 	notify_send("READY=1"); /* systemd's Type=notify: server/notify.h */
 	for (;;) {

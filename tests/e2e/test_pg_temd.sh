@@ -1,0 +1,114 @@
+#!/bin/sh
+# Two temd on one PostgreSQL ledger (tests/pg/cluster.sh's throwaway cluster): a code scanned
+# through one then the other counts both scans and both networks; a duplicate is decided
+# across servers; two claims of one code at once through the two servers: exactly one wins;
+# kill -9 of one temd under load loses no acknowledged scan; while PostgreSQL is away scans are
+# answered 503 and /healthz fails, and service comes back after. The connection string never
+# reaches the log.
+. "$(dirname "$0")/lib.sh"
+: "${TEMD:?TEMD must name the temd binary}"
+CLUSTER="$(cd "$(dirname "$0")/.." && pwd)/pg/cluster.sh"
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+	echo "# skipped: no PostgreSQL 15 binaries (tests/deps.sh installs postgresql)"
+	ok "# SKIP no PostgreSQL"
+	done_testing
+	exit 0
+fi
+cd "$T" || exit 1
+# the postgres user must reach the folder: beside $T, not inside it
+P=$(mktemp -d /tmp/tem-pgt.XXXXXX)
+trap 'sh "$CLUSTER" stop "$P" >/dev/null 2>&1; rm -rf "$P"; _cleanup' EXIT
+check "the cluster starts" sh "$CLUSTER" start "$P"
+DB="$(sh "$CLUSTER" url "$P") password=hunter2-not-logged"
+
+make_authority "HTX Cua Năm Căn"
+$TEM issue -s p.key -n 8 --product "Cua gạch" -o b.txt -q
+KEY=$(sed -n 's/^key-id: //p' b.txt)
+FS=$(sed -n 's/^first-serial: //p' b.txt)
+
+run_expect 2 "a PostgreSQL --db without --secret is refused" \
+	"$TEMD" --db "$DB" --trust trust.list --authority a.pub
+expect_grep "naming --secret" 'secret FILE is required' "$T/err"
+
+start_temd a --db "$DB" --secret s.secret --trust trust.list --authority a.pub ||
+	echo "# temd a did not start: $(cat a.log)"
+A=$URL A_PID=$TEMD_PID A_M=$METRICS_URL
+# a batch registered through A is known to a temd that starts after (each temd keeps the
+# registered batches in memory, read from the ledger at its start)
+check "a batch registers through A" $TEM register b.txt --server "$A" -q
+start_temd b --db "$DB" --secret s.secret --trust trust.list --authority a.pub ||
+	echo "# temd b did not start: $(cat b.log)"
+B=$URL B_PID=$TEMD_PID B_M=$METRICS_URL
+expect_eq "two temd serve one database" "200 200" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$A_M/healthz") $(curl -s -o /dev/null -w '%{http_code}' "$B_M/healthz")"
+
+C1=$(code_at b.txt 1)
+URL=$A scan "$C1" --interface 127.0.1.1
+expect_eq "a scan through A" "200 genuine 1 1" "$(cat status) $(json verdict) $(json scans) $(json clients)"
+URL=$B scan "$C1" --interface 127.0.2.1
+expect_eq "then through B from another network: both scans, both networks" "200 seen 2 2" \
+	"$(cat status) $(json verdict) $(json scans) $(json clients)"
+URL=$A scan "$C1" --interface 127.0.3.1
+URL=$B scan "$C1" --interface 127.0.4.1
+expect_eq "a duplicate decided across servers" "duplicate 4 4" \
+	"$(json verdict) $(json scans) $(json clients)"
+
+# two claims of one code at once, from two networks through the two servers
+C2=$(code_at b.txt 2)
+P2=$(pin b.txt.claim $((FS + 1)))
+W=""
+for s in A B; do
+	eval "u=\$$s"
+	curl -s -m 10 -o "claim$s" -w '%{http_code}' -H 'Content-Type: application/json' \
+		--interface "127.0.$([ $s = A ] && echo 9 || echo 10).1" \
+		--data-binary "{\"code\":\"$C2\",\"pin\":\"$P2\"}" "$u/api/v1/claims" >"st$s" &
+	W="$W $!"
+done
+wait $W
+expect_eq "two simultaneous claims through two servers: exactly one 201, one 409" "201 409" \
+	"$(cat stA stB | tr -d '\n' | sed 's/\(...\)\(...\)/\1 \2/' | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+
+# kill -9 of A under load: every acknowledged scan is in the ledger
+C3=$(code_at b.txt 3)
+: >acks
+W=""
+for i in 1 2 3 4; do
+	(
+		while [ ! -e stop ]; do
+			c=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+				--data-binary "{\"code\":\"$C3\"}" "$A/api/v1/scans")
+			[ "$c" = 200 ] && echo >>acks
+		done
+	) &
+	W="$W $!"
+done
+wait_for 5 sh -c '[ $(wc -l <acks) -ge 20 ]'
+kill -9 "$A_PID"
+touch stop
+wait $W
+N=$(wc -l <acks | tr -d ' ')
+L=$(psql "$(sh "$CLUSTER" url "$P")" -XAtc "SELECT coalesce(sum(scans), 0) FROM code_scans WHERE key_id = '$KEY' AND serial = $((FS + 2))")
+if [ "$N" -gt 0 ] && [ "$L" -ge "$N" ]; then
+	ok "kill -9 under load: $N acknowledged scans, $L in the ledger"
+else
+	not_ok "kill -9 under load loses no acknowledged scan" "$N acknowledged, $L in the ledger"
+fi
+URL=$B scan "$C3"
+expect_eq "B counts on from the ledger" "$((L + 1))" "$(json scans)"
+
+# PostgreSQL away: 503 and /healthz failing; back: served again
+sh "$CLUSTER" stop "$P" >/dev/null 2>&1
+URL=$B scan "$C3"
+expect_eq "PostgreSQL away: a scan is 503" "503" "$(cat status)"
+healthz_is() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$B_M/healthz")" = "$1" ]; }
+check "PostgreSQL away: /healthz fails" wait_for 5 healthz_is 503
+check "the cluster starts again" sh "$CLUSTER" start "$P"
+check "/healthz passes again" wait_for 10 healthz_is 200
+URL=$B scan "$C3"
+expect_eq "served again" "200 $((L + 2))" "$(cat status) $(json scans)"
+if grep -q hunter2 a.log b.log; then
+	not_ok "the log holds no password"
+else
+	ok "the log holds no password"
+fi
+done_testing

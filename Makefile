@@ -101,7 +101,7 @@ LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
 LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lcsv -lm
 LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lcsv -lm
 
-.PHONY: all deps test check soak-sigterm bench bench-api demo install clean format format-check fuzz \
+.PHONY: all deps test check soak-sigterm bench bench-api bench-copy demo install clean format format-check fuzz \
 	fuzz-bins valgrind valgrind-bins layering screenshots package-test
 # Test and bench objects are kept between runs (make would delete them as intermediates).
 .SECONDARY:
@@ -204,6 +204,13 @@ bench-api:
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
 		sh tests/bench/bench_api.sh
+
+# temd ledger copy of a 1-million-scan ledger into a throwaway PostgreSQL, interrupted once,
+# counts verified, bytes per scan of both engines (tests/bench/bench_copy.sh). Not in make test.
+bench-copy:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" sh tests/bench/bench_copy.sh
 
 demo:
 	@sh tests/deps.sh

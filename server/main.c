@@ -19,6 +19,7 @@
 #include "keys/text.h"
 #include "keys/trust.h"
 #include "server/backup_cmd.h"
+#include "server/ledger_copy.h"
 #include "server/ledger_query.h"
 #include "server/log.h"
 #include "server/notify.h"
@@ -42,6 +43,7 @@ static const char usage_text[] =
     "            [--access-log FILE] [--secret FILE] [-V]\n"
     "       temd backup --db FILE -o OUT [-f]\n"
     "       temd token create|list|revoke --db FILE ...\n"
+    "       temd ledger copy --from FILE --to postgres://...\n"
     "\n"
     "The tem verification server: buyers' phones open a label's URL (GET /c/CODE) and temd\n"
     "says whether it is genuine, recording every scan durably in its SQLite ledger.\n"
@@ -393,6 +395,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "backup") == 0)
 		return backup_main(argc - 1, argv + 1); /* temd backup: server/backup_cmd.h */
+	if (argc > 1 && strcmp(argv[1], "ledger") == 0)
+		return ledger_main(argc - 1, argv + 1); /* temd ledger copy: server/ledger_copy.h */
 	if (argc > 1 && strcmp(argv[1], "token") == 0)
 		return token_main(argc - 1, argv + 1); /* temd token: server/token_cmd.h */
 	memset(&t, 0, sizeof t);

@@ -566,17 +566,17 @@ static void quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-/* Connects to l's database with the settings every connection needs: synchronous_commit on
- * (a job is answered only once its commit is durable), a statement timeout, UTC. The
- * connection, or NULL with err set. */
-static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
+/* Connects to conninfo (named name in messages) with the settings every connection needs:
+ * synchronous_commit on (a job is answered only once its commit is durable), a statement
+ * timeout, UTC. The connection, or NULL with err set. */
+static PGconn *connect_to(const char *conninfo, const char *name, struct tem_err *err)
 {
 	char msg[512];
-	PGconn *c = PQconnectdb(l->conninfo);
+	PGconn *c = PQconnectdb(conninfo);
 	PGresult *res;
 
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		err_set(err, "%s: cannot connect: %s", l->name, conn_msg(c, msg, sizeof msg));
+		err_set(err, "%s: cannot connect: %s", name, conn_msg(c, msg, sizeof msg));
 		PQfinish(c);
 		return NULL;
 	}
@@ -585,7 +585,7 @@ static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
 	    PQexec(c, "SET synchronous_commit = on; SET statement_timeout = '" PG_STATEMENT_TIMEOUT
 		      "'; SET TIME ZONE 'UTC'; SET application_name = 'temd'");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		err_set(err, "%s: cannot set up the connection: %s", l->name,
+		err_set(err, "%s: cannot set up the connection: %s", name,
 			conn_msg(c, msg, sizeof msg));
 		PQclear(res);
 		PQfinish(c);
@@ -593,6 +593,19 @@ static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
 	}
 	PQclear(res);
 	return c;
+}
+
+/* connect_to l's database. */
+static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
+{
+	return connect_to(l->conninfo, l->name, err);
+}
+
+PGconn *pg_ledger_connect(const char *conninfo, struct tem_err *err)
+{
+	char name[256];
+
+	return connect_to(conninfo, pg_ledger_name_of(conninfo, name, sizeof name), err);
 }
 
 /* Runs the text q (no parameters) on c expecting want; TEM_OK, or TEM_ERR with err set. */
@@ -1855,8 +1868,7 @@ int pg_ledger_is_conninfo(const char *db)
 	       (n > 0 && db[n] == '=');
 }
 
-/* l->name: the database and host conninfo names, never its password. */
-static void name_db(struct pg_ledger *l, const char *conninfo)
+char *pg_ledger_name_of(const char *conninfo, char *buf, size_t cap)
 {
 	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
 	const char *db = NULL, *host = NULL;
@@ -1867,9 +1879,16 @@ static void name_db(struct pg_ledger *l, const char *conninfo)
 		else if (strcmp(o->keyword, "host") == 0)
 			host = o->val;
 	}
-	snprintf(l->name, sizeof l->name, "PostgreSQL database %s on %s",
-		 db != NULL ? db : "(default)", host != NULL ? host : "(default host)");
+	snprintf(buf, cap, "PostgreSQL database %s on %s", db != NULL ? db : "(default)",
+		 host != NULL ? host : "(default host)");
 	PQconninfoFree(opts);
+	return buf;
+}
+
+/* l->name: the database and host conninfo names, never its password. */
+static void name_db(struct pg_ledger *l, const char *conninfo)
+{
+	pg_ledger_name_of(conninfo, l->name, sizeof l->name);
 }
 
 /* The reader connection, made again when lost. 0, or -1 with err set. Call with rmu held. */
@@ -1886,6 +1905,24 @@ static int reader_conn(struct pg_ledger *l, struct tem_err *err)
 	}
 	PQfinish(l->r);
 	return (l->r = connect_db(l, err)) != NULL ? 0 : -1;
+}
+
+PGconn *pg_ledger_read_conn(struct pg_ledger *l)
+{
+	struct tem_err err;
+
+	pthread_mutex_lock(&l->rmu);
+	return reader_conn(l, &err) == 0 ? l->r : NULL;
+}
+
+void pg_ledger_read_release(struct pg_ledger *l)
+{
+	pthread_mutex_unlock(&l->rmu);
+}
+
+const char *pg_ledger_name(const struct pg_ledger *l)
+{
+	return l->name;
 }
 
 int pg_ledger_open(const char *conninfo, struct pg_ledger **out, struct tem_err *err)

@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PGQ_STATEMENT_TIMEOUT "10s" /* as the writer's and SQLite's busy timeout */
-#define PGQ_MAX_ARGS          8
+#include "server/ledger_pg.h"
+
+#define PGQ_MAX_ARGS 8
 
 enum {
 	Q_BATCHES,
@@ -134,22 +135,6 @@ static const char *const qsql[Q_COUNT] = {
 
 /* --- helpers (ledger_pg_query.h) --- */
 
-void pgq_name(const char *conninfo, char *out, size_t cap)
-{
-	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
-	const char *db = NULL, *host = NULL;
-
-	for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++) {
-		if (strcmp(o->keyword, "dbname") == 0)
-			db = o->val;
-		else if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-	}
-	snprintf(out, cap, "PostgreSQL database %s on %s", db != NULL ? db : "(default)",
-		 host != NULL ? host : "(default host)");
-	PQconninfoFree(opts);
-}
-
 const char *pgq_msg(PGconn *c, char *buf, size_t cap)
 {
 	size_t n;
@@ -164,33 +149,18 @@ const char *pgq_msg(PGconn *c, char *buf, size_t cap)
 	return buf;
 }
 
-/* libpq's notices are not temd's to print. */
-static void quiet(void *arg, const char *msg)
+PGconn *pgq_connect(const char *conninfo, int read_only, struct tem_err *err)
 {
-	(void)arg;
-	(void)msg;
-}
-
-PGconn *pgq_connect(const char *conninfo, const char *name, int read_only, struct tem_err *err)
-{
-	char msg[512];
-	PGconn *c = PQconnectdb(conninfo);
+	char msg[512], name[256];
+	PGconn *c = pg_ledger_connect(conninfo, err);
 	PGresult *res;
 
-	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		err_set(err, "%s: cannot connect: %s", name, pgq_msg(c, msg, sizeof msg));
-		PQfinish(c);
-		return NULL;
-	}
-	PQsetNoticeProcessor(c, quiet, NULL);
-	res = PQexec(c, read_only ? "SET statement_timeout = '" PGQ_STATEMENT_TIMEOUT "'; "
-				    "SET TIME ZONE 'UTC'; SET application_name = 'temd'; "
-				    "SET default_transaction_read_only = on"
-				  : "SET statement_timeout = '" PGQ_STATEMENT_TIMEOUT "'; "
-				    "SET TIME ZONE 'UTC'; SET application_name = 'temd'; "
-				    "SET synchronous_commit = on");
+	if (c == NULL || !read_only)
+		return c;
+	res = PQexec(c, "SET default_transaction_read_only = on");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		err_set(err, "%s: cannot set up the connection: %s", name,
+		err_set(err, "%s: cannot set up the connection: %s",
+			pg_ledger_name_of(conninfo, name, sizeof name),
 			pgq_msg(c, msg, sizeof msg));
 		PQclear(res);
 		PQfinish(c);
@@ -262,7 +232,7 @@ int pg_lq_open(void *l, const char *where, struct tem_err *err)
 			return err_set(err, "out of memory");
 		}
 		p->l = l;
-		pgq_name(where, p->name, sizeof p->name);
+		pg_ledger_name_of(where, p->name, sizeof p->name);
 		pthread_mutex_init(&p->mu, NULL);
 		pthread_cond_init(&p->cv, NULL);
 		p->next = pools;
@@ -386,7 +356,7 @@ static int rd_connect(struct rd *r)
 		return TEM_OK;
 	PQfinish(r->c->c);
 	memset(r->c->prepared, 0, sizeof r->c->prepared);
-	if ((r->c->c = pgq_connect(r->p->conninfo, r->p->name, 1, r->err)) == NULL) {
+	if ((r->c->c = pgq_connect(r->p->conninfo, 1, r->err)) == NULL) {
 		r->failed = 1;
 		return TEM_ERR;
 	}

@@ -58,15 +58,10 @@ int pg_tokens_each(void *tdb, int (*fn)(void *arg, const struct token_row *row),
 struct pg_conn;
 struct pg_result;
 
-/* Writes "PostgreSQL database DB on HOST" for conninfo into out (cap bytes): never its
- * password. */
-void pgq_name(const char *conninfo, char *out, size_t cap);
-
-/* Connects to conninfo for reading (read_only 1: every transaction read only) with a
- * statement timeout, UTC and libpq's notices silenced. The connection, or NULL with err naming
- * name and the cause. */
-struct pg_conn *pgq_connect(const char *conninfo, const char *name, int read_only,
-			    struct tem_err *err);
+/* Connects to conninfo as pg_ledger_connect (server/ledger_pg.h) does, and with every
+ * transaction read only when read_only is 1. The connection, or NULL with err naming the
+ * database and the cause. */
+struct pg_conn *pgq_connect(const char *conninfo, int read_only, struct tem_err *err);
 
 /* libpq's latest message about c on one line, in buf (cap bytes); returns buf. */
 const char *pgq_msg(struct pg_conn *c, char *buf, size_t cap);

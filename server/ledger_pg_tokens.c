@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/ledger_pg.h"
+
 enum { T_FIND, T_ADD, T_REVOKE, T_EACH, T_COUNT };
 
 static const char *const tsql[T_COUNT] = {
@@ -58,7 +60,7 @@ static int connect_tokens(struct pg_tokens *t, struct tem_err *err)
 		return TEM_OK;
 	PQfinish(t->c);
 	memset(t->prepared, 0, sizeof t->prepared);
-	t->c = pgq_connect(t->conninfo, t->name, !t->write, err);
+	t->c = pgq_connect(t->conninfo, !t->write, err);
 	return t->c != NULL ? TEM_OK : TEM_ERR;
 }
 
@@ -111,7 +113,7 @@ int pg_tokens_open(const char *where, int write, void **out, struct tem_err *err
 		return err_set(err, "out of memory");
 	}
 	t->write = write;
-	pgq_name(where, t->name, sizeof t->name);
+	pg_ledger_name_of(where, t->name, sizeof t->name);
 	pthread_mutex_init(&t->mu, NULL);
 	if (connect_tokens(t, err) != TEM_OK)
 		goto out;

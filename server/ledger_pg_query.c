@@ -1,0 +1,966 @@
+/* ledger_pg_query.c — the PostgreSQL engine's regulator reads (server/ledger_query.h, through
+ * the pg_lq_* entries of its backend table): the same rows as SQLite's
+ * (server/ledger_sqlite_query.c), every statement prepared once per read connection with bound
+ * parameters (text in, binary out), each call one REPEATABLE READ, READ ONLY transaction on a
+ * connection of a small pool of its own (at most LQ_CONNS, opened as needed, made again when
+ * the server restarted), lists read in keyset order (LIMIT n + 1 tells whether a next page
+ * exists). Aggregates are cast to int8, so every number comes back as a binary integer. */
+#include "server/ledger_pg_query.h"
+
+#include <endian.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/ledger_pg.h"
+
+#define PGQ_MAX_ARGS 8
+
+enum {
+	Q_BATCHES,
+	Q_CODE_BATCH,
+	Q_CODE_COUNTS,
+	Q_CODE_CLAIM,
+	Q_CODE_LAST,
+	Q_CODE_SCANS,
+	Q_SCANS,
+	Q_ALERTS,
+	Q_ALERT,
+	Q_CODE_ALERTS,
+	Q_CHANGES,
+	Q_STATS_DAY,
+	Q_STATS_PRODUCER,
+	Q_STATS_BATCH,
+	Q_PRODUCERS,
+	Q_COUNT
+};
+
+/* The columns every alert read gives, in the order alert_row reads them. */
+#define ALERT_COLS                                                                                 \
+	"SELECT a.id, a.type, a.key_id, a.serial, coalesce(p.name, ''), a.events, a.clients, "     \
+	"a.first_at, a.last_at, a.status, coalesce(a.reason, ''), coalesce(a.note, ''), "          \
+	"coalesce(a.updated_by, ''), coalesce(a.updated_at, 0)::int8 FROM alerts a "               \
+	"LEFT JOIN producers p ON p.key_id = a.key_id "
+/* The sums of a statistics bucket, in the order stat_sums reads them. */
+#define STAT_SUMS                                                                                  \
+	"sum(scans)::int8 AS scans, sum(codes)::int8 AS codes, sum(genuine)::int8 AS genuine, "    \
+	"sum(seen)::int8 AS seen, sum(duplicate)::int8 AS duplicate, sum(sold)::int8 AS sold, "    \
+	"sum(unregistered)::int8 AS unregistered, sum(expired)::int8 AS expired, "                 \
+	"sum(revoked)::int8 AS revoked, sum(claims)::int8 AS claims"
+#define STAT_COLS                                                                                  \
+	"s.scans, s.codes, s.genuine, s.seen, s.duplicate, s.sold, s.unregistered, s.expired, "    \
+	"s.revoked, s.claims"
+/* $1 from day, $2 to day, $3 key or NULL */
+#define STAT_WHERE                                                                                 \
+	"WHERE day >= $1::int4 AND day <= $2::int4 AND ($3::text IS NULL OR key_id = $3) "
+/* A scans row's client's count of the code and latest scan: its code_scans row (in the
+ * primary key's order, as SQLite reads it), 0 and 0 for a scan with none. */
+#define SCAN_CLIENT_ROW                                                                            \
+	"FROM code_scans c WHERE c.key_id = s.key_id AND c.serial = s.serial "                     \
+	"AND c.client = s.client AND c.first_scan = s.at ORDER BY c.cookie LIMIT 1"
+#define SCAN_CLIENT                                                                                \
+	"coalesce((SELECT c.scans " SCAN_CLIENT_ROW "), 0)::int8, "                                \
+	"coalesce((SELECT c.last_scan " SCAN_CLIENT_ROW "), 0)::int8"
+
+/* Each list's parameters: $1 after, $2 key or NULL, $3 from (ms, 0: none), $4 to, $5 n. */
+static const char *const qsql[Q_COUNT] = {
+    [Q_BATCHES] =
+	"SELECT b.id, b.key_id, b.producer, b.product, b.batch_id, b.first_serial, "
+	"b.last_serial, b.issued, b.last_day, b.registered, (b.claim_key IS NOT NULL)::int4, "
+	"coalesce(s.scans, 0)::int8, coalesce(s.codes, 0)::int8, coalesce(s.claimed, 0)::int8, "
+	"coalesce(s.alerted, 0)::int8 FROM batches b "
+	"LEFT JOIN batch_stats s ON s.key_id = b.key_id AND s.batch = b.id "
+	"WHERE b.id > $1::int8 AND ($2::text IS NULL OR b.key_id = $2) "
+	"AND ($3::int8 = 0 OR b.registered >= $3) AND ($4::int8 = 0 OR b.registered < $4) "
+	"ORDER BY b.id LIMIT $5::int8",
+    /* $1 key, $2 serial: the one batch of the key that may hold the serial (batches_by_key) */
+    [Q_CODE_BATCH] = "SELECT id, last_serial FROM batches WHERE key_id = $1::text "
+		     "AND first_serial <= $2::int8 ORDER BY first_serial DESC LIMIT 1",
+    [Q_CODE_COUNTS] = "SELECT coalesce(sum(scans), 0)::int8, count(DISTINCT client)::int8, "
+		      "coalesce(min(first_scan), 0)::int8, coalesce(max(last_scan), 0)::int8 "
+		      "FROM code_scans WHERE key_id = $1::text AND serial = $2::int8",
+    [Q_CODE_CLAIM] = "SELECT at, client FROM claims WHERE key_id = $1::text AND serial = $2::int8",
+    [Q_CODE_LAST] = "SELECT verdict FROM code_scans WHERE key_id = $1::text "
+		    "AND serial = $2::int8 AND scan IS NOT NULL ORDER BY scan DESC LIMIT 1",
+    /* $1 key, $2 serial, $3 after, $4 n: one range read of code_scans' primary key */
+    [Q_CODE_SCANS] = "SELECT scan, key_id, serial, first_scan, client, verdict, scans, "
+		     "last_scan FROM code_scans WHERE key_id = $1::text AND serial = $2::int8 "
+		     "AND scan > $3::int8 ORDER BY scan LIMIT $4::int8",
+    [Q_SCANS] = "SELECT s.id, s.key_id, s.serial, s.at, s.client, s.verdict, " SCAN_CLIENT
+		" FROM scans s WHERE s.id > $1::int8 AND ($2::text IS NULL OR s.key_id = $2) "
+		"AND ($3::int8 = 0 OR s.at >= $3) AND ($4::int8 = 0 OR s.at < $4) "
+		"ORDER BY s.id LIMIT $5::int8",
+    /* alerts newest first; $6 type or NULL, $7 status or NULL; from/to on the latest event */
+    [Q_ALERTS] =
+	ALERT_COLS "WHERE ($1::int8 = 0 OR a.id < $1) "
+		   "AND ($2::text IS NULL OR a.key_id = $2) "
+		   "AND ($3::int8 = 0 OR a.last_at >= $3) AND ($4::int8 = 0 OR a.last_at < $4) "
+		   "AND ($6::text IS NULL OR a.type = $6) "
+		   "AND ($7::text IS NULL OR a.status = $7) ORDER BY a.id DESC LIMIT $5::int8",
+    /* $1 id, $2 key or NULL */
+    [Q_ALERT] = ALERT_COLS "WHERE a.id = $1::int8 AND ($2::text IS NULL OR a.key_id = $2)",
+    [Q_CODE_ALERTS] =
+	ALERT_COLS "WHERE a.key_id = $1::text AND a.serial = $2::int8 ORDER BY a.id DESC",
+    [Q_CHANGES] = "SELECT at, by, status, coalesce(reason, ''), coalesce(note, '') "
+		  "FROM alert_changes WHERE alert = $1::int8 ORDER BY id",
+    [Q_STATS_DAY] =
+	"SELECT day, " STAT_SUMS " FROM day_stats " STAT_WHERE "GROUP BY day ORDER BY day",
+    [Q_STATS_PRODUCER] = "SELECT s.key_id, coalesce(p.name, ''), " STAT_COLS
+			 " FROM (SELECT key_id, " STAT_SUMS " FROM day_stats " STAT_WHERE
+			 "GROUP BY key_id) s LEFT JOIN producers p ON p.key_id = s.key_id "
+			 "ORDER BY s.key_id",
+    [Q_STATS_BATCH] =
+	"SELECT s.key_id, coalesce(p.name, ''), s.batch, coalesce(b.batch_id, ''), " STAT_COLS
+	" FROM (SELECT key_id, batch, " STAT_SUMS " FROM day_stats " STAT_WHERE
+	"GROUP BY key_id, batch) s LEFT JOIN producers p ON p.key_id = s.key_id "
+	"LEFT JOIN batches b ON b.key_id = s.key_id AND b.id = s.batch "
+	"ORDER BY s.batch, s.key_id",
+    /* $1 key or NULL: producers with their batches' roll-ups, scans of codes in no batch and
+     * alerts not closed */
+    [Q_PRODUCERS] =
+	"SELECT p.key_id, p.name, p.valid_from, coalesce(p.revoked, -1), coalesce(bs.n, 0)::int8, "
+	"coalesce(bs.codes, 0)::int8, (coalesce(bs.scans, 0) + (SELECT coalesce(sum(d.scans), 0) "
+	"FROM day_stats d WHERE d.key_id = p.key_id AND d.batch = 0))::int8, "
+	"coalesce(bs.scanned, 0)::int8, coalesce(bs.claimed, 0)::int8, "
+	"(SELECT count(*) FROM alerts a WHERE a.key_id = p.key_id AND a.status <> 'closed')::int8 "
+	"FROM producers p LEFT JOIN (SELECT b.key_id AS key_id, count(*) AS n, "
+	"sum(b.last_serial - b.first_serial + 1) AS codes, sum(coalesce(s.scans, 0)) AS scans, "
+	"sum(coalesce(s.codes, 0)) AS scanned, sum(coalesce(s.claimed, 0)) AS claimed "
+	"FROM batches b LEFT JOIN batch_stats s ON s.key_id = b.key_id AND s.batch = b.id "
+	"GROUP BY b.key_id) bs ON bs.key_id = p.key_id "
+	"WHERE ($1::text IS NULL OR p.key_id = $1) ORDER BY p.key_id",
+};
+
+/* --- helpers (ledger_pg_query.h) --- */
+
+const char *pgq_msg(PGconn *c, char *buf, size_t cap)
+{
+	size_t n;
+
+	snprintf(buf, cap, "%s", c != NULL ? PQerrorMessage(c) : "out of memory");
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	return buf;
+}
+
+PGconn *pgq_connect(const char *conninfo, int read_only, struct tem_err *err)
+{
+	char msg[512], name[256];
+	PGconn *c = pg_ledger_connect(conninfo, err);
+	PGresult *res;
+
+	if (c == NULL || !read_only)
+		return c;
+	res = PQexec(c, "SET default_transaction_read_only = on");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		err_set(err, "%s: cannot set up the connection: %s",
+			pg_ledger_name_of(conninfo, name, sizeof name),
+			pgq_msg(c, msg, sizeof msg));
+		PQclear(res);
+		PQfinish(c);
+		return NULL;
+	}
+	PQclear(res);
+	return c;
+}
+
+int64_t pgq_i64(const PGresult *res, int r, int c)
+{
+	const char *p = PQgetvalue(res, r, c);
+	uint64_t v8;
+	uint32_t v4;
+	uint16_t v2;
+
+	switch (PQgetisnull(res, r, c) ? 0 : PQgetlength(res, r, c)) {
+	case 8:
+		memcpy(&v8, p, 8);
+		return (int64_t)be64toh(v8);
+	case 4:
+		memcpy(&v4, p, 4);
+		return (int32_t)be32toh(v4);
+	case 2:
+		memcpy(&v2, p, 2);
+		return (int16_t)be16toh(v2);
+	case 1:
+		return (unsigned char)p[0];
+	default:
+		return 0;
+	}
+}
+
+/* --- the pool --- */
+
+struct conn {
+	PGconn *c;
+	unsigned char prepared[Q_COUNT]; /* statement "lqN" prepared on c */
+	int busy;
+};
+
+/* A ledger's read connections. */
+struct pool {
+	void *l; /* the engine's handle */
+	char *conninfo;
+	char name[256];     /* for messages, without the password */
+	pthread_mutex_t mu; /* guards c[].busy and n */
+	pthread_cond_t cv;  /* a connection was handed back */
+	struct conn c[LQ_CONNS];
+	int n; /* connection slots in use */
+	struct pool *next;
+};
+
+static pthread_mutex_t pools_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pool *pools; /* attached ledgers */
+
+int pg_lq_open(void *l, const char *where, struct tem_err *err)
+{
+	struct pool *p;
+
+	pthread_mutex_lock(&pools_mu);
+	for (p = pools; p != NULL; p = p->next)
+		if (p->l == l)
+			break;
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof *p)) == NULL || (p->conninfo = strdup(where)) == NULL) {
+			free(p);
+			pthread_mutex_unlock(&pools_mu);
+			return err_set(err, "out of memory");
+		}
+		p->l = l;
+		pg_ledger_name_of(where, p->name, sizeof p->name);
+		pthread_mutex_init(&p->mu, NULL);
+		pthread_cond_init(&p->cv, NULL);
+		p->next = pools;
+		pools = p;
+	}
+	pthread_mutex_unlock(&pools_mu);
+	return TEM_OK;
+}
+
+void pg_lq_close(void *l)
+{
+	struct pool **pp, *p;
+
+	pthread_mutex_lock(&pools_mu);
+	for (pp = &pools; *pp != NULL && (*pp)->l != l; pp = &(*pp)->next)
+		;
+	p = *pp;
+	if (p != NULL)
+		*pp = p->next;
+	pthread_mutex_unlock(&pools_mu);
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->n; i++)
+		PQfinish(p->c[i].c);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p->conninfo);
+	free(p);
+}
+
+/* Takes a free read connection slot of l (waiting while all LQ_CONNS are busy) into *pool,
+ * *c; its connection may still be NULL (rd_begin connects). TEM_OK, or TEM_ERR with err set
+ * (l not attached). */
+static int take(void *l, struct pool **pool, struct conn **c, struct tem_err *err)
+{
+	struct pool *p;
+
+	pthread_mutex_lock(&pools_mu);
+	for (p = pools; p != NULL && p->l != l; p = p->next)
+		;
+	pthread_mutex_unlock(&pools_mu);
+	if (p == NULL)
+		return err_set(err, "the ledger's regulator reads are not open (lq_open)");
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		int i;
+		for (i = 0; i < p->n && p->c[i].busy; i++)
+			;
+		if (i < p->n) {
+			*c = &p->c[i];
+			break;
+		}
+		if (p->n < LQ_CONNS) {
+			*c = &p->c[p->n++];
+			break;
+		}
+		pthread_cond_wait(&p->cv, &p->mu);
+	}
+	(*c)->busy = 1;
+	pthread_mutex_unlock(&p->mu);
+	*pool = p;
+	return TEM_OK;
+}
+
+/* Hands c back to its pool. */
+static void give(struct pool *p, struct conn *c)
+{
+	pthread_mutex_lock(&p->mu);
+	c->busy = 0;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* A read call's state: its connection, its transaction, its first error. */
+struct rd {
+	struct pool *p;
+	struct conn *c;
+	struct tem_err *err;
+	int failed; /* err is set */
+	int in_tx;
+};
+
+/* Fills r's err with what failed and the server's message; returns TEM_ERR. */
+static int rd_fail(struct rd *r, const char *what, const PGresult *res)
+{
+	char msg[512];
+
+	if (!r->failed) {
+		if (res != NULL && PQresultErrorMessage(res)[0] != '\0') {
+			snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(res));
+			for (char *q = msg; *q != '\0'; q++)
+				if (*q == '\n' || *q == '\t')
+					*q = ' ';
+			for (size_t n = strlen(msg); n > 0 && msg[n - 1] == ' ';)
+				msg[--n] = '\0';
+		} else {
+			pgq_msg(r->c->c, msg, sizeof msg);
+		}
+		err_set(r->err, "%s: %s: %s", r->p->name, what, msg);
+	}
+	r->failed = 1;
+	return TEM_ERR;
+}
+
+/* Runs the text q without rows on r's connection. */
+static int rd_cmd(struct rd *r, const char *q)
+{
+	PGresult *res = PQexec(r->c->c, q);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		rd_fail(r, "cannot read", res);
+	PQclear(res);
+	return ok ? TEM_OK : TEM_ERR;
+}
+
+/* Connects r's slot when it has no live connection. */
+static int rd_connect(struct rd *r)
+{
+	if (r->c->c != NULL && PQstatus(r->c->c) == CONNECTION_OK)
+		return TEM_OK;
+	PQfinish(r->c->c);
+	memset(r->c->prepared, 0, sizeof r->c->prepared);
+	if ((r->c->c = pgq_connect(r->p->conninfo, 1, r->err)) == NULL) {
+		r->failed = 1;
+		return TEM_ERR;
+	}
+	return TEM_OK;
+}
+
+#define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+
+/* Begins a read call on l: a connection and its read transaction, on a new connection when
+ * the old one was lost (a server restart). */
+static int rd_begin(struct rd *r, void *l, struct tem_err *err)
+{
+	PGresult *res;
+
+	memset(r, 0, sizeof *r);
+	r->err = err;
+	if (take(l, &r->p, &r->c, err) != TEM_OK) {
+		r->c = NULL;
+		return TEM_ERR;
+	}
+	if (rd_connect(r) != TEM_OK)
+		return TEM_ERR;
+	res = PQexec(r->c->c, BEGIN_READ);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQstatus(r->c->c) != CONNECTION_OK) {
+		PQclear(res);
+		if (rd_connect(r) != TEM_OK)
+			return TEM_ERR;
+		res = PQexec(r->c->c, BEGIN_READ);
+	}
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rd_fail(r, "cannot begin a read", res);
+		PQclear(res);
+		return TEM_ERR;
+	}
+	PQclear(res);
+	r->in_tx = 1;
+	return TEM_OK;
+}
+
+/* Ends a read call: its transaction ended, its connection handed back. Returns ret, or
+ * TEM_ERR when ending failed. */
+static int rd_end(struct rd *r, int ret)
+{
+	if (r->c == NULL)
+		return TEM_ERR;
+	if (r->in_tx) {
+		if (ret == TEM_OK && rd_cmd(r, "COMMIT") != TEM_OK)
+			ret = TEM_ERR;
+		else if (ret != TEM_OK)
+			PQclear(PQexec(r->c->c, "ROLLBACK")); /* the error reported is the first */
+	}
+	give(r->p, r->c);
+	return ret;
+}
+
+/* Text parameters of one statement. */
+struct args {
+	int n;
+	const char *v[PGQ_MAX_ARGS];
+	char num[PGQ_MAX_ARGS][24];
+};
+
+static void a_i64(struct args *a, int64_t v)
+{
+	snprintf(a->num[a->n], sizeof a->num[a->n], "%lld", (long long)v);
+	a->v[a->n] = a->num[a->n];
+	a->n++;
+}
+
+/* t, or SQL NULL when t is NULL */
+static void a_text(struct args *a, const char *t)
+{
+	a->v[a->n++] = t;
+}
+
+/* Runs statement q with a's parameters in r's transaction (preparing it first on this
+ * connection), binary results. The rows (the caller clears them), or NULL with r's error set. */
+static PGresult *q_run(struct rd *r, int q, const struct args *a)
+{
+	char name[16];
+	PGresult *res;
+
+	snprintf(name, sizeof name, "lq%d", q);
+	if (!r->c->prepared[q]) {
+		res = PQprepare(r->c->c, name, qsql[q], 0, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			rd_fail(r, "cannot prepare a read", res);
+			PQclear(res);
+			return NULL;
+		}
+		PQclear(res);
+		r->c->prepared[q] = 1;
+	}
+	res = PQexecPrepared(r->c->c, name, a->n, a->v, NULL, NULL, 1);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	rd_fail(r, "cannot read", res);
+	PQclear(res);
+	return NULL;
+}
+
+/* The filter's producer or NULL. */
+static const char *fkey(const struct lq_filter *f)
+{
+	return f != NULL && f->producer != NULL && f->producer[0] != '\0' ? f->producer : NULL;
+}
+
+static size_t clamp(size_t limit)
+{
+	if (limit == 0)
+		return LQ_LIMIT_DEFAULT;
+	return limit > LQ_LIMIT_MAX ? LQ_LIMIT_MAX : limit;
+}
+
+/* A list's common parameters: $1 after, $2 key, $3 from, $4 to, $5 limit + 1. */
+static void list_args(struct args *a, const struct lq_filter *f, int64_t after, size_t limit)
+{
+	a->n = 0;
+	a_i64(a, after);
+	a_text(a, fkey(f));
+	a_i64(a, f != NULL ? f->from_ms : 0);
+	a_i64(a, f != NULL ? f->to_ms : 0);
+	a_i64(a, (int64_t)clamp(limit) + 1);
+}
+
+/* A text column, "" for NULL. */
+static const char *col_text(const PGresult *res, int r, int c)
+{
+	return PQgetisnull(res, r, c) ? "" : PQgetvalue(res, r, c);
+}
+
+/* Reads a verdict's stored name back (V_COUNT for a name temd never writes). */
+static enum verdict verdict_of(const char *s)
+{
+	for (int v = 0; v < V_COUNT; v++)
+		if (s != NULL && strcmp(s, verdict_name((enum verdict)v)) == 0)
+			return (enum verdict)v;
+	return V_COUNT;
+}
+
+/* Copies a client hash column into out (zeros when it is not a client hash). */
+static void col_client(const PGresult *res, int r, int c, unsigned char out[LEDGER_CLIENT_BYTES])
+{
+	int n = PQgetisnull(res, r, c) ? 0 : PQgetlength(res, r, c);
+
+	memset(out, 0, LEDGER_CLIENT_BYTES);
+	if (n > 0)
+		memcpy(out, PQgetvalue(res, r, c),
+		       n < LEDGER_CLIENT_BYTES ? (size_t)n : LEDGER_CLIENT_BYTES);
+}
+
+typedef int (*row_fn)(struct rd *r, const PGresult *res, int i, void *ctx);
+
+/* Gives at most limit rows of res to row, *next the position (column 0) of the last one given
+ * when a further row exists (else 0). */
+static int walk(struct rd *r, const PGresult *res, size_t limit, row_fn row, void *ctx,
+		int64_t *next)
+{
+	int n = PQntuples(res);
+
+	limit = clamp(limit);
+	if (next != NULL)
+		*next = 0;
+	for (int i = 0; i < n; i++) {
+		if ((size_t)i == limit) {
+			if (next != NULL)
+				*next = pgq_i64(res, i - 1, 0);
+			return TEM_OK;
+		}
+		if (row(r, res, i, ctx) != TEM_OK) {
+			r->failed = 1;
+			return TEM_ERR;
+		}
+	}
+	return TEM_OK;
+}
+
+/* Gives every row of res to row. */
+static int walk_all(struct rd *r, const PGresult *res, row_fn row, void *ctx)
+{
+	for (int i = 0; i < PQntuples(res); i++)
+		if (row(r, res, i, ctx) != TEM_OK) {
+			r->failed = 1;
+			return TEM_ERR;
+		}
+	return TEM_OK;
+}
+
+/* Runs statement q with a in a read call on l and gives its rows to row: at most limit with
+ * *next when next is not NULL or all_rows is 0, else every row. */
+static int read_list(void *l, int q, const struct args *a, size_t limit, int all_rows, row_fn row,
+		     void *ctx, int64_t *next, struct tem_err *err)
+{
+	struct rd r;
+	PGresult *res;
+	int ret = TEM_ERR;
+
+	if (next != NULL)
+		*next = 0;
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((res = q_run(&r, q, a)) != NULL) {
+		ret = all_rows ? walk_all(&r, res, row, ctx) : walk(&r, res, limit, row, ctx, next);
+		PQclear(res);
+	}
+	return rd_end(&r, ret);
+}
+
+/* --- batches --- */
+
+struct batch_ctx {
+	int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err);
+	void *arg;
+};
+
+static int batch_row(struct rd *r, const PGresult *res, int i, void *ctx)
+{
+	struct batch_ctx *x = ctx;
+	struct lq_batch b;
+
+	b.row = pgq_i64(res, i, 0);
+	b.key_id = col_text(res, i, 1);
+	b.producer = col_text(res, i, 2);
+	b.product = col_text(res, i, 3);
+	b.batch_id = col_text(res, i, 4);
+	b.first = (uint64_t)pgq_i64(res, i, 5);
+	b.last = (uint64_t)pgq_i64(res, i, 6);
+	b.issued = pgq_i64(res, i, 7);
+	b.last_day = (int32_t)pgq_i64(res, i, 8);
+	b.registered_ms = pgq_i64(res, i, 9);
+	b.has_pins = (int)pgq_i64(res, i, 10);
+	b.scans = pgq_i64(res, i, 11);
+	b.scanned = pgq_i64(res, i, 12);
+	b.claimed = pgq_i64(res, i, 13);
+	b.alerted = pgq_i64(res, i, 14);
+	return x->fn(x->arg, &b, r->err);
+}
+
+int pg_lq_batches(void *l, const struct lq_filter *f, int64_t after, size_t limit,
+		  int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err), void *arg,
+		  int64_t *next, struct tem_err *err)
+{
+	struct batch_ctx x = {fn, arg};
+	struct args a;
+
+	list_args(&a, f, after, limit);
+	return read_list(l, Q_BATCHES, &a, limit, 0, batch_row, &x, next, err);
+}
+
+/* --- one code --- */
+
+static void code_args(struct args *a, const char *key_id, uint64_t serial)
+{
+	a->n = 0;
+	a_text(a, key_id);
+	a_i64(a, (int64_t)serial);
+}
+
+/* The reads of lq_code, in r's transaction. */
+static int code_reads(struct rd *r, const char *key_id, uint64_t serial, struct lq_code *out)
+{
+	struct args a;
+	PGresult *res;
+
+	code_args(&a, key_id, serial);
+	if ((res = q_run(r, Q_CODE_BATCH, &a)) == NULL)
+		return TEM_ERR;
+	if (PQntuples(res) == 1 && (uint64_t)pgq_i64(res, 0, 1) >= serial) {
+		out->in_batch = 1;
+		out->batch_row = pgq_i64(res, 0, 0);
+	}
+	PQclear(res);
+	if ((res = q_run(r, Q_CODE_COUNTS, &a)) == NULL)
+		return TEM_ERR;
+	if (PQntuples(res) == 1) {
+		out->scans = pgq_i64(res, 0, 0);
+		out->clients = pgq_i64(res, 0, 1);
+		out->first_scan_ms = pgq_i64(res, 0, 2);
+		out->last_scan_ms = pgq_i64(res, 0, 3);
+	}
+	PQclear(res);
+	if ((res = q_run(r, Q_CODE_CLAIM, &a)) == NULL)
+		return TEM_ERR;
+	if (PQntuples(res) == 1) {
+		out->claimed_ms = pgq_i64(res, 0, 0);
+		col_client(res, 0, 1, out->claimer);
+	}
+	PQclear(res);
+	if ((res = q_run(r, Q_CODE_LAST, &a)) == NULL)
+		return TEM_ERR;
+	if (PQntuples(res) == 1)
+		out->last_verdict = verdict_of(col_text(res, 0, 0));
+	PQclear(res);
+	return TEM_OK;
+}
+
+int pg_lq_code(void *l, const char *key_id, uint64_t serial, struct lq_code *out,
+	       struct tem_err *err)
+{
+	struct rd r;
+
+	memset(out, 0, sizeof *out);
+	out->last_verdict = V_COUNT;
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	return rd_end(&r, code_reads(&r, key_id, serial, out));
+}
+
+struct scan_ctx {
+	int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err);
+	void *arg;
+};
+
+static int scan_row(struct rd *r, const PGresult *res, int i, void *ctx)
+{
+	struct scan_ctx *x = ctx;
+	struct lq_scan s;
+
+	s.id = pgq_i64(res, i, 0);
+	s.key_id = col_text(res, i, 1);
+	s.serial = (uint64_t)pgq_i64(res, i, 2);
+	s.at_ms = pgq_i64(res, i, 3);
+	col_client(res, i, 4, s.client);
+	s.verdict = verdict_of(col_text(res, i, 5));
+	s.client_scans = pgq_i64(res, i, 6);
+	s.client_last_ms = pgq_i64(res, i, 7);
+	return x->fn(x->arg, &s, r->err);
+}
+
+int pg_lq_code_scans(void *l, const char *key_id, uint64_t serial, int64_t after, size_t limit,
+		     int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
+		     int64_t *next, struct tem_err *err)
+{
+	struct scan_ctx x = {fn, arg};
+	struct args a;
+
+	code_args(&a, key_id, serial);
+	a_i64(&a, after);
+	a_i64(&a, (int64_t)clamp(limit) + 1);
+	return read_list(l, Q_CODE_SCANS, &a, limit, 0, scan_row, &x, next, err);
+}
+
+int pg_lq_scans(void *l, const struct lq_filter *f, int64_t after, size_t limit,
+		int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
+		int64_t *next, struct tem_err *err)
+{
+	struct scan_ctx x = {fn, arg};
+	struct args a;
+
+	list_args(&a, f, after, limit);
+	return read_list(l, Q_SCANS, &a, limit, 0, scan_row, &x, next, err);
+}
+
+/* --- alerts --- */
+
+struct alert_ctx {
+	int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err);
+	void *arg;
+	int n; /* rows given */
+};
+
+static int alert_row(struct rd *r, const PGresult *res, int i, void *ctx)
+{
+	struct alert_ctx *x = ctx;
+	struct lq_alert a;
+	int t, s, why;
+	const char *type = col_text(res, i, 1), *status = col_text(res, i, 9),
+		   *reason = col_text(res, i, 10);
+
+	a.id = pgq_i64(res, i, 0);
+	a.key_id = col_text(res, i, 2);
+	a.serial = (uint64_t)pgq_i64(res, i, 3);
+	a.producer = col_text(res, i, 4);
+	a.events = pgq_i64(res, i, 5);
+	a.clients = pgq_i64(res, i, 6);
+	a.first_ms = pgq_i64(res, i, 7);
+	a.last_ms = pgq_i64(res, i, 8);
+	a.note = col_text(res, i, 11);
+	a.updated_by = col_text(res, i, 12);
+	a.updated_ms = pgq_i64(res, i, 13);
+	if (alert_type_parse(type, (enum alert_type *)&t) != 0 ||
+	    alert_status_parse(status, (enum alert_status *)&s) != 0)
+		return err_set(r->err,
+			       "%s: alert %lld has type \"%s\", status \"%s\": the ledger is "
+			       "damaged",
+			       r->p->name, (long long)a.id, type, status);
+	a.type = (enum alert_type)t;
+	a.status = (enum alert_status)s;
+	a.reason = ALERT_REASON_NONE;
+	if (reason[0] != '\0' && alert_reason_parse(reason, (enum alert_reason *)&why) == 0)
+		a.reason = (enum alert_reason)why;
+	x->n++;
+	return x->fn(x->arg, &a, r->err);
+}
+
+int pg_lq_alerts(void *l, const struct lq_filter *f, int64_t after, size_t limit,
+		 int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
+		 int64_t *next, struct tem_err *err)
+{
+	struct alert_ctx x = {fn, arg, 0};
+	struct args a;
+
+	list_args(&a, f, after, limit);
+	a_text(&a, f != NULL && f->type >= 0 && f->type < ALERT_TYPES
+		       ? alert_type_name((enum alert_type)f->type)
+		       : NULL);
+	a_text(&a, f != NULL && f->status >= 0 && f->status < ALERT_STATUSES
+		       ? alert_status_name((enum alert_status)f->status)
+		       : NULL);
+	return read_list(l, Q_ALERTS, &a, limit, 0, alert_row, &x, next, err);
+}
+
+int pg_lq_alert(void *l, const struct lq_filter *f, int64_t id,
+		int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
+		int *found, struct tem_err *err)
+{
+	struct alert_ctx x = {fn, arg, 0};
+	struct args a = {0};
+	int ret;
+
+	a_i64(&a, id);
+	a_text(&a, fkey(f));
+	ret = read_list(l, Q_ALERT, &a, 1, 0, alert_row, &x, NULL, err);
+	*found = x.n > 0;
+	return ret;
+}
+
+struct change_ctx {
+	int (*fn)(void *arg, const struct lq_alert_change *c, struct tem_err *err);
+	void *arg;
+};
+
+static int change_row(struct rd *r, const PGresult *res, int i, void *ctx)
+{
+	struct change_ctx *x = ctx;
+	struct lq_alert_change c;
+	const char *status = col_text(res, i, 2), *reason = col_text(res, i, 3);
+	int s, why;
+
+	c.at_ms = pgq_i64(res, i, 0);
+	c.by = col_text(res, i, 1);
+	c.note = col_text(res, i, 4);
+	if (alert_status_parse(status, (enum alert_status *)&s) != 0)
+		return err_set(r->err,
+			       "%s: an alert change has status \"%s\": the ledger is damaged",
+			       r->p->name, status);
+	c.status = (enum alert_status)s;
+	c.reason = ALERT_REASON_NONE;
+	if (reason[0] != '\0' && alert_reason_parse(reason, (enum alert_reason *)&why) == 0)
+		c.reason = (enum alert_reason)why;
+	return x->fn(x->arg, &c, r->err);
+}
+
+int pg_lq_alert_changes(void *l, int64_t id,
+			int (*fn)(void *arg, const struct lq_alert_change *c, struct tem_err *err),
+			void *arg, struct tem_err *err)
+{
+	struct change_ctx x = {fn, arg};
+	struct args a = {0};
+
+	a_i64(&a, id);
+	return read_list(l, Q_CHANGES, &a, 0, 1, change_row, &x, NULL, err);
+}
+
+int pg_lq_code_alerts(void *l, const char *key_id, uint64_t serial,
+		      int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err),
+		      void *arg, struct tem_err *err)
+{
+	struct alert_ctx x = {fn, arg, 0};
+	struct args a;
+
+	code_args(&a, key_id, serial);
+	return read_list(l, Q_CODE_ALERTS, &a, 0, 1, alert_row, &x, NULL, err);
+}
+
+/* --- statistics --- */
+
+/* Reads the ten sums from column c on into s. */
+static void stat_sums(const PGresult *res, int i, int c, struct lq_stat *s)
+{
+	static const enum verdict order[] = {V_GENUINE,      V_SEEN,    V_DUPLICATE, V_SOLD,
+					     V_UNREGISTERED, V_EXPIRED, V_REVOKED};
+
+	s->scans = pgq_i64(res, i, c);
+	s->codes = pgq_i64(res, i, c + 1);
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+		s->verdicts[order[k]] = pgq_i64(res, i, c + 2 + (int)k);
+	s->claims = pgq_i64(res, i, c + 9);
+}
+
+struct stat_ctx {
+	int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err);
+	void *arg;
+	enum lq_by by;
+	int32_t day, to_day; /* LQ_BY_DAY: the next day to give */
+};
+
+/* Gives the empty days before day (LQ_BY_DAY). */
+static int stat_gap(struct rd *r, struct stat_ctx *x, int32_t day)
+{
+	struct lq_stat s;
+
+	for (; x->day < day && x->day <= x->to_day; x->day++) {
+		memset(&s, 0, sizeof s);
+		s.day = x->day;
+		s.key_id = s.producer = s.batch_id = "";
+		if (x->fn(x->arg, &s, r->err) != TEM_OK)
+			return TEM_ERR;
+	}
+	return TEM_OK;
+}
+
+static int stat_row(struct rd *r, const PGresult *res, int i, void *ctx)
+{
+	struct stat_ctx *x = ctx;
+	struct lq_stat s;
+
+	memset(&s, 0, sizeof s);
+	s.key_id = s.producer = s.batch_id = "";
+	switch (x->by) {
+	case LQ_BY_DAY:
+		s.day = (int32_t)pgq_i64(res, i, 0);
+		if (stat_gap(r, x, s.day) != TEM_OK)
+			return TEM_ERR;
+		x->day = s.day + 1;
+		stat_sums(res, i, 1, &s);
+		break;
+	case LQ_BY_PRODUCER:
+		s.key_id = col_text(res, i, 0);
+		s.producer = col_text(res, i, 1);
+		stat_sums(res, i, 2, &s);
+		break;
+	case LQ_BY_BATCH:
+		s.key_id = col_text(res, i, 0);
+		s.producer = col_text(res, i, 1);
+		s.batch_row = pgq_i64(res, i, 2);
+		s.batch_id = col_text(res, i, 3);
+		stat_sums(res, i, 4, &s);
+		break;
+	}
+	return x->fn(x->arg, &s, r->err);
+}
+
+int pg_lq_stats(void *l, const struct lq_filter *f, int32_t from_day, int32_t to_day, enum lq_by by,
+		int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err), void *arg,
+		struct tem_err *err)
+{
+	static const int q[] = {[LQ_BY_DAY] = Q_STATS_DAY,
+				[LQ_BY_PRODUCER] = Q_STATS_PRODUCER,
+				[LQ_BY_BATCH] = Q_STATS_BATCH};
+	struct stat_ctx x = {fn, arg, by, from_day, to_day};
+	struct args a = {0};
+	struct rd r;
+	PGresult *res;
+	int ret = TEM_ERR;
+
+	if ((unsigned)by > LQ_BY_BATCH)
+		return err_set(err, "statistics by an unknown bucket");
+	a_i64(&a, from_day);
+	a_i64(&a, to_day);
+	a_text(&a, fkey(f));
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((res = q_run(&r, q[by], &a)) != NULL) {
+		ret = walk_all(&r, res, stat_row, &x);
+		PQclear(res);
+	}
+	if (ret == TEM_OK && by == LQ_BY_DAY && to_day < INT32_MAX)
+		ret = stat_gap(&r, &x, to_day + 1);
+	return rd_end(&r, ret);
+}
+
+/* --- producers --- */
+
+struct producer_ctx {
+	int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err);
+	void *arg;
+};
+
+static int producer_row(struct rd *r, const PGresult *res, int i, void *ctx)
+{
+	struct producer_ctx *x = ctx;
+	struct lq_producer p;
+
+	p.key_id = col_text(res, i, 0);
+	p.name = col_text(res, i, 1);
+	p.valid_from = (int32_t)pgq_i64(res, i, 2);
+	p.revoked = (int32_t)pgq_i64(res, i, 3);
+	p.batches = pgq_i64(res, i, 4);
+	p.codes = pgq_i64(res, i, 5);
+	p.scans = pgq_i64(res, i, 6);
+	p.scanned = pgq_i64(res, i, 7);
+	p.claimed = pgq_i64(res, i, 8);
+	p.open_alerts = pgq_i64(res, i, 9);
+	return x->fn(x->arg, &p, r->err);
+}
+
+int pg_lq_producers(void *l, const struct lq_filter *f,
+		    int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err),
+		    void *arg, struct tem_err *err)
+{
+	struct producer_ctx x = {fn, arg};
+	struct args a = {0};
+
+	a_text(&a, fkey(f));
+	return read_list(l, Q_PRODUCERS, &a, 0, 1, producer_row, &x, NULL, err);
+}

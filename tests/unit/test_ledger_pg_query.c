@@ -1,0 +1,906 @@
+/* test_ledger_pg_query.c — the PostgreSQL engine's regulator reads and API tokens
+ * (server/ledger_pg_query.c, ledger_pg_tokens.c) on a throwaway cluster (tests/pg/cluster.sh):
+ * one sequence of jobs (producers, batches, scans from networks with and without cookies,
+ * duplicates, unregistered and revoked codes, claims, sold codes, an invalid burst, an alert's
+ * workflow) is run through a SQLite ledger and through the PostgreSQL writer, then every read
+ * of ledger_query.h is asked of both with the same filters and pages, and their rows compared
+ * field by field (each row printed as one line of every field); the same token steps (add, a
+ * name in force twice, find, revoke, each) give the same answers; after a server restart the
+ * reads and the token lookups connect again. Skipped (saying why) only
+ * when PostgreSQL 15 is absent. */
+#include "tests/unit/testutil.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+
+#include "server/alert.h"
+#include "server/ledger.h"
+#include "server/ledger_pg.h"
+#include "server/ledger_pg_query.h"
+#include "server/ledger_query.h"
+#include "server/ledger_tokens.h"
+
+#define PGBIN "/usr/lib/postgresql/15/bin"
+#define KEY   "3F9A0C21D4E5B6A7"
+#define KEY2  "0000000000000001"
+#define T0    1795600000000LL
+
+static char cluster[64]; /* the cluster's folder; "" when PostgreSQL is absent */
+static char script[512];
+static int ndb;
+
+static int cluster_cmd(const char *what)
+{
+	char cmd[800];
+
+	snprintf(cmd, sizeof cmd, "sh '%s' %s '%s' >&2", script, what, cluster);
+	return system(cmd);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (access(PGBIN "/initdb", X_OK) != 0) {
+		printf("# skipped: no PostgreSQL 15 binaries in " PGBIN
+		       " (tests/deps.sh installs Debian's postgresql)\n");
+		return 0;
+	}
+	snprintf(script, sizeof script, "%s/tests/pg/cluster.sh", TEM_SOURCE_DIR);
+	if (access(script, R_OK) != 0) {
+		fprintf(stderr, "%s: not found (run the tests from the source tree)\n", script);
+		return -1;
+	}
+	snprintf(cluster, sizeof cluster, "/tmp/tem-pgq.XXXXXX");
+	if (mkdtemp(cluster) == NULL || cluster_cmd("start") != 0) {
+		fprintf(stderr, "cannot start the test cluster in %s\n", cluster);
+		return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	if (cluster[0] == '\0')
+		return 0;
+	cluster_cmd("stop");
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", cluster);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A fresh database of the cluster; its conninfo in out. */
+static void new_db(char *out, size_t cap)
+{
+	char admin[256], q[64];
+	PGconn *c;
+	PGresult *res;
+
+	snprintf(admin, sizeof admin, "host=%s user=tem dbname=postgres", cluster);
+	c = PQconnectdb(admin);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	snprintf(q, sizeof q, "CREATE DATABASE q%d", ++ndb);
+	res = PQexec(c, q);
+	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(c);
+	snprintf(out, cap, "host=%s user=tem dbname=q%d", cluster, ndb);
+}
+
+#define SKIP_WITHOUT_PG()                                                                          \
+	do {                                                                                       \
+		if (cluster[0] == '\0')                                                            \
+			skip();                                                                    \
+	} while (0)
+
+/* --- one sequence of jobs ---------------------------------------------------------------- */
+
+static const struct ledger_producer producers[] = {
+    {KEY, "RWQ3F9A0C21D4E5B6A7=", "HTX Năm Căn", 19000, -1},
+    {KEY2, "RWQ0000000000000001=", "Old producer", 19000, 19500},
+};
+static const unsigned char sealed[48] = {1, 2, 3};
+
+enum { N_JOBS = 64 };
+
+/* Fills job i of the sequence (0 <= i < N_JOBS); 0 when the sequence has ended. */
+static int build(int i, struct ledger_job *j)
+{
+	int64_t at = T0 + (int64_t)i * 60000 + (i >= 34 ? 86400000LL : 0); /* a second day */
+	struct ledger_scan *s = &j->u.scan;
+	struct ledger_claim *c = &j->u.claim;
+
+	memset(j, 0, sizeof *j);
+	/* scan(serial, net, cookie, base) and claim(serial, net, pin_right, check_only) */
+#define SCAN(ser, nw, ck, b)                                                                       \
+	(j->kind = JOB_SCAN, strcpy(s->key_id, KEY), s->serial = (ser), s->client[0] = (nw),       \
+	 s->client[1] = 0xAA, s->cookie[0] = (ck), s->has_cookie = (ck) != 0, s->at_ms = at,       \
+	 s->facts = (struct verdict_facts){.base = (b), .threshold = 2})
+#define CLAIM(ser, nw, right, chk)                                                                 \
+	(j->kind = JOB_CLAIM, strcpy(c->key_id, KEY), c->serial = (ser), c->net[0] = (nw),         \
+	 c->at_ms = at, c->code_limit = 3, c->net_limit = 4, c->pin_right = (right),               \
+	 c->check_only = (chk))
+	switch (i) {
+	case 0:
+		j->kind = JOB_PRODUCER;
+		j->u.producers.list = producers;
+		j->u.producers.n = 2;
+		j->u.producers.sequence = 7;
+		return 1;
+	case 1:
+	case 2:
+	case 3:
+	case 4: {
+		static const char *const hdr[] = {"batch one", "batch two", "batch one",
+						  "batch one again"};
+		j->kind = JOB_BATCH;
+		strcpy(j->u.batch.key_id, KEY);
+		j->u.batch.first = i == 2 ? 101 : 1;
+		j->u.batch.last = i == 2 ? 200 : i == 4 ? 50 : 100;
+		j->u.batch.batch_id = i == 2 ? "B2" : "B1";
+		j->u.batch.product = "Cua";
+		j->u.batch.producer = "HTX";
+		j->u.batch.url = "HTTPS://TEM.EXAMPLE.VN";
+		j->u.batch.issued = 1795000000;
+		j->u.batch.last_day = i == 2 ? 0 : 20800;
+		j->u.batch.header = hdr[i - 1];
+		j->u.batch.at_ms = at;
+		if (i != 2) {
+			j->u.batch.claim_key = sealed;
+			j->u.batch.claim_key_len = sizeof sealed;
+		}
+		return 1;
+	}
+	case 5:
+		return SCAN(5, 1, 0, V_GENUINE), 1;
+	case 6:
+		return SCAN(5, 1, 0, V_GENUINE), 1;
+	case 7:
+		return SCAN(5, 2, 0, V_GENUINE), 1;
+	case 8:
+		return SCAN(5, 3, 'A', V_GENUINE), 1;
+	case 9:
+		return SCAN(5, 4, 'A', V_GENUINE), 1;
+	case 10:
+		return SCAN(5, 5, 0, V_GENUINE), 1;
+	case 11:
+		return SCAN(5, 6, 'C', V_GENUINE), 1;
+	case 12:
+		return SCAN(5, 1, 0, V_GENUINE), 1;
+	case 13:
+		return SCAN(150, 1, 'B', V_GENUINE), 1;
+	case 14:
+		return SCAN(150, 2, 'B', V_GENUINE), 1;
+	case 15:
+		return SCAN(150, 2, 0, V_GENUINE), 1;
+	case 16:
+		return SCAN(500, 1, 0, V_UNREGISTERED), 1;
+	case 17:
+		return SCAN(500, 1, 0, V_UNREGISTERED), 1;
+	case 18:
+		return SCAN(7, 1, 0, V_REVOKED), strcpy(s->key_id, KEY2), 1;
+	case 19:
+		return CLAIM(9, 7, 0, 0), 1;
+	case 20:
+		return CLAIM(9, 7, 0, 0), 1;
+	case 21:
+		return CLAIM(9, 7, 0, 0), 1; /* the code's limit: claim-guessing */
+	case 22:
+		return CLAIM(9, 7, 1, 0), 1; /* limited, though right */
+	case 23:
+		return CLAIM(10, 8, 1, 0), 1;
+	case 24:
+		return CLAIM(10, 8, 1, 0), 1;
+	case 25:
+		return CLAIM(10, 9, 1, 0), 1;
+	case 26:
+		return CLAIM(11, 9, 1, 1), 1;
+	case 27:
+		return SCAN(10, 8, 0, V_GENUINE), 1;
+	case 28:
+		return SCAN(10, 9, 0, V_GENUINE), 1; /* sold */
+	case 29:
+		return CLAIM(20, 10, 0, 0), 1;
+	case 30:
+		return CLAIM(21, 10, 0, 0), 1;
+	case 31:
+		return CLAIM(22, 10, 0, 0), 1;
+	case 32:
+		return CLAIM(23, 10, 0, 0), 1;
+	case 33:
+		return CLAIM(24, 10, 0, 0), 1; /* the network's limit */
+	case 34:
+		j->kind = JOB_ALERT;
+		j->u.alert.type = ALERT_INVALID_BURST;
+		strcpy(j->u.alert.key_id, KEY);
+		j->u.alert.events = 5;
+		j->u.alert.first_ms = at - 1000;
+		j->u.alert.at_ms = at;
+		return 1;
+	case 35:
+		j->kind = JOB_ALERT_UPDATE;
+		j->u.alert_update.id = 1; /* the duplicate of serial 5 */
+		j->u.alert_update.status = ALERT_CLOSED;
+		j->u.alert_update.reason = ALERT_REASON_BUYER;
+		j->u.alert_update.note = "one family";
+		j->u.alert_update.by = "regulator";
+		j->u.alert_update.at_ms = at;
+		return 1;
+	case 36:
+		j->kind = JOB_ALERT_UPDATE;
+		j->u.alert_update.id = 1;
+		j->u.alert_update.producer = KEY2; /* not its producer */
+		j->u.alert_update.status = ALERT_INVESTIGATING;
+		j->u.alert_update.by = "producer";
+		j->u.alert_update.at_ms = at;
+		return 1;
+	case 37:
+		j->kind = JOB_ALERT_UPDATE;
+		j->u.alert_update.id = 999;
+		j->u.alert_update.status = ALERT_INVESTIGATING;
+		j->u.alert_update.by = "regulator";
+		j->u.alert_update.at_ms = at;
+		return 1;
+	case 38:
+		return SCAN(5, 11, 0, V_GENUINE), 1; /* reopens the duplicate */
+	case 39:
+		return SCAN(5, 2, 0, V_GENUINE), 1;
+	case 40:
+		return SCAN(150, 3, 'B', V_GENUINE), 1;
+	case 41:
+		return SCAN(150, 4, 'B', V_GENUINE), 1; /* B on a 4th network links none */
+	case 42:
+		return SCAN(150, 5, 0, V_EXPIRED), 1;
+	default:
+		return 0;
+	}
+#undef SCAN
+#undef CLAIM
+}
+
+/* --- both engines behind one table --------------------------------------------------------
+ * SQLite's reads through the public interface (struct ledger, ledger_query.h); PostgreSQL's
+ * are the pg_lq_* and pg_tokens_* entries themselves, so the table also checks that their
+ * signatures are the backend table's. */
+
+static int s_batches(void *db, const struct lq_filter *f, int64_t after, size_t limit,
+		     int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err), void *arg,
+		     int64_t *next, struct tem_err *err)
+{
+	return lq_batches(db, f, after, limit, fn, arg, next, err);
+}
+
+static int s_code(void *db, const char *key_id, uint64_t serial, struct lq_code *out,
+		  struct tem_err *err)
+{
+	return lq_code(db, key_id, serial, out, err);
+}
+
+static int s_code_scans(void *db, const char *key_id, uint64_t serial, int64_t after, size_t limit,
+			int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err),
+			void *arg, int64_t *next, struct tem_err *err)
+{
+	return lq_code_scans(db, key_id, serial, after, limit, fn, arg, next, err);
+}
+
+static int s_scans(void *db, const struct lq_filter *f, int64_t after, size_t limit,
+		   int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
+		   int64_t *next, struct tem_err *err)
+{
+	return lq_scans(db, f, after, limit, fn, arg, next, err);
+}
+
+static int s_alerts(void *db, const struct lq_filter *f, int64_t after, size_t limit,
+		    int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
+		    int64_t *next, struct tem_err *err)
+{
+	return lq_alerts(db, f, after, limit, fn, arg, next, err);
+}
+
+static int s_alert(void *db, const struct lq_filter *f, int64_t id,
+		   int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
+		   int *found, struct tem_err *err)
+{
+	return lq_alert(db, f, id, fn, arg, found, err);
+}
+
+static int s_changes(void *db, int64_t id,
+		     int (*fn)(void *arg, const struct lq_alert_change *c, struct tem_err *err),
+		     void *arg, struct tem_err *err)
+{
+	return lq_alert_changes(db, id, fn, arg, err);
+}
+
+static int s_code_alerts(void *db, const char *key_id, uint64_t serial,
+			 int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err),
+			 void *arg, struct tem_err *err)
+{
+	return lq_code_alerts(db, key_id, serial, fn, arg, err);
+}
+
+static int s_stats(void *db, const struct lq_filter *f, int32_t from_day, int32_t to_day,
+		   enum lq_by by,
+		   int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err), void *arg,
+		   struct tem_err *err)
+{
+	return lq_stats(db, f, from_day, to_day, by, fn, arg, err);
+}
+
+static int s_producers(void *db, const struct lq_filter *f,
+		       int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err),
+		       void *arg, struct tem_err *err)
+{
+	return lq_producers(db, f, fn, arg, err);
+}
+
+static int s_tokens_open(const char *where, int write, void **tdb, struct tem_err *err)
+{
+	return ledger_tokens_open(where, write, (struct ledger_tokens **)tdb, err);
+}
+
+static void s_tokens_close(void *tdb)
+{
+	ledger_tokens_close(tdb);
+}
+
+static int s_tokens_find(void *tdb, const unsigned char hash[TOKENS_HASH_BYTES],
+			 struct token_row *row, struct tem_err *err)
+{
+	return ledger_tokens_find(tdb, hash, row, err);
+}
+
+static int s_tokens_add(void *tdb, const struct token_row *row, struct tem_err *err)
+{
+	return ledger_tokens_add(tdb, row, err);
+}
+
+static int s_tokens_revoke(void *tdb, const char *name, int64_t now_ms, struct tem_err *err)
+{
+	return ledger_tokens_revoke(tdb, name, now_ms, err);
+}
+
+static int s_tokens_each(void *tdb, int (*fn)(void *arg, const struct token_row *row), void *arg,
+			 struct tem_err *err)
+{
+	return ledger_tokens_each(tdb, fn, arg, err);
+}
+
+static const struct ledger_backend sqlite_reads = {
+    .name = "SQLite",
+    .lq_batches = s_batches,
+    .lq_code = s_code,
+    .lq_code_scans = s_code_scans,
+    .lq_scans = s_scans,
+    .lq_alerts = s_alerts,
+    .lq_alert = s_alert,
+    .lq_alert_changes = s_changes,
+    .lq_code_alerts = s_code_alerts,
+    .lq_stats = s_stats,
+    .lq_producers = s_producers,
+    .tokens_open = s_tokens_open,
+    .tokens_close = s_tokens_close,
+    .tokens_find = s_tokens_find,
+    .tokens_add = s_tokens_add,
+    .tokens_revoke = s_tokens_revoke,
+    .tokens_each = s_tokens_each,
+};
+
+static const struct ledger_backend pg_reads = {
+    .name = "PostgreSQL",
+    .lq_open = pg_lq_open,
+    .lq_close = pg_lq_close,
+    .lq_batches = pg_lq_batches,
+    .lq_code = pg_lq_code,
+    .lq_code_scans = pg_lq_code_scans,
+    .lq_scans = pg_lq_scans,
+    .lq_alerts = pg_lq_alerts,
+    .lq_alert = pg_lq_alert,
+    .lq_alert_changes = pg_lq_alert_changes,
+    .lq_code_alerts = pg_lq_code_alerts,
+    .lq_stats = pg_lq_stats,
+    .lq_producers = pg_lq_producers,
+    .tokens_open = pg_tokens_open,
+    .tokens_close = pg_tokens_close,
+    .tokens_find = pg_tokens_find,
+    .tokens_add = pg_tokens_add,
+    .tokens_revoke = pg_tokens_revoke,
+    .tokens_each = pg_tokens_each,
+};
+
+/* --- every row as a line of text ------------------------------------------------------------ */
+
+struct text {
+	char *s;
+	size_t n;
+	int rows;
+};
+
+static void tadd(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tadd(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *line = NULL;
+	int k;
+	char *g;
+
+	va_start(ap, fmt);
+	k = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	assert_true(k >= 0);
+	g = realloc(t->s, t->n + (size_t)k + 1);
+	assert_non_null(g);
+	memcpy(g + t->n, line, (size_t)k + 1);
+	t->s = g;
+	t->n += (size_t)k;
+	free(line);
+}
+
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static int batch_line(void *arg, const struct lq_batch *b, struct tem_err *err)
+{
+	(void)err;
+	((struct text *)arg)->rows++;
+	tadd(arg,
+	     "batch %lld %s %s %s %s %llu-%llu issued=%lld last_day=%d reg=%lld pins=%d "
+	     "scans=%lld scanned=%lld claimed=%lld alerted=%lld\n",
+	     (long long)b->row, b->key_id, b->producer, b->product, b->batch_id,
+	     (unsigned long long)b->first, (unsigned long long)b->last, (long long)b->issued,
+	     b->last_day, (long long)b->registered_ms, b->has_pins, (long long)b->scans,
+	     (long long)b->scanned, (long long)b->claimed, (long long)b->alerted);
+	return TEM_OK;
+}
+
+static int scan_line(void *arg, const struct lq_scan *s, struct tem_err *err)
+{
+	char c[2 * LEDGER_CLIENT_BYTES + 1];
+
+	(void)err;
+	hex(s->client, LEDGER_CLIENT_BYTES, c);
+	((struct text *)arg)->rows++;
+	tadd(arg, "scan %lld %s/%llu at=%lld client=%s %s client_scans=%lld client_last=%lld\n",
+	     (long long)s->id, s->key_id, (unsigned long long)s->serial, (long long)s->at_ms, c,
+	     s->verdict < V_COUNT ? verdict_name(s->verdict) : "?", (long long)s->client_scans,
+	     (long long)s->client_last_ms);
+	return TEM_OK;
+}
+
+static int alert_line(void *arg, const struct lq_alert *a, struct tem_err *err)
+{
+	(void)err;
+	((struct text *)arg)->rows++;
+	tadd(arg,
+	     "alert %lld %s %s/%llu \"%s\" events=%lld clients=%lld %lld..%lld %s %s "
+	     "\"%s\" by=\"%s\" at=%lld\n",
+	     (long long)a->id, alert_type_name(a->type), a->key_id, (unsigned long long)a->serial,
+	     a->producer, (long long)a->events, (long long)a->clients, (long long)a->first_ms,
+	     (long long)a->last_ms, alert_status_name(a->status),
+	     a->reason != ALERT_REASON_NONE ? alert_reason_name(a->reason) : "-", a->note,
+	     a->updated_by, (long long)a->updated_ms);
+	return TEM_OK;
+}
+
+static int change_line(void *arg, const struct lq_alert_change *c, struct tem_err *err)
+{
+	(void)err;
+	((struct text *)arg)->rows++;
+	tadd(arg, "change at=%lld by=%s %s %s \"%s\"\n", (long long)c->at_ms, c->by,
+	     alert_status_name(c->status),
+	     c->reason != ALERT_REASON_NONE ? alert_reason_name(c->reason) : "-", c->note);
+	return TEM_OK;
+}
+
+static int stat_line(void *arg, const struct lq_stat *s, struct tem_err *err)
+{
+	(void)err;
+	((struct text *)arg)->rows++;
+	tadd(arg,
+	     "stat day=%d %s \"%s\" batch=%lld \"%s\" scans=%lld codes=%lld claims=%lld v=", s->day,
+	     s->key_id, s->producer, (long long)s->batch_row, s->batch_id, (long long)s->scans,
+	     (long long)s->codes, (long long)s->claims);
+	for (int v = 0; v < V_COUNT; v++)
+		tadd(arg, "%lld%s", (long long)s->verdicts[v], v + 1 < V_COUNT ? "," : "\n");
+	return TEM_OK;
+}
+
+static int producer_line(void *arg, const struct lq_producer *p, struct tem_err *err)
+{
+	(void)err;
+	((struct text *)arg)->rows++;
+	tadd(arg,
+	     "producer %s \"%s\" from=%d revoked=%d batches=%lld codes=%lld scans=%lld "
+	     "scanned=%lld claimed=%lld open=%lld\n",
+	     p->key_id, p->name, p->valid_from, p->revoked, (long long)p->batches,
+	     (long long)p->codes, (long long)p->scans, (long long)p->scanned, (long long)p->claimed,
+	     (long long)p->open_alerts);
+	return TEM_OK;
+}
+
+static void code_line(struct text *t, const struct lq_code *c)
+{
+	char cl[2 * LEDGER_CLIENT_BYTES + 1];
+
+	hex(c->claimer, LEDGER_CLIENT_BYTES, cl);
+	t->rows++;
+	tadd(t,
+	     "code in_batch=%d batch=%lld scans=%lld clients=%lld first=%lld last=%lld "
+	     "claimed=%lld claimer=%s last_verdict=%s\n",
+	     c->in_batch, (long long)c->batch_row, (long long)c->scans, (long long)c->clients,
+	     (long long)c->first_scan_ms, (long long)c->last_scan_ms, (long long)c->claimed_ms, cl,
+	     c->last_verdict < V_COUNT ? verdict_name(c->last_verdict) : "none");
+}
+
+/* --- every read, as one text ------------------------------------------------------------- */
+
+/* Walks a list page by page (limit rows a page), writing each page's end into t. */
+#define PAGES(t, call)                                                                             \
+	do {                                                                                       \
+		int64_t after_ = 0, next_ = 0;                                                     \
+		int pages_ = 0;                                                                    \
+		do {                                                                               \
+			int64_t after = after_;                                                    \
+			if ((call) != TEM_OK)                                                      \
+				fail_msg("%s: %s", be->name, err.msg);                             \
+			tadd(t, "-- next %lld\n", (long long)next_);                               \
+			after_ = next_;                                                            \
+			assert_true(++pages_ < 100);                                               \
+		} while (next_ != 0);                                                              \
+	} while (0)
+
+static void filter(struct lq_filter *f, const char *producer, int64_t from, int64_t to, int type,
+		   int status)
+{
+	lq_filter_all(f);
+	f->producer = producer;
+	f->from_ms = from;
+	f->to_ms = to;
+	f->type = type;
+	f->status = status;
+}
+
+/* Every read of the regulator API on db, into t. */
+static void read_all(const struct ledger_backend *be, void *db, struct text *t)
+{
+	static const char *const keys[] = {NULL, KEY, KEY2};
+	static const uint64_t serials[] = {5, 7, 9, 10, 11, 150, 500, 9999};
+	struct tem_err err;
+	struct lq_filter f;
+	int32_t day = (int32_t)((T0 / 1000 + 7 * 3600) / 86400);
+
+	for (size_t k = 0; k < 3; k++) {
+		for (size_t lim = 1; lim <= 3; lim += 2) {
+			tadd(t, "# batches %s limit %zu\n", keys[k] ? keys[k] : "all", lim);
+			filter(&f, keys[k], 0, 0, -1, -1);
+			PAGES(t, be->lq_batches(db, &f, after, lim, batch_line, t, &next_, &err));
+			tadd(t, "# scans %s limit %zu\n", keys[k] ? keys[k] : "all", lim);
+			PAGES(t, be->lq_scans(db, &f, after, lim, scan_line, t, &next_, &err));
+			tadd(t, "# alerts %s limit %zu\n", keys[k] ? keys[k] : "all", lim);
+			PAGES(t, be->lq_alerts(db, &f, after, lim, alert_line, t, &next_, &err));
+		}
+		tadd(t, "# producers %s\n", keys[k] ? keys[k] : "all");
+		if (be->lq_producers(db, &f, producer_line, t, &err) != TEM_OK)
+			fail_msg("%s: %s", be->name, err.msg);
+		for (int by = LQ_BY_DAY; by <= LQ_BY_BATCH; by++) {
+			tadd(t, "# stats %s by %d\n", keys[k] ? keys[k] : "all", by);
+			if (be->lq_stats(db, &f, day - 1, day + 2, (enum lq_by)by, stat_line, t,
+					 &err) != TEM_OK)
+				fail_msg("%s: %s", be->name, err.msg);
+		}
+	}
+	/* time bounds: the first day's rows, the second day's */
+	for (int w = 0; w < 2; w++) {
+		int64_t from = w == 0 ? 0 : T0 + 86400000LL, to = w == 0 ? T0 + 86400000LL : 0;
+		tadd(t, "# window %d\n", w);
+		filter(&f, NULL, from, to, -1, -1);
+		PAGES(t, be->lq_batches(db, &f, after, 2, batch_line, t, &next_, &err));
+		PAGES(t, be->lq_scans(db, &f, after, 2, scan_line, t, &next_, &err));
+		PAGES(t, be->lq_alerts(db, &f, after, 2, alert_line, t, &next_, &err));
+	}
+	for (int ty = 0; ty < ALERT_TYPES; ty++) {
+		tadd(t, "# alerts of type %s\n", alert_type_name((enum alert_type)ty));
+		filter(&f, NULL, 0, 0, ty, -1);
+		PAGES(t, be->lq_alerts(db, &f, after, 0, alert_line, t, &next_, &err));
+	}
+	for (int st = 0; st < ALERT_STATUSES; st++) {
+		tadd(t, "# alerts of status %s\n", alert_status_name((enum alert_status)st));
+		filter(&f, KEY, 0, 0, -1, st);
+		PAGES(t, be->lq_alerts(db, &f, after, 2, alert_line, t, &next_, &err));
+	}
+	for (int64_t id = 0; id <= 12; id++)
+		for (size_t k = 0; k < 3; k++) {
+			int found = -1;
+			filter(&f, keys[k], 0, 0, -1, -1);
+			tadd(t, "# alert %lld %s\n", (long long)id, keys[k] ? keys[k] : "all");
+			if (be->lq_alert(db, &f, id, alert_line, t, &found, &err) != TEM_OK)
+				fail_msg("%s: %s", be->name, err.msg);
+			tadd(t, "found %d\n", found);
+			if (k == 0 && be->lq_alert_changes(db, id, change_line, t, &err) != TEM_OK)
+				fail_msg("%s: %s", be->name, err.msg);
+		}
+	for (size_t i = 0; i < sizeof serials / sizeof serials[0]; i++)
+		for (size_t k = 1; k < 3; k++) {
+			struct lq_code c;
+			tadd(t, "# code %s/%llu\n", keys[k], (unsigned long long)serials[i]);
+			if (be->lq_code(db, keys[k], serials[i], &c, &err) != TEM_OK)
+				fail_msg("%s: %s", be->name, err.msg);
+			code_line(t, &c);
+			PAGES(t, be->lq_code_scans(db, keys[k], serials[i], after, 2, scan_line, t,
+						   &next_, &err));
+			if (be->lq_code_alerts(db, keys[k], serials[i], alert_line, t, &err) !=
+			    TEM_OK)
+				fail_msg("%s: %s", be->name, err.msg);
+		}
+}
+
+/* Compares a and b line by line, failing at the first difference. */
+static void same_text(const char *what, const char *a, const char *b)
+{
+	const char *pa = a, *pb = b;
+	int line = 1;
+
+	while (*pa != '\0' || *pb != '\0') {
+		size_t la = strcspn(pa, "\n"), lb = strcspn(pb, "\n");
+		if (la != lb || memcmp(pa, pb, la) != 0)
+			fail_msg("%s, line %d:\nSQLite:     %.*s\nPostgreSQL: %.*s", what, line,
+				 (int)la, pa, (int)lb, pb);
+		pa += la + (pa[la] != '\0');
+		pb += lb + (pb[lb] != '\0');
+		line++;
+	}
+}
+
+static int run_sequence(struct ledger *sl, struct pg_ledger *pl)
+{
+	static struct ledger_job sj[N_JOBS], pj[N_JOBS];
+	int n = 0;
+
+	while (n < N_JOBS && build(n, &sj[n])) {
+		build(n, &pj[n]);
+		ledger_run(sl, &sj[n]);
+		pg_ledger_run(pl, &pj[n]);
+		assert_int_equal(sj[n].status, pj[n].status);
+		n++;
+	}
+	/* the duplicated code claimed, then scanned elsewhere: a second alert on one code */
+	for (int i = 0; i < 2; i++) {
+		struct ledger_job j[2];
+		for (int e = 0; e < 2; e++) {
+			memset(&j[e], 0, sizeof j[e]);
+			j[e].kind = i == 0 ? JOB_CLAIM : JOB_SCAN;
+			if (i == 0) {
+				struct ledger_claim *c = &j[e].u.claim;
+				strcpy(c->key_id, KEY);
+				c->serial = 5;
+				c->net[0] = 30;
+				c->at_ms = T0 + 2 * 86400000LL;
+				c->code_limit = 3;
+				c->net_limit = 4;
+				c->pin_right = 1;
+			} else {
+				struct ledger_scan *sc = &j[e].u.scan;
+				strcpy(sc->key_id, KEY);
+				sc->serial = 5;
+				sc->client[0] = 31;
+				sc->at_ms = T0 + 2 * 86400000LL + 1;
+				sc->facts =
+				    (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
+			}
+		}
+		assert_int_equal(ledger_run(sl, &j[0]), LEDGER_OK);
+		assert_int_equal(pg_ledger_run(pl, &j[1]), LEDGER_OK);
+		if (i == 1)
+			assert_int_equal(j[1].u.scan.verdict, V_SOLD);
+	}
+	/* the sequence meant something: a duplicate, a sold code, a closed alert */
+	assert_int_equal(pj[10].u.scan.verdict, V_DUPLICATE);
+	assert_int_equal(pj[28].u.scan.verdict, V_SOLD);
+	assert_int_equal(pj[35].status, LEDGER_OK);
+	return n;
+}
+
+/* The sequence through both engines; every read gives the same rows on both. */
+static void reads_as_sqlite(void **state)
+{
+	const char *dir;
+	char path[300], lock[320], conninfo[256];
+	struct ledger *sl;
+	struct pg_ledger *pl;
+	struct tem_err err;
+	struct text a = {0}, b = {0};
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	dir = scratch_dir();
+	snprintf(path, sizeof path, "%s/l.db", dir);
+	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
+	new_db(conninfo, sizeof conninfo);
+	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
+	if (pg_ledger_open(conninfo, &pl, &err) != TEM_OK)
+		fail_msg("%s", err.msg);
+	run_sequence(sl, pl);
+	assert_int_equal(lq_open(sl, &err), TEM_OK);
+	if (pg_lq_open(pl, conninfo, &err) != TEM_OK)
+		fail_msg("%s", err.msg);
+	read_all(&sqlite_reads, sl, &a);
+	read_all(&pg_reads, pl, &b);
+	same_text("regulator reads", a.s, b.s);
+	/* the reads saw rows of every kind, not only empty lists */
+	assert_true(a.rows > 200);
+	assert_non_null(strstr(a.s, "alert 1 duplicate"));
+	assert_non_null(strstr(a.s, "sold-then-scanned"));
+	assert_non_null(strstr(a.s, "invalid-burst"));
+	assert_non_null(strstr(a.s, "claim-guessing"));
+	assert_non_null(strstr(a.s, "change at="));
+	assert_non_null(strstr(a.s, "buyer"));
+	assert_non_null(strstr(a.s, "found 1"));
+	assert_non_null(strstr(a.s, "sold-then-scanned " KEY "/5"));
+	assert_non_null(strstr(a.s, "last_verdict=sold"));
+	assert_non_null(strstr(a.s, "stat day=0 " KEY " \"HTX Năm Căn\" batch="));
+	print_message("# %d rows alike on both engines\n", a.rows);
+	free(a.s);
+	free(b.s);
+	/* a ledger whose reads are not attached says so */
+	{
+		int64_t next;
+		struct lq_filter f;
+		lq_filter_all(&f);
+		static int not_attached;
+		assert_int_equal(
+		    pg_lq_batches(&not_attached, &f, 0, 0, batch_line, &a, &next, &err), TEM_ERR);
+		assert_non_null(strstr(err.msg, "not open"));
+	}
+	/* a restarted server: the next read and the next token lookup connect again */
+	{
+		struct text c = {0};
+		struct token_row row;
+		unsigned char h[TOKENS_HASH_BYTES] = {0};
+		void *tdb;
+		assert_int_equal(pg_tokens_open(conninfo, 0, &tdb, &err), TEM_OK);
+		assert_int_equal(pg_tokens_find(tdb, h, &row, &err), TEM_NO);
+		assert_int_equal(cluster_cmd("stop"), 0);
+		assert_int_equal(pg_lq_producers(pl, NULL, producer_line, &c, &err), TEM_ERR);
+		assert_non_null(strstr(err.msg, "PostgreSQL database"));
+		assert_int_equal(pg_tokens_find(tdb, h, &row, &err), TEM_ERR);
+		assert_int_equal(cluster_cmd("start"), 0);
+		if (pg_lq_producers(pl, NULL, producer_line, &c, &err) != TEM_OK)
+			fail_msg("%s", err.msg);
+		assert_int_equal(c.rows, 2);
+		if (pg_tokens_find(tdb, h, &row, &err) != TEM_NO)
+			fail_msg("%s", err.msg);
+		pg_tokens_close(tdb);
+		free(c.s);
+	}
+	pg_lq_close(pl);
+	pg_lq_close(pl); /* harmless twice */
+	ledger_close(sl);
+	pg_ledger_close(pl);
+	unlink(lock);
+	scratch_remove(dir);
+}
+
+/* --- tokens ---------------------------------------------------------------------------------- */
+
+static int token_line(void *arg, const struct token_row *row)
+{
+	char h[2 * TOKENS_HASH_BYTES + 1];
+
+	hex(row->hash, TOKENS_HASH_BYTES, h);
+	tadd(arg, "token %s %s \"%s\" created=%lld expires=%lld revoked=%lld\n", h, row->name,
+	     row->producer, (long long)row->created_ms, (long long)row->expires_ms,
+	     (long long)row->revoked_ms);
+	return 0;
+}
+
+static int stop_after_one(void *arg, const struct token_row *row)
+{
+	(void)row;
+	++*(int *)arg;
+	return 1;
+}
+
+/* The same steps on where's tokens, their answers into t. */
+static void token_steps(const struct ledger_backend *be, const char *where, struct text *t)
+{
+	struct token_row r, got;
+	void *w, *ro;
+	struct tem_err err;
+	int n = 0;
+
+	if (be->tokens_open(where, 1, &w, &err) != TEM_OK ||
+	    be->tokens_open(where, 0, &ro, &err) != TEM_OK)
+		fail_msg("%s: %s", be->name, err.msg);
+	for (int i = 0; i < 4; i++) {
+		memset(&r, 0, sizeof r);
+		memset(r.hash, 0x10 + i, sizeof r.hash);
+		snprintf(r.name, sizeof r.name, i == 2 ? "inspector" : "token-%d", i);
+		if (i == 1)
+			strcpy(r.producer, KEY);
+		r.created_ms = T0 + i;
+		r.expires_ms = i == 3 ? T0 + 86400000LL : 0;
+		tadd(t, "add %d: %d\n", i, be->tokens_add(w, &r, &err));
+	}
+	/* a second token in force named as one: refused */
+	memset(r.hash, 0x77, sizeof r.hash);
+	strcpy(r.name, "inspector");
+	tadd(t, "add again: %d\n", be->tokens_add(w, &r, &err));
+	tadd(t, "add read-only: %d\n", be->tokens_add(ro, &r, &err) == TEM_ERR);
+	tadd(t, "revoke: %d\n", be->tokens_revoke(w, "inspector", T0 + 500, &err));
+	tadd(t, "revoke again: %d\n", be->tokens_revoke(w, "inspector", T0 + 600, &err));
+	tadd(t, "revoke none: %d\n", be->tokens_revoke(w, "nobody", T0 + 600, &err));
+	r.created_ms = T0 + 700;
+	tadd(t, "add after revoke: %d\n", be->tokens_add(w, &r, &err));
+	for (int i = 0; i < 5; i++) {
+		unsigned char h[TOKENS_HASH_BYTES];
+		int rc;
+		memset(h, i < 4 ? 0x10 + i : 0x66, sizeof h);
+		rc = be->tokens_find(ro, h, &got, &err);
+		tadd(t, "find %d: %d\n", i, rc);
+		if (rc == TEM_OK)
+			token_line(t, &got);
+	}
+	if (be->tokens_each(ro, token_line, t, &err) != TEM_OK ||
+	    be->tokens_each(w, stop_after_one, &n, &err) != TEM_OK)
+		fail_msg("%s: %s", be->name, err.msg);
+	assert_int_equal(n, 1);
+	be->tokens_close(ro);
+	be->tokens_close(w);
+	be->tokens_close(NULL);
+}
+
+static void tokens_as_sqlite(void **state)
+{
+	const char *dir;
+	char path[300], lock[320], conninfo[256], empty[256];
+	struct ledger *sl;
+	struct pg_ledger *pl;
+	struct tem_err err;
+	struct text a = {0}, b = {0};
+	void *tdb;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	dir = scratch_dir();
+	snprintf(path, sizeof path, "%s/l.db", dir);
+	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
+	new_db(conninfo, sizeof conninfo);
+	new_db(empty, sizeof empty);
+	/* a database temd never made is refused, never made into a ledger */
+	assert_int_equal(pg_tokens_open(empty, 1, &tdb, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "not a tem ledger"));
+	assert_null(strstr(err.msg, "password"));
+	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
+	if (pg_ledger_open(conninfo, &pl, &err) != TEM_OK)
+		fail_msg("%s", err.msg);
+	/* while temd runs on each */
+	token_steps(&sqlite_reads, path, &a);
+	token_steps(&pg_reads, conninfo, &b);
+	same_text("tokens", a.s, b.s);
+	assert_non_null(strstr(a.s, "add again: 1\n"));    /* TEM_NO */
+	assert_non_null(strstr(a.s, "revoke again: 1\n")); /* TEM_NO */
+	assert_non_null(strstr(a.s, "find 4: 1\n"));       /* TEM_NO */
+	assert_non_null(strstr(a.s, "add after revoke: 0\n"));
+	assert_non_null(strstr(a.s, "add read-only: 1\n")); /* refused */
+	free(a.s);
+	free(b.s);
+	ledger_close(sl);
+	pg_ledger_close(pl);
+	unlink(lock);
+	scratch_remove(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(reads_as_sqlite),
+	    cmocka_unit_test(tokens_as_sqlite),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

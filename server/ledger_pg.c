@@ -2,6 +2,7 @@
  * group-committing writer thread with its advisory locks, the reads temd needs. Every writer
  * statement is prepared once a connection, with bound parameters; results come in binary. */
 #include "server/ledger_pg.h"
+#include "server/ledger_pg_query.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -2359,6 +2360,24 @@ static const struct ledger_backend pg_backend = {
     .claim_info = be_claim_info,
     .trust_sequence = be_trust_sequence,
     .bytes = be_bytes,
+    .lq_open = pg_lq_open,
+    .lq_close = pg_lq_close,
+    .lq_batches = pg_lq_batches,
+    .lq_code = pg_lq_code,
+    .lq_code_scans = pg_lq_code_scans,
+    .lq_scans = pg_lq_scans,
+    .lq_alerts = pg_lq_alerts,
+    .lq_alert = pg_lq_alert,
+    .lq_alert_changes = pg_lq_alert_changes,
+    .lq_code_alerts = pg_lq_code_alerts,
+    .lq_stats = pg_lq_stats,
+    .lq_producers = pg_lq_producers,
+    .tokens_open = pg_tokens_open,
+    .tokens_close = pg_tokens_close,
+    .tokens_find = pg_tokens_find,
+    .tokens_add = pg_tokens_add,
+    .tokens_revoke = pg_tokens_revoke,
+    .tokens_each = pg_tokens_each,
 };
 
 const struct ledger_backend *ledger_pg_backend(void)

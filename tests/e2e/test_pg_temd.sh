@@ -96,6 +96,22 @@ fi
 URL=$B scan "$C3"
 expect_eq "B counts on from the ledger" "$((L + 1))" "$(json scans)"
 
+# the regulator API on the shared database: a token made while both serve, read through B
+TOK=$("$TEMD" token create --db "$DB" --name inspector 2>tok.err)
+check "temd token create on the PostgreSQL ledger" test -n "$TOK"
+expect_eq "B knows the token" "200 inspector" \
+	"$(curl -s -o tok.json -w '%{http_code}' -H "Authorization: Bearer $TOK" "$B/api/v1/token") $(jq -r .name tok.json)"
+curl -s -H "Authorization: Bearer $TOK" -o alerts.json "$B/api/v1/alerts?type=duplicate"
+expect_eq "the duplicate decided across servers is an alert" "$KEY-$FS" \
+	"$(jq -r '.items[0].code' alerts.json)"
+curl -s -H "Authorization: Bearer $TOK" -o code.json "$B/api/v1/codes/$KEY-$FS"
+expect_eq "its history: four networks, four scans" "4 4" \
+	"$(jq -r '.history.items | length' code.json) $(jq -r .scans code.json)"
+curl -s -H "Authorization: Bearer $TOK" -o stats.json "$B/api/v1/stats"
+expect_eq "statistics count every scan of both servers" \
+	"$(psql "$(sh "$CLUSTER" url "$P")" -XAtc 'SELECT sum(scans) FROM code_scans')" \
+	"$(jq -r .totals.scans stats.json)"
+
 # PostgreSQL away: 503 and /healthz failing; back: served again
 sh "$CLUSTER" stop "$P" >/dev/null 2>&1
 URL=$B scan "$C3"

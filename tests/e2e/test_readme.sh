@@ -60,6 +60,10 @@ while IFS= read -r cmd <&3; do
 	eval "$cmd" >"$T/out" 2>"$T/err" </dev/null
 	rc=$?
 	cd "$T" || exit 1
+	case $cmd in
+	*/api/v1/scans*) cp out scan.out ;;
+	*/api/v1/alerts*) cp out alerts.out ;;
+	esac
 	if [ "$rc" -eq 0 ]; then
 		ok "README: $short"
 	else
@@ -68,7 +72,10 @@ while IFS= read -r cmd <&3; do
 	fi
 done 3<commands.txt
 expect_eq "temd was started by the README" 1 "$([ -n "$port" ] && echo 1)"
-expect_grep "the README's scan is answered genuine" '"verdict": *"genuine"' "$T/out"
+expect_grep "the README's scan is answered genuine" '"verdict": *"genuine"' "$T/scan.out"
+expect_eq "the README's token reads the alerts" "0" "$(jq -r '.items | length' alerts.out 2>&1)"
+expect_eq "the README's statistics are a spreadsheet with a BOM" "$(printf '\357\273\277')key_id" \
+	"$(head -c 9 work/stats.csv)"
 stop_temd TERM
 expect_eq "the README's temd stops cleanly on SIGTERM" 0 "$TEMD_STATUS"
 done_testing

@@ -473,7 +473,15 @@ int ledger_each_batch(struct ledger *l,
 		      int (*fn)(void *arg, const struct ledger_batch_row *b, struct tem_err *err),
 		      void *arg, struct tem_err *err)
 {
-	return l->be->each_batch(l->db, fn, arg, err);
+	return l->be->each_batch(l->db, -1, fn, arg, err);
+}
+
+int ledger_each_batch_after(struct ledger *l, int64_t after,
+			    int (*fn)(void *arg, const struct ledger_batch_row *b,
+				      struct tem_err *err),
+			    void *arg, struct tem_err *err)
+{
+	return l->be->each_batch(l->db, after < 0 ? 0 : after, fn, arg, err);
 }
 
 int ledger_claim_info(struct ledger *l, const char *key_id, uint64_t serial,

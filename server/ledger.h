@@ -65,6 +65,14 @@ int ledger_each_batch(struct ledger *l,
 		      int (*fn)(void *arg, const struct ledger_batch_row *b, struct tem_err *err),
 		      void *arg, struct tem_err *err);
 
+/* ledger_each_batch for the batches whose row id (ledger_batch_row.row) is above after, in
+ * row id order: what other temd on the same ledger registered since a row this one has seen
+ * (server/registry.h's registry_refresh). The same returns. */
+int ledger_each_batch_after(struct ledger *l, int64_t after,
+			    int (*fn)(void *arg, const struct ledger_batch_row *b,
+				      struct tem_err *err),
+			    void *arg, struct tem_err *err);
+
 /* Reads the batch facts of serial of key_id (16 hex digits) on the reader connection into out
  * (zeroed when no batch holds it). TEM_OK, or TEM_ERR with err set when the read failed or
  * the row is damaged (a failed read is never taken for "no batch"). */

@@ -98,7 +98,9 @@ struct ledger_backend {
 
 	int (*salt)(void *db, unsigned char out[LEDGER_SALT_BYTES]); /* ledger_salt */
 	void (*forgot_salt)(void *db); /* LEDGER_JOB_FORGET_SALT committed: drop the copy held */
-	int (*each_batch)(void *db,
+	/* after < 0: every batch in key and serial order (ledger_each_batch); else those of row
+	 * id above after, in row id order (ledger_each_batch_after) */
+	int (*each_batch)(void *db, int64_t after,
 			  int (*fn)(void *arg, const struct ledger_batch_row *b,
 				    struct tem_err *err),
 			  void *arg, struct tem_err *err);

@@ -2076,7 +2076,7 @@ static PGresult *rq(struct pg_ledger *l, const char *q, int n, const char *const
 	return NULL;
 }
 
-int pg_ledger_each_batch(struct pg_ledger *l,
+int pg_ledger_each_batch(struct pg_ledger *l, int64_t after,
 			 int (*fn)(void *arg, const struct ledger_batch_row *b,
 				   struct tem_err *err),
 			 void *arg, struct tem_err *err)
@@ -2085,11 +2085,20 @@ int pg_ledger_each_batch(struct pg_ledger *l,
 	    "SELECT key_id, first_serial, last_serial, registered, id, batch_id, product, "
 	    "producer, url, issued, last_day, header, (claim_key IS NOT NULL)::int4 FROM batches "
 	    "ORDER BY key_id, first_serial";
+	/* the same columns, of the rows above $1, in row order (a scan of the small batches table) */
+	static const char qa[] =
+	    "SELECT key_id, first_serial, last_serial, registered, id, batch_id, product, "
+	    "producer, url, issued, last_day, header, (claim_key IS NOT NULL)::int4 FROM batches "
+	    "WHERE id > $1::int8 ORDER BY id";
+	char num[24];
+	const char *v[1] = {num};
 	PGresult *res;
 	int ret = TEM_OK;
 
+	snprintf(num, sizeof num, "%lld", (long long)after);
 	pthread_mutex_lock(&l->rmu);
-	if ((res = rq(l, q, 0, NULL, "the batches", err)) == NULL) {
+	if ((res = rq(l, after < 0 ? q : qa, after < 0 ? 0 : 1, after < 0 ? NULL : v, "the batches",
+		      err)) == NULL) {
 		ret = TEM_ERR;
 		goto out;
 	}
@@ -2316,11 +2325,12 @@ static void be_forgot_salt(void *db)
 	(void)db;
 }
 
-static int
-be_each_batch(void *db, int (*fn)(void *arg, const struct ledger_batch_row *b, struct tem_err *err),
-	      void *arg, struct tem_err *err)
+static int be_each_batch(void *db, int64_t after,
+			 int (*fn)(void *arg, const struct ledger_batch_row *b,
+				   struct tem_err *err),
+			 void *arg, struct tem_err *err)
 {
-	return pg_ledger_each_batch(db, fn, arg, err);
+	return pg_ledger_each_batch(db, after, fn, arg, err);
 }
 
 static int be_claim_info(void *db, const char *key_id, uint64_t serial,

@@ -76,9 +76,10 @@ int pg_ledger_salt(const struct pg_ledger *l, unsigned char out[LEDGER_SALT_BYTE
 int pg_ledger_forget_salt(struct pg_ledger *l, struct tem_err *err);
 
 /* ledger_each_batch on the reader connection: fn for every registered batch in key and serial
- * order. TEM_OK when every batch was passed; TEM_ERR with err set when fn stopped the walk or
+ * order (after < 0), or for those of row id above after in row id order
+ * (ledger_each_batch_after). TEM_OK when every batch was passed; TEM_ERR with err set when fn stopped the walk or
  * a read failed. */
-int pg_ledger_each_batch(struct pg_ledger *l,
+int pg_ledger_each_batch(struct pg_ledger *l, int64_t after,
 			 int (*fn)(void *arg, const struct ledger_batch_row *b,
 				   struct tem_err *err),
 			 void *arg, struct tem_err *err);

@@ -1968,7 +1968,7 @@ static void sqlite_forgot_salt(void *db)
 }
 
 /* The backend's each_batch. */
-static int sqlite_each_batch(void *db,
+static int sqlite_each_batch(void *db, int64_t after,
 			     int (*fn)(void *arg, const struct ledger_batch_row *b,
 				       struct tem_err *err),
 			     void *arg, struct tem_err *err)
@@ -1979,12 +1979,22 @@ static int sqlite_each_batch(void *db,
 	    "SELECT key_id, first_serial, last_serial, registered, id, batch_id, "
 	    "product, producer, url, issued, last_day, header, claim_key IS NOT NULL FROM batches "
 	    "ORDER BY key_id, first_serial";
+	/* the same columns, of the rows above ?1, in row order */
+	static const char qa[] =
+	    "SELECT key_id, first_serial, last_serial, registered, id, batch_id, "
+	    "product, producer, url, issued, last_day, header, claim_key IS NOT NULL FROM batches "
+	    "WHERE id > ?1 ORDER BY id";
 	sqlite3_stmt *st;
 	int rc, ret = TEM_OK;
 
 	pthread_mutex_lock(&l->rmu);
-	if (sqlite3_prepare_v2(l->r, q, -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(l->r, after < 0 ? q : qa, -1, &st, NULL) != SQLITE_OK) {
 		ret = db_fail(l->r, l->path, "cannot read the batches", err);
+		goto out;
+	}
+	if (after >= 0 && sqlite3_bind_int64(st, 1, after) != SQLITE_OK) {
+		ret = db_fail(l->r, l->path, "cannot read the batches", err);
+		sqlite3_finalize(st);
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -599,7 +599,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	metrics_trust_reload(1);
-	if (ledger_each_batch(t.ledger, add_batch, &t, &err) != TEM_OK) {
+	if (ledger_each_batch(t.ledger, add_batch, &t, &err) != TEM_OK ||
+	    (ledger_kind(t.cfg.db) == LEDGER_POSTGRESQL &&
+	     registry_follow(t.reg, t.ledger, 30, &err) != TEM_OK)) {
 		log_msg(LOG_LV_ERROR, "refusing to start: %s", err.msg);
 		goto out;
 	}
@@ -665,7 +667,8 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	/* runs the jobs still queued, closes the reads' and the tokens' connections, and
-	 * checkpoints a SQLite ledger's WAL */
+	 * checkpoints a SQLite ledger's WAL; new batches are no longer read from it first */
+	registry_unfollow(t.reg);
 	ledger_close(t.ledger);
 	registry_free(t.reg);
 	sodium_free(t.secret);

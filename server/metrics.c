@@ -184,6 +184,13 @@ int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger
 static atomic_ulong trust_reloads[2]; /* [0] failed, [1] succeeded */
 static atomic_llong trust_loaded_at;  /* unix time of the list in force, 0 before one */
 
+static atomic_ulong registry_refreshes; /* reads of newly registered batches */
+
+void metrics_registry_refresh(void)
+{
+	atomic_fetch_add_explicit(&registry_refreshes, 1, memory_order_relaxed);
+}
+
 void metrics_trust_reload(int ok)
 {
 	atomic_fetch_add_explicit(&trust_reloads[ok ? 1 : 0], 1, memory_order_relaxed);
@@ -266,9 +273,13 @@ static void format_ops(struct sbuf *b)
 		 "# HELP temd_trust_loaded_timestamp_seconds When the trust list in force was "
 		 "loaded.\n"
 		 "# TYPE temd_trust_loaded_timestamp_seconds gauge\n"
-		 "temd_trust_loaded_timestamp_seconds %lld\n",
+		 "temd_trust_loaded_timestamp_seconds %lld\n"
+		 "# HELP temd_registry_refreshes_total Ledger reads of batches other temd "
+		 "registered (a shared PostgreSQL ledger).\n"
+		 "# TYPE temd_registry_refreshes_total counter\n"
+		 "temd_registry_refreshes_total %lu\n",
 		 TEMD_VERSION, atomic_load(&trust_reloads[1]), atomic_load(&trust_reloads[0]),
-		 (long long)atomic_load(&trust_loaded_at));
+		 (long long)atomic_load(&trust_loaded_at), atomic_load(&registry_refreshes));
 	if (proc_stat(&cpu, &rss, &start) == 0)
 		sbuf_put(b,
 			 "# HELP process_cpu_seconds_total Total user and system CPU time spent in "

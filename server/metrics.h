@@ -41,6 +41,10 @@ int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger
  * was refused. */
 void metrics_trust_reload(int ok);
 
+/* Counts a read of the batches other temd registered on a shared ledger (registry_refresh,
+ * server/registry.h). */
+void metrics_registry_refresh(void);
+
 /* temd's version, for temd_build_info and the start-up line. */
 #define TEMD_VERSION "0.1.0"
 

@@ -5,9 +5,17 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "keys/date.h"
 #include "label/batch.h"
+#include "server/log.h"
+#include "server/metrics.h"
+
+/* How long a gap in the batches' row ids may be a registration not yet committed (another
+ * temd's transaction took the id and is still open): refreshes read from the gap again until
+ * then; past it, the id is taken for one a rolled-back transaction used. */
+#define HOLE_MS 60000
 
 struct batch_span {
 	uint64_t first, last;
@@ -31,14 +39,36 @@ struct registry {
 	struct key_batches *keys; /* sorted by id */
 	size_t nkeys, capkeys;
 	long batches;
+	int64_t top; /* the highest batch row loaded or seen (registry_load_batch, refreshes) */
+
+	/* following a shared ledger (registry_follow); ledger is set before any refresh */
+	struct ledger *ledger;   /* NULL while not following: registry_refresh does nothing */
+	pthread_mutex_t refresh; /* held by the one refresh under way */
+	int64_t floor;           /* batch rows up to this one are loaded (or gone) */
+	int64_t hole_since_ms;   /* since when floor waits for the row after it, 0 = it does not */
+	int64_t started_ms;      /* when the latest refresh started, 0 = never */
+	int failing;             /* 1 while refreshes cannot read the ledger (logged once) */
+	pthread_mutex_t tmu;     /* guards stop, for the timer thread */
+	pthread_cond_t tcond;    /* signalled to stop it */
+	pthread_t timer;         /* the background refresh, every interval seconds */
+	int stop, running;
+	unsigned interval;
 };
 
 struct registry *registry_new(void)
 {
 	struct registry *r = calloc(1, sizeof *r);
 
-	if (r != NULL)
+	if (r != NULL) {
+		pthread_condattr_t ca;
 		pthread_rwlock_init(&r->lock, NULL);
+		pthread_mutex_init(&r->refresh, NULL);
+		pthread_mutex_init(&r->tmu, NULL);
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&r->tcond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	return r;
 }
 
@@ -46,6 +76,10 @@ void registry_free(struct registry *r)
 {
 	if (r == NULL)
 		return;
+	registry_unfollow(r);
+	pthread_cond_destroy(&r->tcond);
+	pthread_mutex_destroy(&r->tmu);
+	pthread_mutex_destroy(&r->refresh);
 	trust_free(&r->trust);
 	for (size_t i = 0; i < r->nkeys; i++)
 		free(r->keys[i].spans);
@@ -129,6 +163,12 @@ int registry_add_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES]
 	}
 	for (pos = kb->n; pos > 0 && kb->spans[pos - 1].first > b->first; pos--)
 		;
+	/* a key's batches never overlap: one of the same first serial is this batch, known
+	 * already (registered here, and read back by a refresh) */
+	if (pos > 0 && kb->spans[pos - 1].first == b->first) {
+		rc = 0;
+		goto out;
+	}
 	memmove(&kb->spans[pos + 1], &kb->spans[pos], (kb->n - pos) * sizeof kb->spans[0]);
 	struct batch_span *s = &kb->spans[pos];
 	s->first = b->first, s->last = b->last;
@@ -281,6 +321,10 @@ int registry_load_batch(struct registry *r, const struct ledger_batch_row *b, st
 		err_set(err, "out of memory loading batch %s of key %s", b->batch_id, b->key_id);
 		goto out;
 	}
+	pthread_rwlock_wrlock(&r->lock);
+	if (b->row > r->top)
+		r->top = b->row;
+	pthread_rwlock_unlock(&r->lock);
 	rc = TEM_OK;
 out:
 	free(h);
@@ -299,4 +343,172 @@ void registry_max_serial(struct registry *r, const unsigned char id[KEYS_ID_BYTE
 			if (r->keys[k].spans[i].last > *max)
 				*max = r->keys[k].spans[i].last;
 	pthread_rwlock_unlock(&r->lock);
+}
+
+/* 1 when the index holds the batch of key id starting at first. */
+static int has_batch(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t first)
+{
+	int found, has = 0;
+
+	pthread_rwlock_rdlock(&r->lock);
+	size_t k = find_key(r, id, &found);
+	if (found) {
+		const struct key_batches *kb = &r->keys[k];
+		size_t lo = 0, hi = kb->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (kb->spans[mid].first < first)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		has = lo < kb->n && kb->spans[lo].first == first;
+	}
+	pthread_rwlock_unlock(&r->lock);
+	return has;
+}
+
+/* A refresh's walk over the rows above the floor, in row order. */
+struct walk {
+	struct registry *r;
+	int64_t expect; /* the next row id if none is missing */
+	int64_t hole;   /* the first row id missing, 0 = none */
+	int64_t max;    /* the highest row read */
+	int64_t seen;   /* the highest row of earlier refreshes: rows above it are new */
+	long loaded;
+};
+
+/* ledger_each_batch_after's callback: loads one batch another temd registered, checked as at
+ * start (registry_load_batch); one already known is skipped before any check. A batch that
+ * fails is logged and skipped: the others are served all the same. */
+static int refresh_row(void *arg, const struct ledger_batch_row *b, struct tem_err *err)
+{
+	struct walk *w = arg;
+	unsigned char id[KEYS_ID_BYTES];
+	struct tem_err why;
+	int rc;
+
+	(void)err;
+	if (b->row > w->expect && w->hole == 0)
+		w->hole = w->expect;
+	if (b->row >= w->expect)
+		w->expect = b->row + 1;
+	if (b->row > w->max)
+		w->max = b->row;
+	if (keys_id_parse(b->key_id, strlen(b->key_id), id, &why) == TEM_OK &&
+	    has_batch(w->r, id, b->first))
+		return TEM_OK;
+	rc = registry_load_batch(w->r, b, &why);
+	if (rc == TEM_OK)
+		w->loaded++;
+	else if (b->row > w->seen) /* once, not at every refresh that reads it again */
+		log_msg(rc == TEM_NO ? LOG_LV_WARNING : LOG_LV_ERROR, "%s", why.msg);
+	return TEM_OK;
+}
+
+int registry_refresh(struct registry *r, int64_t min_gap_ms)
+{
+	struct tem_err err;
+	struct walk w;
+	int64_t now;
+	int rc = TEM_NO;
+
+	if (r->ledger == NULL || pthread_mutex_trylock(&r->refresh) != 0)
+		return TEM_NO; /* not following, or one refresh is under way: use what is there */
+	now = date_now_ms();
+	if (r->started_ms != 0 && now - r->started_ms < min_gap_ms && now >= r->started_ms)
+		goto out;
+	r->started_ms = now;
+	metrics_registry_refresh();
+	pthread_rwlock_rdlock(&r->lock);
+	w = (struct walk){r, r->floor + 1, 0, r->floor, r->top, 0};
+	pthread_rwlock_unlock(&r->lock);
+	if (ledger_each_batch_after(r->ledger, r->floor, refresh_row, &w, &err) != TEM_OK) {
+		if (!r->failing)
+			log_msg(LOG_LV_WARNING,
+				"cannot read the batches other servers registered: %s (tried again "
+				"as codes need it)",
+				err.msg);
+		r->failing = 1;
+		rc = TEM_ERR;
+		goto out;
+	}
+	if (r->failing)
+		log_msg(LOG_LV_NOTICE, "the batches other servers registered are read again");
+	r->failing = 0;
+	if (w.hole == 0) {
+		r->floor = w.max;
+		r->hole_since_ms = 0;
+	} else if (w.hole - 1 != r->floor || r->hole_since_ms == 0) {
+		r->floor = w.hole - 1; /* read from the gap again until it fills or HOLE_MS pass */
+		r->hole_since_ms = now;
+	} else if (now - r->hole_since_ms > HOLE_MS) {
+		r->floor = w.max; /* ids a rolled-back transaction took */
+		r->hole_since_ms = 0;
+	}
+	pthread_rwlock_wrlock(&r->lock);
+	if (w.max > r->top)
+		r->top = w.max;
+	pthread_rwlock_unlock(&r->lock);
+	if (w.loaded > 0) {
+		log_msg(LOG_LV_INFO, "%ld batches registered through another server loaded",
+			w.loaded);
+		rc = TEM_OK;
+	}
+out:
+	pthread_mutex_unlock(&r->refresh);
+	return rc;
+}
+
+/* The timer thread: a refresh every interval seconds until registry_unfollow. */
+static void *follow_main(void *arg)
+{
+	struct registry *r = arg;
+
+	pthread_mutex_lock(&r->tmu);
+	while (!r->stop) {
+		struct timespec at;
+		clock_gettime(CLOCK_MONOTONIC, &at);
+		at.tv_sec += (time_t)r->interval;
+		while (!r->stop && pthread_cond_timedwait(&r->tcond, &r->tmu, &at) == 0)
+			;
+		if (r->stop)
+			break;
+		pthread_mutex_unlock(&r->tmu);
+		(void)registry_refresh(r, 0);
+		pthread_mutex_lock(&r->tmu);
+	}
+	pthread_mutex_unlock(&r->tmu);
+	return NULL;
+}
+
+int registry_follow(struct registry *r, struct ledger *l, unsigned interval_s, struct tem_err *err)
+{
+	pthread_rwlock_rdlock(&r->lock);
+	r->floor = r->top;
+	pthread_rwlock_unlock(&r->lock);
+	r->ledger = l;
+	r->interval = interval_s > 0 ? interval_s : 1;
+	r->stop = 0;
+	if (pthread_create(&r->timer, NULL, follow_main, r) != 0) {
+		r->ledger = NULL;
+		return err_set(err, "cannot start the thread that reads new batches");
+	}
+	r->running = 1;
+	return TEM_OK;
+}
+
+void registry_unfollow(struct registry *r)
+{
+	if (r == NULL || !r->running)
+		return;
+	pthread_mutex_lock(&r->tmu);
+	r->stop = 1;
+	pthread_cond_signal(&r->tcond);
+	pthread_mutex_unlock(&r->tmu);
+	pthread_join(r->timer, NULL);
+	r->running = 0;
+	pthread_mutex_lock(&r->refresh); /* no refresh under way, none after */
+	r->ledger = NULL;
+	pthread_mutex_unlock(&r->refresh);
 }

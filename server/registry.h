@@ -83,6 +83,31 @@ int registry_load_batch(struct registry *r, const struct ledger_batch_row *b, st
 /* The highest serial of the key's registered batches into *max (0 when it has none). */
 void registry_max_serial(struct registry *r, const unsigned char id[KEYS_ID_BYTES], uint64_t *max);
 
+/* The least time between two refreshes a code asks for (registry_refresh), in ms. */
+#define REGISTRY_REFRESH_GAP_MS 1000
+
+/* Follows ledger l, which other temd register batches on too (a shared PostgreSQL ledger):
+ * from now on registry_refresh reads the batches registered after the highest row loaded so
+ * far, and a thread of its own refreshes every interval_s seconds. Call once, after the
+ * batches are loaded at start; l must outlive registry_unfollow. TEM_OK, or TEM_ERR with err
+ * set when the thread cannot start. Not called for a SQLite ledger (one temd owns it: its
+ * registrations are in its index already). */
+int registry_follow(struct registry *r, struct ledger *l, unsigned interval_s, struct tem_err *err);
+
+/* Stops following: ends the thread, waits for a refresh under way. Call before closing the
+ * ledger; nothing when not following (registry_free calls it too). */
+void registry_unfollow(struct registry *r);
+
+/* Reads from the followed ledger the batches registered since the last refresh (by other
+ * temd) and adds them to the index, each checked as registry_load_batch checks (one failing
+ * is logged and skipped); a gap in the row ids is read again for a minute, in case it is a
+ * registration not yet committed. At most one refresh runs at a time: a call while one is
+ * under way, or within min_gap_ms of the last one's start, reads nothing. Counted in
+ * temd_registry_refreshes_total. TEM_OK when batches were added (look the code up again);
+ * TEM_NO when nothing was read or added, or when not following; TEM_ERR when the ledger
+ * could not be read (logged once until it can again). Thread-safe. */
+int registry_refresh(struct registry *r, int64_t min_gap_ms);
+
 /* Producers in the trust list and batches in the index. */
 void registry_counts(struct registry *r, long *producers, long *batches);
 

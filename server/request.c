@@ -31,6 +31,16 @@ enum verdict request_code(struct request *rq, const char *text, size_t len)
 		registry_lookup(rq->t->reg, c.key_id, c.serial, &rq->hit);
 		base = verdict_judge(&c, rq->hit.known ? &rq->hit.entry : NULL, &rq->hit.batch,
 				     date_today(), &err);
+		/* a trusted key and a good signature, but no batch known here: on a shared
+		 * ledger another temd may have registered it a moment ago; read what was
+		 * registered since (at most once a second, one request at a time) and judge
+		 * again when that brought batches (server/registry.h) */
+		if (base == V_UNREGISTERED &&
+		    registry_refresh(rq->t->reg, REGISTRY_REFRESH_GAP_MS) == TEM_OK) {
+			registry_lookup(rq->t->reg, c.key_id, c.serial, &rq->hit);
+			base = verdict_judge(&c, rq->hit.known ? &rq->hit.entry : NULL,
+					     &rq->hit.batch, date_today(), &err);
+		}
 		memcpy(rq->reason, err.msg, sizeof rq->reason);
 	}
 	return base;

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Two temd on one PostgreSQL ledger (tests/pg/cluster.sh's throwaway cluster): a code scanned
 # through one then the other counts both scans and both networks; a duplicate is decided
-# across servers; two claims of one code at once through the two servers: exactly one wins;
+# across servers; a batch registered through one is known at once to the other (a code of it
+# scanned there is genuine), while codes of no batch stay unregistered with the ledger read
+# at most once a second; two claims of one code at once through the two servers: exactly one wins;
 # kill -9 of one temd under load loses no acknowledged scan; while PostgreSQL is away scans are
 # answered 503 and /healthz fails, and service comes back after. The connection string never
 # reaches the log.
@@ -52,6 +54,35 @@ URL=$A scan "$C1" --interface 127.0.3.1
 URL=$B scan "$C1" --interface 127.0.4.1
 expect_eq "a duplicate decided across servers" "duplicate 4 4" \
 	"$(json verdict) $(json scans) $(json clients)"
+
+# a batch registered through A after B started: B reads it from the ledger when one of its
+# codes is scanned (each temd keeps the registered batches in memory)
+$TEM issue -s p.key -n 2 --product "Cua gạch" -o n.txt -q
+$TEM issue -s p.key -n 60 --product "Cua gạch" -o u.txt --no-claim -q # never registered
+refreshes() { curl -s "$B_M/metrics" | sed -n 's/^temd_registry_refreshes_total //p'; }
+R0=$(refreshes)
+check "a batch registers through A after B started" $TEM register n.txt --server "$A" -q
+URL=$B scan "$(code_at n.txt 1)" --interface 127.0.5.1
+expect_eq "its code scanned through B at once: genuine" "200 genuine" "$(cat status) $(json verdict)"
+expect_eq "B read the ledger once for it" "$((R0 + 1))" "$(refreshes)"
+# a valid code of a batch nobody registered stays unregistered, and reads are throttled: 50
+# scans at most one read a second (one refresh at a time)
+S0=$(date +%s)
+R1=$(refreshes)
+i=1
+while [ $i -le 50 ]; do
+	URL=$B scan "$(code_at u.txt $i)" --interface "127.0.6.$i"
+	[ "$(json verdict)" = unregistered ] || echo "# code $i of u.txt: $(cat status) $(cat out)"
+	i=$((i + 1))
+done
+N=$(($(refreshes) - R1))
+MAXR=$(($(date +%s) - S0 + 2))
+expect_eq "the last of them is unregistered" "200 unregistered" "$(cat status) $(json verdict)"
+if [ "$N" -ge 1 ] && [ "$N" -le "$MAXR" ]; then
+	ok "50 unregistered scans: $N ledger reads (at most $MAXR)"
+else
+	not_ok "50 unregistered scans read the ledger at most once a second" "$N reads, at most $MAXR"
+fi
 
 # two claims of one code at once, from two networks through the two servers
 C2=$(code_at b.txt 2)

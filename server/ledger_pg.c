@@ -19,6 +19,7 @@
 #include "keys/date.h"
 #include "server/alert.h"
 #include "server/ledger_backend.h"
+#include "server/ledger_clients.h"
 #include "server/log.h"
 
 /* Schema migrations, in order: migration i takes schema_version i to i + 1. Never edit one that
@@ -743,91 +744,6 @@ static int writer_conn(struct pg_ledger *l)
 	return 0;
 }
 
-/* --- copy detection: counting a code's clients (as server/ledger.c) --------------------- */
-
-struct net_row {
-	unsigned char client[LEDGER_CLIENT_BYTES];
-	unsigned char cookie[LEDGER_COOKIE_BYTES];
-	int has_cookie;
-	size_t net;
-};
-
-static int row_cmp(const void *a, const void *b)
-{
-	const struct net_row *x = a, *y = b;
-	int c = memcmp(x->client, y->client, LEDGER_CLIENT_BYTES);
-
-	if (c != 0)
-		return c;
-	if (x->has_cookie != y->has_cookie)
-		return x->has_cookie - y->has_cookie;
-	return memcmp(x->cookie, y->cookie, LEDGER_COOKIE_BYTES);
-}
-
-static int cookie_cmp(const void *a, const void *b)
-{
-	const struct net_row *x = *(const struct net_row *const *)a,
-			     *y = *(const struct net_row *const *)b;
-	int c = memcmp(x->cookie, y->cookie, LEDGER_COOKIE_BYTES);
-
-	if (c != 0)
-		return c;
-	return x->net < y->net ? -1 : x->net > y->net;
-}
-
-static size_t uf_find(size_t *parent, size_t i)
-{
-	while (parent[i] != i)
-		i = parent[i] = parent[parent[i]];
-	return i;
-}
-
-/* The clients among n rows (reordered): networks, linked by cookie ids seen on at most
- * LEDGER_COOKIE_LINKS of them (docs/verdicts.md). -1 when out of memory. */
-static int64_t count_groups(struct net_row *rows, size_t n)
-{
-	struct net_row **byc = NULL;
-	size_t *parent = NULL, nets = 0, nc = 0;
-	int64_t groups = -1;
-
-	if (n == 0)
-		return 0;
-	qsort(rows, n, sizeof *rows, row_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && memcmp(rows[i].client, rows[i - 1].client, LEDGER_CLIENT_BYTES) != 0)
-			nets++;
-		rows[i].net = nets;
-	}
-	nets++;
-	if ((parent = malloc(nets * sizeof *parent)) == NULL ||
-	    (byc = malloc(n * sizeof *byc)) == NULL)
-		goto out;
-	for (size_t i = 0; i < nets; i++)
-		parent[i] = i;
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].has_cookie)
-			byc[nc++] = &rows[i];
-	qsort(byc, nc, sizeof *byc, cookie_cmp);
-	for (size_t i = 0, end; i < nc; i = end) {
-		size_t distinct = 1;
-		for (end = i + 1;
-		     end < nc && memcmp(byc[end]->cookie, byc[i]->cookie, LEDGER_COOKIE_BYTES) == 0;
-		     end++)
-			distinct += byc[end]->net != byc[end - 1]->net;
-		if (distinct < 2 || distinct > LEDGER_COOKIE_LINKS)
-			continue;
-		for (size_t k = i + 1; k < end; k++)
-			parent[uf_find(parent, byc[k]->net)] = uf_find(parent, byc[i]->net);
-	}
-	groups = 0;
-	for (size_t i = 0; i < nets; i++)
-		groups += uf_find(parent, i) == i;
-out:
-	free(parent);
-	free(byc);
-	return groups;
-}
-
 /* --- the writer's jobs ------------------------------------------------------------------ */
 
 /* The claim of serial of key_id: *claimed_ms (0: none), *yours when by network net or cookie
@@ -1157,7 +1073,7 @@ static int scan_alert(struct pg_ledger *l, const struct ledger_scan *s, int64_t 
 
 /* Reads a code's rows (S_ROWS, whole: five columns; S_NET_ROWS: the cookie only) into *rows
  * (n used, one more allocated), adding up scans, first and latest. 0 or -1. */
-static int read_rows(struct pg_ledger *l, int i, const struct args *a, struct net_row **rows,
+static int read_rows(struct pg_ledger *l, int i, const struct args *a, struct ledger_net_row **rows,
 		     size_t *n, int64_t *scans, int64_t *first, int64_t *last)
 {
 	PGresult *res = xq(l, i, a, PGRES_TUPLES_OK);
@@ -1171,7 +1087,7 @@ static int read_rows(struct pg_ledger *l, int i, const struct args *a, struct ne
 		return fail(l, NULL, "cannot count a code's clients: out of memory");
 	}
 	for (int k = 0; k < nt; k++) {
-		struct net_row *r = &(*rows)[k];
+		struct ledger_net_row *r = &(*rows)[k];
 		int ci = whole ? 1 : 0;
 		r->has_cookie = PQgetlength(res, k, ci) == LEDGER_COOKIE_BYTES;
 		if (r->has_cookie)
@@ -1200,7 +1116,7 @@ static int read_rows(struct pg_ledger *l, int i, const struct args *a, struct ne
  * advisory lock is held: its rows are this transaction's to read and change). 0 or -1. */
 static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
 {
-	struct net_row *rows = NULL, want;
+	struct ledger_net_row *rows = NULL, want;
 	size_t n = 0, here = 0, mine_at = (size_t)-1;
 	int64_t scans = 0, first = 0, last = 0, batch, scan_id = 0;
 	struct args a = {0};
@@ -1251,7 +1167,7 @@ static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
 		rows[n++] = want;
 		s->scans = scans + 1;
 		s->first_scan_ms = first != 0 && first < s->at_ms ? first : s->at_ms;
-		if ((s->clients = count_groups(rows, n)) < 0) {
+		if ((s->clients = ledger_count_clients(rows, n)) < 0) {
 			fail(l, NULL, "cannot count a code's clients: out of memory");
 			goto out;
 		}

@@ -2,6 +2,7 @@
  * migrations, what each writer job runs inside the shared writer's transaction, and the reads
  * temd needs. Every statement is prepared once, with bound parameters. */
 #include "server/ledger_backend.h"
+#include "server/ledger_clients.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -762,103 +763,16 @@ out:
 	return ret;
 }
 
-/* --- Copy detection: counting a code's clients (docs/verdicts.md) --------------------------
- * A code's rows are (network, cookie id) pairs. Its distinct clients are the groups left after
- * linking the networks that share a cookie id, a cookie id seen on more than
- * LEDGER_COOKIE_LINKS of the code's networks linking none. A code has few rows (an alerted one
- * is not read whole), so the groups are computed here, in the writer's transaction. */
-
-/* One row of a code as read for counting. */
-struct net_row {
-	unsigned char client[LEDGER_CLIENT_BYTES]; /* network */
-	unsigned char cookie[LEDGER_COOKIE_BYTES]; /* cookie id, when has_cookie */
-	int has_cookie;                            /* 0: the row of scans without a cookie */
-	size_t net;                                /* index of its network, set by count_groups */
-};
-
-static int row_cmp(const void *a, const void *b)
-{
-	const struct net_row *x = a, *y = b;
-	int c = memcmp(x->client, y->client, LEDGER_CLIENT_BYTES);
-
-	if (c != 0)
-		return c;
-	if (x->has_cookie != y->has_cookie)
-		return x->has_cookie - y->has_cookie;
-	return memcmp(x->cookie, y->cookie, LEDGER_COOKIE_BYTES);
-}
-
-/* Orders pointers to cookie rows by cookie id, then network. */
-static int cookie_cmp(const void *a, const void *b)
-{
-	const struct net_row *x = *(const struct net_row *const *)a,
-			     *y = *(const struct net_row *const *)b;
-	int c = memcmp(x->cookie, y->cookie, LEDGER_COOKIE_BYTES);
-
-	if (c != 0)
-		return c;
-	return x->net < y->net ? -1 : x->net > y->net;
-}
-
-static size_t uf_find(size_t *parent, size_t i)
-{
-	while (parent[i] != i)
-		i = parent[i] = parent[parent[i]];
-	return i;
-}
-
-/* The number of clients among n rows (reordered): networks, after linking those that share a
- * cookie id seen on at most LEDGER_COOKIE_LINKS of them. -1 when out of memory. */
-static int64_t count_groups(struct net_row *rows, size_t n)
-{
-	struct net_row **byc = NULL;
-	size_t *parent = NULL, nets = 0, nc = 0;
-	int64_t groups = -1;
-
-	if (n == 0)
-		return 0;
-	qsort(rows, n, sizeof *rows, row_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && memcmp(rows[i].client, rows[i - 1].client, LEDGER_CLIENT_BYTES) != 0)
-			nets++;
-		rows[i].net = nets;
-	}
-	nets++;
-	if ((parent = malloc(nets * sizeof *parent)) == NULL ||
-	    (byc = malloc(n * sizeof *byc)) == NULL)
-		goto out;
-	for (size_t i = 0; i < nets; i++)
-		parent[i] = i;
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].has_cookie)
-			byc[nc++] = &rows[i];
-	qsort(byc, nc, sizeof *byc, cookie_cmp);
-	for (size_t i = 0, end; i < nc; i = end) {
-		size_t distinct = 1;
-		for (end = i + 1;
-		     end < nc && memcmp(byc[end]->cookie, byc[i]->cookie, LEDGER_COOKIE_BYTES) == 0;
-		     end++)
-			distinct += byc[end]->net != byc[end - 1]->net;
-		if (distinct < 2 || distinct > LEDGER_COOKIE_LINKS)
-			continue;
-		for (size_t k = i + 1; k < end; k++)
-			parent[uf_find(parent, byc[k]->net)] = uf_find(parent, byc[i]->net);
-	}
-	groups = 0;
-	for (size_t i = 0; i < nets; i++)
-		groups += uf_find(parent, i) == i;
-out:
-	free(parent);
-	free(byc);
-	return groups;
-}
+/* --- Copy detection: a code's rows read for counting its clients (server/ledger_clients.h).
+ * A code has few rows (an alerted one is not read whole), so its clients are counted in the
+ * writer's transaction. */
 
 /* Reads the rows S_ROWS or S_NET_ROWS (st, bound and not yet stepped) returns into *rows (n
  * used, cap allocated; the caller frees), adding up scans and keeping the first and the
  * latest scan when st is S_ROWS (five columns). SQLITE_OK or the failing step's code
  * (SQLITE_NOMEM when out of memory). */
-static int read_rows(struct sq *l, sqlite3_stmt *st, struct net_row **rows, size_t *n, size_t *cap,
-		     int64_t *scans, int64_t *first, int64_t *last)
+static int read_rows(struct sq *l, sqlite3_stmt *st, struct ledger_net_row **rows, size_t *n,
+		     size_t *cap, int64_t *scans, int64_t *first, int64_t *last)
 {
 	int rc, whole = sqlite3_column_count(st) == 5;
 
@@ -866,10 +780,10 @@ static int read_rows(struct sq *l, sqlite3_stmt *st, struct net_row **rows, size
 		int ci = whole ? 1 : 0;
 		const void *c = sqlite3_column_blob(st, ci);
 		int cn = sqlite3_column_bytes(st, ci);
-		struct net_row *r;
+		struct ledger_net_row *r;
 		if (*n == *cap) {
 			size_t nc = *cap ? *cap * 2 : 16;
-			struct net_row *grown = realloc(*rows, (nc + 1) * sizeof **rows);
+			struct ledger_net_row *grown = realloc(*rows, (nc + 1) * sizeof **rows);
 			if (grown == NULL)
 				return fail_own(l, SQLITE_NOMEM,
 						"cannot count a code's clients: %s",
@@ -1047,7 +961,7 @@ static int run_claim(struct sq *l, struct ledger_claim *c)
 static int run_scan(struct sq *l, struct ledger_scan *s)
 {
 	static const unsigned char none[1] = {0};
-	struct net_row *rows = NULL, want;
+	struct ledger_net_row *rows = NULL, want;
 	size_t n = 0, cap = 0, here = 0, mine_at = (size_t)-1;
 	int64_t scans = 0, first = 0, last = 0, batch, scan_id = 0;
 	sqlite3_stmt *st;
@@ -1111,7 +1025,7 @@ static int run_scan(struct sq *l, struct ledger_scan *s)
 		rows[n++] = want; /* a row already there changes no count */
 		s->scans = scans + 1;
 		s->first_scan_ms = first != 0 && first < s->at_ms ? first : s->at_ms;
-		if ((s->clients = count_groups(rows, n)) < 0) {
+		if ((s->clients = ledger_count_clients(rows, n)) < 0) {
 			rc = fail_own(l, SQLITE_NOMEM, "cannot count a code's clients: %s",
 				      sqlite3_errstr(SQLITE_NOMEM));
 			goto out;

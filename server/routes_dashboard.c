@@ -380,7 +380,8 @@ enum MHD_Result route_dashboard_sign_in(struct request *rq, const char *rest)
 		size_t n = strlen(token), s = strspn(token, " \t\r\n");
 		while (n > s && strchr(" \t\r\n", token[n - 1]) != NULL)
 			n--;
-		memmove(token, token + s, n - s);
+		if (s > 0)
+			memmove(token, token + s, n - s);
 		token[n - s] = '\0';
 	}
 	r = auth_sign_in(rq, token, &who, cookie, sizeof cookie, &retry);

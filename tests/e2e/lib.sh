@@ -16,6 +16,24 @@ trap 'exit 130' INT TERM
 export TEM_SCRYPT_LIMITS=interactive
 unset TEM_PASSPHRASE
 
+# faketime "YYYY-MM-DD HH:MM:SS" CMD...: runs CMD with its clock starting at that moment (TZ
+# decides how the moment is read), through libfaketime preloaded directly. The faketime
+# command does the same through a semaphore and shared memory named by its pid, which an
+# earlier run killed mid-test leaves in /dev/shm for a later process of the same pid to fail
+# on ("sem_open: File exists"); this needs neither. Under make check, AddressSanitizer must
+# accept not coming first in LD_PRELOAD (verify_asan_link_order=0, as lib.sh's callers set).
+faketime() {
+	_ft_when=$1
+	shift
+	_ft_lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+	if [ -z "$_ft_lib" ]; then
+		echo "faketime: libfaketime is not installed (tests/deps.sh installs faketime)" >&2
+		return 127
+	fi
+	LD_PRELOAD="$_ft_lib${LD_PRELOAD:+ $LD_PRELOAD}" FAKETIME="@$_ft_when" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
+
 ok() {
 	_n=$((_n + 1))
 	echo "ok $_n - $1"

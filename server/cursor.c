@@ -48,6 +48,15 @@ int cursor_read(const unsigned char key[CURSOR_KEY_BYTES], const char *text, enu
 			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    len != sizeof raw || *end != '\0')
 		return -1;
+	/* one spelling per cursor: the last character's unused low bits must be zero, as
+	 * cursor_make writes them (the decoder ignores them) */
+	{
+		char again[CURSOR_TEXT_MAX];
+		sodium_bin2base64(again, sizeof again, raw, sizeof raw,
+				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		if (strcmp(again, text) != 0)
+			return -1;
+	}
 	if (crypto_auth_verify(raw + BODY_BYTES, raw, BODY_BYTES, key) != 0)
 		return -1;
 	if (raw[0] != CURSOR_VERSION || raw[1] != (unsigned char)list ||

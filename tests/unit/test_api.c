@@ -39,6 +39,17 @@ static void test_cursor_round_trip_and_forgeries(void **state)
 		bad[i] = bad[i] == 'A' ? 'B' : 'A';
 		assert_int_equal(cursor_read(key, bad, CURSOR_SCANS, d, &pos), -1);
 	}
+	/* every character replaced by every byte that is not itself: libsodium's base64 decoder
+	 * reads some bytes above 0x7f as '_' or '-' (found by fuzz_api), so only the one spelling
+	 * cursor_make writes may read back */
+	for (size_t i = 0; i < strlen(text); i++)
+		for (int b = 1; b < 256; b++) {
+			if (b == (unsigned char)text[i])
+				continue;
+			strcpy(bad, text);
+			bad[i] = (char)b;
+			assert_int_equal(cursor_read(key, bad, CURSOR_SCANS, d, &pos), -1);
+		}
 	/* cut, lengthened, not base64, empty, SQL */
 	strcpy(bad, text);
 	bad[strlen(bad) - 1] = '\0';

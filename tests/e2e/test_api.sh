@@ -215,7 +215,7 @@ bad "scans?to=$(printf 'x%.0s' $(seq 201))" to
 bad "scans?token=$TOK" token
 bad "codes/not-a-code" code
 bad "alerts/abc" id
-expect_eq "no token in temd's log" 0 "$(grep -c "${TOK#tem_}" s.log)"
+expect_eq "no token in temd's log" 0 "$(grep -c -F -e "${TOK#tem_}" s.log)"
 
 # --- the workflow ---
 # patch ID BODY [TOKEN]: PATCH an alert; the body in out, the status printed

@@ -165,7 +165,7 @@ expect_eq "127.0.1.1 (another network) with the right token: 200" 200 \
 expect_grep "the access log names the token's name" 'token=Thanh tra Cà Mau' access.log
 leaks=0
 for f in "$T/s.log" access.log; do
-	grep -q -F "${TOK#tem_}" "$f" && leaks=$((leaks + 1))
+	grep -q -F -e "${TOK#tem_}" "$f" && leaks=$((leaks + 1))
 	grep -q -F "tem_wrong" "$f" && leaks=$((leaks + 1))
 done
 expect_eq "no token, right or wrong, in temd's log or its access log" 0 "$leaks"

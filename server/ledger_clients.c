@@ -79,3 +79,42 @@ out:
 	free(byc);
 	return groups;
 }
+
+int ledger_place_scan(struct ledger_scan *s, struct ledger_net_row *rows, size_t n, int alerted,
+		      struct ledger_place *p)
+{
+	size_t mine_at = (size_t)-1;
+
+	memset(p, 0, sizeof *p);
+	memcpy(p->want.client, s->client, LEDGER_CLIENT_BYTES);
+	for (size_t i = 0; i < n; i++) {
+		int same_net =
+		    alerted || memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0;
+		p->here += same_net;
+		if (same_net && s->has_cookie && rows[i].has_cookie &&
+		    memcmp(rows[i].cookie, s->cookie, LEDGER_COOKIE_BYTES) == 0)
+			mine_at = i;
+	}
+	if (s->has_cookie && (mine_at != (size_t)-1 || p->here < LEDGER_COOKIES_PER_NET)) {
+		p->want.has_cookie = 1;
+		memcpy(p->want.cookie, s->cookie, LEDGER_COOKIE_BYTES);
+	}
+	/* a repeat: its row was there before it (the cookie's, or the network's cookie-less
+	 * row), so it adds to that row's counter and makes no new row */
+	if (p->want.has_cookie) {
+		p->repeat = mine_at != (size_t)-1;
+		p->id = p->repeat ? rows[mine_at].id : 0;
+	}
+	for (size_t i = 0; i < n && !p->want.has_cookie && !p->repeat; i++)
+		if (!rows[i].has_cookie &&
+		    (alerted || memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0)) {
+			p->repeat = 1;
+			p->id = rows[i].id;
+		}
+	if (alerted) {
+		s->clients += p->here == 0;
+		return 0;
+	}
+	rows[n] = p->want; /* a row already there changes no count */
+	return (s->clients = ledger_count_clients(rows, n + 1)) < 0 ? -1 : 0;
+}

@@ -1116,12 +1116,13 @@ static int read_rows(struct pg_ledger *l, int i, const struct args *a, struct le
  * advisory lock is held: its rows are this transaction's to read and change). 0 or -1. */
 static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
 {
-	struct ledger_net_row *rows = NULL, want;
-	size_t n = 0, here = 0, mine_at = (size_t)-1;
+	struct ledger_net_row *rows = NULL;
+	struct ledger_place place;
+	size_t n = 0;
 	int64_t scans = 0, first = 0, last = 0, batch, scan_id = 0;
 	struct args a = {0};
 	PGresult *res;
-	int rc = -1, alerted, new_code, repeat;
+	int rc = -1, alerted, new_code;
 	const char *vname;
 
 	a_text(&a, s->key_id);
@@ -1143,34 +1144,13 @@ static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
 		goto out;
 	new_code = !alerted && n == 0;
 
-	memset(&want, 0, sizeof want);
-	memcpy(want.client, s->client, LEDGER_CLIENT_BYTES);
-	for (size_t i = 0; i < n; i++) {
-		int same_net =
-		    alerted || memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0;
-		here += same_net;
-		if (same_net && s->has_cookie && rows[i].has_cookie &&
-		    memcmp(rows[i].cookie, s->cookie, LEDGER_COOKIE_BYTES) == 0)
-			mine_at = i;
-	}
-	if (s->has_cookie && (mine_at != (size_t)-1 || here < LEDGER_COOKIES_PER_NET)) {
-		want.has_cookie = 1;
-		memcpy(want.cookie, s->cookie, LEDGER_COOKIE_BYTES);
-	}
-	repeat = want.has_cookie ? mine_at != (size_t)-1 : 0;
-	for (size_t i = 0; i < n && !want.has_cookie && !repeat; i++)
-		repeat = !rows[i].has_cookie &&
-			 (alerted || memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0);
-	if (alerted) {
-		s->clients += here == 0;
-	} else {
-		rows[n++] = want;
+	if (!alerted) {
 		s->scans = scans + 1;
 		s->first_scan_ms = first != 0 && first < s->at_ms ? first : s->at_ms;
-		if ((s->clients = ledger_count_clients(rows, n)) < 0) {
-			fail(l, NULL, "cannot count a code's clients: out of memory");
-			goto out;
-		}
+	}
+	if (ledger_place_scan(s, rows, n, alerted, &place) != 0) {
+		fail(l, NULL, "cannot count a code's clients: out of memory");
+		goto out;
 	}
 
 	s->facts.other_clients = s->clients - 1;
@@ -1181,7 +1161,7 @@ static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
 	s->verdict = verdict_decide(&s->facts);
 	vname = verdict_name(s->verdict);
 
-	if (!repeat) {
+	if (!place.repeat) {
 		memset(&a, 0, sizeof a);
 		a_text(&a, s->key_id);
 		a_i64(&a, (int64_t)s->serial);
@@ -1197,7 +1177,7 @@ static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
 	a_text(&a, s->key_id);
 	a_i64(&a, (int64_t)s->serial);
 	a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
-	if (want.has_cookie)
+	if (place.want.has_cookie)
 		a_blob(&a, s->cookie, LEDGER_COOKIE_BYTES);
 	else
 		a_blob(&a, "", 0);

@@ -19,6 +19,7 @@
 
 #include "keys/date.h"
 #include "server/alert.h"
+#include "server/codemap.h"
 #include "server/ledger_sqlite_backup.h"
 #include "server/ledger_sqlite_query.h"
 #include "server/ledger_sqlite_tokens.h"
@@ -286,6 +287,42 @@ static const char *const migrations[] = {
     "CREATE INDEX alerts_by_status ON alerts(status, id);\n"
     "CREATE INDEX alerts_by_key_status ON alerts(key_id, status);\n"
     "CREATE INDEX day_stats_by_key ON day_stats(key_id, batch, day);\n",
+    /* 8: the ledger is written only where it grows. code_scans, keyed by code, cost every new
+     * code's first scan a page written at random (about 10 KB a scan with the WAL and its
+     * checkpoint, buyers scanning codes in no order). Its rows move into their first scan's
+     * scans row, which is appended anyway: the client's cookie id, its count of the code, its
+     * latest scan, and the id of the code's previous client row (prev), so a code's rows are a
+     * chain from its newest, which temd's index in memory names (server/codemap.h, rebuilt from
+     * these rows at every open). A repeat updates its row in place. code_scans stays as a view
+     * of the same columns. Rows of scans from before repeats were counted in place (times 0)
+     * are history only; a code_scans row whose first scan no scans row matched gets one. */
+    "ALTER TABLE scans ADD COLUMN cookie BLOB;       -- the row's cookie id, x'': none\n"
+    "ALTER TABLE scans ADD COLUMN times INTEGER NOT NULL DEFAULT 0; -- the client's scans of "
+    "the code; 0: a scan counted in another row\n"
+    "ALTER TABLE scans ADD COLUMN last_at INTEGER;   -- the client's latest scan, Unix ms\n"
+    "ALTER TABLE scans ADD COLUMN prev INTEGER;      -- the code's previous client row\n"
+    "CREATE TEMP TABLE firsts AS SELECT scan, min(cookie) AS cookie FROM code_scans\n"
+    "  WHERE scan IN (SELECT id FROM scans) GROUP BY scan;\n"
+    "INSERT INTO scans(key_id, serial, at, client, verdict, cookie, times, last_at)\n"
+    "  SELECT c.key_id, c.serial, c.first_scan, c.client, coalesce(c.verdict, 'genuine'),\n"
+    "  c.cookie, c.scans, c.last_scan FROM code_scans c\n"
+    "  WHERE NOT EXISTS (SELECT 1 FROM firsts f WHERE f.scan = c.scan AND f.cookie = c.cookie)\n"
+    "  ORDER BY c.first_scan;\n"
+    "UPDATE scans SET cookie = c.cookie, times = c.scans, last_at = c.last_scan\n"
+    "  FROM code_scans c JOIN firsts f ON f.scan = c.scan AND f.cookie = c.cookie\n"
+    "  WHERE c.scan = scans.id;\n"
+    "DROP TABLE firsts;\n"
+    "UPDATE scans SET prev = p.prev FROM (SELECT id, lag(id) OVER (PARTITION BY key_id, serial\n"
+    "  ORDER BY id) AS prev FROM scans WHERE times > 0) p\n"
+    "  WHERE p.id = scans.id AND p.prev IS NOT NULL;\n"
+    "DROP VIEW codes;\n"
+    "DROP TABLE code_scans;\n"
+    "CREATE VIEW code_scans(key_id, serial, client, cookie, scans, first_scan, last_scan, scan,\n"
+    "  verdict) AS SELECT key_id, serial, client, cookie, times, at, last_at, id, verdict\n"
+    "  FROM scans WHERE times > 0;\n"
+    "CREATE VIEW codes(key_id, serial, scans, clients, first_scan, last_scan) AS\n"
+    "  SELECT key_id, serial, sum(scans), count(DISTINCT client), min(first_scan),\n"
+    "  max(last_scan) FROM code_scans GROUP BY key_id, serial;\n",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -293,10 +330,9 @@ static const char *const migrations[] = {
  * connection and reused by index through stmt(). Every value is a named parameter, bound by
  * name through bind_i64/bind_text/bind_blob, which refuse a name the statement does not have. */
 enum {
-	S_CLIENT,
 	S_ALERT_GET,
-	S_ROWS,
-	S_NET_ROWS,
+	S_ROW,
+	S_REPEAT,
 	S_SCAN,
 	S_ALERT,
 	S_BATCH_FIND,
@@ -326,27 +362,19 @@ enum {
 
 static const char *const sql[S_COUNT] = {
     /* A counted scan (run_scan), in order. S_ALERT_GET returns the alert row's scans, clients,
-     * first and latest scan (Unix ms) when the code has one, else no row. Then one indexed read
-     * of the code's rows: S_ROWS, every (network, cookie) row of the code with its scans, first
-     * and latest scan, in key order; or, for an alerted code, whose counts its alert row keeps, S_NET_ROWS,
-     * only the cookie ids of this network's rows (at most LEDGER_COOKIES_PER_NET + 1). S_SCAN
-     * appends the scan row (a client's first scan of the code only); S_CLIENT adds the chosen
-     * row, with :scan that scans row's id and :verdict its verdict, or counts one more scan in
-     * it (no row returned); S_ALERT makes or updates the code's alert row with the counts
-     * given. */
-    [S_CLIENT] = "INSERT INTO code_scans(key_id, serial, client, cookie, scans, first_scan, "
-		 "last_scan, scan, verdict) VALUES(:key, :serial, :client, :cookie, 1, :at, :at, "
-		 ":scan, :verdict) "
-		 "ON CONFLICT(key_id, serial, client, cookie) DO UPDATE SET scans = scans + 1, "
-		 "last_scan = :at",
+     * first and latest scan (Unix ms) when the code has one, else no row (asked only when the
+     * index in memory says the code has an alert). S_ROW returns one client row of a code's
+     * chain (its code, network, cookie id, count, first and latest scan, the previous row);
+     * S_REPEAT counts one more scan in a row; S_SCAN appends a client's first scan of a code,
+     * its row, :prev the code's newest row before it (unbound: none); S_ALERT makes or updates
+     * the code's alert row with the counts given. */
     [S_ALERT_GET] = "SELECT scans, clients, first_scan, last_scan FROM code_alerts "
 		    "WHERE key_id = :key AND serial = :serial",
-    [S_ROWS] = "SELECT client, cookie, scans, first_scan, last_scan FROM code_scans "
-	       "WHERE key_id = :key AND serial = :serial ORDER BY client, cookie",
-    [S_NET_ROWS] = "SELECT cookie FROM code_scans "
-		   "WHERE key_id = :key AND serial = :serial AND client = :client",
-    [S_SCAN] = "INSERT INTO scans(key_id, serial, at, client, verdict) "
-	       "VALUES(:key, :serial, :at, :client, :verdict)",
+    [S_ROW] = "SELECT key_id, serial, client, cookie, times, at, last_at, prev FROM scans "
+	      "WHERE id = :id",
+    [S_REPEAT] = "UPDATE scans SET times = times + 1, last_at = :at WHERE id = :id",
+    [S_SCAN] = "INSERT INTO scans(key_id, serial, at, client, verdict, cookie, times, last_at, "
+	       "prev) VALUES(:key, :serial, :at, :client, :verdict, :cookie, 1, :at, :prev)",
     [S_ALERT] =
 	"INSERT INTO code_alerts(key_id, serial, scans, clients, first_scan, last_scan, raised) "
 	"VALUES(:key, :serial, :scans, :clients, :first, :at, :at) "
@@ -471,7 +499,18 @@ struct sq {
 	struct tem_err *check_err;          /* where it says why it failed */
 	int lock_fd; /* LEDGER.lock, write-locked while open (one temd per ledger), or -1 */
 	struct batch_seen seen[BATCH_CACHE]; /* writer only: batch_of's memory */
+	/* the index of codes in memory (server/codemap.h), rebuilt from the ledger at open: a
+	 * code's key (code_key) to its newest client row's id and its CODE_* flags; and, for
+	 * codes with an alert only, their rows by network (net_key), so a copied code scanned
+	 * from thousands of networks costs a scan a few lookups, never a walk of its rows */
+	struct codemap *codes, *nets;
+	unsigned char map_key[crypto_shorthash_KEYBYTES]; /* keys both maps' hashes */
 };
+
+/* A code's value in l->codes: its newest client row's id, and what the code has. */
+#define CODE_ROW     ((UINT64_C(1) << 62) - 1)
+#define CODE_ALERTED (UINT64_C(1) << 62) /* a code_alerts row (its counts are there) */
+#define CODE_CLAIMED (UINT64_C(1) << 63) /* a claim */
 
 /* Fills err with "PATH: WHAT: SQLite's message" (db's latest error; "out of memory" when db
  * could not even be allocated). Returns TEM_ERR. */
@@ -486,6 +525,9 @@ static int db_fail(sqlite3 *db, const char *path, const char *what, struct tem_e
  * the write-ahead log (checked: a connection that cannot use it is refused, as the durability
  * promise rests on it), synchronous = FULL, foreign keys. TEM_OK with *db open (the caller
  * closes it), or TEM_ERR with err naming the file and the cause and *db NULL. */
+#ifndef LEDGER_PAGE_SIZE
+#define LEDGER_PAGE_SIZE "1024"
+#endif
 static int open_db(const char *path, int flags, sqlite3 **db, struct tem_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -504,6 +546,8 @@ static int open_db(const char *path, int flags, sqlite3 **db, struct tem_err *er
 	}
 	if (sqlite3_busy_timeout(*db, 10000) != SQLITE_OK ||
 	    sqlite3_extended_result_codes(*db, 1) != SQLITE_OK ||
+	    ((flags & SQLITE_OPEN_CREATE) &&
+	     sqlite3_exec(*db, "PRAGMA page_size = " LEDGER_PAGE_SIZE, NULL, NULL, NULL) != SQLITE_OK) ||
 	    sqlite3_prepare_v2(*db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		db_fail(*db, path, "cannot set up", err);
@@ -767,54 +811,197 @@ out:
  * A code has few rows (an alerted one is not read whole), so its clients are counted in the
  * writer's transaction. */
 
-/* Reads the rows S_ROWS or S_NET_ROWS (st, bound and not yet stepped) returns into *rows (n
- * used, cap allocated; the caller frees), adding up scans and keeping the first and the
- * latest scan when st is S_ROWS (five columns). SQLITE_OK or the failing step's code
- * (SQLITE_NOMEM when out of memory). */
-static int read_rows(struct sq *l, sqlite3_stmt *st, struct ledger_net_row **rows, size_t *n,
-		     size_t *cap, int64_t *scans, int64_t *first, int64_t *last)
+/* The key of a code in l->codes: a keyed hash of its key id and serial. Two codes may share
+ * one (then their rows share a chain, and each walk keeps its own code's rows), but no one
+ * outside temd can choose codes that do. */
+static uint64_t code_key(const struct sq *l, const char *key_id, uint64_t serial)
 {
-	int rc, whole = sqlite3_column_count(st) == 5;
+	unsigned char in[32 + 8], out[crypto_shorthash_BYTES];
+	size_t kl = strnlen(key_id, 32);
+	uint64_t k = 0;
 
-	while ((rc = step(l, st)) == SQLITE_ROW) {
-		int ci = whole ? 1 : 0;
-		const void *c = sqlite3_column_blob(st, ci);
-		int cn = sqlite3_column_bytes(st, ci);
-		struct ledger_net_row *r;
-		if (*n == *cap) {
-			size_t nc = *cap ? *cap * 2 : 16;
-			struct ledger_net_row *grown = realloc(*rows, (nc + 1) * sizeof **rows);
-			if (grown == NULL)
-				return fail_own(l, SQLITE_NOMEM,
-						"cannot count a code's clients: %s",
-						sqlite3_errstr(SQLITE_NOMEM));
-			*rows = grown, *cap = nc;
-		}
-		r = &(*rows)[(*n)++];
-		memset(r, 0, sizeof *r);
-		r->has_cookie = cn == LEDGER_COOKIE_BYTES;
-		if (r->has_cookie)
-			memcpy(r->cookie, c, LEDGER_COOKIE_BYTES);
-		if (whole) {
-			const void *cl = sqlite3_column_blob(st, 0);
-			if (sqlite3_column_bytes(st, 0) == LEDGER_CLIENT_BYTES && cl != NULL)
-				memcpy(r->client, cl, LEDGER_CLIENT_BYTES);
-			else /* an older client id: a network of its own, never this one */
-				crypto_generichash(r->client, LEDGER_CLIENT_BYTES, cl,
-						   (size_t)sqlite3_column_bytes(st, 0), NULL, 0);
-			*scans += sqlite3_column_int64(st, 2);
-			int64_t f = sqlite3_column_int64(st, 3), t = sqlite3_column_int64(st, 4);
-			if (*first == 0 || f < *first)
-				*first = f;
-			if (t > *last)
-				*last = t;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	memcpy(in, key_id, kl);
+	for (int i = 0; i < 8; i++)
+		in[kl + (size_t)i] = (unsigned char)(serial >> (8 * i));
+	crypto_shorthash(out, in, kl + 8, l->map_key);
+	for (int i = 0; i < 8; i++)
+		k |= (uint64_t)out[i] << (8 * i);
+	return k;
 }
 
-static int record_scan(struct sq *l, const struct ledger_scan *s, int repeat, int64_t *id);
+/* The keys of an alerted code's rows in l->nets: NET_COUNT its rows of network client, NET_COOKIE
+ * the row of cookie id cookie there, NET_BARE the cookie-less row there. A 64-bit keyed hash:
+ * two of them meet once in 2^64 lookups of a ledger's lifetime, never by a buyer's choosing. */
+enum { NET_COUNT = 'n', NET_COOKIE = 'c', NET_BARE = 'b' };
+static uint64_t net_key(const struct sq *l, int kind, const char *key_id, uint64_t serial,
+			const unsigned char client[LEDGER_CLIENT_BYTES],
+			const unsigned char *cookie)
+{
+	unsigned char in[1 + 32 + 8 + LEDGER_CLIENT_BYTES + LEDGER_COOKIE_BYTES];
+	unsigned char out[crypto_shorthash_BYTES];
+	size_t kl = strnlen(key_id, 32), n = 0;
+	uint64_t k = 0;
+
+	in[n++] = (unsigned char)kind;
+	memcpy(in + n, key_id, kl);
+	n += kl;
+	for (int i = 0; i < 8; i++)
+		in[n++] = (unsigned char)(serial >> (8 * i));
+	memcpy(in + n, client, LEDGER_CLIENT_BYTES);
+	n += LEDGER_CLIENT_BYTES;
+	if (kind == NET_COOKIE) {
+		memcpy(in + n, cookie, LEDGER_COOKIE_BYTES);
+		n += LEDGER_COOKIE_BYTES;
+	}
+	crypto_shorthash(out, in, n, l->map_key);
+	for (int i = 0; i < 8; i++)
+		k |= (uint64_t)out[i] << (8 * i);
+	return k;
+}
+
+/* Sets v in map m: staged with the writer's transaction (stage 1), or at once (at open). */
+static int map_set(struct codemap *m, uint64_t k, uint64_t v, int stage)
+{
+	return stage ? codemap_stage(m, k, v) : codemap_put(m, k, v);
+}
+
+/* Adds row id (network client, cookie id cookie when has_cookie) of key_id's serial to l->nets.
+ * SQLITE_OK or SQLITE_NOMEM (recorded). */
+static int net_add(struct sq *l, const char *key_id, uint64_t serial,
+		   const unsigned char client[LEDGER_CLIENT_BYTES], const unsigned char *cookie,
+		   int has_cookie, int64_t id, int stage)
+{
+	uint64_t kc = net_key(l, NET_COUNT, key_id, serial, client, NULL), count = 0;
+	uint64_t kr = net_key(l, has_cookie ? NET_COOKIE : NET_BARE, key_id, serial, client, cookie);
+
+	(void)codemap_get(l->nets, kc, &count);
+	if (map_set(l->nets, kc, count + 1, stage) != 0 ||
+	    map_set(l->nets, kr, (uint64_t)id, stage) != 0)
+		return fail_own(l, SQLITE_NOMEM, "cannot index a code's rows: %s",
+				sqlite3_errstr(SQLITE_NOMEM));
+	return SQLITE_OK;
+}
+
+/* Grows *rows (n used, *cap allocated, always one spare) for one more. SQLITE_OK or
+ * SQLITE_NOMEM (recorded). */
+static int rows_room(struct sq *l, struct ledger_net_row **rows, size_t n, size_t *cap)
+{
+	struct ledger_net_row *grown;
+	size_t nc;
+
+	if (n + 1 < *cap)
+		return SQLITE_OK;
+	nc = *cap ? *cap * 2 : 8;
+	if ((grown = realloc(*rows, nc * sizeof **rows)) == NULL)
+		return fail_own(l, SQLITE_NOMEM, "cannot count a code's clients: %s",
+				sqlite3_errstr(SQLITE_NOMEM));
+	*rows = grown;
+	*cap = nc;
+	return SQLITE_OK;
+}
+
+/* Reads the client rows of key_id's serial into *rows (n used, cap allocated, one spare; the
+ * caller frees) by walking its chain from row head (0: none), adding up scans and keeping the
+ * first and the latest scan. A row of another code met on the way (two codes of one key in
+ * l->codes) is passed over. SQLITE_OK or the failing step's code. */
+static int chain_rows(struct sq *l, const char *key_id, uint64_t serial, int64_t head,
+		      struct ledger_net_row **rows, size_t *n, size_t *cap, int64_t *scans,
+		      int64_t *first, int64_t *last)
+{
+	int rc;
+
+	if ((rc = rows_room(l, rows, *n, cap)) != SQLITE_OK)
+		return rc;
+	for (int64_t id = head, prev; id > 0; id = prev) {
+		sqlite3_stmt *st = stmt(l, S_ROW);
+		const unsigned char *k;
+		struct ledger_net_row *r;
+		bind_i64(l, st, ":id", id);
+		if ((rc = step(l, st)) != SQLITE_ROW)
+			return rc == SQLITE_DONE ? fail_own(l, SQLITE_CORRUPT,
+							    "the ledger has lost scans row %lld, "
+							    "named by a code's chain",
+							    (long long)id)
+						 : rc;
+		prev = sqlite3_column_int64(st, 7);
+		if (prev >= id) /* ids only go down a chain: never loop */
+			prev = 0;
+		k = sqlite3_column_text(st, 0);
+		if (k == NULL || strcmp((const char *)k, key_id) != 0 ||
+		    (uint64_t)sqlite3_column_int64(st, 1) != serial ||
+		    sqlite3_column_int64(st, 4) <= 0)
+			continue;
+		if ((rc = rows_room(l, rows, *n, cap)) != SQLITE_OK)
+			return rc;
+		r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof *r);
+		r->id = id;
+		const void *cl = sqlite3_column_blob(st, 2), *c = sqlite3_column_blob(st, 3);
+		if (sqlite3_column_bytes(st, 2) == LEDGER_CLIENT_BYTES && cl != NULL)
+			memcpy(r->client, cl, LEDGER_CLIENT_BYTES);
+		else /* an older client id: a network of its own, never this one */
+			crypto_generichash(r->client, LEDGER_CLIENT_BYTES, cl,
+					   (size_t)sqlite3_column_bytes(st, 2), NULL, 0);
+		r->has_cookie = sqlite3_column_bytes(st, 3) == LEDGER_COOKIE_BYTES && c != NULL;
+		if (r->has_cookie)
+			memcpy(r->cookie, c, LEDGER_COOKIE_BYTES);
+		*scans += sqlite3_column_int64(st, 4);
+		int64_t f = sqlite3_column_int64(st, 5), t = sqlite3_column_int64(st, 6);
+		if (*first == 0 || f < *first)
+			*first = f;
+		if (t > *last)
+			*last = t;
+	}
+	return SQLITE_OK;
+}
+
+/* The rows of an alerted code that ledger_place_scan needs, from l->nets: those of s's network
+ * only, as many as it has; the row of s's cookie and the cookie-less row with their ids, the
+ * others standing for cookie ids other than s's. SQLITE_OK or SQLITE_NOMEM (recorded). */
+static int net_rows(struct sq *l, const struct ledger_scan *s, struct ledger_net_row **rows,
+		    size_t *n, size_t *cap)
+{
+	uint64_t here = 0, id;
+
+	(void)codemap_get(l->nets, net_key(l, NET_COUNT, s->key_id, s->serial, s->client, NULL),
+			  &here);
+	if (*cap < here + 3) {
+		struct ledger_net_row *grown = realloc(*rows, (here + 3) * sizeof **rows);
+		if (grown == NULL)
+			return fail_own(l, SQLITE_NOMEM, "cannot count a code's clients: %s",
+					sqlite3_errstr(SQLITE_NOMEM));
+		*rows = grown;
+		*cap = here + 3;
+	}
+	*n = 0;
+	if (s->has_cookie &&
+	    codemap_get(l->nets,
+			net_key(l, NET_COOKIE, s->key_id, s->serial, s->client, s->cookie), &id)) {
+		struct ledger_net_row *r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof *r);
+		memcpy(r->client, s->client, LEDGER_CLIENT_BYTES);
+		memcpy(r->cookie, s->cookie, LEDGER_COOKIE_BYTES);
+		r->has_cookie = 1;
+		r->id = (int64_t)id;
+	}
+	if (codemap_get(l->nets, net_key(l, NET_BARE, s->key_id, s->serial, s->client, NULL),
+			&id)) {
+		struct ledger_net_row *r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof *r);
+		memcpy(r->client, s->client, LEDGER_CLIENT_BYTES);
+		r->id = (int64_t)id;
+	}
+	while (*n < here) {
+		struct ledger_net_row *r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof *r);
+		memcpy(r->client, s->client, LEDGER_CLIENT_BYTES);
+		for (size_t i = 0; i < LEDGER_COOKIE_BYTES; i++)
+			r->cookie[i] = (unsigned char)~s->cookie[i];
+		r->has_cookie = 1;
+	}
+	return SQLITE_OK;
+}
+
 static int record_alert(struct sq *l, const struct ledger_scan *s, int alerted);
 static int batch_of(struct sq *l, const char *key_id, uint64_t serial, int64_t *batch);
 static int roll_up(struct sq *l, const char *key_id, int64_t batch, int64_t at_ms,
@@ -947,117 +1134,142 @@ static int run_claim(struct sq *l, struct ledger_claim *c)
 	c->result = CLAIM_NEW;
 	c->claimed_ms = c->at_ms;
 	c->yours = 1;
+	{
+		uint64_t ck = code_key(l, c->key_id, c->serial), v = 0;
+		(void)codemap_get(l->codes, ck, &v);
+		if (codemap_stage(l->codes, ck, v | CODE_CLAIMED) != 0)
+			return fail_own(l, SQLITE_NOMEM, "cannot index a claim: %s",
+					sqlite3_errstr(SQLITE_NOMEM));
+	}
 	if ((rc = batch_of(l, c->key_id, c->serial, &batch)) != SQLITE_OK)
 		return rc;
 	return roll_up(l, c->key_id, batch, c->at_ms, "", 0, 0, 1);
 }
 
-/* Counts one scan: picks its (network, cookie) row, reads the code's counts, adds the row or
- * a scan to it, appends the scan row, and makes or updates the alert row when the code is a
+/* Counts one scan: finds the code in the index in memory, reads its counts, places the scan
+ * among its (network, cookie) rows (ledger_place_scan), then appends its row (a client's first
+ * scan of the code, at the end of scans: the only page a new code's scan writes besides the
+ * roll-ups') or counts it in its row, and makes or updates the alert row when the code is a
  * duplicate or already has one. The counts come from the alert row when there is one (kept
  * current by every scan since: a new network adds one client), else from the code's few rows,
- * so a cloned code scanned by thousands costs no more than any other. Fills s's out fields.
- * SQLITE_OK or the failing bind's or step's code (cause()). */
+ * so a cloned code scanned by thousands costs no more than any other. The index learns what
+ * changed when the transaction commits. Fills s's out fields. SQLITE_OK or the failing bind's
+ * or step's code (cause()). */
 static int run_scan(struct sq *l, struct ledger_scan *s)
 {
 	static const unsigned char none[1] = {0};
-	struct ledger_net_row *rows = NULL, want;
-	size_t n = 0, cap = 0, here = 0, mine_at = (size_t)-1;
-	int64_t scans = 0, first = 0, last = 0, batch, scan_id = 0;
+	struct ledger_net_row *rows = NULL;
+	struct ledger_place place;
+	size_t n = 0, cap = 0;
+	int64_t scans = 0, first = 0, last = 0, batch, scan_id = 0, head;
+	uint64_t ck = code_key(l, s->key_id, s->serial), meta = 0;
 	sqlite3_stmt *st;
-	int rc, alerted, new_code, repeat;
+	int rc, alerted = 0, new_code;
 
-	st = stmt(l, S_ALERT_GET);
-	bind_text(l, st, ":key", s->key_id);
-	bind_i64(l, st, ":serial", (int64_t)s->serial);
-	rc = step(l, st);
-	alerted = rc == SQLITE_ROW;
-	if (alerted) {
-		s->scans = sqlite3_column_int64(st, 0) + 1;
-		s->clients = sqlite3_column_int64(st, 1);
-		s->first_scan_ms = sqlite3_column_int64(st, 2);
-		last = sqlite3_column_int64(st, 3);
-		sqlite3_reset(st);
-	} else if (rc != SQLITE_DONE) {
-		return rc;
+	(void)codemap_get(l->codes, ck, &meta);
+	head = (int64_t)(meta & CODE_ROW);
+	if (meta & CODE_ALERTED) {
+		st = stmt(l, S_ALERT_GET);
+		bind_text(l, st, ":key", s->key_id);
+		bind_i64(l, st, ":serial", (int64_t)s->serial);
+		rc = step(l, st);
+		alerted = rc == SQLITE_ROW;
+		if (alerted) {
+			s->scans = sqlite3_column_int64(st, 0) + 1;
+			s->clients = sqlite3_column_int64(st, 1);
+			s->first_scan_ms = sqlite3_column_int64(st, 2);
+			last = sqlite3_column_int64(st, 3);
+			sqlite3_reset(st);
+		} else if (rc != SQLITE_DONE) {
+			return rc;
+		}
 	}
 
-	/* the one indexed read of the code's rows: all of them, or this network's */
-	st = stmt(l, alerted ? S_NET_ROWS : S_ROWS);
-	bind_text(l, st, ":key", s->key_id);
-	bind_i64(l, st, ":serial", (int64_t)s->serial);
-	if (alerted)
-		bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
-	if ((rc = read_rows(l, st, &rows, &n, &cap, &scans, &first, &last)) != SQLITE_OK)
+	/* the code's rows: all of them from its chain, or, for an alerted code, whose counts
+	 * its alert row keeps, this network's from the index */
+	rc = alerted ? net_rows(l, s, &rows, &n, &cap)
+		     : chain_rows(l, s->key_id, s->serial, head, &rows, &n, &cap, &scans, &first,
+				  &last);
+	if (rc != SQLITE_OK)
 		goto out;
 	new_code = !alerted && n == 0; /* never scanned before */
-
-	/* this scan's row: its cookie's, unless the network keeps too many cookie ids already */
-	memset(&want, 0, sizeof want);
-	memcpy(want.client, s->client, LEDGER_CLIENT_BYTES);
-	for (size_t i = 0; i < n; i++) {
-		int same_net =
-		    alerted || memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0;
-		here += same_net;
-		if (same_net && s->has_cookie && rows[i].has_cookie &&
-		    memcmp(rows[i].cookie, s->cookie, LEDGER_COOKIE_BYTES) == 0)
-			mine_at = i;
-	}
-	if (s->has_cookie && (mine_at != (size_t)-1 || here < LEDGER_COOKIES_PER_NET)) {
-		want.has_cookie = 1;
-		memcpy(want.cookie, s->cookie, LEDGER_COOKIE_BYTES);
-	}
-	/* a repeat scan: its row was there before it (the cookie's, or the network's
-	 * cookie-less row), so it adds to that row's counter and appends no scans row */
-	repeat = want.has_cookie ? mine_at != (size_t)-1 : 0;
-	for (size_t i = 0; i < n && !want.has_cookie && !repeat; i++)
-		repeat = !rows[i].has_cookie &&
-			 (alerted || memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0);
-	if (alerted) {
-		s->clients += here == 0;
-	} else {
-		/* read_rows always leaves room for one more row, but may have allocated none */
-		if (rows == NULL && (rows = malloc(sizeof *rows)) == NULL) {
-			rc = fail_own(l, SQLITE_NOMEM, "cannot count a code's clients: %s",
-				      sqlite3_errstr(SQLITE_NOMEM));
-			goto out;
-		}
-		rows[n++] = want; /* a row already there changes no count */
+	if (!alerted) {
 		s->scans = scans + 1;
 		s->first_scan_ms = first != 0 && first < s->at_ms ? first : s->at_ms;
-		if ((s->clients = ledger_count_clients(rows, n)) < 0) {
-			rc = fail_own(l, SQLITE_NOMEM, "cannot count a code's clients: %s",
-				      sqlite3_errstr(SQLITE_NOMEM));
-			goto out;
-		}
+	}
+	if (ledger_place_scan(s, rows, n, alerted, &place) != 0) {
+		rc = fail_own(l, SQLITE_NOMEM, "cannot count a code's clients: %s",
+			      sqlite3_errstr(SQLITE_NOMEM));
+		goto out;
 	}
 
 	/* the verdict rests on the counts above and the claim, not on the row: it is decided
-	 * first, so the scans row and the row's insert carry it */
+	 * first, so the row carries it */
 	s->facts.other_clients = s->clients - 1;
-	if ((rc = read_claim(l, s->key_id, s->serial, s->client, s->cookie, s->has_cookie,
+	s->claimed_ms = 0;
+	s->facts.claimed_by_this = 0;
+	if ((meta & CODE_CLAIMED) &&
+	    (rc = read_claim(l, s->key_id, s->serial, s->client, s->cookie, s->has_cookie,
 			     &s->claimed_ms, &s->facts.claimed_by_this)) != SQLITE_OK)
 		goto out;
 	s->facts.claimed = s->claimed_ms > 0;
 	s->verdict = verdict_decide(&s->facts);
-	if ((rc = record_scan(l, s, repeat, &scan_id)) != SQLITE_OK)
-		goto out;
 
-	/* a new row (exactly when the scan is no repeat) keeps its first scan's id and verdict */
-	st = stmt(l, S_CLIENT);
-	bind_text(l, st, ":key", s->key_id);
-	bind_i64(l, st, ":serial", (int64_t)s->serial);
-	bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
-	if (want.has_cookie)
-		bind_blob(l, st, ":cookie", s->cookie, LEDGER_COOKIE_BYTES);
-	else
-		bind_blob(l, st, ":cookie", none, 0);
-	bind_i64(l, st, ":at", s->at_ms);
-	bind_i64(l, st, ":scan", scan_id);
-	bind_text(l, st, ":verdict", verdict_name(s->verdict));
-	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK ||
-	    (rc = record_alert(l, s, alerted)) != SQLITE_OK ||
-	    (rc = batch_of(l, s->key_id, s->serial, &batch)) != SQLITE_OK)
+	if (place.repeat) {
+		st = stmt(l, S_REPEAT);
+		bind_i64(l, st, ":id", place.id);
+		bind_i64(l, st, ":at", s->at_ms);
+		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+			goto out;
+	} else {
+		st = stmt(l, S_SCAN);
+		bind_text(l, st, ":key", s->key_id);
+		bind_i64(l, st, ":serial", (int64_t)s->serial);
+		bind_i64(l, st, ":at", s->at_ms);
+		bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
+		bind_text(l, st, ":verdict", verdict_name(s->verdict));
+		if (place.want.has_cookie)
+			bind_blob(l, st, ":cookie", s->cookie, LEDGER_COOKIE_BYTES);
+		else
+			bind_blob(l, st, ":cookie", none, 0);
+		if (head > 0)
+			bind_i64(l, st, ":prev", head);
+		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
+			goto out;
+		scan_id = sqlite3_last_insert_rowid(l->w);
+		if ((uint64_t)scan_id > CODE_ROW ||
+		    codemap_stage(l->codes, ck, (meta & ~CODE_ROW) | (uint64_t)scan_id) != 0) {
+			rc = fail_own(l, SQLITE_NOMEM, "cannot index a code's rows: %s",
+				      sqlite3_errstr(SQLITE_NOMEM));
+			goto out;
+		}
+		if (alerted && (rc = net_add(l, s->key_id, s->serial, s->client, s->cookie,
+					     place.want.has_cookie, scan_id, 1)) != SQLITE_OK)
+			goto out;
+	}
+	if ((rc = record_alert(l, s, alerted)) != SQLITE_OK)
+		goto out;
+	if (s->verdict == V_DUPLICATE && !alerted) {
+		/* the code's counts are its alert row's from now on: its rows by network go into
+		 * the index (rows[] holds them all, reordered, and the new row's stand-in, id 0) */
+		uint64_t v = 0;
+		(void)codemap_get(l->codes, ck, &v);
+		if (codemap_stage(l->codes, ck, v | CODE_ALERTED) != 0) {
+			rc = fail_own(l, SQLITE_NOMEM, "cannot index a code's rows: %s",
+				      sqlite3_errstr(SQLITE_NOMEM));
+			goto out;
+		}
+		for (size_t i = 0; i <= n; i++)
+			if (rows[i].id > 0 &&
+			    (rc = net_add(l, s->key_id, s->serial, rows[i].client, rows[i].cookie,
+					  rows[i].has_cookie, rows[i].id, 1)) != SQLITE_OK)
+				goto out;
+		if (!place.repeat &&
+		    (rc = net_add(l, s->key_id, s->serial, s->client, s->cookie,
+				  place.want.has_cookie, scan_id, 1)) != SQLITE_OK)
+			goto out;
+	}
+	if ((rc = batch_of(l, s->key_id, s->serial, &batch)) != SQLITE_OK)
 		goto out;
 	/* a code is new to the day unless its latest scan was that day (scans come in time
 	 * order: at_ms is the writer's clock) */
@@ -1070,30 +1282,6 @@ static int run_scan(struct sq *l, struct ledger_scan *s)
 out:
 	free(rows);
 	return rc;
-}
-
-/* A counted scan's row in scans unless it is a repeat (repeat 1: its (network, cookie) row
- * of code_scans was there before it, and counts it), its id into *id (0 for a repeat). So
- * scans lists each client's first scan of each code, and grows with the clients of a code,
- * never with one client's repeats. SQLITE_OK or the failing bind's or step's code. */
-static int record_scan(struct sq *l, const struct ledger_scan *s, int repeat, int64_t *id)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	*id = 0;
-	if (repeat)
-		return SQLITE_OK;
-	st = stmt(l, S_SCAN);
-	bind_text(l, st, ":key", s->key_id);
-	bind_i64(l, st, ":serial", (int64_t)s->serial);
-	bind_i64(l, st, ":at", s->at_ms);
-	bind_blob(l, st, ":client", s->client, LEDGER_CLIENT_BYTES);
-	bind_text(l, st, ":verdict", verdict_name(s->verdict));
-	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
-		return rc;
-	*id = sqlite3_last_insert_rowid(l->w);
-	return SQLITE_OK;
 }
 
 /* The alert row of a counted scan, made or updated when the code is a duplicate or already
@@ -1634,9 +1822,21 @@ static int sqlite_begin(void *db)
 	return step_simple(db, S_BEGIN);
 }
 
+/* The index learns the transaction's changes once it has committed; room for them is made
+ * first, so nothing can fail after COMMIT. */
 static int sqlite_commit(void *db)
 {
-	return step_simple(db, S_COMMIT);
+	struct sq *l = db;
+	int rc;
+
+	if (codemap_reserve(l->codes) != 0 || codemap_reserve(l->nets) != 0)
+		return fail_own(l, SQLITE_NOMEM, "cannot index the scans: %s",
+				sqlite3_errstr(SQLITE_NOMEM));
+	if ((rc = step_simple(l, S_COMMIT)) != SQLITE_OK)
+		return rc;
+	codemap_commit(l->codes);
+	codemap_commit(l->nets);
+	return SQLITE_OK;
 }
 
 /* The backend's run_job. */
@@ -1652,6 +1852,10 @@ static void sqlite_rollback(void *db)
 	struct sq *l = db;
 
 	memset(l->seen, 0, sizeof l->seen); /* it may name a batch rolled back */
+	if (l->codes != NULL) {
+		codemap_drop(l->codes);
+		codemap_drop(l->nets);
+	}
 	if (!sqlite3_get_autocommit(l->w) && step_simple(l, S_ROLLBACK) != SQLITE_OK)
 		log_msg(LOG_LV_ERROR, "%s: cannot roll back a failed transaction: %s", l->path,
 			sqlite3_errmsg(l->w));
@@ -1763,6 +1967,84 @@ static void remove_new_ledger(const char *path)
 	unlink(path);
 }
 
+/* Builds the index of codes in memory from the ledger (server/codemap.h): every client row
+ * of scans, in id order, makes its code's newest row the last one read; then the codes
+ * claimed and the codes alerted, whose rows by network are indexed from their chains. Exact
+ * whatever the last stop was (a kill -9 included): the rows are what was committed. TEM_OK,
+ * or TEM_ERR with err set. */
+static int build_index(struct sq *l, struct tem_err *err)
+{
+	static const char *const q[] = {
+	    "SELECT id, key_id, serial FROM scans WHERE times > 0 ORDER BY id",
+	    "SELECT 0, key_id, serial FROM claims",
+	    "SELECT 0, key_id, serial FROM code_alerts",
+	};
+	struct ledger_net_row *rows = NULL;
+	size_t cap = 0;
+	int ret = TEM_ERR;
+
+	randombytes_buf(l->map_key, sizeof l->map_key);
+	if ((l->codes = codemap_new()) == NULL || (l->nets = codemap_new()) == NULL)
+		return err_set(err, "%s: cannot index the ledger's codes: out of memory", l->path);
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		sqlite3_stmt *st;
+		int rc;
+		if (sqlite3_prepare_v2(l->w, q[i], -1, &st, NULL) != SQLITE_OK)
+			return db_fail(l->w, l->path, "cannot index the ledger's codes", err);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *key = (const char *)sqlite3_column_text(st, 1);
+			uint64_t serial = (uint64_t)sqlite3_column_int64(st, 2), v = 0, k;
+			int64_t id = sqlite3_column_int64(st, 0);
+			if (key == NULL)
+				continue;
+			k = code_key(l, key, serial);
+			(void)codemap_get(l->codes, k, &v);
+			if (i == 0)
+				v = (v & ~CODE_ROW) | ((uint64_t)id & CODE_ROW);
+			else
+				v |= i == 1 ? CODE_CLAIMED : CODE_ALERTED;
+			if (codemap_put(l->codes, k, v) != 0) {
+				sqlite3_finalize(st);
+				err_set(err, "%s: cannot index the ledger's codes: out of memory",
+					l->path);
+				goto out;
+			}
+			if (i == 2) { /* an alerted code: its rows by network */
+				size_t n = 0;
+				int64_t sc = 0, f = 0, t = 0;
+				if (chain_rows(l, key, serial, (int64_t)(v & CODE_ROW), &rows, &n,
+					       &cap, &sc, &f, &t) != SQLITE_OK) {
+					sqlite3_finalize(st);
+					err_set(err, "%s: cannot index the ledger's codes: %s", l->path,
+						cause(l));
+					goto out;
+				}
+				for (size_t r = 0; r < n; r++)
+					if (net_add(l, key, serial, rows[r].client, rows[r].cookie,
+						    rows[r].has_cookie, rows[r].id, 0) != SQLITE_OK) {
+						sqlite3_finalize(st);
+						err_set(err, "%s: cannot index the ledger's codes: "
+							     "out of memory",
+							l->path);
+						goto out;
+					}
+			}
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			db_fail(l->w, l->path, "cannot index the ledger's codes", err);
+			goto out;
+		}
+	}
+	log_msg(LOG_LV_INFO, "%s: %zu codes indexed in memory (%zu KiB)", l->path,
+		codemap_count(l->codes),
+		(codemap_bytes(l->codes) + codemap_bytes(l->nets)) / 1024);
+	ret = TEM_OK;
+out:
+	free(rows);
+	return ret;
+}
+
 static void sqlite_close(void *db);
 
 /* The backend's open (ledger_open_flags): takes LEDGER.lock, opens the writer connection,
@@ -1820,6 +2102,8 @@ static int sqlite_open(const char *path, int flags, void **db, int64_t *scans, s
 			db_fail(l->w, path, "cannot prepare a statement", err);
 			goto fail;
 		}
+	if (build_index(l, err) != TEM_OK)
+		goto fail;
 	if (open_db(path, SQLITE_OPEN_READONLY, &l->r, err) != TEM_OK)
 		goto fail;
 	/* the scan count /metrics starts from: every counted scan, repeats included, as the
@@ -2103,7 +2387,21 @@ static void sqlite_close(void *db)
 	if (l->lock_fd >= 0)
 		close(l->lock_fd); /* after SQLite's own files: the lock covers them all */
 	pthread_mutex_destroy(&l->rmu);
+	codemap_free(l->codes);
+	codemap_free(l->nets);
+	sodium_memzero(l->map_key, sizeof l->map_key);
 	free(l);
+}
+
+int64_t sqlite_code_head(void *db, const char *key_id, uint64_t serial)
+{
+	struct sq *l = db;
+	uint64_t v = 0;
+
+	if (l == NULL || l->codes == NULL ||
+	    !codemap_read(l->codes, code_key(l, key_id, serial), &v))
+		return 0;
+	return (int64_t)(v & CODE_ROW);
 }
 
 static const struct ledger_backend backend = {

@@ -70,31 +70,31 @@ static const char *const qsql[Q_COUNT] = {
      * highest first serial at or below it is the only candidate (batches_by_key) */
     [Q_CODE_BATCH] = "SELECT id, last_serial FROM batches WHERE key_id = :key "
 		     "AND first_serial <= :serial ORDER BY first_serial DESC LIMIT 1",
-    [Q_CODE_COUNTS] = "SELECT coalesce(sum(scans), 0), count(DISTINCT client), "
-		      "coalesce(min(first_scan), 0), coalesce(max(last_scan), 0) FROM code_scans "
-		      "WHERE key_id = :key AND serial = :serial",
+    /* a code's client rows: its chain in scans from the newest, which the index in memory
+     * names (:head, read before the transaction's first step; server/ledger_sqlite.c), each
+     * row the previous one's prev; a row of another code on the way is passed over */
+#define CODE_ROWS                                                                              \
+	"WITH RECURSIVE chain(id) AS (SELECT :head WHERE :head > 0 UNION ALL "                 \
+	"SELECT s.prev FROM scans s JOIN chain c ON s.id = c.id WHERE s.prev < s.id) "        \
+	"SELECT s.* FROM chain c JOIN scans s ON s.id = c.id "                                 \
+	"WHERE s.key_id = :key AND s.serial = :serial AND s.times > 0"
+    [Q_CODE_COUNTS] = "SELECT coalesce(sum(times), 0), count(DISTINCT client), "
+		      "coalesce(min(at), 0), coalesce(max(last_at), 0) FROM (" CODE_ROWS ")",
     [Q_CODE_CLAIM] = "SELECT at, client FROM claims WHERE key_id = :key AND serial = :serial",
-    /* the verdict of the code's latest first scan by a client: its rows, one range read */
-    [Q_CODE_LAST] = "SELECT verdict FROM code_scans WHERE key_id = :key AND serial = :serial "
-		    "AND scan IS NOT NULL ORDER BY scan DESC LIMIT 1",
-    /* one code's history: its code_scans rows (one range read of the primary key, sorted in
-     * memory: a code has a row per client), each row's position the scans row id of its first
-     * scan, which the writer gives it once */
-    [Q_CODE_SCANS] = "SELECT scan, key_id, serial, first_scan, client, verdict, scans, "
-		     "last_scan FROM code_scans WHERE key_id = :key AND serial = :serial "
-		     "AND scan > :after ORDER BY scan LIMIT :n",
+    /* the verdict of the code's latest first scan by a client */
+    [Q_CODE_LAST] = "SELECT verdict FROM (" CODE_ROWS ") ORDER BY id DESC LIMIT 1",
+    /* one code's history: its client rows, each at the position of its first scan */
+    [Q_CODE_SCANS] = "SELECT id, key_id, serial, at, client, verdict, times, last_at FROM "
+		     "(" CODE_ROWS ") WHERE id > :after ORDER BY id LIMIT :n",
     /* every first scan by id: the row id's own order, filters checked on the way; with it its
-     * client's count of the code and latest scan (Unix ms) from the code_scans row this scan
-     * made (one seek of the primary key's prefix, the row whose `scan` is this id), 0 and 0
-     * for a scan whose row the ledger cannot name (one recorded before repeats were folded
-     * into their first scan's row: its count is in that row) */
-    [Q_SCANS] = "SELECT s.id, s.key_id, s.serial, s.at, s.client, s.verdict, "
-		"coalesce(c.scans, 0), coalesce(c.last_scan, 0) FROM scans s NOT INDEXED "
-		"LEFT JOIN code_scans c ON c.key_id = s.key_id AND c.serial = s.serial "
-		"AND c.client = s.client AND c.scan = s.id "
-		"WHERE s.id > :after AND (:key IS NULL OR s.key_id = :key) "
-		"AND (:from = 0 OR s.at >= :from) AND (:to = 0 OR s.at < :to) "
-		"ORDER BY s.id LIMIT :n",
+     * client's count of the code and latest scan (Unix ms), kept in the row itself, 0 and 0
+     * for a scan recorded before repeats were counted in their first scan's row (its count
+     * is in that row) */
+    [Q_SCANS] = "SELECT id, key_id, serial, at, client, verdict, times, coalesce(last_at, 0) "
+		"FROM scans NOT INDEXED "
+		"WHERE id > :after AND (:key IS NULL OR key_id = :key) "
+		"AND (:from = 0 OR at >= :from) AND (:to = 0 OR at < :to) "
+		"ORDER BY id LIMIT :n",
     /* alerts newest first; with a lower time bound the rows come from alerts_by_last (the
      * window's alerts only), else by descending id */
     [Q_ALERTS] = ALERT_COLS ALERT_JOIN "WHERE " ALERT_FILTERS "ORDER BY a.id DESC LIMIT :n",
@@ -543,7 +543,8 @@ static int step1(struct rd *r, sqlite3_stmt *st)
 }
 
 /* The reads of lq_code, in r's transaction. */
-static int code_reads(struct rd *r, const char *key_id, uint64_t serial, struct lq_code *out)
+static int code_reads(struct rd *r, const char *key_id, uint64_t serial, int64_t head,
+		      struct lq_code *out)
 {
 	sqlite3_stmt *st;
 	int k;
@@ -556,7 +557,7 @@ static int code_reads(struct rd *r, const char *key_id, uint64_t serial, struct 
 		out->batch_row = sqlite3_column_int64(st, 0);
 	}
 	if ((st = q_get(r, Q_CODE_COUNTS)) == NULL || bind_code(r, st, key_id, serial) != TEM_OK ||
-	    (k = step1(r, st)) < 0)
+	    q_int(r, st, ":head", head) != TEM_OK || (k = step1(r, st)) < 0)
 		return TEM_ERR;
 	if (k == 1) {
 		out->scans = sqlite3_column_int64(st, 0);
@@ -572,7 +573,7 @@ static int code_reads(struct rd *r, const char *key_id, uint64_t serial, struct 
 		col_client(st, 1, out->claimer);
 	}
 	if ((st = q_get(r, Q_CODE_LAST)) == NULL || bind_code(r, st, key_id, serial) != TEM_OK ||
-	    (k = step1(r, st)) < 0)
+	    q_int(r, st, ":head", head) != TEM_OK || (k = step1(r, st)) < 0)
 		return TEM_ERR;
 	if (k == 1)
 		out->last_verdict = verdict_of((const char *)sqlite3_column_text(st, 0));
@@ -582,13 +583,14 @@ static int code_reads(struct rd *r, const char *key_id, uint64_t serial, struct 
 int sqlite_lq_code(void *l, const char *key_id, uint64_t serial, struct lq_code *out,
 		   struct tem_err *err)
 {
+	int64_t head = sqlite_code_head(l, key_id, serial); /* before the snapshot */
 	struct rd r;
 
 	memset(out, 0, sizeof *out);
 	out->last_verdict = V_COUNT;
 	if (rd_begin(&r, l, err) != TEM_OK)
 		return rd_end(&r, TEM_ERR);
-	return rd_end(&r, code_reads(&r, key_id, serial, out));
+	return rd_end(&r, code_reads(&r, key_id, serial, head, out));
 }
 
 struct scan_ctx {
@@ -622,14 +624,16 @@ int sqlite_lq_code_scans(void *l, const char *key_id, uint64_t serial, int64_t a
 	struct scan_ctx x = {fn, arg};
 	struct rd r;
 	sqlite3_stmt *st;
+	int64_t head;
 	int ret = TEM_ERR;
 
 	*next = 0;
+	head = sqlite_code_head(l, key_id, serial); /* before the snapshot */
 	if (rd_begin(&r, l, err) != TEM_OK)
 		return rd_end(&r, TEM_ERR);
 	if ((st = q_get(&r, Q_CODE_SCANS)) != NULL &&
 	    bind_filter(&r, st, NULL, after, limit) == TEM_OK &&
-	    bind_code(&r, st, key_id, serial) == TEM_OK)
+	    bind_code(&r, st, key_id, serial) == TEM_OK && q_int(&r, st, ":head", head) == TEM_OK)
 		ret = walk(&r, st, limit, 0, scan_row, &x, next);
 	return rd_end(&r, ret);
 }

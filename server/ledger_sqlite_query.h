@@ -8,6 +8,10 @@
 #include "server/ledger_backend.h"
 
 int sqlite_lq_open(void *db, const char *path, struct tem_err *err);
+/* The id of the newest client row of key_id's serial in db's scans table (the head of its
+ * chain, server/ledger_sqlite.c), as committed; 0 when the code has none. Read it before the
+ * read transaction's first step, so its snapshot holds that row. Any thread. */
+int64_t sqlite_code_head(void *db, const char *key_id, uint64_t serial);
 void sqlite_lq_close(void *db);
 int sqlite_lq_batches(void *db, const struct lq_filter *f, int64_t after, size_t limit,
 		      int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err),

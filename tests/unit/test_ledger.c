@@ -514,7 +514,7 @@ static void test_ledger_migrates_a_version_1_ledger(void **state)
 	ledger_close(l);
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	row(db, "PRAGMA user_version", 1, (const long long[]){7});
+	row(db, "PRAGMA user_version", 1, (const long long[]){8});
 	row(db, "SELECT count(*), sum(scans) FROM code_scans", 2, (const long long[]){5, 7});
 	row(db, "SELECT scans, clients, first_scan, last_scan FROM codes WHERE serial = 1", 4,
 	    (const long long[]){6, 4, 1795605975014, 1795606000000});
@@ -690,8 +690,8 @@ static int scan_burst(struct ledger *l, struct ledger_job *jobs, int n, unsigned
 	return b.failed;
 }
 
-/* One damaged page of the per-code table (a leaf of code_scans overwritten while temd runs,
- * as a failing disk does) costs only the scans of the codes on it: a group transaction that
+/* One damaged page of the scans table (a leaf of rows overwritten while temd runs, as a
+ * failing disk does) costs only the scans of the codes whose client rows are on it: a group transaction that
  * fails is run again job by job, and only the jobs that fail alone are answered
  * LEDGER_FAILED; every other scan of the same groups is counted. */
 static void test_ledger_a_damaged_page_costs_only_its_own_codes(void **state)
@@ -712,14 +712,14 @@ static void test_ledger_a_damaged_page_costs_only_its_own_codes(void **state)
 	assert_int_equal(scan_burst(l, jobs, N, 1), 0);
 	ledger_close(l); /* checkpointed: every page is in the file, none in the WAL */
 
-	/* the middle leaf of code_scans, found with dbstat */
+	/* a leaf of scans in the middle, found with dbstat */
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT count(*), (SELECT pageno FROM dbstat "
-					    "WHERE name = 'code_scans' AND pagetype = 'leaf' "
+					    "WHERE name = 'scans' AND pagetype = 'leaf' "
 					    "ORDER BY pageno LIMIT 1 OFFSET 3), "
 					    "(SELECT page_size FROM pragma_page_size) FROM dbstat "
-					    "WHERE name = 'code_scans' AND pagetype = 'leaf'",
+					    "WHERE name = 'scans' AND pagetype = 'leaf'",
 					    -1, &st, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);

@@ -5,7 +5,7 @@
 # settings (POST /api/v1/scans, distinct codes in random order, wrk -c64 on loopback), each
 # server on a fresh ledger. Before measuring, both must give the expected verdicts for a genuine
 # code, a forged one (one signature character changed), a signed but unregistered one and a
-# malformed one. Prints each one's scans/s, p50/p99, CPU per scan (temd from /proc/PID/stat;
+# malformed one, and the genuine one from other networks (seen, seen, duplicate). Prints each one's scans/s, p50/p99, CPU per scan (temd from /proc/PID/stat;
 # the app summed over the gunicorn master and its workers) and temd's lead.
 # Environment: TEM_BENCH_NAIVE_SECONDS (10, per wrk run), TEM_BENCH_NAIVE_CODES (200000),
 # TEM_BENCH_NAIVE_WORKERS (the gunicorn settings tried, the best reported: "sync:2 sync:5
@@ -53,13 +53,22 @@ awk '{ c = substr($0, 100, 1); print substr($0, 1, 99) (c == "A" ? "B" : "A") su
 "$TEM" issue -s p.key -n 1 --product "Cua Cà Mau" --no-claim -o u.txt -q
 tail -n 1 u.txt >unregistered.txt
 echo "NOT-A-CODE" >malformed.txt
-expect="genuine invalid unregistered malformed"
-# verdicts URL: the verdicts the server at URL gives the four check codes, in that order
+# then the genuine one again from three other networks (other /24s on loopback): seen by one
+# and two other clients, then a duplicate (more than temd's default threshold, 2)
+expect="genuine invalid unregistered malformed seen seen duplicate"
+# verdict URL CODE_FILE [FROM]: the verdict the server at URL gives the code, scanned from FROM
+verdict() {
+	curl -sS --max-time 5 ${3:+--interface "$3"} -H 'Content-Type: application/json' \
+		-d "{\"code\":\"$(cat "$2")\"}" "$1/api/v1/scans" | jq -r .verdict 2>/dev/null || echo "?"
+}
+# verdicts URL: the verdicts the server at URL gives the check codes, in the order of $expect
 verdicts() {
 	_v=""
 	for k in genuine forged unregistered malformed; do
-		_v="$_v $(curl -sS --max-time 5 -H 'Content-Type: application/json' \
-			-d "{\"code\":\"$(cat $k.txt)\"}" "$1/api/v1/scans" | jq -r .verdict 2>/dev/null || echo "?")"
+		_v="$_v $(verdict "$1" $k.txt)"
+	done
+	for net in 5 6 7; do
+		_v="$_v $(verdict "$1" genuine.txt 127.0.$net.1)"
 	done
 	echo "${_v# }"
 }

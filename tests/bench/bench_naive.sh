@@ -101,6 +101,7 @@ run_temd() {
 	echo "$1 $(get RATE "$1.wrk") $(get P50MS "$1.wrk") $(get P99MS "$1.wrk") $(get NON2XX "$1.wrk") $(get ERRORS "$1.wrk") $((c1 - c0)) $((r1 - r0))" >>results
 }
 : >results
+load0=$(cut -d' ' -f1 /proc/loadavg)
 run_temd temd-before
 
 # the app, once per gunicorn setting, each on a fresh ledger
@@ -157,6 +158,7 @@ for w in $WORKERS; do
 done
 
 run_temd temd-after
+load1=$(cut -d' ' -f1 /proc/loadavg)
 
 # every run measured something, with no error
 while read -r name rate _ _ non2xx errs _ scans; do
@@ -164,9 +166,13 @@ while read -r name rate _ _ non2xx errs _ scans; do
 		fail "wrk measured nothing against $name (KEEP=1 keeps its output)"
 	fi
 	[ "$non2xx" -eq 0 ] && [ "$errs" -eq 0 ] && continue
-	fail "$name: $non2xx non-2xx answers and $errs socket errors (must be 0)"
+	case $name in
+	temd*) f=$name.wrk ;;
+	*) f=naive-$(echo "$name" | tr : -).wrk ;;
+	esac
+	fail "$name: $non2xx non-2xx answers and $errs socket errors (must be 0): $(grep -h 'Socket errors' "$f")"
 done <results
-awk -v secs="$SECS" -v cores="$cores" -v tck="$ticks" 'BEGIN {
+awk -v secs="$SECS" -v cores="$cores" -v tck="$ticks" -v load0="$load0" -v load1="$load1" 'BEGIN {
 	printf "POST /api/v1/scans, distinct codes in random order, each durable (WAL, synchronous=FULL), wrk -c64 for %ds on the same %d cores, each server on a fresh ledger;\n  the app: tests/bench/naive, Flask + PyNaCl + Python sqlite3 under gunicorn, one commit a scan:\n", secs, cores
 }
 {
@@ -181,5 +187,6 @@ awk -v secs="$SECS" -v cores="$cores" -v tck="$ticks" 'BEGIN {
 	printf "  %-28s %7.0f scans/s, p50 %7.2f ms, p99 %7.2f ms, CPU %6.1f us a scan\n", name, $2, $3, $4, us
 }
 END {
+	printf "load average (1 min) %s at the start, %s at the end (other programs on the machine slow both servers)\n", load0, load1
 	printf "temd (mean of before and after: %.0f scans/s, %.1f us a scan) leads the best gunicorn setting (%s): %.1f x the scans/s, %.1f x less CPU a scan\n", trate, tus, bname, trate / best, bus / tus
 }' results

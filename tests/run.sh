@@ -36,18 +36,22 @@ mkdir -p "$log_dir"
 # TEM_TEST_DB=pg (make test-pg): the end-to-end tests run with temd on PostgreSQL
 # (tests/e2e/lib.sh), in one throwaway cluster started here for the whole run (unless
 # TEM_PG_CLUSTER names a running one) and stopped at the end, on failure or interrupt too.
-# These run on SQLite only, each for its reason:
+# These files run on SQLite only, each for its reason:
 SQLITE_ONLY="
 test_backup.sh         temd backup copies a SQLite file (it refuses a PostgreSQL --db)
-test_ledger_copy.sh    temd ledger copy reads a SQLite file into PostgreSQL: both already
+test_ledger_copy.sh    temd ledger copy reads a SQLite file into its own PostgreSQL cluster
 test_ledger_faults.sh  SQLite's file faults: a held read transaction, corrupt pages, a full disk
-test_ledger_files.sh   the SQLite file's own rules: its folder, mode, edits by hand, old salt
 test_upgrade.sh        SQLite schema migrations from each shipped version's dump
 test_pg_cluster.sh     starts its own PostgreSQL cluster already
 test_pg_temd.sh        runs temd on its own PostgreSQL cluster already
 "
-# Files expected to fail on PostgreSQL for a difference of temd's there (a bug, each named in
-# docs/scaling.md): run and shown, not counted as failures while they fail.
+# Parts of files run on SQLite only (TEM_TEST_DB tested there): test_durability's ledger that
+# cannot grow (temd's file size limit), test_hardening's one temd per ledger (several share a
+# PostgreSQL one), test_ledger_files' file modes and a salt left in an old ledger; and a --db
+# that is a folder, in a missing folder, or a file that is not a ledger (test_startup,
+# test_tokens) stays that path (tests/e2e/temd_pg.sh).
+# Files expected to fail on PostgreSQL, each for a difference of temd's there (a bug): run and
+# shown, not counted as failures while they fail. None now.
 PG_KNOWN_FAILURES="
 "
 pg_cluster=""
@@ -71,7 +75,7 @@ if [ "${TEM_TEST_DB:-sqlite}" = pg ]; then
 	set -- $kept
 	if [ -z "${TEM_PG_CLUSTER:-}" ]; then
 		# under /tmp (the postgres user must reach it, the socket path fit in 107 bytes)
-		pg_cluster=$(mktemp -d /tmp/tem-pg.XXXXXX)
+		pg_cluster=$(mktemp -d /tmp/tem-e2e-pg.XXXXXX)
 		cl="$(cd "$(dirname "$0")" && pwd)/pg/cluster.sh"
 		trap 'sh "$cl" stop "$pg_cluster" >/dev/null 2>&1; rm -rf "$pg_cluster"' EXIT
 		trap 'exit 130' INT TERM

@@ -127,8 +127,8 @@ int pg_tokens_open(const char *where, int write, void **out, struct tem_err *err
 		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
 		    strcmp(PQgetvalue(res, 0, 0), "0") == 0)
 			err_set(err,
-				"%s: no ledger there (an empty database); temd makes it at its "
-				"first start",
+				"%s: no ledger there (an empty database, not a tem ledger yet); "
+				"temd makes it at its first start",
 				t->name);
 		else
 			err_set(err,

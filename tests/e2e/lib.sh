@@ -5,10 +5,11 @@ set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/tem-e2e.XXXXXX")
 PIDS=""
 _n=0
-# The ledger engine (README.md, "Tests on both ledgers"): TEM_TEST_DB=pg runs temd on PostgreSQL, in the cluster
-# tests/run.sh started ($TEM_PG_CLUSTER): $TEMD becomes $T/.bin/temd, tests/e2e/temd_pg.sh,
-# which gives each --db path a database of its own, named from $TEM_PG_PREFIX (this test's) and
-# the path, and dropped when the test ends. $TEMD_BINARY is the temd binary itself, either way.
+# The ledger engine (README.md, "Tests on both ledgers"): TEM_TEST_DB=pg runs temd on
+# PostgreSQL, in the cluster tests/run.sh started ($TEM_PG_CLUSTER): $TEMD becomes $T/.bin/temd,
+# tests/e2e/temd_pg.sh, which gives each --db path a database of its own, named from
+# $TEM_PG_PREFIX (this test's) and the path, and dropped when the test ends. $TEMD_BINARY is the
+# temd binary itself, either way.
 TEM_TEST_DB=${TEM_TEST_DB:-sqlite}
 TEMD_BINARY=${TEMD:-}
 case "$TEM_TEST_DB" in

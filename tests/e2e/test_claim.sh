@@ -210,6 +210,7 @@ KHEX=$(echo "$K64" | base64 -d | od -An -tx1 | tr -d ' \n')
 # the ledger's bytes: the file and its WAL, or on PostgreSQL a dump of every table (bytea in hex)
 if [ "$TEM_TEST_DB" = pg ]; then
 	ledger_dump l.db >l.bytes
+	expect_grep "the dump holds the ledger's batches" '^INSERT INTO batches' l.bytes
 	ledger_hex() { tr -d '\n' <l.bytes; }
 else
 	cat l.db l.db-wal >l.bytes 2>/dev/null

@@ -150,7 +150,6 @@ expect_eq "and each client's first scan once (the code scanned again above from 
 # The rest is SQLite's: on PostgreSQL the database server writes the ledger, which temd's file
 # size limit does not reach (tests/run.sh).
 if [ "$TEM_TEST_DB" != sqlite ]; then
-	stop_temd TERM
 	done_testing
 	exit 0
 fi

@@ -191,6 +191,11 @@ start_temd() {
 	if [ -s "$T/$_name.port" ]; then
 		URL="http://127.0.0.1:$(cat "$T/$_name.port")"
 		METRICS_URL="http://127.0.0.1:$(cat "$T/$_name.mport" 2>/dev/null)"
+		# TEM_TEST_DB=pg: a temd that serves must serve a PostgreSQL ledger (its start line)
+		if [ "$TEM_TEST_DB" = pg ] && ! wait_for 10 grep -q 'ledger the PostgreSQL' "$T/$_name.log"; then
+			not_ok "temd $_name serves a PostgreSQL ledger (TEM_TEST_DB=pg)" \
+				"$(tail -n 3 "$T/$_name.log")"
+		fi
 		return 0
 	fi
 	URL=""

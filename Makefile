@@ -4,6 +4,8 @@
 #   make deps       install the Debian packages tem needs (no-op when present)
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make check      the same tests built with AddressSanitizer + UBSan (in build/san/)
+#   make test-pg    the end-to-end tests again with temd's ledger on PostgreSQL, in one
+#                   throwaway cluster (tests/README.md); ends with "N passed, N failed"
 #   make soak-sigterm  25 rounds of SIGTERM under 16 keep-alive clients (about 15 s)
 #   make fuzz       builds the libFuzzer targets (clang, in build/fuzz/) and runs each
 #                   FUZZ_SECONDS (default 30) after replaying its regression inputs
@@ -101,7 +103,7 @@ LIBS_CLI := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI)) -lm
 LIBS_SERVER := $(call pc_libs,$(PKGS_SERVER)) -lcsv -lm
 LIBS_ALL := $(call pc_libs,$(PKGS_LABEL) $(PKGS_CLI) $(PKGS_SERVER)) -lcsv -lm
 
-.PHONY: all deps test check soak-sigterm bench bench-api bench-copy demo install clean format format-check fuzz \
+.PHONY: all deps test test-pg check soak-sigterm bench bench-api bench-copy demo install clean format format-check fuzz \
 	fuzz-bins valgrind valgrind-bins layering screenshots package-test
 # Test and bench objects are kept between runs (make would delete them as intermediates).
 .SECONDARY:
@@ -163,6 +165,14 @@ test:
 	@TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" BIN="$(abspath $(or $(O),.))" \
 		sh tests/run.sh $(UNIT_BINS) $(SIM_BINS) $(FUZZ_REPLAY) \
 		$(sort $(wildcard tests/e2e/test_*.sh))
+
+# the end-to-end tests with temd on PostgreSQL (TEM_TEST_DB=pg): tests/run.sh starts one
+# throwaway cluster under /tmp for the run and stops it, and keeps to SQLite what is SQLite's
+test-pg:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory all
+	@TEM_TEST_DB=pg TEM="$(abspath $(TEM))" TEMD="$(abspath $(TEMD))" \
+		BIN="$(abspath $(or $(O),.))" sh tests/run.sh $(sort $(wildcard tests/e2e/test_*.sh))
 
 soak-sigterm:
 	@sh tests/deps.sh

@@ -1,4 +1,4 @@
-/* date.c — UTC calendar days since 1970-01-01, with strict YYYY-MM-DD parsing. */
+/* date.c — UTC calendar days since 1970-01-01, with strict YYYY-MM-DD and RFC 3339 parsing. */
 #include "keys/date.h"
 
 #include <stdio.h>
@@ -63,6 +63,48 @@ int date_parse(const char *s, int32_t *days, struct tem_err *err)
 		return err_set(err, "%s: before 1970-01-01", s);
 	*days = (int32_t)z;
 	return TEM_OK;
+}
+
+int date_parse_time(const char *s, int64_t *t, struct tem_err *err)
+{
+	char date[11];
+	int32_t day;
+	const char *p;
+	int h, m, sec, off;
+
+	/* the date part first: its own message says what is wrong with it */
+	if (strlen(s) < 10)
+		return err_set(err, "%.40s: not an RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)", s);
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (date_parse(date, &day, err) != TEM_OK)
+		return TEM_ERR;
+	if (strlen(s) < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
+	    s[16] != ':' || (h = digits(s + 11, 2)) < 0 || h > 23 || (m = digits(s + 14, 2)) < 0 ||
+	    m > 59 || (sec = digits(s + 17, 2)) < 0 || sec > 60)
+		goto bad;
+	p = s + 19;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		off = 0;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+			goto bad;
+		off = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+	} else {
+		goto bad;
+	}
+	*t = (int64_t)day * 86400 + h * 3600 + m * 60 + (sec > 59 ? 59 : sec) - off * 60;
+	return TEM_OK;
+bad:
+	return err_set(err, "%.40s: not an RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)", s);
 }
 
 void date_format(int32_t days, char out[11])

@@ -13,6 +13,14 @@
  * since 1970-01-01. Returns TEM_OK or TEM_ERR ("DATE: not a date of the form YYYY-MM-DD"). */
 int date_parse(const char *s, int32_t *days, struct tem_err *err);
 
+/* Parses an RFC 3339 time, "YYYY-MM-DDTHH:MM:SS" then an optional fraction ("." and one or
+ * more digits, dropped) then "Z" or an offset "+HH:MM" / "-HH:MM" (offset hours 00-23), into
+ * Unix seconds *t. The date is read as date_parse reads it (so 1970-01-01 or later, though an
+ * offset may put *t a few hours before 1970); "T" may be "t" or a space, "Z" may be "z"; hours
+ * 00-23, minutes 00-59, seconds 00-60 (a leap second :60 counts as :59). Nothing may follow.
+ * Returns TEM_OK, or TEM_ERR with err naming s and the cause. */
+int date_parse_time(const char *s, int64_t *t, struct tem_err *err);
+
 /* Formats days since 1970-01-01 as "YYYY-MM-DD" into out (11 bytes with the NUL). */
 void date_format(int32_t days, char out[11]);
 

@@ -2,19 +2,19 @@
  * the pg_lq_* entries of its backend table): the same rows as SQLite's
  * (server/ledger_sqlite_query.c), every statement prepared once per read connection with bound
  * parameters (text in, binary out), each call one REPEATABLE READ, READ ONLY transaction on a
- * connection of a small pool of its own (at most LQ_CONNS, opened as needed, made again when
- * the server restarted), lists read in keyset order (LIMIT n + 1 tells whether a next page
+ * connection of the ledger's read pool (server/ledger_pool.h: at most LQ_CONNS, opened as
+ * needed; each made again here when the server restarted), lists read in keyset order (LIMIT n + 1 tells whether a next page
  * exists). Aggregates are cast to int8, so every number comes back as a binary integer. */
 #include "server/ledger_pg_query.h"
 
 #include <endian.h>
 #include <libpq-fe.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/ledger_pg.h"
+#include "server/ledger_pool.h"
 
 #define PGQ_MAX_ARGS 8
 
@@ -194,121 +194,75 @@ int64_t pgq_i64(const PGresult *res, int r, int c)
 	}
 }
 
-/* --- the pool --- */
+/* --- the pool (server/ledger_pool.h) --- */
 
+/* A read connection: connected by rd_connect when first used, and again after a server restart
+ * cut it. */
 struct conn {
-	PGconn *c;
+	PGconn *c;                       /* NULL until connected */
 	unsigned char prepared[Q_COUNT]; /* statement "lqN" prepared on c */
-	int busy;
 };
 
-/* A ledger's read connections. */
+/* What a ledger's read pool connects to. */
 struct pool {
-	void *l; /* the engine's handle */
 	char *conninfo;
-	char name[256];     /* for messages, without the password */
-	pthread_mutex_t mu; /* guards c[].busy and n */
-	pthread_cond_t cv;  /* a connection was handed back */
-	struct conn c[LQ_CONNS];
-	int n; /* connection slots in use */
-	struct pool *next;
+	char name[256]; /* for messages, without the password */
 };
 
-static pthread_mutex_t pools_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct pool *pools; /* attached ledgers */
+/* The pool's open: a connection slot, connected only when a read uses it (rd_connect), so a
+ * server that is down fails the read, not the pool. */
+static int conn_open(void *ctx, void **out, struct tem_err *err)
+{
+	struct pool *p = ctx;
+	struct conn *c = calloc(1, sizeof *c);
+
+	if (c == NULL)
+		return err_set(err, "%s: cannot open a read connection: out of memory", p->name);
+	*out = c;
+	return TEM_OK;
+}
+
+/* The pool's close: c's connection, if it has one. */
+static void conn_close(void *ctx, void *conn)
+{
+	struct conn *c = conn;
+
+	(void)ctx;
+	PQfinish(c->c);
+	free(c);
+}
+
+static void pool_done(void *ctx)
+{
+	struct pool *p = ctx;
+
+	free(p->conninfo);
+	free(p);
+}
+
+static const struct ledger_pool_ops pool_ops = {conn_open, conn_close, pool_done};
 
 int pg_lq_open(void *l, const char *where, struct tem_err *err)
 {
 	struct pool *p;
 
-	pthread_mutex_lock(&pools_mu);
-	for (p = pools; p != NULL; p = p->next)
-		if (p->l == l)
-			break;
-	if (p == NULL) {
-		if ((p = calloc(1, sizeof *p)) == NULL || (p->conninfo = strdup(where)) == NULL) {
-			free(p);
-			pthread_mutex_unlock(&pools_mu);
-			return err_set(err, "out of memory");
-		}
-		p->l = l;
-		pg_ledger_name_of(where, p->name, sizeof p->name);
-		pthread_mutex_init(&p->mu, NULL);
-		pthread_cond_init(&p->cv, NULL);
-		p->next = pools;
-		pools = p;
+	if ((p = calloc(1, sizeof *p)) == NULL || (p->conninfo = strdup(where)) == NULL) {
+		free(p);
+		return err_set(err, "out of memory");
 	}
-	pthread_mutex_unlock(&pools_mu);
-	return TEM_OK;
+	pg_ledger_name_of(where, p->name, sizeof p->name);
+	return ledger_pool_attach(l, LQ_CONNS, &pool_ops, p, err);
 }
 
 void pg_lq_close(void *l)
 {
-	struct pool **pp, *p;
-
-	pthread_mutex_lock(&pools_mu);
-	for (pp = &pools; *pp != NULL && (*pp)->l != l; pp = &(*pp)->next)
-		;
-	p = *pp;
-	if (p != NULL)
-		*pp = p->next;
-	pthread_mutex_unlock(&pools_mu);
-	if (p == NULL)
-		return;
-	for (int i = 0; i < p->n; i++)
-		PQfinish(p->c[i].c);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
-	free(p->conninfo);
-	free(p);
-}
-
-/* Takes a free read connection slot of l (waiting while all LQ_CONNS are busy) into *pool,
- * *c; its connection may still be NULL (rd_begin connects). TEM_OK, or TEM_ERR with err set
- * (l not attached). */
-static int take(void *l, struct pool **pool, struct conn **c, struct tem_err *err)
-{
-	struct pool *p;
-
-	pthread_mutex_lock(&pools_mu);
-	for (p = pools; p != NULL && p->l != l; p = p->next)
-		;
-	pthread_mutex_unlock(&pools_mu);
-	if (p == NULL)
-		return err_set(err, "the ledger's regulator reads are not open (lq_open)");
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		int i;
-		for (i = 0; i < p->n && p->c[i].busy; i++)
-			;
-		if (i < p->n) {
-			*c = &p->c[i];
-			break;
-		}
-		if (p->n < LQ_CONNS) {
-			*c = &p->c[p->n++];
-			break;
-		}
-		pthread_cond_wait(&p->cv, &p->mu);
-	}
-	(*c)->busy = 1;
-	pthread_mutex_unlock(&p->mu);
-	*pool = p;
-	return TEM_OK;
-}
-
-/* Hands c back to its pool. */
-static void give(struct pool *p, struct conn *c)
-{
-	pthread_mutex_lock(&p->mu);
-	c->busy = 0;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	ledger_pool_detach(l);
 }
 
 /* A read call's state: its connection, its transaction, its first error. */
 struct rd {
-	struct pool *p;
+	struct ledger_pool *lp; /* c's pool */
+	struct pool *p;         /* its ctx */
 	struct conn *c;
 	struct tem_err *err;
 	int failed; /* err is set */
@@ -370,13 +324,14 @@ static int rd_connect(struct rd *r)
 static int rd_begin(struct rd *r, void *l, struct tem_err *err)
 {
 	PGresult *res;
+	void *c;
 
 	memset(r, 0, sizeof *r);
 	r->err = err;
-	if (take(l, &r->p, &r->c, err) != TEM_OK) {
-		r->c = NULL;
+	if ((r->lp = ledger_pool_take(l, &c, err)) == NULL)
 		return TEM_ERR;
-	}
+	r->p = ledger_pool_ctx(r->lp);
+	r->c = c;
 	if (rd_connect(r) != TEM_OK)
 		return TEM_ERR;
 	res = PQexec(r->c->c, BEGIN_READ);
@@ -408,7 +363,7 @@ static int rd_end(struct rd *r, int ret)
 		else if (ret != TEM_OK)
 			PQclear(PQexec(r->c->c, "ROLLBACK")); /* the error reported is the first */
 	}
-	give(r->p, r->c);
+	ledger_pool_give(r->lp, r->c);
 	return ret;
 }
 

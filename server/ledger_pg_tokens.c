@@ -120,10 +120,21 @@ int pg_tokens_open(const char *where, int write, void **out, struct tem_err *err
 	/* a tem ledger has its schema version; temd makes and migrates it, never this */
 	res = PQexec(t->c, "SELECT version FROM schema_version");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		err_set(err,
-			"%s: not a tem ledger (no schema version); temd makes it at its first "
-			"start",
-			t->name);
+		/* an empty database is no ledger yet, as SQLite's missing file */
+		PQclear(res);
+		res = PQexec(t->c, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON "
+				   "n.oid = c.relnamespace WHERE n.nspname = current_schema()");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		    strcmp(PQgetvalue(res, 0, 0), "0") == 0)
+			err_set(err,
+				"%s: no ledger there (an empty database, not a tem ledger yet); "
+				"temd makes it at its first start",
+				t->name);
+		else
+			err_set(err,
+				"%s: not a tem ledger (no schema version); temd makes it at its "
+				"first start",
+				t->name);
 		goto out;
 	}
 	if (atoi(PQgetvalue(res, 0, 0)) < 1) {

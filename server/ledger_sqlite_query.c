@@ -1,14 +1,16 @@
 /* ledger_sqlite_query.c — the SQLite engine's regulator reads (server/ledger_query.h, through
  * the sqlite_lq_* entries of ledger_sqlite_backend): every statement prepared once per read
  * connection with bound parameters, each call one read transaction on a read-only connection
- * of a small pool of its own, lists read in keyset order (LIMIT n + 1 tells whether a next
- * page exists). The indexes these reads rest on are migration 7 of server/ledger_sqlite.c. */
+ * of the ledger's read pool (server/ledger_pool.h, at most LQ_CONNS), lists read in keyset
+ * order (LIMIT n + 1 tells whether a next page exists). The indexes these reads rest on are
+ * migration 7 of server/ledger_sqlite.c. */
 #include "server/ledger_sqlite_query.h"
 
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/ledger_pool.h"
 
 enum {
 	Q_BEGIN,
@@ -137,70 +139,12 @@ static const char *const qsql[Q_COUNT] = {
 struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q_COUNT]; /* prepared at first use */
-	int busy;
 };
 
-/* A ledger's read connections. */
+/* What a ledger's read pool (server/ledger_pool.h) opens its connections on. */
 struct pool {
-	void *l; /* the engine's state (sqlite_open) */
 	char *path;
-	pthread_mutex_t mu; /* guards c[].busy and n */
-	pthread_cond_t cv;  /* a connection was handed back */
-	struct conn c[LQ_CONNS];
-	int n; /* connections opened */
-	struct pool *next;
 };
-
-static pthread_mutex_t pools_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct pool *pools; /* attached ledgers */
-
-int sqlite_lq_open(void *l, const char *path, struct tem_err *err)
-{
-	struct pool *p;
-
-	pthread_mutex_lock(&pools_mu);
-	for (p = pools; p != NULL; p = p->next)
-		if (p->l == l)
-			break;
-	if (p == NULL) {
-		if ((p = calloc(1, sizeof *p)) == NULL || (p->path = strdup(path)) == NULL) {
-			free(p);
-			pthread_mutex_unlock(&pools_mu);
-			return err_set(err, "out of memory");
-		}
-		p->l = l;
-		pthread_mutex_init(&p->mu, NULL);
-		pthread_cond_init(&p->cv, NULL);
-		p->next = pools;
-		pools = p;
-	}
-	pthread_mutex_unlock(&pools_mu);
-	return TEM_OK;
-}
-
-void sqlite_lq_close(void *l)
-{
-	struct pool **pp, *p;
-
-	pthread_mutex_lock(&pools_mu);
-	for (pp = &pools; *pp != NULL && (*pp)->l != l; pp = &(*pp)->next)
-		;
-	p = *pp;
-	if (p != NULL)
-		*pp = p->next;
-	pthread_mutex_unlock(&pools_mu);
-	if (p == NULL)
-		return;
-	for (int i = 0; i < p->n; i++) {
-		for (int k = 0; k < Q_COUNT; k++)
-			sqlite3_finalize(p->c[i].st[k]);
-		sqlite3_close(p->c[i].db);
-	}
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
-	free(p->path);
-	free(p);
-}
 
 /* Opens a read-only connection to path into *db. TEM_OK or TEM_ERR with err set. */
 static int open_reader(const char *path, sqlite3 **db, struct tem_err *err)
@@ -218,57 +162,64 @@ static int open_reader(const char *path, sqlite3 **db, struct tem_err *err)
 	return TEM_OK;
 }
 
-/* Takes a free read connection of l (waiting while all LQ_CONNS are busy) into *pool, *c.
- * TEM_OK, or TEM_ERR with err set (l not attached, or a connection could not be opened). */
-static int take(void *l, struct pool **pool, struct conn **c, struct tem_err *err)
+/* The pool's open: a read connection of the ledger at ctx's path, no statement prepared yet. */
+static int conn_open(void *ctx, void **out, struct tem_err *err)
 {
-	struct pool *p;
-	int ret = TEM_OK;
+	struct pool *p = ctx;
+	struct conn *c = calloc(1, sizeof *c);
 
-	pthread_mutex_lock(&pools_mu);
-	for (p = pools; p != NULL && p->l != l; p = p->next)
-		;
-	pthread_mutex_unlock(&pools_mu);
-	if (p == NULL)
-		return err_set(err, "the ledger's regulator reads are not open (lq_open)");
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		int i;
-		for (i = 0; i < p->n && p->c[i].busy; i++)
-			;
-		if (i < p->n) {
-			*c = &p->c[i];
-			break;
-		}
-		if (p->n < LQ_CONNS) {
-			if (open_reader(p->path, &p->c[p->n].db, err) != TEM_OK) {
-				ret = TEM_ERR;
-				break;
-			}
-			*c = &p->c[p->n++];
-			break;
-		}
-		pthread_cond_wait(&p->cv, &p->mu);
+	if (c == NULL)
+		return err_set(err, "%s: cannot open a read connection: out of memory", p->path);
+	if (open_reader(p->path, &c->db, err) != TEM_OK) {
+		free(c);
+		return TEM_ERR;
 	}
-	if (ret == TEM_OK)
-		(*c)->busy = 1;
-	pthread_mutex_unlock(&p->mu);
-	*pool = p;
-	return ret;
+	*out = c;
+	return TEM_OK;
 }
 
-/* Hands c back to its pool. */
-static void give(struct pool *p, struct conn *c)
+/* The pool's close: c's statements and connection. */
+static void conn_close(void *ctx, void *conn)
 {
-	pthread_mutex_lock(&p->mu);
-	c->busy = 0;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	struct conn *c = conn;
+
+	(void)ctx;
+	for (int k = 0; k < Q_COUNT; k++)
+		sqlite3_finalize(c->st[k]);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static void pool_done(void *ctx)
+{
+	struct pool *p = ctx;
+
+	free(p->path);
+	free(p);
+}
+
+static const struct ledger_pool_ops pool_ops = {conn_open, conn_close, pool_done};
+
+int sqlite_lq_open(void *l, const char *path, struct tem_err *err)
+{
+	struct pool *p;
+
+	if ((p = calloc(1, sizeof *p)) == NULL || (p->path = strdup(path)) == NULL) {
+		free(p);
+		return err_set(err, "out of memory");
+	}
+	return ledger_pool_attach(l, LQ_CONNS, &pool_ops, p, err);
+}
+
+void sqlite_lq_close(void *l)
+{
+	ledger_pool_detach(l);
 }
 
 /* A read call's state: its connection, its transaction, its first error. */
 struct rd {
-	struct pool *p;
+	struct ledger_pool *lp; /* c's pool */
+	struct pool *p;         /* its ctx */
 	struct conn *c;
 	struct tem_err *err;
 	int failed; /* err is set */
@@ -353,12 +304,14 @@ static int q_simple(struct rd *r, int q)
 /* Begins a read call on l: a connection and its read transaction. */
 static int rd_begin(struct rd *r, void *l, struct tem_err *err)
 {
+	void *c;
+
 	memset(r, 0, sizeof *r);
 	r->err = err;
-	if (take(l, &r->p, &r->c, err) != TEM_OK) {
-		r->c = NULL;
+	if ((r->lp = ledger_pool_take(l, &c, err)) == NULL)
 		return TEM_ERR;
-	}
+	r->p = ledger_pool_ctx(r->lp);
+	r->c = c;
 	if (q_simple(r, Q_BEGIN) != TEM_OK)
 		return TEM_ERR;
 	r->in_tx = 1;
@@ -380,7 +333,7 @@ static int rd_end(struct rd *r, int ret)
 		else if (ret != TEM_OK && !sqlite3_get_autocommit(r->c->db))
 			(void)q_simple(r, Q_ROLLBACK); /* the error reported is the first */
 	}
-	give(r->p, r->c);
+	ledger_pool_give(r->lp, r->c);
 	return ret;
 }
 

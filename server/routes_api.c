@@ -30,27 +30,13 @@
 
 /* --- pure parsers --- */
 
-/* n decimal digits at s, or -1. */
-static int digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 int api_time(const char *s, int end, int64_t *ms, char *why, size_t cap)
 {
 	struct tem_err err;
 	char date[11];
 	int32_t day;
+	int64_t t;
 	size_t n = strlen(s);
-	const char *p;
-	int h, m, sec, off = 0;
 
 	if (n < 10) {
 		snprintf(why, cap, "not a date (YYYY-MM-DD) or an RFC 3339 time");
@@ -66,34 +52,14 @@ int api_time(const char *s, int end, int64_t *ms, char *why, size_t cap)
 		*ms = (int64_t)(day + (end ? 1 : 0)) * DAY_MS - VN_MS;
 		return 0;
 	}
-	/* RFC 3339: T or t or a space, HH:MM:SS, an optional fraction, Z or +HH:MM / -HH:MM */
-	if (n < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
-	    s[16] != ':' || (h = digits(s + 11, 2)) < 0 || h > 23 || (m = digits(s + 14, 2)) < 0 ||
-	    m > 59 || (sec = digits(s + 17, 2)) < 0 || sec > 60)
-		goto bad;
-	p = s + 19;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			goto bad;
-		while (*p >= '0' && *p <= '9')
-			p++;
+	/* the date part is good: what follows is the RFC 3339 time's, said with an example */
+	if (date_parse_time(s, &t, &err) != TEM_OK) {
+		snprintf(why, cap,
+			 "not a date (YYYY-MM-DD) or an RFC 3339 time (2026-11-27T10:00:00Z)");
+		return -1;
 	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
-		off = 0;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-		int oh = digits(p + 1, 2), om = digits(p + 4, 2);
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
-			goto bad;
-		off = (oh * 60 + om) * (*p == '-' ? -1 : 1);
-	} else {
-		goto bad;
-	}
-	*ms = ((int64_t)day * 86400 + h * 3600 + m * 60 + (sec > 59 ? 59 : sec) - off * 60) * 1000;
+	*ms = t * 1000;
 	return 0;
-bad:
-	snprintf(why, cap, "not a date (YYYY-MM-DD) or an RFC 3339 time (2026-11-27T10:00:00Z)");
-	return -1;
 }
 
 int api_day(const char *s, int32_t *day, char *why, size_t cap)

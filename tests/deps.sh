@@ -8,7 +8,8 @@ fonts-noto-core fonts-dejavu-core
 minisign zbar-tools zxing-cpp-tools python3 poppler-utils librsvg2-bin qrencode wrk curl jq sqlite3 procps time faketime
 nginx-light openssl prometheus
 libclang-rt-14-dev valgrind
-python3-jsonschema python3-yaml chromium"
+python3-jsonschema python3-yaml chromium
+python3-flask python3-nacl gunicorn"
 # make openapi-lint runs @redocly/cli: Debian's node and npm unless the machine has some
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 # chromium: test_dashboard renders the dashboard headless; TEM_DEPS_EXTRA adds what a target

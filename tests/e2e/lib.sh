@@ -5,9 +5,42 @@ set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/tem-e2e.XXXXXX")
 PIDS=""
 _n=0
+# The ledger engine (README.md, "Tests on both ledgers"): TEM_TEST_DB=pg runs temd on
+# PostgreSQL, in the cluster tests/run.sh started ($TEM_PG_CLUSTER): $TEMD becomes $T/.bin/temd,
+# tests/e2e/temd_pg.sh, which gives each --db path a database of its own, named from
+# $TEM_PG_PREFIX (this test's) and the path, and dropped when the test ends. $TEMD_BINARY is the
+# temd binary itself, either way.
+TEM_TEST_DB=${TEM_TEST_DB:-sqlite}
+TEMD_BINARY=${TEMD:-}
+case "$TEM_TEST_DB" in
+sqlite) ;;
+pg)
+	: "${TEMD:?TEMD must name the temd binary}"
+	: "${TEM_PG_CLUSTER:?TEM_TEST_DB=pg needs the cluster tests/run.sh starts (TEM_PG_CLUSTER)}"
+	mkdir "$T/.bin" && ln -s "$(cd "$(dirname "$0")" && pwd)/temd_pg.sh" "$T/.bin/temd" || exit 1
+	TEMD_PG_REAL=$TEMD
+	TEMD=$T/.bin/temd
+	TEMD_BINARY=$TEMD_PG_REAL
+	TEM_PG_PREFIX="e$(printf '%s' "$T" | md5sum | cut -c 1-10)"
+	export TEMD TEMD_PG_REAL TEM_PG_CLUSTER TEM_PG_PREFIX
+	;;
+*)
+	echo "TEM_TEST_DB: '$TEM_TEST_DB' is neither sqlite nor pg" >&2
+	exit 2
+	;;
+esac
 _cleanup() {
 	for _p in $PIDS; do kill -9 "$_p" 2>/dev/null; done
+	[ "$TEM_TEST_DB" = pg ] && _pg_drop
 	rm -rf "$T"
+}
+# _pg_drop: drops this test's databases (their connections ended first)
+_pg_drop() {
+	psql "host=$TEM_PG_CLUSTER user=tem dbname=postgres" -XAtq -c "SELECT datname FROM pg_database
+		WHERE datname LIKE '${TEM_PG_PREFIX}\_%'" 2>/dev/null | while read -r _d; do
+		psql "host=$TEM_PG_CLUSTER user=tem dbname=postgres" -Xq \
+			-c "DROP DATABASE IF EXISTS $_d WITH (FORCE)" >/dev/null 2>&1
+	done
 }
 trap _cleanup EXIT
 trap 'exit 130' INT TERM
@@ -98,6 +131,39 @@ change_char() {
 	} 1' "$3"
 }
 
+# ledger_sql LEDGER SQL [PG_SQL]: runs SQL on the ledger temd keeps for --db LEDGER, whichever
+# the engine (TEM_TEST_DB): sqlite3 on the file, or psql on its PostgreSQL database (PG_SQL
+# there when given, for what the two dialects spell differently). Rows one a line, columns
+# separated by '|', NULL as nothing, in both.
+ledger_sql() {
+	if [ "$TEM_TEST_DB" = pg ]; then
+		psql "$("$TEMD" --conninfo "$1")" -XAtq -v ON_ERROR_STOP=1 -c "${3:-$2}"
+	else
+		sqlite3 -cmd '.timeout 2000' "$1" "$2"
+	fi
+}
+
+# ledger_dump LEDGER TABLE...: the rows of TABLEs of the ledger temd keeps for --db LEDGER as
+# SQL INSERT statements ("INSERT INTO TABLE ..."; blobs as hex): sqlite3's .dump, or pg_dump's.
+ledger_dump() {
+	_ld=$1
+	shift
+	if [ "$TEM_TEST_DB" = pg ]; then
+		for _t; do
+			set -- "$@" -t "$_t"
+			shift
+		done
+		pg_dump "$("$TEMD" --conninfo "$_ld")" --data-only --inserts --no-owner "$@" |
+			sed 's/^INSERT INTO public\./INSERT INTO /'
+	else
+		for _t; do
+			set -- "$@" ".dump $_t"
+			shift
+		done
+		sqlite3 -cmd '.timeout 2000' "$_ld" "$@"
+	fi
+}
+
 # done_testing: prints the TAP plan; call last.
 done_testing() {
 	echo "1..$_n"
@@ -125,6 +191,11 @@ start_temd() {
 	if [ -s "$T/$_name.port" ]; then
 		URL="http://127.0.0.1:$(cat "$T/$_name.port")"
 		METRICS_URL="http://127.0.0.1:$(cat "$T/$_name.mport" 2>/dev/null)"
+		# TEM_TEST_DB=pg: a temd that serves must serve a PostgreSQL ledger (its start line)
+		if [ "$TEM_TEST_DB" = pg ] && ! wait_for 10 grep -q 'ledger the PostgreSQL' "$T/$_name.log"; then
+			not_ok "temd $_name serves a PostgreSQL ledger (TEM_TEST_DB=pg)" \
+				"$(tail -n 3 "$T/$_name.log")"
+		fi
 		return 0
 	fi
 	URL=""

@@ -67,7 +67,7 @@ expect_eq "25 forged codes are invalid" "iiiiiiiiiiiiiiiiiiiiiiiii" "$got"
 stop_temd TERM
 expect_eq "temd stops cleanly" 0 "$TEMD_STATUS"
 
-q() { sqlite3 l.db "$1"; }
+q() { ledger_sql l.db "$1"; }
 expect_eq "the duplicate: events are the code's scans, clients its networks" "1|5|4|open" \
 	"$(q "SELECT serial, events, clients, status FROM alerts WHERE type = 'duplicate'")"
 expect_eq "the sold code scanned on another network" "2|1|open" \

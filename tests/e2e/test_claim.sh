@@ -97,7 +97,7 @@ expect_eq "the sixth try is limited (429), even with the right PIN" "429" "$(cat
 expect_grep "with a Retry-After" '^Retry-After: [0-9]' hdr
 scan "$C2" -A guesser-7
 expect_eq "the code is still unclaimed" "genuine null" "$(json verdict) $(json claimed)"
-expect_eq "no claim row was written" "1" "$(sqlite3 l.db 'select count(*) from claims')"
+expect_eq "no claim row was written" "1" "$(ledger_sql l.db 'select count(*) from claims')"
 
 # the network limit: 20 wrong PINs an hour from one network, on codes each under theirs
 n=0
@@ -207,18 +207,28 @@ stop_temd TERM
 # a copy of the ledger alone holds no claim key
 K64=$(sed -n 's/^claim-key: //p' b.txt.claim)
 KHEX=$(echo "$K64" | base64 -d | od -An -tx1 | tr -d ' \n')
-if grep -a -q -F "$K64" l.db l.db-wal 2>/dev/null; then
+# the ledger's bytes: the file and its WAL, or on PostgreSQL a dump of every table (bytea in hex)
+if [ "$TEM_TEST_DB" = pg ]; then
+	ledger_dump l.db >l.bytes
+	expect_grep "the dump holds the ledger's batches" '^INSERT INTO batches' l.bytes
+	ledger_hex() { tr -d '\n' <l.bytes; }
+else
+	cat l.db l.db-wal >l.bytes 2>/dev/null
+	ledger_hex() { od -An -tx1 -v l.bytes | tr -d ' \n'; }
+fi
+if grep -a -q -F "$K64" l.bytes; then
 	not_ok "the ledger holds no claim key in base64"
 else
 	ok "the ledger holds no claim key in base64"
 fi
-if od -An -tx1 -v l.db | tr -d ' \n' | grep -q "$KHEX"; then
+if ledger_hex | grep -q "$KHEX"; then
 	not_ok "nor in raw bytes"
 else
 	ok "nor in raw bytes"
 fi
 expect_eq "it holds one sealed key per batch with PINs" "1 72" \
-	"$(sqlite3 l.db "select count(*) || ' ' || length(claim_key) from batches where claim_key is not null")"
+	"$(ledger_sql l.db "select count(*) || ' ' || length(claim_key) from batches where claim_key is not null" \
+		"select count(*)::text || ' ' || max(length(claim_key))::text from batches where claim_key is not null")"
 
 # a secret file others can read is refused
 chmod 644 l.db.secret

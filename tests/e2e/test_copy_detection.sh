@@ -77,7 +77,7 @@ page "$A" -A "$CHROME" -H 'Purpose: prefetch' --interface 127.0.11.1
 scan "$A"
 expect_eq "HEAD, $n link previews, <img>, iframe and prefetches recorded nothing" "genuine 13 1" "$(counts)"
 expect_eq "the ledger has exactly the counted scans" "13" \
-	"$(sqlite3 l.db "select sum(scans) from code_scans where serial = 1")"
+	"$(ledger_sql l.db "select sum(scans) from code_scans where serial = 1")"
 
 # A buyer with four apps (no shared cookies) on two networks: seen, never duplicate.
 B=$(code_at b.txt 2)

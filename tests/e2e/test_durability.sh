@@ -42,7 +42,7 @@ client() {
 # tally FILE: "SHORT-ID COUNT" lines, sorted, of the short ids in FILE
 tally() { sort "$1" | uniq -c | awk '{ print $2, $1 }' | sort; }
 # ledger_tally DB: each code's counted scans in DB, as tally prints them
-ledger_tally() { sqlite3 "$1" "select key_id || '-' || serial || ' ' || scans from codes" | sort; }
+ledger_tally() { ledger_sql "$1" "select key_id || '-' || serial || ' ' || scans from codes" | sort; }
 # lost DB: the codes whose acknowledged scans (acked.all) outnumber the counted ones in DB
 lost() {
 	tally acked.all >acked.cnt
@@ -90,11 +90,11 @@ else
 	not_ok "repeat scans were acknowledged among them"
 fi
 expect_eq "each code's scan rows are its clients' first scans, one a client" "0" \
-	"$(sqlite3 l.db "select count(*) from code_scans c where (select count(*) from scans s where s.key_id = c.key_id and s.serial = c.serial and s.client = c.client and s.at = c.first_scan) != 1")"
-expect_eq "/metrics counts every scan, repeats included" "temd_ledger_scans $(sqlite3 l.db 'select sum(scans) from code_scans')" \
+	"$(ledger_sql l.db "select count(*) from code_scans c where (select count(*) from scans s where s.key_id = c.key_id and s.serial = c.serial and s.client = c.client and s.at = c.first_scan) != 1")"
+expect_eq "/metrics counts every scan, repeats included" "temd_ledger_scans $(ledger_sql l.db 'select sum(scans) from code_scans')" \
 	"$(curl -s -m 5 "$METRICS_URL/metrics" | grep '^temd_ledger_scans ')"
 FIRST=$(head -n 1 acked.all)
-BEFORE=$(sqlite3 l.db "select scans from codes where key_id || '-' || serial = '$FIRST'")
+BEFORE=$(ledger_sql l.db "select scans from codes where key_id || '-' || serial = '$FIRST'")
 scan "$(sed -n "$((${FIRST#"$KEY-"}))p" codes.txt)" --interface 127.0.9.1
 expect_eq "after the restarts an acknowledged code counts its earlier scans" "$((BEFORE + 1)) seen" "$(json scans) $(json verdict)"
 
@@ -125,7 +125,7 @@ hangups() {
 }
 # recorded FIRST COUNT: how many of the codes on lines FIRST to FIRST + COUNT - 1 have a scan
 recorded() {
-	sqlite3 -cmd '.timeout 2000' l.db \
+	ledger_sql l.db \
 		"select count(distinct serial) from scans where key_id = '$KEY' and serial between $1 and $(($1 + $2 - 1))"
 }
 all_recorded() { [ "$(recorded "$1" "$2")" = "$2" ]; }
@@ -143,10 +143,16 @@ stop_temd TERM
 wait "$HPID"
 expect_eq "temd stops cleanly (exit 0) while clients hang up mid-request" "0" "$TEMD_STATUS"
 expect_eq "after SIGTERM every acknowledged scan is in the ledger" "0" "$(lost l.db)"
-sqlite3 l.db "select key_id || '-' || serial from scans" | sort >ledger.txt
+ledger_sql l.db "select key_id || '-' || serial from scans" | sort >ledger.txt
 expect_eq "and each client's first scan once (the code scanned again above from another network has two rows)" "$FIRST" \
 	"$(uniq -d ledger.txt)"
 
+# The rest is SQLite's: on PostgreSQL the database server writes the ledger, which temd's file
+# size limit does not reach (tests/run.sh).
+if [ "$TEM_TEST_DB" != sqlite ]; then
+	done_testing
+	exit 0
+fi
 # A ledger that cannot grow, as on a full disk (a file size limit makes temd's writes fail
 # with EFBIG): scans are answered 503 and not counted, temd stays up and says so on /healthz
 # and /metrics, logs the cause without flooding, and after a restart without the limit every
@@ -187,8 +193,8 @@ stop_temd TERM
 expect_eq "temd still stops on SIGTERM" "0" "$TEMD_STATUS"
 start_temd f2 --db f.db --trust trust.list --authority a.pub
 expect_eq "after a restart, the acknowledged scans are in the ledger, no more" "$nacked" \
-	"$(sqlite3 f.db 'select coalesce(sum(scans), 0) from code_scans')"
-sqlite3 f.db "select key_id || '-' || serial from scans" | sort >f.ledger
+	"$(ledger_sql f.db 'select coalesce(sum(scans), 0) from code_scans')"
+ledger_sql f.db "select key_id || '-' || serial from scans" | sort >f.ledger
 expect_eq "and they are the acknowledged ones" "0" "$(sort acked.f | comm -3 - f.ledger | wc -l)"
 scan "$(sed -n "${i}p" codes.txt)"
 expect_eq "with room again, scans are recorded" "200" "$(cat "$T/status")"

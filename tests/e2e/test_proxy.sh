@@ -73,9 +73,9 @@ wait_for 10 nginx_up || echo "# nginx did not answer: $(cat nginx.err)"
 page() {
 	curl -s -m 10 --cacert ca.pem --interface "$1" -o page.html -w '%{http_code}' "$P/c/$CODE"
 }
-clients() { sqlite3 -cmd '.timeout 2000' l.db "select count(distinct client) from scans"; }
+clients() { ledger_sql l.db "select count(distinct client) from scans"; }
 expect_eq "a buyer on 127.0.5.1 opens the label's page over HTTPS through nginx" "200" "$(page 127.0.5.1)"
-expect_eq "the scan is recorded" "1" "$(sqlite3 -cmd '.timeout 2000' l.db 'select sum(scans) from code_scans')"
+expect_eq "the scan is recorded" "1" "$(ledger_sql l.db 'select sum(scans) from code_scans')"
 expect_eq "a buyer on another network (127.0.6.1) through the same proxy" "200" "$(page 127.0.6.1)"
 expect_eq "counts as a second client: temd read X-Forwarded-For" "2" "$(clients)"
 expect_eq "the first buyer again" "200" "$(page 127.0.5.1)"
@@ -86,7 +86,7 @@ expect_eq "a forged X-Forwarded-For from the first buyer changes nothing (JSON t
 	"4 2 seen" "$(json scans) $(json clients) $(json verdict)"
 expect_eq "plain HTTP to nginx's TLS port is refused" "400" \
 	"$(curl -s -m 10 --interface 127.0.7.1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/c/$CODE")"
-expect_eq "and records no scan" "4" "$(sqlite3 -cmd '.timeout 2000' l.db 'select sum(scans) from code_scans')"
+expect_eq "and records no scan" "4" "$(ledger_sql l.db 'select sum(scans) from code_scans')"
 kill "$NGINX_PID"
 wait "$NGINX_PID" 2>/dev/null
 stop_temd TERM

@@ -27,7 +27,7 @@ code() { code_at "$@"; } # FILE N: the N-th code of a batch
 
 run_expect 2 "temd refuses to start without its files" $TEMD --db x.db
 # temd only verifies: it links no signing code, so it does not even import the signing call
-nm -D "$TEMD" | awk '{ print $NF }' >"$T/imports"
+nm -D "$TEMD_BINARY" | awk '{ print $NF }' >"$T/imports"
 expect_eq "temd imports crypto_sign_verify_detached" "1" "$(grep -cx 'crypto_sign_verify_detached' "$T/imports")"
 expect_eq "temd does not import crypto_sign_detached" "0" "$(grep -cx 'crypto_sign_detached' "$T/imports")"
 cp trust.list bad.list
@@ -72,8 +72,9 @@ scan "$C1" --interface 127.0.3.1
 expect_eq "a third client: seen" "seen 3" "$(json verdict) $(json clients)"
 scan "$C1" --interface 127.0.4.1
 expect_eq "past the threshold: duplicate" "duplicate 4" "$(json verdict) $(json clients)"
-expect_eq "an alert row exists" "1|4" "$(sqlite3 l.db "select count(*), max(clients) from code_alerts")"
-scan "$C1" --interface 127.0.4.2 -b "tem_client=$(sqlite3 l.db "select hex(client) from scans where id = 1" | tr A-F a-f)"
+expect_eq "an alert row exists" "1|4" "$(ledger_sql l.db "select count(*), max(clients) from code_alerts")"
+scan "$C1" --interface 127.0.4.2 -b "tem_client=$(ledger_sql l.db "select hex(client) from scans where id = 1" \
+	"select encode(client, 'hex') from scans where id = 1" | tr A-F a-f)"
 expect_eq "a made-up tem_client cookie names no client" "4" "$(json clients)"
 scan "$(code b2.txt 1)"
 expect_eq "a valid code of an unregistered batch" "unregistered" "$(json verdict)"
@@ -86,7 +87,7 @@ scan "hello"
 expect_eq "not a code: malformed, still 200" "200 malformed" "$(cat "$T/status") $(json verdict)"
 scan "'; DROP TABLE scans; --"
 expect_eq "SQL-looking text is just malformed" "malformed" "$(json verdict)"
-expect_eq "forged and malformed codes are not counted" "7" "$(sqlite3 l.db 'select sum(scans) from code_scans')"
+expect_eq "forged and malformed codes are not counted" "7" "$(ledger_sql l.db 'select sum(scans) from code_scans')"
 scan "http://127.0.0.1:8080/C/$(code b1.txt 3)"
 expect_eq "a URL works as well as the bare code" "genuine" "$(json verdict)"
 
@@ -107,7 +108,7 @@ expect_eq "GET /?code= redirects to the code's page" "303" \
 	"$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$URL/?code=$(code b1.txt 5)")"
 
 # hostile HTTP: a JSON error with the right status, the server stays up, the ledger unchanged
-ROWS=$(sqlite3 l.db 'select count(*), sum(scans) from code_scans')
+ROWS=$(ledger_sql l.db 'select count(*), sum(scans) from code_scans')
 status() { curl -s -m 10 -o "$T/out" -w '%{http_code}' "$@"; }
 expect_eq "unknown route: 404" "404 not-found" "$(status "$URL/nope") $(json error.code)"
 expect_eq "wrong method: 405" "405" "$(status -X PUT "$URL/api/v1/scans")"
@@ -129,9 +130,9 @@ timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && printf "%s" "$1" >&3 && c
 SLOW=$?
 expect_eq "a slow client is cut off, without an answer" "0 0" "$SLOW $(wc -c <slow.out)"
 expect_eq "the server is still up" "200" "$(status "$URL/healthz")"
-expect_eq "the ledger kept its rows and counts, no more" "$ROWS" "$(sqlite3 l.db 'select count(*), sum(scans) from code_scans')"
+expect_eq "the ledger kept its rows and counts, no more" "$ROWS" "$(ledger_sql l.db 'select count(*), sum(scans) from code_scans')"
 # every table a client is recorded in (the batches' URLs name 127.0.0.1 on purpose)
-sqlite3 l.db ".dump scans" ".dump code_scans" ".dump alerts" >clients.sql
+ledger_dump l.db scans code_scans alerts >clients.sql
 expect_grep "the ledger's client records are there to look at" 'INSERT INTO code_scans' clients.sql
 if grep -qi -e '127\.0\.0\.1' -e '7f0000' clients.sql; then
 	not_ok "no raw address in the ledger" "$(grep -i -m 3 -e '127\.0\.0\.1' -e '7f0000' clients.sql)"
@@ -152,13 +153,13 @@ expect_eq "the public port does not serve /metrics" "404" "$(status "$URL/metric
 status "$URL/healthz" >/dev/null
 expect_eq "the public port's /healthz says only ok" '{"status":"ok"}' "$(cat "$T/out")"
 status "$METRICS_URL/healthz" >/dev/null
-expect_eq "the metrics listener's /healthz gives the counts" "ok $(sqlite3 l.db 'select count(*) from batches')" "$(json status) $(json batches)"
+expect_eq "the metrics listener's /healthz gives the counts" "ok $(ledger_sql l.db 'select count(*) from batches')" "$(json status) $(json batches)"
 expect_eq "the metrics listener serves nothing else" "404" "$(status "$METRICS_URL/api/v1/scans")"
 status "$METRICS_URL/metrics" >/dev/null
 expect_grep "metrics count requests by route and status" 'temd_requests_total{route="/api/v1/scans",status="200"}' "$T/out"
 expect_grep "metrics count verdicts" 'temd_verdicts_total{verdict="duplicate"} [1-9]' "$T/out"
 expect_grep "metrics have the commit latency histogram" 'temd_scan_commit_seconds_bucket{le="+Inf"}' "$T/out"
-expect_grep "metrics give the ledger size" "^temd_ledger_scans $(sqlite3 l.db 'select sum(scans) from day_stats')\$" "$T/out"
+expect_grep "metrics give the ledger size" "^temd_ledger_scans $(ledger_sql l.db 'select sum(scans) from day_stats')\$" "$T/out"
 
 # trust list: a corrupt reload keeps the old list; a revocation takes effect
 cp trust.list trust.good
@@ -180,7 +181,7 @@ scan "$(code r1.txt 1)"
 expect_eq "a key revoked after its batch registered the same day: revoked" "revoked" "$(json verdict)"
 
 # restarts keep every count
-N1=$(sqlite3 l.db "select scans from codes where serial = 1 and key_id = '$(sed -n 's/^key-id: //p' b1.txt)'")
+N1=$(ledger_sql l.db "select scans from codes where serial = 1 and key_id = '$(sed -n 's/^key-id: //p' b1.txt)'")
 stop_temd TERM
 expect_eq "SIGTERM: exit 0" "0" "$TEMD_STATUS"
 expect_no_file "SIGTERM checkpoints the WAL" l.db-wal

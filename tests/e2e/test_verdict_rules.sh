@@ -34,7 +34,7 @@ register() {
 		curl -s -m 10 -o "$T/out" -w '%{http_code}' -H 'Content-Type: application/json' \
 			--data-binary @- "$URL/api/v1/batches" >"$T/status"
 }
-counted() { sqlite3 l.db "select coalesce(sum(scans), 0) from code_scans where key_id = '$(sed -n 's/^key-id: //p' "$1")'"; }
+counted() { ledger_sql l.db "select coalesce(sum(scans), 0) from code_scans where key_id = '$(sed -n 's/^key-id: //p' "$1")'"; }
 
 start_temd v --db l.db --trust trust.list --authority a.pub || echo "# temd did not start: $(cat "$T/v.log")"
 for b in p1 r1 s1; do

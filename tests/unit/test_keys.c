@@ -344,6 +344,82 @@ static void test_date_parse_is_strict(void **state)
 	assert_string_equal(iso, "2026-11-25T07:33:02Z");
 }
 
+static void test_date_parse_time_reads_rfc3339(void **state)
+{
+	struct tem_err err;
+	int64_t t;
+
+	(void)state;
+	assert_int_equal(date_parse_time("2026-11-27T10:00:00Z", &t, &err), TEM_OK);
+	assert_int_equal(t, 1795773600);
+	/* t or a space for T, z for Z, a fraction dropped, offsets either way */
+	static const char *const same[] = {
+	    "2026-11-27t10:00:00z",           "2026-11-27 10:00:00Z",
+	    "2026-11-27T10:00:00.999999999Z", "2026-11-27T17:00:00+07:00",
+	    "2026-11-27T05:00:00-05:00",      "2026-11-28T09:59:00+23:59"};
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+		t = 0;
+		assert_int_equal(date_parse_time(same[i], &t, &err), TEM_OK);
+		if (t != 1795773600)
+			fail_msg("%s: expected 1795773600, got %lld", same[i], (long long)t);
+	}
+	/* a leap second counts as :59; the first second and the last of a day */
+	assert_int_equal(date_parse_time("2016-12-31T23:59:60Z", &t, &err), TEM_OK);
+	assert_int_equal(t, 1483228799);
+	assert_int_equal(date_parse_time("1970-01-01T00:00:00Z", &t, &err), TEM_OK);
+	assert_int_equal(t, 0);
+	assert_int_equal(date_parse_time("2024-02-29T23:59:59Z", &t, &err), TEM_OK);
+	assert_int_equal(t, 1709251199);
+	/* an offset may put the instant before 1970: the caller decides */
+	assert_int_equal(date_parse_time("1970-01-01T00:00:00+01:00", &t, &err), TEM_OK);
+	assert_int_equal(t, -3600);
+}
+
+static void test_date_parse_time_rejects_bad_input(void **state)
+{
+	struct tem_err err;
+	int64_t t = 42;
+
+	(void)state;
+	static const char *const bad[] = {"",
+					  "2026-11-27",
+					  "2026-11-27T",
+					  "2026-11-27T10:00:00",
+					  "2026-11-27T10:00Z",
+					  "2026-11-27T24:00:00Z",
+					  "2026-11-27T10:60:00Z",
+					  "2026-11-27T10:00:61Z",
+					  "2026-11-27T1a:00:00Z",
+					  "2026-11-27X10:00:00Z",
+					  "2026-11-27T10-00-00Z",
+					  "2026-11-27T10:00:00.Z",
+					  "2026-11-27T10:00:00,5Z",
+					  "2026-11-27T10:00:00+7",
+					  "2026-11-27T10:00:00+07",
+					  "2026-11-27T10:00:00+0700",
+					  "2026-11-27T10:00:00+24:00",
+					  "2026-11-27T10:00:00+07:60",
+					  "2026-11-27T10:00:00+07:00x",
+					  "2026-11-27T10:00:00ZZ",
+					  "2026-11-27T10:00:00Z'; DROP TABLE scans; --",
+					  "2026-02-30T10:00:00Z",
+					  "2026-13-01T10:00:00Z",
+					  "1969-12-31T23:59:59Z",
+					  "-2026-11-27T10:00:00Z",
+					  " 2026-11-27T10:00:00Z"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err.msg[0] = '\0';
+		if (date_parse_time(bad[i], &t, &err) != TEM_ERR)
+			fail_msg("%s: taken for a time", bad[i]);
+		assert_true(err.msg[0] != '\0');
+		assert_int_equal(t, 42); /* untouched */
+	}
+	assert_int_equal(date_parse_time("2026-11-27T10:00", &t, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "not an RFC 3339 time"));
+	assert_int_equal(date_parse_time("2026-02-30T10:00:00Z", &t, &err), TEM_ERR);
+	assert_non_null(strstr(err.msg, "no such day"));
+}
+
 static void test_text_rejects_malformed_utf8_and_controls(void **state)
 {
 	(void)state;
@@ -438,6 +514,8 @@ int main(void)
 	    cmocka_unit_test(test_trust_parse_errors_name_the_line),
 	    cmocka_unit_test(test_fileio_atomic_output_is_whole_or_absent),
 	    cmocka_unit_test(test_date_parse_is_strict),
+	    cmocka_unit_test(test_date_parse_time_reads_rfc3339),
+	    cmocka_unit_test(test_date_parse_time_rejects_bad_input),
 	    cmocka_unit_test(test_text_rejects_malformed_utf8_and_controls),
 	    cmocka_unit_test(test_text_has_hidden_finds_bidi_and_zero_width),
 	    cmocka_unit_test(test_trust_sequence_parsed_formatted_and_raised),

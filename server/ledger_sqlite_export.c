@@ -13,7 +13,7 @@
 
 /* The schema version (PRAGMA user_version) whose tables these SELECTs read: SQLite's
  * migrations 1 to 7 (server/ledger_sqlite.c), what the PostgreSQL schema's version 1 holds. */
-#define EXPORT_SCHEMA_VERSION 7
+#define EXPORT_SCHEMA_VERSION 8
 #define EXPORT_MAX_COLS       16
 
 /* Each copied table's SELECT, its columns named as in the PostgreSQL schema, in the order of

@@ -73,10 +73,10 @@ temd_fails() {
 	fi
 }
 
-# 64 KiB of random bytes written over a leaf of the per-code table: refused at start.
+# 64 KiB of random bytes written over leaves of the scans table: refused at start.
 cp l.db c.db
 page_size=$(sqlite3 c.db 'PRAGMA page_size')
-page=$(sqlite3 c.db "SELECT pageno FROM dbstat WHERE name = 'code_scans' AND pagetype = 'leaf' LIMIT 1 OFFSET 2")
+page=$(sqlite3 c.db "SELECT pageno FROM dbstat WHERE name = 'scans' AND pagetype = 'leaf' LIMIT 1 OFFSET 2")
 dd if=/dev/urandom of=c.db bs="$page_size" seek=$((page - 1)) count=$((65536 / page_size)) conv=notrunc 2>/dev/null
 temd_fails c --db c.db --trust trust.list --authority a.pub
 expect_eq "a ledger with random bytes inside is refused (exit 1)" "1" "$TEMD_STATUS"

@@ -133,7 +133,7 @@ expect_eq "the server is still up" "200" "$(status "$URL/healthz")"
 expect_eq "the ledger kept its rows and counts, no more" "$ROWS" "$(ledger_sql l.db 'select count(*), sum(scans) from code_scans')"
 # every table a client is recorded in (the batches' URLs name 127.0.0.1 on purpose)
 ledger_dump l.db scans code_scans alerts >clients.sql
-expect_grep "the ledger's client records are there to look at" 'INSERT INTO code_scans' clients.sql
+expect_grep "the ledger's client records are there to look at" 'INSERT INTO scans' clients.sql
 if grep -qi -e '127\.0\.0\.1' -e '7f0000' clients.sql; then
 	not_ok "no raw address in the ledger" "$(grep -i -m 3 -e '127\.0\.0\.1' -e '7f0000' clients.sql)"
 else

@@ -759,6 +759,108 @@ static void test_ledger_a_damaged_page_costs_only_its_own_codes(void **state)
 	ledger_close(l);
 }
 
+/* One step of the rebuild test below: a scan or a claim, made from the step's number alone
+ * (its code, network and cookie id drawn with libsodium's seeded generator), run on l. */
+static void rebuild_step(struct ledger *l, int i, struct ledger_job *job)
+{
+	unsigned char r[8], seed[randombytes_SEEDBYTES] = {0};
+
+	seed[0] = (unsigned char)i;
+	seed[1] = (unsigned char)(i >> 8);
+	randombytes_buf_deterministic(r, sizeof r, seed);
+	memset(job, 0, sizeof *job);
+	if (r[0] % 23 == 0) {
+		job->kind = JOB_CLAIM;
+		strcpy(job->u.claim.key_id, "3F9A0C21D4E5B6A7");
+		job->u.claim.serial = 1 + r[1] % 40;
+		job->u.claim.net[0] = (unsigned char)(1 + r[2] % 12);
+		job->u.claim.cookie[0] = (unsigned char)(r[3] % 7);
+		job->u.claim.has_cookie = job->u.claim.cookie[0] != 0;
+		job->u.claim.at_ms = 1795600000000 + (int64_t)i * 61000;
+		job->u.claim.code_limit = 5;
+		job->u.claim.net_limit = 20;
+		job->u.claim.pin_right = 1;
+	} else {
+		job->kind = JOB_SCAN;
+		strcpy(job->u.scan.key_id, "3F9A0C21D4E5B6A7");
+		job->u.scan.serial = 1 + r[1] % 40;
+		job->u.scan.client[0] = (unsigned char)(1 + r[2] % 12);
+		job->u.scan.cookie[0] = (unsigned char)(r[3] % 7);
+		/* a few cookies roam between networks, as phones do between Wi-Fi and 4G */
+		job->u.scan.has_cookie = job->u.scan.cookie[0] != 0;
+		job->u.scan.at_ms = 1795600000000 + (int64_t)i * 61000;
+		job->u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
+	}
+	assert_int_equal(ledger_run(l, job), LEDGER_OK);
+}
+
+/* The index of codes the writer keeps in memory is rebuilt from the ledger at every open:
+ * the same 1,500 scans and claims (random codes among 40, networks among 12, cookie ids among
+ * 6, so codes get many clients, alerts, claims and repeats) give every answer alike on a
+ * ledger open throughout and on one closed and opened again every 37 steps. */
+static void test_ledger_index_rebuilt_at_open_decides_alike(void **state)
+{
+	char other[80];
+	struct ledger *a, *b;
+	struct tem_err err;
+	struct ledger_job ja, jb;
+	int alerted = 0, claimed = 0, repeats = 0;
+
+	(void)state;
+	snprintf(other, sizeof other, "%s-b", path);
+	assert_int_equal(ledger_open(path, &a, &err), TEM_OK);
+	assert_int_equal(ledger_open(other, &b, &err), TEM_OK);
+	for (int i = 0; i < 1500; i++) {
+		if (i % 37 == 36) {
+			ledger_close(b);
+			assert_int_equal(ledger_open(other, &b, &err), TEM_OK);
+		}
+		rebuild_step(a, i, &ja);
+		rebuild_step(b, i, &jb);
+		if (ja.kind == JOB_CLAIM) {
+			assert_int_equal(ja.u.claim.result, jb.u.claim.result);
+			assert_int_equal(ja.u.claim.claimed_ms, jb.u.claim.claimed_ms);
+			assert_int_equal(ja.u.claim.yours, jb.u.claim.yours);
+			claimed += ja.u.claim.result == CLAIM_NEW;
+			continue;
+		}
+		assert_int_equal(ja.u.scan.verdict, jb.u.scan.verdict);
+		assert_int_equal(ja.u.scan.scans, jb.u.scan.scans);
+		assert_int_equal(ja.u.scan.clients, jb.u.scan.clients);
+		assert_int_equal(ja.u.scan.first_scan_ms, jb.u.scan.first_scan_ms);
+		assert_int_equal(ja.u.scan.claimed_ms, jb.u.scan.claimed_ms);
+		assert_int_equal(ja.u.scan.facts.claimed_by_this, jb.u.scan.facts.claimed_by_this);
+		alerted += ja.u.scan.verdict == V_DUPLICATE;
+	}
+	ledger_close(a);
+	ledger_close(b);
+	/* the sequence reached every path: alerted codes, claims, repeats in place */
+	{
+		sqlite3 *db;
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_open(other, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db,
+						    "SELECT coalesce(sum(times - 1), 0) FROM scans "
+						    "WHERE times > 1",
+						    -1, &st, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		repeats = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	print_message("%d duplicate verdicts, %d claims, %d repeats\n", alerted, claimed,
+		      repeats);
+	assert_true(alerted > 100 && claimed > 5 && repeats > 100);
+	unlink(other);
+	snprintf(other, sizeof other, "%s-b-wal", path);
+	unlink(other);
+	snprintf(other, sizeof other, "%s-b-shm", path);
+	unlink(other);
+	snprintf(other, sizeof other, "%s-b.lock", path);
+	unlink(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -785,6 +887,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_a_damaged_page_costs_only_its_own_codes,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_index_rebuilt_at_open_decides_alike, setup,
+					    teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;

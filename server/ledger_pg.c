@@ -183,6 +183,10 @@ static const char *const migrations[] = {
     "  alerted bigint NOT NULL,\n"
     "  PRIMARY KEY(key_id, batch)\n"
     ");\n",
+    /* 2: the regulator's scan list (GET /api/v1/scans) pages through every key in id order:
+     * the primary key leads with key_id, so without this each page sorted the whole table.
+     * Built inside the migration's transaction: writes to scans wait while it builds. */
+    "CREATE INDEX scans_by_id ON scans(id);\n",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -196,8 +200,8 @@ enum {
 	S_ALERT_GET,
 	S_ROWS,
 	S_NET_ROWS,
-	S_SCAN,
 	S_CLIENT,
+	S_SCAN_CLIENT,
 	S_ALERT,
 	S_BATCH_FIND,
 	S_BATCH_ADD,
@@ -235,21 +239,31 @@ static const struct {
     [S_ALERT_GET] = {"SELECT scans, clients, first_scan, last_scan FROM code_alerts "
 		     "WHERE key_id = $1::text AND serial = $2::int8",
 		     2},
+    /* none for an alerted code (S_NET_ROWS reads its rows): so run_scan sends it with
+     * S_ALERT_GET before knowing (scan_reads) */
     [S_ROWS] = {"SELECT client, cookie, scans, first_scan, last_scan FROM code_scans "
-		"WHERE key_id = $1::text AND serial = $2::int8 ORDER BY client, cookie",
+		"WHERE key_id = $1::text AND serial = $2::int8 AND NOT EXISTS (SELECT 1 FROM "
+		"code_alerts WHERE key_id = $1::text AND serial = $2::int8) "
+		"ORDER BY client, cookie",
 		2},
     [S_NET_ROWS] = {"SELECT cookie FROM code_scans WHERE key_id = $1::text AND "
 		    "serial = $2::int8 AND client = $3::bytea",
 		    3},
-    [S_SCAN] = {"INSERT INTO scans(key_id, serial, at, client, verdict) VALUES($1::text, "
-		"$2::int8, $3::int8, $4::bytea, $5::text) RETURNING id",
-		5},
     [S_CLIENT] = {"INSERT INTO code_scans(key_id, serial, client, cookie, scans, first_scan, "
 		  "last_scan, scan, verdict) VALUES($1::text, $2::int8, $3::bytea, $4::bytea, 1, "
 		  "$5::int8, $5::int8, $6::int8, $7::text) "
 		  "ON CONFLICT(key_id, serial, client, cookie) DO UPDATE SET "
 		  "scans = code_scans.scans + 1, last_scan = excluded.last_scan",
 		  7},
+    /* a scan that is no repeat: its scans row, and S_CLIENT with its id, in one statement */
+    [S_SCAN_CLIENT] = {"WITH s AS (INSERT INTO scans(key_id, serial, at, client, verdict) "
+		       "VALUES($1::text, $2::int8, $3::int8, $4::bytea, $5::text) RETURNING id) "
+		       "INSERT INTO code_scans(key_id, serial, client, cookie, scans, first_scan, "
+		       "last_scan, scan, verdict) SELECT $1::text, $2::int8, $4::bytea, "
+		       "$6::bytea, 1, $3::int8, $3::int8, s.id, $5::text FROM s "
+		       "ON CONFLICT(key_id, serial, client, cookie) DO UPDATE SET "
+		       "scans = code_scans.scans + 1, last_scan = excluded.last_scan",
+		       6},
     [S_ALERT] = {"INSERT INTO code_alerts(key_id, serial, scans, clients, first_scan, "
 		 "last_scan, raised) VALUES($1::text, $2::int8, $3::int8, $4::int8, $5::int8, "
 		 "$6::int8, $6::int8) ON CONFLICT(key_id, serial) DO UPDATE SET "
@@ -510,6 +524,81 @@ static int xcmd(struct pg_ledger *l, int i, const struct args *a)
 	return res != NULL ? 0 : -1;
 }
 
+/* Runs the n writer statements ids[i], each with a[i]'s parameters, in one round trip
+ * (libpq's pipeline mode), each expected to return rows (binary). 0 with every res[i] set
+ * (the caller clears them); -1 with the failure kept (the first statement's that failed: its
+ * SQLSTATE, for retryable) and none set. The connection is out of pipeline mode either way
+ * unless it was lost. */
+static int xpipe(struct pg_ledger *l, const int *ids, const struct args *const *a, int n,
+		 PGresult **res)
+{
+	char name[16];
+	int got = 0, ok = 1, synced = 0;
+
+	for (int i = 0; i < n; i++) {
+		res[i] = NULL;
+		if (a[i]->n != sql[ids[i]].params)
+			return fail(l, NULL, "%d parameters given to \"%s\", which takes %d",
+				    a[i]->n, sql[ids[i]].sql, sql[ids[i]].params);
+	}
+	if (PQenterPipelineMode(l->w) != 1)
+		return fail(l, NULL, "cannot send statements together: %s", PQerrorMessage(l->w));
+	for (int i = 0; i < n && ok; i++) {
+		snprintf(name, sizeof name, "w%d", ids[i]);
+		if (PQsendQueryPrepared(l->w, name, a[i]->n, a[i]->v, a[i]->len, a[i]->fmt, 1) !=
+		    1) {
+			fail(l, NULL, "%s", PQerrorMessage(l->w));
+			ok = 0;
+		}
+	}
+	if (PQpipelineSync(l->w) != 1) {
+		/* no sync to wait for: the connection is in no known state, made again */
+		if (ok)
+			fail(l, NULL, "%s", PQerrorMessage(l->w));
+		PQfinish(l->w);
+		l->w = NULL;
+		return -1;
+	}
+	/* each statement's one result, a NULL after it, then the sync's */
+	while (!synced) {
+		PGresult *r = PQgetResult(l->w);
+		ExecStatusType st;
+		if (r == NULL) {
+			if (PQstatus(l->w) != CONNECTION_OK)
+				break;
+			continue;
+		}
+		st = PQresultStatus(r);
+		if (st == PGRES_PIPELINE_SYNC) {
+			synced = 1;
+		} else if (st == PGRES_TUPLES_OK && ok && got < n) {
+			res[got++] = r;
+			continue;
+		} else if (ok) {
+			ok = 0;
+			if (st == PGRES_FATAL_ERROR)
+				fail(l, r, "%s", PQresultErrorMessage(r));
+			else
+				fail(l, r, "\"%s\" returned %s",
+				     sql[ids[got < n ? got : n - 1]].sql, PQresStatus(st));
+		}
+		PQclear(r);
+	}
+	if (!synced && ok)
+		fail(l, NULL, "%s", PQerrorMessage(l->w));
+	if (synced && PQexitPipelineMode(l->w) != 1 && ok)
+		fail(l, NULL, "cannot leave pipeline mode: %s", PQerrorMessage(l->w));
+	if (synced && ok && got == n && PQpipelineStatus(l->w) == PQ_PIPELINE_OFF)
+		return 0;
+	for (int i = 0; i < got; i++) {
+		PQclear(res[i]);
+		res[i] = NULL;
+	}
+	if (ok)
+		fail(l, NULL, "%d of %d results received", got, n);
+	return -1;
+}
+
 /* A binary integer column (int2, int4 or int8) of row r; 0 when NULL. */
 static int64_t col_i64(const PGresult *res, int r, int c)
 {
@@ -746,6 +835,21 @@ static int writer_conn(struct pg_ledger *l)
 
 /* --- the writer's jobs ------------------------------------------------------------------ */
 
+/* S_CLAIM_GET's result res read: *claimed_ms (0: none), *yours when by network net or cookie
+ * id cookie (has_cookie). */
+static void claim_of(const PGresult *res, const unsigned char net[LEDGER_CLIENT_BYTES],
+		     const unsigned char cookie[LEDGER_COOKIE_BYTES], int has_cookie,
+		     int64_t *claimed_ms, int *yours)
+{
+	*claimed_ms = 0;
+	*yours = 0;
+	if (PQntuples(res) > 0) {
+		*claimed_ms = col_i64(res, 0, 0);
+		*yours = col_is(res, 0, 1, net, LEDGER_CLIENT_BYTES) ||
+			 (has_cookie && col_is(res, 0, 2, cookie, LEDGER_COOKIE_BYTES));
+	}
+}
+
 /* The claim of serial of key_id: *claimed_ms (0: none), *yours when by network net or cookie
  * id cookie (has_cookie). 0 or -1. */
 static int read_claim(struct pg_ledger *l, const char *key_id, uint64_t serial,
@@ -760,13 +864,7 @@ static int read_claim(struct pg_ledger *l, const char *key_id, uint64_t serial,
 	a_i64(&a, (int64_t)serial);
 	if ((res = xq(l, S_CLAIM_GET, &a, PGRES_TUPLES_OK)) == NULL)
 		return -1;
-	*claimed_ms = 0;
-	*yours = 0;
-	if (PQntuples(res) > 0) {
-		*claimed_ms = col_i64(res, 0, 0);
-		*yours = col_is(res, 0, 1, net, LEDGER_CLIENT_BYTES) ||
-			 (has_cookie && col_is(res, 0, 2, cookie, LEDGER_COOKIE_BYTES));
-	}
+	claim_of(res, net, cookie, has_cookie, claimed_ms, yours);
 	PQclear(res);
 	return 0;
 }
@@ -1071,16 +1169,14 @@ static int scan_alert(struct pg_ledger *l, const struct ledger_scan *s, int64_t 
 	return raise_alert(l, &e, NULL, NULL);
 }
 
-/* Reads a code's rows (S_ROWS, whole: five columns; S_NET_ROWS: the cookie only) into *rows
- * (n used, one more allocated), adding up scans, first and latest. 0 or -1. */
-static int read_rows(struct pg_ledger *l, int i, const struct args *a, struct ledger_net_row **rows,
-		     size_t *n, int64_t *scans, int64_t *first, int64_t *last)
+/* Reads a code's rows from res, statement i's result (S_ROWS, whole: five columns;
+ * S_NET_ROWS: the cookie only), which it clears, into *rows (n used, one more allocated),
+ * adding up scans, first and latest. 0 or -1. */
+static int rows_of(struct pg_ledger *l, int i, PGresult *res, struct ledger_net_row **rows,
+		   size_t *n, int64_t *scans, int64_t *first, int64_t *last)
 {
-	PGresult *res = xq(l, i, a, PGRES_TUPLES_OK);
 	int whole = i == S_ROWS, nt;
 
-	if (res == NULL)
-		return -1;
 	nt = PQntuples(res);
 	if ((*rows = calloc((size_t)nt + 1, sizeof **rows)) == NULL) {
 		PQclear(res);
@@ -1112,6 +1208,51 @@ static int read_rows(struct pg_ledger *l, int i, const struct args *a, struct le
 	return 0;
 }
 
+/* rows_of statement i run with a. 0 or -1. */
+static int read_rows(struct pg_ledger *l, int i, const struct args *a, struct ledger_net_row **rows,
+		     size_t *n, int64_t *scans, int64_t *first, int64_t *last)
+{
+	PGresult *res = xq(l, i, a, PGRES_TUPLES_OK);
+
+	if (res == NULL)
+		return -1;
+	return rows_of(l, i, res, rows, n, scans, first, last);
+}
+
+/* What a scan reads before deciding, in one round trip (xpipe): the code's alert row, its
+ * rows when it has none (S_ROWS), its claim. *alerted, the alert's counts into s and *last;
+ * the rows as read_rows reads them (S_NET_ROWS, the network's, read after for an alerted
+ * code); the claim into *claimed_ms and *yours. 0 or -1. */
+static int scan_reads(struct pg_ledger *l, struct ledger_scan *s, int *alerted,
+		      struct ledger_net_row **rows, size_t *n, int64_t *scans, int64_t *first,
+		      int64_t *last, int64_t *claimed_ms, int *yours)
+{
+	static const int ids[3] = {S_ALERT_GET, S_ROWS, S_CLAIM_GET};
+	struct args a = {0};
+	const struct args *as[3] = {&a, &a, &a};
+	PGresult *res[3];
+
+	a_text(&a, s->key_id);
+	a_i64(&a, (int64_t)s->serial);
+	if (xpipe(l, ids, as, 3, res) != 0)
+		return -1;
+	*alerted = PQntuples(res[0]) > 0;
+	if (*alerted) {
+		s->scans = col_i64(res[0], 0, 0) + 1;
+		s->clients = col_i64(res[0], 0, 1);
+		s->first_scan_ms = col_i64(res[0], 0, 2);
+		*last = col_i64(res[0], 0, 3);
+	}
+	PQclear(res[0]);
+	claim_of(res[2], s->client, s->cookie, s->has_cookie, claimed_ms, yours);
+	PQclear(res[2]);
+	if (!*alerted)
+		return rows_of(l, S_ROWS, res[1], rows, n, scans, first, last);
+	PQclear(res[1]);
+	a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
+	return read_rows(l, S_NET_ROWS, &a, rows, n, scans, first, last);
+}
+
 /* A counted scan, decided exactly as server/ledger.c's run_scan decides it (the code's
  * advisory lock is held: its rows are this transaction's to read and change). 0 or -1. */
 static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
@@ -1119,28 +1260,13 @@ static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
 	struct ledger_net_row *rows = NULL;
 	struct ledger_place place;
 	size_t n = 0;
-	int64_t scans = 0, first = 0, last = 0, batch, scan_id = 0;
+	int64_t scans = 0, first = 0, last = 0, batch;
 	struct args a = {0};
-	PGresult *res;
-	int rc = -1, alerted, new_code;
+	int rc = -1, alerted, new_code, yours;
 	const char *vname;
 
-	a_text(&a, s->key_id);
-	a_i64(&a, (int64_t)s->serial);
-	if ((res = xq(l, S_ALERT_GET, &a, PGRES_TUPLES_OK)) == NULL)
-		return -1;
-	alerted = PQntuples(res) > 0;
-	if (alerted) {
-		s->scans = col_i64(res, 0, 0) + 1;
-		s->clients = col_i64(res, 0, 1);
-		s->first_scan_ms = col_i64(res, 0, 2);
-		last = col_i64(res, 0, 3);
-	}
-	PQclear(res);
-
-	if (alerted)
-		a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
-	if (read_rows(l, alerted ? S_NET_ROWS : S_ROWS, &a, &rows, &n, &scans, &first, &last) != 0)
+	if (scan_reads(l, s, &alerted, &rows, &n, &scans, &first, &last, &s->claimed_ms, &yours) !=
+	    0)
 		goto out;
 	new_code = !alerted && n == 0;
 
@@ -1154,37 +1280,33 @@ static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
 	}
 
 	s->facts.other_clients = s->clients - 1;
-	if (read_claim(l, s->key_id, s->serial, s->client, s->cookie, s->has_cookie, &s->claimed_ms,
-		       &s->facts.claimed_by_this) != 0)
-		goto out;
+	s->facts.claimed_by_this = yours;
 	s->facts.claimed = s->claimed_ms > 0;
 	s->verdict = verdict_decide(&s->facts);
 	vname = verdict_name(s->verdict);
 
-	if (!place.repeat) {
-		memset(&a, 0, sizeof a);
-		a_text(&a, s->key_id);
-		a_i64(&a, (int64_t)s->serial);
-		a_i64(&a, s->at_ms);
-		a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
-		a_text(&a, vname);
-		if ((res = xq(l, S_SCAN, &a, PGRES_TUPLES_OK)) == NULL)
-			goto out;
-		scan_id = PQntuples(res) > 0 ? col_i64(res, 0, 0) : 0;
-		PQclear(res);
-	}
+	/* a first scan by this client: its scans row and its code_scans row in one statement;
+	 * a repeat: the code_scans row's count */
 	memset(&a, 0, sizeof a);
 	a_text(&a, s->key_id);
 	a_i64(&a, (int64_t)s->serial);
-	a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
+	if (!place.repeat) {
+		a_i64(&a, s->at_ms);
+		a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
+		a_text(&a, vname);
+	} else {
+		a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
+	}
 	if (place.want.has_cookie)
 		a_blob(&a, s->cookie, LEDGER_COOKIE_BYTES);
 	else
 		a_blob(&a, "", 0);
-	a_i64(&a, s->at_ms);
-	a_i64(&a, scan_id);
-	a_text(&a, vname);
-	if (xcmd(l, S_CLIENT, &a) != 0)
+	if (place.repeat) {
+		a_i64(&a, s->at_ms);
+		a_i64(&a, 0);
+		a_text(&a, vname);
+	}
+	if (xcmd(l, place.repeat ? S_CLIENT : S_SCAN_CLIENT, &a) != 0)
 		goto out;
 	if (s->verdict == V_DUPLICATE && !alerted)
 		log_msg(LOG_LV_WARNING,

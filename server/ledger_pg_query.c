@@ -56,13 +56,12 @@ enum {
 #define STAT_WHERE                                                                                 \
 	"WHERE day >= $1::int4 AND day <= $2::int4 AND ($3::text IS NULL OR key_id = $3) "
 /* A scans row's client's count of the code and latest scan: its code_scans row (in the
- * primary key's order, as SQLite reads it), 0 and 0 for a scan with none. */
-#define SCAN_CLIENT_ROW                                                                            \
-	"FROM code_scans c WHERE c.key_id = s.key_id AND c.serial = s.serial "                     \
-	"AND c.client = s.client AND c.first_scan = s.at ORDER BY c.cookie LIMIT 1"
-#define SCAN_CLIENT                                                                                \
-	"coalesce((SELECT c.scans " SCAN_CLIENT_ROW "), 0)::int8, "                                \
-	"coalesce((SELECT c.last_scan " SCAN_CLIENT_ROW "), 0)::int8"
+ * primary key's order, as SQLite reads it), 0 and 0 for a scan with none; one probe of
+ * code_scans' primary key a row (a lateral join). */
+#define SCAN_CLIENT_JOIN                                                                           \
+	"LEFT JOIN LATERAL (SELECT c.scans, c.last_scan FROM code_scans c "                        \
+	"WHERE c.key_id = s.key_id AND c.serial = s.serial AND c.client = s.client "               \
+	"AND c.first_scan = s.at ORDER BY c.cookie LIMIT 1) c ON true"
 
 /* Each list's parameters: $1 after, $2 key or NULL, $3 from (ms, 0: none), $4 to, $5 n. */
 static const char *const qsql[Q_COUNT] = {
@@ -88,10 +87,14 @@ static const char *const qsql[Q_COUNT] = {
     [Q_CODE_SCANS] = "SELECT scan, key_id, serial, first_scan, client, verdict, scans, "
 		     "last_scan FROM code_scans WHERE key_id = $1::text AND serial = $2::int8 "
 		     "AND scan > $3::int8 ORDER BY scan LIMIT $4::int8",
-    [Q_SCANS] = "SELECT s.id, s.key_id, s.serial, s.at, s.client, s.verdict, " SCAN_CLIENT
-		" FROM scans s WHERE s.id > $1::int8 AND ($2::text IS NULL OR s.key_id = $2) "
-		"AND ($3::int8 = 0 OR s.at >= $3) AND ($4::int8 = 0 OR s.at < $4) "
-		"ORDER BY s.id LIMIT $5::int8",
+    /* in id order through scans_by_id (PostgreSQL migration 2), or the primary key (key_id,
+     * id) for one key: a page reads its rows in order, never sorting the table */
+    [Q_SCANS] =
+	"SELECT s.id, s.key_id, s.serial, s.at, s.client, s.verdict, "
+	"coalesce(c.scans, 0)::int8, coalesce(c.last_scan, 0)::int8 FROM scans s " SCAN_CLIENT_JOIN
+	" WHERE s.id > $1::int8 AND ($2::text IS NULL OR s.key_id = $2) "
+	"AND ($3::int8 = 0 OR s.at >= $3) AND ($4::int8 = 0 OR s.at < $4) "
+	"ORDER BY s.id LIMIT $5::int8",
     /* alerts newest first; $6 type or NULL, $7 status or NULL; from/to on the latest event */
     [Q_ALERTS] =
 	ALERT_COLS "WHERE ($1::int8 = 0 OR a.id < $1) "

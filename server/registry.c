@@ -39,7 +39,9 @@ struct registry {
 	struct key_batches *keys; /* sorted by id */
 	size_t nkeys, capkeys;
 	long batches;
-	int64_t top; /* the highest batch row loaded or seen (registry_load_batch, refreshes) */
+	int64_t top;   /* the highest batch row loaded or seen (registry_load_batch, refreshes) */
+	int64_t *rows; /* the batch rows read before following (registry_load_batch), sorted */
+	size_t nrows, caprows; /* and searched for gaps by registry_follow, which frees them */
 
 	/* following a shared ledger (registry_follow); ledger is set before any refresh */
 	struct ledger *ledger;   /* NULL while not following: registry_refresh does nothing */
@@ -84,6 +86,7 @@ void registry_free(struct registry *r)
 	for (size_t i = 0; i < r->nkeys; i++)
 		free(r->keys[i].spans);
 	free(r->keys);
+	free(r->rows);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);
 }
@@ -287,6 +290,19 @@ int registry_load_batch(struct registry *r, const struct ledger_batch_row *b, st
 	size_t len = strlen(b->header);
 	int rc = TEM_ERR;
 
+	/* before following, the rows read at start are kept, loaded or not, for registry_follow
+	 * to find the rows missing among them (a row skipped here is not a gap) */
+	if (r->ledger == NULL) {
+		if (r->nrows == r->caprows) {
+			size_t cap = r->caprows ? 2 * r->caprows : 64;
+			int64_t *nr = realloc(r->rows, cap * sizeof *nr);
+			if (nr == NULL)
+				return err_set(err, "out of memory loading batch row %lld",
+					       (long long)b->row);
+			r->rows = nr, r->caprows = cap;
+		}
+		r->rows[r->nrows++] = b->row;
+	}
 	if (keys_id_parse(b->key_id, strlen(b->key_id), id, &why) != TEM_OK)
 		return err_set(err, "batch row %lld: key id '%.20s' is not 16 hex digits",
 			       (long long)b->row, b->key_id);
@@ -482,11 +498,37 @@ static void *follow_main(void *arg)
 	return NULL;
 }
 
+static int row_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int registry_follow(struct registry *r, struct ledger *l, unsigned interval_s, struct tem_err *err)
 {
-	pthread_rwlock_rdlock(&r->lock);
-	r->floor = r->top;
+	int64_t expect = 1, hole = 0;
+
+	/* the first row id missing below the highest read at start: a registration through
+	 * another temd that took its id before the load and commits after it (or one rolled
+	 * back); refreshes read from it, as from a gap they find, until it fills or HOLE_MS pass */
+	if (r->nrows > 1)
+		qsort(r->rows, r->nrows, sizeof *r->rows, row_cmp);
+	for (size_t i = 0; i < r->nrows && hole == 0; i++) {
+		if (r->rows[i] > expect)
+			hole = expect;
+		else if (r->rows[i] == expect)
+			expect++;
+	}
+	pthread_rwlock_wrlock(&r->lock);
+	if (r->nrows > 0 && r->rows[r->nrows - 1] > r->top)
+		r->top = r->rows[r->nrows - 1]; /* rows read and skipped count as seen */
+	r->floor = hole != 0 ? hole - 1 : r->top;
 	pthread_rwlock_unlock(&r->lock);
+	r->hole_since_ms = hole != 0 ? date_now_ms() : 0;
+	free(r->rows);
+	r->rows = NULL;
+	r->nrows = r->caprows = 0;
 	r->ledger = l;
 	r->interval = interval_s > 0 ? interval_s : 1;
 	r->stop = 0;

@@ -88,8 +88,10 @@ void registry_max_serial(struct registry *r, const unsigned char id[KEYS_ID_BYTE
 
 /* Follows ledger l, which other temd register batches on too (a shared PostgreSQL ledger):
  * from now on registry_refresh reads the batches registered after the highest row loaded so
- * far, and a thread of its own refreshes every interval_s seconds. Call once, after the
- * batches are loaded at start; l must outlive registry_unfollow. TEM_OK, or TEM_ERR with err
+ * far (from the first row id missing below it, when one is: a registration through another
+ * temd still uncommitted at start, read until it fills or a minute passes), and a thread of
+ * its own refreshes every interval_s seconds. Call once, after the batches are loaded at start
+ * (registry_load_batch keeps the row ids it reads until then); l must outlive registry_unfollow. TEM_OK, or TEM_ERR with err
  * set when the thread cannot start. Not called for a SQLite ledger (one temd owns it: its
  * registrations are in its index already). */
 int registry_follow(struct registry *r, struct ledger *l, unsigned interval_s, struct tem_err *err);

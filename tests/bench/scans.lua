@@ -4,7 +4,8 @@
 --               two threads post the same code, and starts over once it has posted them all
 --   malformed   first character of each code replaced by '!': the same requests, which temd
 --               answers without a signature check or a ledger write (the HTTP floor)
--- Prints RATE, P50MS, P99MS, NON2XX (statuses over 399) and ERRORS (socket errors) lines.
+-- Prints RATE, P50MS, P99MS, NON2XX (statuses over 399), ERRORS (socket errors) and REQUESTS
+-- (answers received) lines.
 
 local n = 0
 function setup(thread)
@@ -46,4 +47,5 @@ function done(summary, latency, requests)
 	io.write(string.format("P99MS %.3f\n", latency:percentile(99) / 1000))
 	io.write(string.format("NON2XX %d\n", e.status))
 	io.write(string.format("ERRORS %d\n", e.connect + e.read + e.write + e.timeout))
+	io.write(string.format("REQUESTS %d\n", summary.requests))
 end

@@ -3,7 +3,8 @@
 # through one then the other counts both scans and both networks; a duplicate is decided
 # across servers; a batch registered through one is known at once to the other (a code of it
 # scanned there is genuine), while codes of no batch stay unregistered with the ledger read
-# at most once a second; two claims of one code at once through the two servers: exactly one wins;
+# at most once a second; a batch whose registration was still uncommitted when a temd started
+# (a row id below the highest it loaded) is read by that temd once it commits; two claims of one code at once through the two servers: exactly one wins;
 # kill -9 of one temd under load loses no acknowledged scan; while PostgreSQL is away scans are
 # answered 503 and /healthz fails, and service comes back after. The connection string never
 # reaches the log.
@@ -83,6 +84,53 @@ if [ "$N" -ge 1 ] && [ "$N" -le "$MAXR" ]; then
 else
 	not_ok "50 unregistered scans read the ledger at most once a second" "$N reads, at most $MAXR"
 fi
+
+# a batch whose registration took its row id before a temd started and committed after: the
+# new temd's start-up load finds the gap below its highest row and reads it until it fills.
+# A psql transaction stands for the other temd's open one: h.txt registered through A, its
+# row moved aside and inserted again in a transaction kept open (a new id) while g.txt
+# registers (a higher id, committed); C starts, then the transaction commits.
+PGU=$(sh "$CLUSTER" url "$P")
+$TEM issue -s p.key -n 2 --product "Cua gạch" -o h.txt -q
+$TEM issue -s p.key -n 2 --product "Cua gạch" -o g.txt -q
+HFS=$(sed -n 's/^first-serial: //p' h.txt)
+check "a batch registers through A" $TEM register h.txt --server "$A" -q
+COLS="key_id, first_serial, last_serial, batch_id, product, producer, url, issued, last_day,
+	header, registered, claim_key"
+check "its row is moved aside" psql "$PGU" -XAtq -v ON_ERROR_STOP=1 \
+	-c "CREATE TABLE held AS SELECT * FROM batches WHERE key_id = '$KEY' AND first_serial = $HFS" \
+	-c "DELETE FROM batches WHERE id = (SELECT id FROM held)"
+mkfifo hold.in
+psql "$PGU application_name=tem-hold" -XAtq -v ON_ERROR_STOP=1 <hold.in >hold.out 2>&1 &
+HOLD=$!
+exec 3>hold.in
+echo "BEGIN; WITH n AS (INSERT INTO batches($COLS) SELECT $COLS FROM held RETURNING id)
+	UPDATE batch_stats SET batch = (SELECT id FROM n) WHERE key_id = '$KEY'
+	AND batch = (SELECT id FROM held);" >&3
+held_open() {
+	[ "$(psql "$PGU" -XAtc "SELECT state FROM pg_stat_activity WHERE application_name = 'tem-hold'")" = "idle in transaction" ]
+}
+check "the batch's row is inserted again in a transaction left open" wait_for 10 held_open
+check "a later batch registers through A (a higher row id, committed)" \
+	$TEM register g.txt --server "$A" -q 3>&-
+start_temd c --db "$DB" --secret s.secret --trust trust.list --authority a.pub 3>&- ||
+	echo "# temd c did not start: $(cat c.log)"
+C=$URL
+HC=$(code_at h.txt 1)
+URL=$C scan "$HC" --interface 127.0.7.1
+expect_eq "C started while the row was uncommitted: its code is unregistered" \
+	"200 unregistered" "$(cat status) $(json verdict)"
+printf 'COMMIT;\n\\q\n' >&3
+exec 3>&-
+wait $HOLD
+expect_eq "the transaction commits" "" "$(cat hold.out)"
+scan_genuine() {
+	URL=$C scan "$HC" --interface 127.0.7.1
+	[ "$(json verdict)" = genuine ]
+}
+check "once committed, C reads it: a code of it is genuine within seconds" wait_for 5 scan_genuine
+psql "$PGU" -XAtqc "DROP TABLE held"
+stop_temd TERM
 
 # two claims of one code at once, from two networks through the two servers
 C2=$(code_at b.txt 2)

@@ -93,6 +93,10 @@ void ledger_stats(struct ledger *l, int64_t *scans, int64_t *bytes);
  * be NULL) gets the transactions failed since start. */
 int ledger_failing(struct ledger *l, int64_t *failed);
 
+/* Transactions the writer committed since start: each a group of jobs made durable at once
+ * (scans over commits is the group size). */
+int64_t ledger_commits(struct ledger *l);
+
 /* Stops the writer after the queued jobs, closes the reads' and tokens' connections
  * (lq_close, ledger_tokens_of), then the engine (SQLite: checkpoints the WAL into the file). */
 void ledger_close(struct ledger *l);

@@ -416,16 +416,17 @@ static const char *const sql[S_COUNT] = {
     /* Roll-ups (roll_up), in the transaction of the scan or claim they count. S_BATCH_OF
      * returns the id, first and last serial of the key's batch with the highest first serial
      * at or below :serial (one seek in batches_by_key; the serial is in it when it is at most
-     * the last), or no row. S_DAY_STATS adds :scans scans (one of verdict :v, '' for none), :codes
-     * codes and :claims claims to a day's row; S_BATCH_STATS adds to a batch's row (no row
-     * returned). */
+     * the last), or no row. S_DAY_STATS adds :scans scans (by final verdict: :genuine, :seen,
+     * ...), :codes codes and :claims claims to a day's row; S_BATCH_STATS adds to a batch's row
+     * (no row returned). roll_up gathers a transaction's counts; roll_flush writes them just
+     * before its COMMIT. */
     [S_BATCH_OF] = "SELECT id, first_serial, last_serial FROM batches WHERE key_id = :key "
 		   "AND first_serial <= :serial ORDER BY first_serial DESC LIMIT 1",
     [S_DAY_STATS] =
 	"INSERT INTO day_stats(day, key_id, batch, scans, codes, genuine, seen, duplicate, sold, "
 	"unregistered, expired, revoked, claims) VALUES(:day, :key, :batch, :scans, :codes, "
-	":v = 'genuine', :v = 'seen', :v = 'duplicate', :v = 'sold', :v = 'unregistered', "
-	":v = 'expired', :v = 'revoked', :claims) ON CONFLICT(day, key_id, batch) DO UPDATE SET "
+	":genuine, :seen, :duplicate, :sold, :unregistered, :expired, :revoked, :claims) "
+	"ON CONFLICT(day, key_id, batch) DO UPDATE SET "
 	"scans = scans + excluded.scans, codes = codes + excluded.codes, "
 	"genuine = genuine + excluded.genuine, seen = seen + excluded.seen, "
 	"duplicate = duplicate + excluded.duplicate, sold = sold + excluded.sold, "
@@ -481,6 +482,19 @@ struct batch_seen {
 	int64_t first, last, id;
 };
 
+/* A transaction's roll-ups gathered before its COMMIT (roll_up): a day_stats row's counts to
+ * add, and a batch_stats row's. */
+#define ROLL_SLOTS    32
+#define ROLL_VERDICTS 7
+struct roll_day {
+	int64_t day, batch;
+	char key_id[17];
+	int64_t scans, codes, v[ROLL_VERDICTS], claims;
+};
+struct roll_batch {
+	int64_t batch, scans, codes, claimed;
+};
+
 struct sq {
 	char path[4096];
 	sqlite3 *w;                /* the writer's connection */
@@ -505,6 +519,10 @@ struct sq {
 	 * from thousands of networks costs a scan a few lookups, never a walk of its rows */
 	struct codemap *codes, *nets;
 	unsigned char map_key[crypto_shorthash_KEYBYTES]; /* keys both maps' hashes */
+	/* writer only: the roll-ups the open transaction counted, not yet written (roll_up) */
+	struct roll_day days[ROLL_SLOTS];
+	struct roll_batch batches[ROLL_SLOTS];
+	size_t ndays, nbatches;
 };
 
 /* A code's value in l->codes: its newest client row's id, and what the code has. */
@@ -547,7 +565,8 @@ static int open_db(const char *path, int flags, sqlite3 **db, struct tem_err *er
 	if (sqlite3_busy_timeout(*db, 10000) != SQLITE_OK ||
 	    sqlite3_extended_result_codes(*db, 1) != SQLITE_OK ||
 	    ((flags & SQLITE_OPEN_CREATE) &&
-	     sqlite3_exec(*db, "PRAGMA page_size = " LEDGER_PAGE_SIZE, NULL, NULL, NULL) != SQLITE_OK) ||
+	     sqlite3_exec(*db, "PRAGMA page_size = " LEDGER_PAGE_SIZE, NULL, NULL, NULL) !=
+		 SQLITE_OK) ||
 	    sqlite3_prepare_v2(*db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		db_fail(*db, path, "cannot set up", err);
@@ -872,7 +891,8 @@ static int net_add(struct sq *l, const char *key_id, uint64_t serial,
 		   int has_cookie, int64_t id, int stage)
 {
 	uint64_t kc = net_key(l, NET_COUNT, key_id, serial, client, NULL), count = 0;
-	uint64_t kr = net_key(l, has_cookie ? NET_COOKIE : NET_BARE, key_id, serial, client, cookie);
+	uint64_t kr =
+	    net_key(l, has_cookie ? NET_COOKIE : NET_BARE, key_id, serial, client, cookie);
 
 	(void)codemap_get(l->nets, kc, &count);
 	if (map_set(l->nets, kc, count + 1, stage) != 0 ||
@@ -975,8 +995,8 @@ static int net_rows(struct sq *l, const struct ledger_scan *s, struct ledger_net
 	}
 	*n = 0;
 	if (s->has_cookie &&
-	    codemap_get(l->nets,
-			net_key(l, NET_COOKIE, s->key_id, s->serial, s->client, s->cookie), &id)) {
+	    codemap_get(l->nets, net_key(l, NET_COOKIE, s->key_id, s->serial, s->client, s->cookie),
+			&id)) {
 		struct ledger_net_row *r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof *r);
 		memcpy(r->client, s->client, LEDGER_CLIENT_BYTES);
@@ -1264,9 +1284,8 @@ static int run_scan(struct sq *l, struct ledger_scan *s)
 			    (rc = net_add(l, s->key_id, s->serial, rows[i].client, rows[i].cookie,
 					  rows[i].has_cookie, rows[i].id, 1)) != SQLITE_OK)
 				goto out;
-		if (!place.repeat &&
-		    (rc = net_add(l, s->key_id, s->serial, s->client, s->cookie,
-				  place.want.has_cookie, scan_id, 1)) != SQLITE_OK)
+		if (!place.repeat && (rc = net_add(l, s->key_id, s->serial, s->client, s->cookie,
+						   place.want.has_cookie, scan_id, 1)) != SQLITE_OK)
 			goto out;
 	}
 	if ((rc = batch_of(l, s->key_id, s->serial, &batch)) != SQLITE_OK)
@@ -1350,33 +1369,100 @@ static int batch_of(struct sq *l, const char *key_id, uint64_t serial, int64_t *
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* The columns of day_stats counting scans by final verdict, in the order of struct roll_day's v. */
+static const char *const day_verdicts[ROLL_VERDICTS] = {
+    "genuine", "seen", "duplicate", "sold", "unregistered", "expired", "revoked",
+};
+
+/* Writes the counts roll_up gathered into day_stats and batch_stats and forgets them. SQLITE_OK
+ * or the failing bind's or step's code. */
+static int roll_flush(struct sq *l)
+{
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; i < l->ndays && rc == SQLITE_OK; i++) {
+		const struct roll_day *d = &l->days[i];
+		sqlite3_stmt *st = stmt(l, S_DAY_STATS);
+		char name[32];
+		bind_i64(l, st, ":day", d->day);
+		bind_text(l, st, ":key", d->key_id);
+		bind_i64(l, st, ":batch", d->batch);
+		bind_i64(l, st, ":scans", d->scans);
+		bind_i64(l, st, ":codes", d->codes);
+		for (int v = 0; v < ROLL_VERDICTS; v++) {
+			snprintf(name, sizeof name, ":%s", day_verdicts[v]);
+			bind_i64(l, st, name, d->v[v]);
+		}
+		bind_i64(l, st, ":claims", d->claims);
+		rc = step_want(l, st, SQLITE_DONE);
+	}
+	for (size_t i = 0; i < l->nbatches && rc == SQLITE_OK; i++) {
+		const struct roll_batch *b = &l->batches[i];
+		sqlite3_stmt *st = stmt(l, S_BATCH_STATS);
+		bind_i64(l, st, ":batch", b->batch);
+		bind_i64(l, st, ":scans", b->scans);
+		bind_i64(l, st, ":codes", b->codes);
+		bind_i64(l, st, ":claimed", b->claimed);
+		bind_i64(l, st, ":alerted", 0);
+		rc = step_want(l, st, SQLITE_DONE);
+	}
+	l->ndays = l->nbatches = 0;
+	return rc;
+}
+
 /* Counts in day_stats (the Vietnam calendar day of at_ms, key_id, batch) and batch_stats (batch,
  * unless 0): one scan of final verdict verdict (a verdict's name; "" counts no scan), day_code
  * 1 when the code is new to that day, batch_code 1 when it was never scanned before, claims
- * (0 or 1) a new claim. SQLITE_OK or the failing bind's or step's code. */
+ * (0 or 1) a new claim. Gathered in memory and written once a transaction (roll_flush, from
+ * sqlite_commit: the counts still commit with what they count); only a transaction with
+ * more distinct rows than ROLL_SLOTS writes some earlier. SQLITE_OK or the failing bind's or
+ * step's code. */
 static int roll_up(struct sq *l, const char *key_id, int64_t batch, int64_t at_ms,
 		   const char *verdict, int day_code, int batch_code, int claims)
 {
-	int scans = verdict[0] != '\0';
-	sqlite3_stmt *st = stmt(l, S_DAY_STATS);
+	int64_t day = date_vn_day((time_t)(at_ms / 1000));
+	struct roll_day *d = NULL;
 	int rc;
 
-	bind_i64(l, st, ":day", date_vn_day((time_t)(at_ms / 1000)));
-	bind_text(l, st, ":key", key_id);
-	bind_i64(l, st, ":batch", batch);
-	bind_i64(l, st, ":scans", scans);
-	bind_i64(l, st, ":codes", day_code);
-	bind_text(l, st, ":v", verdict);
-	bind_i64(l, st, ":claims", claims);
-	if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK || batch == 0)
-		return rc;
-	st = stmt(l, S_BATCH_STATS);
-	bind_i64(l, st, ":batch", batch);
-	bind_i64(l, st, ":scans", scans);
-	bind_i64(l, st, ":codes", batch_code);
-	bind_i64(l, st, ":claimed", claims);
-	bind_i64(l, st, ":alerted", 0);
-	return step_want(l, st, SQLITE_DONE);
+	for (size_t i = 0; i < l->ndays && d == NULL; i++)
+		if (l->days[i].day == day && l->days[i].batch == batch &&
+		    strcmp(l->days[i].key_id, key_id) == 0)
+			d = &l->days[i];
+	if (d == NULL) {
+		if ((l->ndays == ROLL_SLOTS || l->nbatches == ROLL_SLOTS) &&
+		    (rc = roll_flush(l)) != SQLITE_OK)
+			return rc;
+		d = &l->days[l->ndays++];
+		memset(d, 0, sizeof *d);
+		d->day = day;
+		d->batch = batch;
+		snprintf(d->key_id, sizeof d->key_id, "%s", key_id);
+	}
+	if (verdict[0] != '\0') {
+		d->scans++;
+		for (int v = 0; v < ROLL_VERDICTS; v++)
+			if (strcmp(verdict, day_verdicts[v]) == 0)
+				d->v[v]++;
+	}
+	d->codes += day_code;
+	d->claims += claims;
+	if (batch == 0)
+		return SQLITE_OK;
+	struct roll_batch *b = NULL;
+	for (size_t i = 0; i < l->nbatches && b == NULL; i++)
+		if (l->batches[i].batch == batch)
+			b = &l->batches[i];
+	if (b == NULL) {
+		if (l->nbatches == ROLL_SLOTS && (rc = roll_flush(l)) != SQLITE_OK)
+			return rc;
+		b = &l->batches[l->nbatches++];
+		memset(b, 0, sizeof *b);
+		b->batch = batch;
+	}
+	b->scans += verdict[0] != '\0';
+	b->codes += batch_code;
+	b->claimed += claims;
+	return SQLITE_OK;
 }
 
 /* One event (or several) of an alert, as raise_alert counts it. */
@@ -1829,6 +1915,8 @@ static int sqlite_commit(void *db)
 	struct sq *l = db;
 	int rc;
 
+	if ((rc = roll_flush(l)) != SQLITE_OK)
+		return rc;
 	if (codemap_reserve(l->codes) != 0 || codemap_reserve(l->nets) != 0)
 		return fail_own(l, SQLITE_NOMEM, "cannot index the scans: %s",
 				sqlite3_errstr(SQLITE_NOMEM));
@@ -1852,6 +1940,7 @@ static void sqlite_rollback(void *db)
 	struct sq *l = db;
 
 	memset(l->seen, 0, sizeof l->seen); /* it may name a batch rolled back */
+	l->ndays = l->nbatches = 0;
 	if (l->codes != NULL) {
 		codemap_drop(l->codes);
 		codemap_drop(l->nets);
@@ -2015,16 +2104,18 @@ static int build_index(struct sq *l, struct tem_err *err)
 				if (chain_rows(l, key, serial, (int64_t)(v & CODE_ROW), &rows, &n,
 					       &cap, &sc, &f, &t) != SQLITE_OK) {
 					sqlite3_finalize(st);
-					err_set(err, "%s: cannot index the ledger's codes: %s", l->path,
-						cause(l));
+					err_set(err, "%s: cannot index the ledger's codes: %s",
+						l->path, cause(l));
 					goto out;
 				}
 				for (size_t r = 0; r < n; r++)
 					if (net_add(l, key, serial, rows[r].client, rows[r].cookie,
-						    rows[r].has_cookie, rows[r].id, 0) != SQLITE_OK) {
+						    rows[r].has_cookie, rows[r].id,
+						    0) != SQLITE_OK) {
 						sqlite3_finalize(st);
-						err_set(err, "%s: cannot index the ledger's codes: "
-							     "out of memory",
+						err_set(err,
+							"%s: cannot index the ledger's codes: "
+							"out of memory",
 							l->path);
 						goto out;
 					}
@@ -2037,8 +2128,7 @@ static int build_index(struct sq *l, struct tem_err *err)
 		}
 	}
 	log_msg(LOG_LV_INFO, "%s: %zu codes indexed in memory (%zu KiB)", l->path,
-		codemap_count(l->codes),
-		(codemap_bytes(l->codes) + codemap_bytes(l->nets)) / 1024);
+		codemap_count(l->codes), (codemap_bytes(l->codes) + codemap_bytes(l->nets)) / 1024);
 	ret = TEM_OK;
 out:
 	free(rows);

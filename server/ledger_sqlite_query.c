@@ -72,13 +72,13 @@ static const char *const qsql[Q_COUNT] = {
      * highest first serial at or below it is the only candidate (batches_by_key) */
     [Q_CODE_BATCH] = "SELECT id, last_serial FROM batches WHERE key_id = :key "
 		     "AND first_serial <= :serial ORDER BY first_serial DESC LIMIT 1",
-    /* a code's client rows: its chain in scans from the newest, which the index in memory
+/* a code's client rows: its chain in scans from the newest, which the index in memory
      * names (:head, read before the transaction's first step; server/ledger_sqlite.c), each
      * row the previous one's prev; a row of another code on the way is passed over */
-#define CODE_ROWS                                                                              \
-	"WITH RECURSIVE chain(id) AS (SELECT :head WHERE :head > 0 UNION ALL "                 \
-	"SELECT s.prev FROM scans s JOIN chain c ON s.id = c.id WHERE s.prev < s.id) "        \
-	"SELECT s.* FROM chain c JOIN scans s ON s.id = c.id "                                 \
+#define CODE_ROWS                                                                                  \
+	"WITH RECURSIVE chain(id) AS (SELECT :head WHERE :head > 0 UNION ALL "                     \
+	"SELECT s.prev FROM scans s JOIN chain c ON s.id = c.id WHERE s.prev < s.id) "             \
+	"SELECT s.* FROM chain c JOIN scans s ON s.id = c.id "                                     \
 	"WHERE s.key_id = :key AND s.serial = :serial AND s.times > 0"
     [Q_CODE_COUNTS] = "SELECT coalesce(sum(times), 0), count(DISTINCT client), "
 		      "coalesce(min(at), 0), coalesce(max(last_at), 0) FROM (" CODE_ROWS ")",

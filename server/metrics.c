@@ -95,7 +95,8 @@ void metrics_commit(double seconds)
 static void format_ops(struct sbuf *b);
 
 int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger_bytes,
-		   int ledger_failing, int64_t ledger_failed, long producers, long batches)
+		   int ledger_failing, int64_t ledger_failed, int64_t ledger_commits,
+		   long producers, long batches)
 {
 	struct sbuf b;
 	unsigned long cum = 0;
@@ -167,6 +168,10 @@ int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger
 		 "(their scans answered 503).\n"
 		 "# TYPE temd_ledger_failed_transactions_total counter\n"
 		 "temd_ledger_failed_transactions_total %lld\n"
+		 "# HELP temd_ledger_commits_total Ledger transactions committed, each a group of "
+		 "jobs made durable at once.\n"
+		 "# TYPE temd_ledger_commits_total counter\n"
+		 "temd_ledger_commits_total %lld\n"
 		 "# HELP temd_producers Producer keys in the trust list in force.\n"
 		 "# TYPE temd_producers gauge\n"
 		 "temd_producers %ld\n"
@@ -174,7 +179,7 @@ int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger
 		 "# TYPE temd_batches gauge\n"
 		 "temd_batches %ld\n",
 		 (long long)ledger_scans, (long long)ledger_bytes, ledger_failing,
-		 (long long)ledger_failed, producers, batches);
+		 (long long)ledger_failed, (long long)ledger_commits, producers, batches);
 	format_ops(&b);
 	return sbuf_take(&b, out, len);
 }

@@ -35,7 +35,8 @@ void metrics_connection_cut(void);
 
 /* Formats every metric; *out is malloc'd (caller frees). Returns 0, or -1 out of memory. */
 int metrics_format(char **out, size_t *len, int64_t ledger_scans, int64_t ledger_bytes,
-		   int ledger_failing, int64_t ledger_failed, long producers, long batches);
+		   int ledger_failing, int64_t ledger_failed, int64_t ledger_commits,
+		   long producers, long batches);
 
 /* Counts a trust list load (at start or on SIGHUP): ok 1 when it was put in force, 0 when it
  * was refused. */

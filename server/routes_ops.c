@@ -37,7 +37,8 @@ enum MHD_Result route_metrics(struct request *rq, const char *rest)
 
 	registry_counts(rq->t->reg, &producers, &batches);
 	ledger_stats(rq->t->ledger, &scans, &bytes);
-	if (metrics_format(&text, &len, scans, bytes, failing, failed, producers, batches) != 0)
+	if (metrics_format(&text, &len, scans, bytes, failing, failed,
+			   ledger_commits(rq->t->ledger), producers, batches) != 0)
 		return http_error(rq, 500, "internal", "out of memory");
 	return http_text(rq, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }

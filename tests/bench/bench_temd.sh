@@ -24,13 +24,20 @@ threads=$cores
 # temd's own CPU time (user + system, all its threads, from /proc) over the measured run, per
 # scan recorded in it: a figure that does not depend on how much of the machine wrk takes
 cpu() { awk '{ print $14 + $15 }' /proc/$pid/stat; }
+# bytes temd had written to storage (its ledger: WAL, checkpoints), and its transactions
+written() { awk '/^write_bytes/ { print $2 }' /proc/$pid/io; }
+commits() { curl -s "$metrics/metrics" | awk '$1 == "temd_ledger_commits_total" { print $2 }'; }
 # counted scans (repeats included: a repeat by the same client adds to a counter, not a row)
 counted() { sqlite3 l.db 'select coalesce(sum(scans), 0) from day_stats'; }
 rows0=$(counted)
 cpu0=$(cpu)
+wb0=$(written)
+tx0=$(commits)
 wrk -t"$threads" -c64 -d"${SECS}s" --timeout 5s -s "$lua" "$url" -- "$dir/codes.txt" "$threads" \
 	>wrk.out 2>&1
 cpu1=$(cpu)
+wb1=$(written)
+tx1=$(commits)
 rows1=$(counted)
 wrk -t"$threads" -c64 -d"${SECS}s" --timeout 5s -s "$lua" "$url" -- "$dir/codes.txt" "$threads" \
 	malformed >floor.out 2>&1
@@ -66,14 +73,15 @@ awk -v rate="$(get RATE wrk.out)" -v p99="$(get P99MS wrk.out)" -v p50="$(get P5
 	-v all2="$all2" -v cores="$cores" -v secs="$SECS" -v soak="$SOAK" -v warm="$warm" -v rss0="$rss0" \
 	-v rss1="$rss1" -v srate="$(get RATE soak.out)" -v rows="$rows" -v first="$first" -v floor="$(get RATE floor.out)" \
 	-v cpus="$(echo "$cpu0 $cpu1 $(getconf CLK_TCK)" | awk '{ print ($2 - $1) / $3 }')" \
-	-v scanned=$((rows1 - rows0)) 'BEGIN {
+	-v scanned=$((rows1 - rows0)) -v wbytes=$((wb1 - wb0)) -v txs=$((tx1 - tx0)) 'BEGIN {
 	limit = (all + all2) / 2
 	printf "raw crypto_sign_verify_detached: %.0f/s on 1 core; on %d threads %.0f/s before, %.0f/s after\n", one, cores, all, all2
 	printf "temd POST /api/v1/scans, distinct codes in random order, each durable (WAL, synchronous=FULL), wrk -c64 for %ds on the same %d cores:\n", secs, cores
 	printf "  %.0f scans/s, p50 %.2f ms, p99 %.2f ms (target < 20 ms); non-2xx %d, socket errors %d\n", rate, p50, p99, non2xx, errs
 	printf "ratio to the raw verify rate on all cores: %.2f (target >= 0.50)\n", rate / limit
 	us = cpus * 1e6 / scanned
-	printf "temd CPU per durable scan (user + system, all threads): %.1f us = %.2f x one signature check (%.1f us)\n", us, us * one / 1e6, 1e6 / one
+	printf "temd CPU per durable scan (user + system, all threads): %.1f us = %.2f x one signature check (%.1f us; target <= 1.70)\n", us, us * one / 1e6, 1e6 / one
+	printf "written to storage per new-code scan (/proc/PID/io write_bytes: WAL and checkpoints): %.0f bytes (target < 1024); %.1f scans a commit\n", wbytes / scanned, txs > 0 ? scanned / txs : 0
 	ceil = 1 / (1 / floor + 1 / limit)
 	printf "for scale: HTTP floor (same requests, malformed codes: no verify, no ledger) %.0f/s;\n", floor
 	printf "  verify + HTTP alone, with wrk on the same cores, allow at most %.0f/s (ratio %.2f);\n", ceil, ceil / limit

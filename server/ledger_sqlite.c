@@ -949,10 +949,14 @@ static int chain_rows(struct sq *l, const char *key_id, uint64_t serial, int64_t
 		k = sqlite3_column_text(st, 0);
 		if (k == NULL || strcmp((const char *)k, key_id) != 0 ||
 		    (uint64_t)sqlite3_column_int64(st, 1) != serial ||
-		    sqlite3_column_int64(st, 4) <= 0)
+		    sqlite3_column_int64(st, 4) <= 0) {
+			sqlite3_reset(st);
 			continue;
-		if ((rc = rows_room(l, rows, *n, cap)) != SQLITE_OK)
+		}
+		if ((rc = rows_room(l, rows, *n, cap)) != SQLITE_OK) {
+			sqlite3_reset(st);
 			return rc;
+		}
 		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof *r);
 		r->id = id;
@@ -971,6 +975,8 @@ static int chain_rows(struct sq *l, const char *key_id, uint64_t serial, int64_t
 			*first = f;
 		if (t > *last)
 			*last = t;
+		sqlite3_reset(st); /* a statement left on a row would hold a read snapshot open
+				    * past the transaction, and the next BEGIN IMMEDIATE fail */
 	}
 	return SQLITE_OK;
 }

@@ -121,9 +121,9 @@ int main(int argc, char **argv)
 	job.u.scan.serial = 1;
 	job.u.scan.at_ms = 1795700000000;
 	job.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
-	if (ledger_run(l, &job) != LEDGER_OK || job.u.scan.scans != 2 ||
-	    job.u.scan.clients != 2) {
-		fprintf(stderr, "index_rss: an indexed code's scan was not counted as its second\n");
+	if (ledger_run(l, &job) != LEDGER_OK || job.u.scan.scans != 2 || job.u.scan.clients != 2) {
+		fprintf(stderr,
+			"index_rss: an indexed code's scan was not counted as its second\n");
 		ledger_close(l);
 		return 1;
 	}

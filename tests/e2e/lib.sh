@@ -32,7 +32,7 @@ esac
 _cleanup() {
 	for _p in $PIDS; do kill -9 "$_p" 2>/dev/null; done
 	[ "$TEM_TEST_DB" = pg ] && _pg_drop
-	rm -rf "$T"
+	[ -n "${TEM_TEST_KEEP:-}" ] || rm -rf "$T"
 }
 # _pg_drop: drops this test's databases (their connections ended first)
 _pg_drop() {

@@ -10,7 +10,7 @@
 : "${TEMD:?TEMD must name the temd binary}"
 cd "$T" || exit 1
 WAL_LIMIT=$((8 * 1024 * 1024)) # LEDGER_WAL_LIMIT in server/ledger.c
-N=3000
+N=5000
 make_authority "HTX Năm Căn"
 $TEM issue -s p.key -n $N --product "Cua Cà Mau" --url http://127.0.0.1:8080 -o b.txt -q
 codes b.txt >codes.txt

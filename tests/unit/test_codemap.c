@@ -121,7 +121,8 @@ static void test_codemap_readers_see_only_committed_values(void **state)
 		assert_int_equal(codemap_stage(r.m, key_of(i), i + 1), 0);
 		if (i % 500 == 499) {
 			assert_int_equal(codemap_stage(r.m, key_of(UINT64_C(1) << 40), 1), 0);
-			assert_int_equal(codemap_get(r.m, key_of(UINT64_C(1) << 40), &(uint64_t){0}), 1);
+			assert_int_equal(
+			    codemap_get(r.m, key_of(UINT64_C(1) << 40), &(uint64_t){0}), 1);
 			codemap_drop(r.m); /* rolled back: this group is lost */
 			for (uint64_t k = i - 499; k <= i; k++)
 				assert_int_equal(codemap_stage(r.m, key_of(k), k + 1), 0);

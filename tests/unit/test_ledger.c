@@ -849,8 +849,7 @@ static void test_ledger_index_rebuilt_at_open_decides_alike(void **state)
 		sqlite3_finalize(st);
 		sqlite3_close(db);
 	}
-	print_message("%d duplicate verdicts, %d claims, %d repeats\n", alerted, claimed,
-		      repeats);
+	print_message("%d duplicate verdicts, %d claims, %d repeats\n", alerted, claimed, repeats);
 	assert_true(alerted > 100 && claimed > 5 && repeats > 100);
 	unlink(other);
 	snprintf(other, sizeof other, "%s-b-wal", path);
@@ -859,6 +858,35 @@ static void test_ledger_index_rebuilt_at_open_decides_alike(void **state)
 	unlink(other);
 	snprintf(other, sizeof other, "%s-b.lock", path);
 	unlink(other);
+}
+
+/* The writer leaves no read open between its transactions: after scans that read a code's
+ * rows, another process's write (as `temd token create` makes beside temd) must not make the
+ * writer's next BEGIN IMMEDIATE fail on a stale snapshot. */
+static void test_ledger_writer_holds_no_snapshot_between_groups(void **state)
+{
+	struct ledger *l;
+	struct tem_err err;
+	struct ledger_scan s;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(ledger_open(path, &l, &err), TEM_OK);
+	for (int i = 0; i < 3; i++) { /* the second and third read the code's row */
+		assert_int_equal(scan(l, 9, 1, &s), LEDGER_OK);
+		assert_int_equal(s.scans, i + 1);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db,
+					      "BEGIN IMMEDIATE; INSERT OR REPLACE INTO meta "
+					      "VALUES('poke', 1); COMMIT",
+					      NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+	}
+	assert_int_equal(scan(l, 9, 2, &s), LEDGER_OK);
+	assert_int_equal(s.scans, 4);
+	assert_int_equal(s.clients, 2);
+	ledger_close(l);
 }
 
 int main(void)
@@ -889,6 +917,8 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_index_rebuilt_at_open_decides_alike, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_writer_holds_no_snapshot_between_groups,
+					    setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;

@@ -527,9 +527,14 @@ struct sq {
 };
 
 /* A code's value in l->codes: its newest client row's id, and what the code has. */
-#define CODE_ROW     ((UINT64_C(1) << 62) - 1)
+#define CODE_ROW     ((UINT64_C(1) << 61) - 1)
+#define CODE_NETS    (UINT64_C(1) << 61) /* its rows are in l->nets (an alerted code's many) */
 #define CODE_ALERTED (UINT64_C(1) << 62) /* a code_alerts row (its counts are there) */
 #define CODE_CLAIMED (UINT64_C(1) << 63) /* a claim */
+
+/* An alerted code's rows go into l->nets once it has more than this many: fewer are read
+ * from its chain at each scan (a few rows read; no memory kept for them). */
+#define NET_INDEX_MIN 24
 
 /* Fills err with "PATH: WHAT: SQLite's message" (db's latest error; "out of memory" when db
  * could not even be allocated). Returns TEM_ERR. */
@@ -1173,6 +1178,27 @@ static int run_claim(struct sq *l, struct ledger_claim *c)
 	return roll_up(l, c->key_id, batch, c->at_ms, "", 0, 0, 1);
 }
 
+/* Puts the n rows of key_id's serial (code key ck) with an id into l->nets and marks the code
+ * CODE_NETS, staged with the transaction (stage 1) or at once (at open). SQLITE_OK or
+ * SQLITE_NOMEM (recorded). */
+static int index_nets(struct sq *l, const char *key_id, uint64_t serial, uint64_t ck,
+		      const struct ledger_net_row *rows, size_t n, int stage)
+{
+	uint64_t v = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].id > 0 &&
+		    (rc = net_add(l, key_id, serial, rows[i].client, rows[i].cookie,
+				  rows[i].has_cookie, rows[i].id, stage)) != SQLITE_OK)
+			return rc;
+	(void)codemap_get(l->codes, ck, &v);
+	if (map_set(l->codes, ck, v | CODE_NETS, stage) != 0)
+		return fail_own(l, SQLITE_NOMEM, "cannot index a code's rows: %s",
+				sqlite3_errstr(SQLITE_NOMEM));
+	return SQLITE_OK;
+}
+
 /* Counts one scan: finds the code in the index in memory, reads its counts, places the scan
  * among its (network, cookie) rows (ledger_place_scan), then appends its row (a client's first
  * scan of the code, at the end of scans: the only page a new code's scan writes besides the
@@ -1213,10 +1239,30 @@ static int run_scan(struct sq *l, struct ledger_scan *s)
 	}
 
 	/* the code's rows: all of them from its chain, or, for an alerted code, whose counts
-	 * its alert row keeps, this network's from the index */
-	rc = alerted ? net_rows(l, s, &rows, &n, &cap)
-		     : chain_rows(l, s->key_id, s->serial, head, &rows, &n, &cap, &scans, &first,
-				  &last);
+	 * its alert row keeps, this network's: from l->nets when it has many, else from its
+	 * chain (and into l->nets once it has more than NET_INDEX_MIN) */
+	if (alerted && !(meta & CODE_NETS)) {
+		int64_t sc = 0, f = 0, t = 0;
+		size_t mine = 0;
+		if ((rc = chain_rows(l, s->key_id, s->serial, head, &rows, &n, &cap, &sc, &f,
+				     &t)) != SQLITE_OK)
+			goto out;
+		if (n > NET_INDEX_MIN) {
+			if ((rc = index_nets(l, s->key_id, s->serial, ck, rows, n, 1)) != SQLITE_OK)
+				goto out;
+			meta |= CODE_NETS;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				if (memcmp(rows[i].client, s->client, LEDGER_CLIENT_BYTES) == 0)
+					rows[mine++] = rows[i];
+			n = mine;
+		}
+	}
+	if (alerted && (meta & CODE_NETS))
+		rc = net_rows(l, s, &rows, &n, &cap);
+	else if (!alerted)
+		rc = chain_rows(l, s->key_id, s->serial, head, &rows, &n, &cap, &scans, &first,
+				&last);
 	if (rc != SQLITE_OK)
 		goto out;
 	new_code = !alerted && n == 0; /* never scanned before */
@@ -1270,15 +1316,17 @@ static int run_scan(struct sq *l, struct ledger_scan *s)
 				      sqlite3_errstr(SQLITE_NOMEM));
 			goto out;
 		}
-		if (alerted && (rc = net_add(l, s->key_id, s->serial, s->client, s->cookie,
-					     place.want.has_cookie, scan_id, 1)) != SQLITE_OK)
+		if ((meta & CODE_NETS) &&
+		    (rc = net_add(l, s->key_id, s->serial, s->client, s->cookie,
+				  place.want.has_cookie, scan_id, 1)) != SQLITE_OK)
 			goto out;
 	}
 	if ((rc = record_alert(l, s, alerted)) != SQLITE_OK)
 		goto out;
 	if (s->verdict == V_DUPLICATE && !alerted) {
-		/* the code's counts are its alert row's from now on: its rows by network go into
-		 * the index (rows[] holds them all, reordered, and the new row's stand-in, id 0) */
+		/* the code's counts are its alert row's from now on; a code with many rows has
+		 * them put in l->nets (rows[] holds them all, reordered, and the new row's
+		 * stand-in, id 0, which takes the new row's id) */
 		uint64_t v = 0;
 		(void)codemap_get(l->codes, ck, &v);
 		if (codemap_stage(l->codes, ck, v | CODE_ALERTED) != 0) {
@@ -1287,12 +1335,10 @@ static int run_scan(struct sq *l, struct ledger_scan *s)
 			goto out;
 		}
 		for (size_t i = 0; i <= n; i++)
-			if (rows[i].id > 0 &&
-			    (rc = net_add(l, s->key_id, s->serial, rows[i].client, rows[i].cookie,
-					  rows[i].has_cookie, rows[i].id, 1)) != SQLITE_OK)
-				goto out;
-		if (!place.repeat && (rc = net_add(l, s->key_id, s->serial, s->client, s->cookie,
-						   place.want.has_cookie, scan_id, 1)) != SQLITE_OK)
+			if (rows[i].id == 0)
+				rows[i].id = scan_id; /* 0 still for a repeat: a row twice */
+		if (n + !place.repeat > NET_INDEX_MIN &&
+		    (rc = index_nets(l, s->key_id, s->serial, ck, rows, n + 1, 1)) != SQLITE_OK)
 			goto out;
 	}
 	if ((rc = batch_of(l, s->key_id, s->serial, &batch)) != SQLITE_OK)
@@ -2105,7 +2151,7 @@ static int build_index(struct sq *l, struct tem_err *err)
 					l->path);
 				goto out;
 			}
-			if (i == 2) { /* an alerted code: its rows by network */
+			if (i == 2) { /* an alerted code: its rows by network when many */
 				size_t n = 0;
 				int64_t sc = 0, f = 0, t = 0;
 				if (chain_rows(l, key, serial, (int64_t)(v & CODE_ROW), &rows, &n,
@@ -2115,17 +2161,15 @@ static int build_index(struct sq *l, struct tem_err *err)
 						l->path, cause(l));
 					goto out;
 				}
-				for (size_t r = 0; r < n; r++)
-					if (net_add(l, key, serial, rows[r].client, rows[r].cookie,
-						    rows[r].has_cookie, rows[r].id,
-						    0) != SQLITE_OK) {
-						sqlite3_finalize(st);
-						err_set(err,
-							"%s: cannot index the ledger's codes: "
-							"out of memory",
-							l->path);
-						goto out;
-					}
+				if (n > NET_INDEX_MIN &&
+				    index_nets(l, key, serial, k, rows, n, 0) != SQLITE_OK) {
+					sqlite3_finalize(st);
+					err_set(
+					    err,
+					    "%s: cannot index the ledger's codes: out of memory",
+					    l->path);
+					goto out;
+				}
 			}
 		}
 		sqlite3_finalize(st);

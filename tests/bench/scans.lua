@@ -1,9 +1,11 @@
 -- wrk script for bench_temd.sh: POST /api/v1/scans, one code a request.
--- Arguments (after wrk's "--"): CODES_FILE THREADS [malformed]
+-- Arguments (after wrk's "--"): CODES_FILE THREADS [malformed|forged]
 --   CODES_FILE  one code a line; thread i of THREADS posts the lines i, i+THREADS, ... so no
 --               two threads post the same code, and starts over once it has posted them all
 --   malformed   first character of each code replaced by '!': the same requests, which temd
 --               answers without a signature check or a ledger write (the HTTP floor)
+--   forged      one character of each code's signature changed: temd checks the signature
+--               and answers "invalid" without a ledger write (verify and HTTP alone)
 -- Prints RATE, P50MS, P99MS, NON2XX (statuses over 399), ERRORS (socket errors) and REQUESTS
 -- (answers received) lines.
 
@@ -21,6 +23,10 @@ function init(args)
 		if i % threads == tid - 1 and #line > 0 then
 			if mode == "malformed" then
 				line = "!" .. line:sub(2)
+			elseif mode == "forged" then
+				-- one base32 character of the signature changed: verified, then refused
+				local c = line:sub(100, 100) == "A" and "B" or "A"
+				line = line:sub(1, 99) .. c .. line:sub(101)
 			end
 			codes[#codes + 1] = line
 		end

@@ -847,6 +847,20 @@ static void test_ledger_index_rebuilt_at_open_decides_alike(void **state)
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 		repeats = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
+		/* alerted codes of both kinds: with few client rows (read from their chain) and
+		 * with more than the 24 that put them in the index by network */
+		assert_int_equal(
+		    sqlite3_prepare_v2(db,
+				       "SELECT sum(n <= 24), sum(n > 24) FROM (SELECT "
+				       "count(*) AS n FROM code_scans c JOIN code_alerts "
+				       "a USING (key_id, serial) GROUP BY key_id, serial)",
+				       -1, &st, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		print_message("alerted codes: %d with 24 rows or fewer, %d with more\n",
+			      sqlite3_column_int(st, 0), sqlite3_column_int(st, 1));
+		assert_true(sqlite3_column_int(st, 0) > 0 && sqlite3_column_int(st, 1) > 0);
+		sqlite3_finalize(st);
 		sqlite3_close(db);
 	}
 	print_message("%d duplicate verdicts, %d claims, %d repeats\n", alerted, claimed, repeats);

@@ -101,7 +101,7 @@ awk -v rate="$(get RATE wrk.out)" -v p99="$(get P99MS wrk.out)" -v p50="$(get P5
 	printf "temd CPU per durable scan (user + system, all threads): %.1f us = %.2f x one signature check (%.1f us; target <= 1.70)\n", us, us * one / 1e6, 1e6 / one
 	fus = fcpus * 1e6 / forged
 	printf "  for scale, the same requests with a forged signature (checked, answered invalid, no ledger write): %.1f us = %.2f x one signature check; the durable ledger adds %.1f us a scan\n", fus, fus * one / 1e6, us - fus
-	printf "written to storage per new-code scan (/proc/PID/io write_bytes: WAL and checkpoints): %.0f bytes (target < 1024); %.1f scans a commit\n", wbytes / scanned, txs > 0 ? scanned / txs : 0
+	printf "written to storage per new-code scan (/proc/PID/io write_bytes: WAL and checkpoints): %.0f bytes (target < 1024); %.1f scans a commit\n", wbytes / scanned, (txs > 0 ? scanned / txs : 0)
 	ceil = 1 / (1 / floor + 1 / limit)
 	printf "for scale: HTTP floor (same requests, malformed codes: no verify, no ledger) %.0f/s;\n", floor
 	printf "  verify + HTTP alone, with wrk on the same cores, allow at most %.0f/s (ratio %.2f);\n", ceil, ceil / limit

@@ -20,6 +20,7 @@
 #include "server/ledger_internal.h"
 #include "server/ledger_query.h"
 #include "server/ledger_tokens.h"
+#include "server/ledger_window.h"
 #include "server/log.h"
 
 struct ledger_tokens {
@@ -38,10 +39,7 @@ struct ledger {
 	pthread_mutex_t mu; /* guards the queue */
 	pthread_cond_t cv;
 	struct ledger_job *head, *tail;
-	size_t queued;            /* jobs from head to tail */
-	size_t last_group;        /* writer only: the jobs of the group it took last */
-	struct timespec free_at;  /* writer only: CLOCK_REALTIME when it finished its last group */
-	struct timespec first_at; /* CLOCK_REALTIME when head came: its group's window opened */
+	struct ledger_window win; /* the group window (server/ledger_window.h), under mu */
 	int stop;
 	struct ledger_tokens *tokens; /* ledger_tokens_of's, opened at its first call */
 	pthread_mutex_t tmu;          /* guards tokens */
@@ -55,21 +53,6 @@ struct ledger {
 	int idle_again;   /* writer only: the engine asked for an idle call within a second */
 	int was_down;     /* writer only: the engine's store was away at the last look */
 };
-
-/* The writer's group commit: while jobs come together (its last group held more than one),
- * it waits up to LEDGER_GROUP_WINDOW_US after it is free again (or after the group's first
- * job, when that came later) for others to share the commit, or until LEDGER_GROUP_MAX are
- * waiting. A buyer waits that much longer at most; a scan costs less: one fsync and one write
- * of the pages they share for a whole group (server/ledger_sqlite.c's migration 8 note).
- * Measured with make bench (bench_temd, 64 connections on 2 cores): 200 us made groups of
- * about 15 scans, 1 ms about 40, at a lower p99, 26,000 scans a second against 24,000, and
- * 1.74 signature checks of CPU a scan against 1.94; 2 ms cut the rate, each connection
- * then waiting on the window. A lone job, as when scans come one at a time, is committed at
- * once. */
-#ifndef LEDGER_GROUP_WINDOW_US
-#define LEDGER_GROUP_WINDOW_US 1000
-#endif
-#define LEDGER_GROUP_MAX 256
 
 /* libpq's connection keywords: a --db whose first word is one of them followed by '=' is a
  * keyword connection string. */
@@ -293,36 +276,12 @@ static void *writer_main(void *arg)
 				pthread_mutex_lock(&l->mu);
 			}
 		}
-		/* the group window (LEDGER_GROUP_WINDOW_US): jobs that come within it share the
-		 * group's commit */
-		if (l->head != NULL && !l->stop && l->last_group > 1) {
-			struct timespec until = l->free_at;
-			if (l->first_at.tv_sec > until.tv_sec ||
-			    (l->first_at.tv_sec == until.tv_sec &&
-			     l->first_at.tv_nsec > until.tv_nsec))
-				until = l->first_at;
-			until.tv_nsec += LEDGER_GROUP_WINDOW_US * 1000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
-			while (l->queued < LEDGER_GROUP_MAX && !l->stop) {
-				struct timespec now;
-				long long left;
-				clock_gettime(CLOCK_REALTIME, &now);
-				left = (long long)(until.tv_sec - now.tv_sec) * 1000000000LL +
-				       (until.tv_nsec - now.tv_nsec);
-				/* closed, or the clock was set back: never wait longer than the
-				 * window */
-				if (left <= 0 || left > LEDGER_GROUP_WINDOW_US * 1000LL ||
-				    pthread_cond_timedwait(&l->cv, &l->mu, &until) == ETIMEDOUT)
-					break;
-			}
-		}
+		/* jobs that come within the group window share the group's commit */
+		if (l->head != NULL)
+			ledger_window_wait(&l->win, &l->cv, &l->mu, &l->stop);
 		group = l->head;
 		l->head = l->tail = NULL;
-		l->last_group = l->queued;
-		l->queued = 0;
+		ledger_window_take(&l->win);
 		pthread_mutex_unlock(&l->mu);
 		if (group == NULL)
 			break; /* stopping, and nothing left */
@@ -358,7 +317,7 @@ static void *writer_main(void *arg)
 			if (job->done != NULL)
 				job->done(job, job->arg);
 		}
-		clock_gettime(CLOCK_REALTIME, &l->free_at);
+		ledger_window_done(&l->win);
 	}
 	return NULL;
 }
@@ -444,14 +403,8 @@ void ledger_submit(struct ledger *l, struct ledger_job *job)
 	else
 		l->head = job;
 	l->tail = job;
-	/* the writer waits for the first job of a group, then for the window to close or the
-	 * group to fill: a job in between needs no wake-up */
-	if (l->queued++ == 0) {
-		clock_gettime(CLOCK_REALTIME, &l->first_at);
+	if (ledger_window_add(&l->win))
 		pthread_cond_signal(&l->cv);
-	} else if (l->queued == LEDGER_GROUP_MAX) {
-		pthread_cond_signal(&l->cv);
-	}
 	pthread_mutex_unlock(&l->mu);
 }
 

@@ -203,6 +203,12 @@ start_temd() {
 	return 1
 }
 
+# show_log NAME: the last 40 lines of temd NAME's log as TAP comments (for a failure's cause,
+# seen in the run's log although $T is removed).
+show_log() {
+	tail -n 40 "$T/$1.log" 2>/dev/null | sed 's/^/# log: /'
+}
+
 # stop_temd SIGNAL: signals $TEMD_PID and waits for it (at most 15 s); sets $TEMD_STATUS, or
 # kills it and sets TEMD_STATUS=timeout when it has not exited by then.
 stop_temd() {

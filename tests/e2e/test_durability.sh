@@ -142,6 +142,7 @@ wait_for 20 any_recorded $H2 $HANG
 stop_temd TERM
 wait "$HPID"
 expect_eq "temd stops cleanly (exit 0) while clients hang up mid-request" "0" "$TEMD_STATUS"
+[ "$TEMD_STATUS" = 0 ] || show_log d # what it said, for the run's log
 expect_eq "after SIGTERM every acknowledged scan is in the ledger" "0" "$(lost l.db)"
 ledger_sql l.db "select key_id || '-' || serial from scans" | sort >ledger.txt
 expect_eq "and each client's first scan once (the code scanned again above from another network has two rows)" "$FIRST" \

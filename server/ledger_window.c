@@ -1,4 +1,4 @@
-/* ledger_window.c — the group window both ledger writers share (server/ledger_window.h). */
+/* ledger_window.c — the group window of the ledger's writer (server/ledger_window.h). */
 #include "server/ledger_window.h"
 
 #include <errno.h>

@@ -75,3 +75,16 @@ int alert_reason_parse(const char *s, enum alert_reason *out)
 	*out = (enum alert_reason)i;
 	return 0;
 }
+
+int alert_job_valid(int type, const char *key_id, long long events)
+{
+	size_t i;
+
+	if (type < 0 || type >= ALERT_TYPES || events < 1)
+		return 0;
+	for (i = 0; i < 16; i++)
+		if (!((key_id[i] >= '0' && key_id[i] <= '9') ||
+		      (key_id[i] >= 'A' && key_id[i] <= 'F')))
+			return 0;
+	return key_id[i] == '\0';
+}

@@ -47,4 +47,9 @@ int alert_type_parse(const char *s, enum alert_type *out);
 int alert_status_parse(const char *s, enum alert_status *out);
 int alert_reason_parse(const char *s, enum alert_reason *out);
 
+/* Whether an alert job (server/ledger_jobs.h, struct ledger_alert) is one the ledger takes:
+ * type a type, key_id 16 upper-case hex digits (as every key id the ledger keeps), at least
+ * one event. 1 or 0; the same rule for every ledger engine. */
+int alert_job_valid(int type, const char *key_id, long long events);
+
 #endif

@@ -1497,16 +1497,6 @@ static int run_producers(struct pg_ledger *l, struct ledger_job *job)
 	return xcmd(l, S_TRUST_SEQ, &a);
 }
 
-static int is_key_id(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 16; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'F')))
-			return 0;
-	return s[i] == '\0';
-}
-
 static int run_alert(struct pg_ledger *l, struct ledger_job *job)
 {
 	struct ledger_alert *a = &job->u.alert;
@@ -1521,7 +1511,7 @@ static int run_alert(struct pg_ledger *l, struct ledger_job *job)
 
 	a->id = 0;
 	a->raised = 0;
-	if (a->type < 0 || a->type >= ALERT_TYPES || !is_key_id(a->key_id) || a->events < 1) {
+	if (!alert_job_valid(a->type, a->key_id, a->events)) {
 		job->status = LEDGER_FAILED;
 		return 0;
 	}

@@ -1679,17 +1679,6 @@ static int guess_alert(struct sq *l, const struct ledger_claim *c)
 	return rc != SQLITE_OK ? rc : raise_alert(l, &e, NULL, NULL);
 }
 
-/* Whether s is 16 upper-case hex digits, as every key id the ledger keeps. */
-static int is_key_id(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 16; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'F')))
-			return 0;
-	return s[i] == '\0';
-}
-
 /* The JOB_ALERT job (ledger.h, struct ledger_alert): raises or counts the alert. A job the
  * contract refuses (no such type, a malformed key id, no events) gets LEDGER_FAILED and
  * writes nothing, without failing the group. SQLITE_OK or the failing bind's or step's code. */
@@ -1708,7 +1697,7 @@ static int run_alert(struct sq *l, struct ledger_job *job)
 
 	a->id = 0;
 	a->raised = 0;
-	if (a->type < 0 || a->type >= ALERT_TYPES || !is_key_id(a->key_id) || a->events < 1) {
+	if (!alert_job_valid(a->type, a->key_id, a->events)) {
 		job->status = LEDGER_FAILED;
 		return SQLITE_OK;
 	}
@@ -2045,33 +2034,20 @@ static int sqlite_idle(void *db)
 	return l->wal_big;
 }
 
-/* Takes the ledger's exclusive lock: a POSIX write lock on PATH.lock (made 0600 when missing;
- * the file stays, the lock goes with the process, even on kill -9). A lock held by another
- * process is refused naming it. The lock file's descriptor, or -1 with err set. */
+/* Takes the ledger's exclusive lock (sqlite_lock_ledger): one temd per ledger. The lock file's
+ * descriptor, or -1 with err set (naming the temd that holds it). */
 static int lock_ledger(const char *path, struct tem_err *err)
 {
-	char lock[4200];
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	int fd;
+	long holder;
+	int fd = sqlite_lock_ledger(path, &holder, err);
 
-	snprintf(lock, sizeof lock, "%s.lock", path);
-	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-		err_set(err, "%s: cannot open the ledger's lock file: %s", lock, strerror(errno));
-		return -1;
-	}
-	if (fcntl(fd, F_SETLK, &fl) == 0)
+	if (fd != -2)
 		return fd;
-	if (errno == EACCES || errno == EAGAIN) {
-		struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
-			err_set(err, "%s: in use by another temd (pid %ld); one temd per ledger",
-				path, (long)who.l_pid);
-		else
-			err_set(err, "%s: in use by another temd; one temd per ledger", path);
-	} else {
-		err_set(err, "%s: cannot lock the ledger: %s", lock, strerror(errno));
-	}
-	close(fd);
+	if (holder > 0)
+		err_set(err, "%s: in use by another temd (pid %ld); one temd per ledger", path,
+			holder);
+	else
+		err_set(err, "%s: in use by another temd; one temd per ledger", path);
 	return -1;
 }
 

@@ -167,3 +167,32 @@ out:
 		unlink(tmp);
 	return rc;
 }
+
+int sqlite_lock_ledger(const char *path, long *holder, struct tem_err *err)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	char lock[4200];
+	int fd;
+
+	*holder = 0;
+	if ((size_t)snprintf(lock, sizeof lock, "%s.lock", path) >= sizeof lock) {
+		err_set(err, "%s: too long a path", path);
+		return -1;
+	}
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		err_set(err, "%s: cannot open the ledger's lock file: %s", lock, strerror(errno));
+		return -1;
+	}
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return fd;
+	if (errno == EACCES || errno == EAGAIN) {
+		struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
+			*holder = (long)who.l_pid;
+		close(fd);
+		return -2;
+	}
+	err_set(err, "%s: cannot lock the ledger: %s", lock, strerror(errno));
+	close(fd);
+	return -1;
+}

@@ -1,5 +1,6 @@
 /* ledger_sqlite_backup.h — the SQLite engine's backup (ledger_sqlite_backup.c; ledger_backup,
- * `temd backup`) and the page and schema checks it shares with server/ledger_sqlite.c. */
+ * `temd backup`) and what it shares with server/ledger_sqlite.c and ledger_sqlite_export.c:
+ * the page and schema checks, the ledger's lock. */
 #ifndef TEM_LEDGER_SQLITE_BACKUP_H
 #define TEM_LEDGER_SQLITE_BACKUP_H
 
@@ -28,5 +29,13 @@ int sqlite_user_version(struct sqlite3 *db, int *v);
  * with what (cap bytes) holding its first complaint, or the error that kept it from running,
  * on one line. */
 int sqlite_pages_ok(struct sqlite3 *db, const char *pragma, char *what, size_t cap);
+
+/* Takes the ledger's exclusive lock without waiting: a POSIX write lock on PATH.lock (made 0600
+ * when missing; the file stays, the lock goes with the process, even on kill -9), as temd and
+ * `temd ledger copy` hold it. The lock file's descriptor (the caller closes it to let go); -2
+ * when another process holds it, *holder its pid (0 when it cannot be told) and err untouched,
+ * for the caller to say so in its own words; -1 with err set when the lock file cannot be
+ * opened or locked. */
+int sqlite_lock_ledger(const char *path, long *holder, struct tem_err *err);
 
 #endif

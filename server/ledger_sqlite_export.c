@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/ledger_sqlite_backup.h"
+
 /* The schema version (PRAGMA user_version) whose tables these SELECTs read: SQLite's
  * migrations 1 to 7 (server/ledger_sqlite.c), what the PostgreSQL schema's version 1 holds. */
 #define EXPORT_SCHEMA_VERSION 8
@@ -72,36 +74,20 @@ static int db_err(struct sqlite_export *x, const char *what, struct tem_err *err
 	return err_set(err, "%s: %s: %s", x->path, what, sqlite3_errmsg(x->db));
 }
 
-/* Takes path.lock's write lock, as temd does, without waiting: the descriptor, or -1 with err
- * set (naming the process holding it). */
+/* Takes path.lock's write lock, as temd does, without waiting (sqlite_lock_ledger): the
+ * descriptor, or -1 with err set (naming the process holding it). */
 static int take_lock(const char *path, struct tem_err *err)
 {
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	char lock[4200];
-	int fd;
+	long holder;
+	int fd = sqlite_lock_ledger(path, &holder, err);
 
-	if ((size_t)snprintf(lock, sizeof lock, "%s.lock", path) >= sizeof lock) {
-		err_set(err, "%s: too long a path", path);
-		return -1;
-	}
-	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-		err_set(err, "%s: cannot open the ledger's lock file: %s", lock, strerror(errno));
-		return -1;
-	}
-	if (fcntl(fd, F_SETLK, &fl) == 0)
+	if (fd != -2)
 		return fd;
-	if (errno == EACCES || errno == EAGAIN) {
-		struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
-			err_set(err, "%s: a temd (process %ld) is using the ledger: stop it first",
-				path, (long)who.l_pid);
-		else
-			err_set(err, "%s: another process is using the ledger: stop it first",
-				path);
-	} else {
-		err_set(err, "%s: cannot lock the ledger: %s", lock, strerror(errno));
-	}
-	close(fd);
+	if (holder > 0)
+		err_set(err, "%s: a temd (process %ld) is using the ledger: stop it first", path,
+			holder);
+	else
+		err_set(err, "%s: another process is using the ledger: stop it first", path);
 	return -1;
 }
 

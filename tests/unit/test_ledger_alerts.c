@@ -223,6 +223,14 @@ static void test_alerts_each_type_with_its_counts(void **state)
 	/* a JOB_ALERT the contract refuses writes nothing */
 	job.u.alert.type = ALERT_TYPES;
 	assert_int_equal(ledger_run(l, &job), LEDGER_FAILED);
+	job.u.alert.type = ALERT_INVALID_BURST;
+	job.u.alert.events = 0; /* no event */
+	assert_int_equal(ledger_run(l, &job), LEDGER_FAILED);
+	job.u.alert.events = 1;
+	strcpy(job.u.alert.key_id, "3f9a0c21d4e5b6a7"); /* not as the ledger keeps key ids */
+	assert_int_equal(ledger_run(l, &job), LEDGER_FAILED);
+	strcpy(job.u.alert.key_id, "3F9A0C21D4E5B6A"); /* one digit short */
+	assert_int_equal(ledger_run(l, &job), LEDGER_FAILED);
 	ledger_close(l);
 
 	db = open_db();

@@ -599,29 +599,6 @@ static int xpipe(struct pg_ledger *l, const int *ids, const struct args *const *
 	return -1;
 }
 
-/* A binary integer column (int2, int4 or int8) of row r; 0 when NULL. */
-static int64_t col_i64(const PGresult *res, int r, int c)
-{
-	const char *p = PQgetvalue(res, r, c);
-	uint64_t v8;
-	uint32_t v4;
-	uint16_t v2;
-
-	switch (PQgetisnull(res, r, c) ? 0 : PQgetlength(res, r, c)) {
-	case 8:
-		memcpy(&v8, p, 8);
-		return (int64_t)be64toh(v8);
-	case 4:
-		memcpy(&v4, p, 4);
-		return (int32_t)be32toh(v4);
-	case 2:
-		memcpy(&v2, p, 2);
-		return (int16_t)be16toh(v2);
-	default:
-		return 0;
-	}
-}
-
 /* Whether column c of row r holds the n bytes of v. */
 static int col_is(const PGresult *res, int r, int c, const void *v, int n)
 {
@@ -844,7 +821,7 @@ static void claim_of(const PGresult *res, const unsigned char net[LEDGER_CLIENT_
 	*claimed_ms = 0;
 	*yours = 0;
 	if (PQntuples(res) > 0) {
-		*claimed_ms = col_i64(res, 0, 0);
+		*claimed_ms = pgq_i64(res, 0, 0);
 		*yours = col_is(res, 0, 1, net, LEDGER_CLIENT_BYTES) ||
 			 (has_cookie && col_is(res, 0, 2, cookie, LEDGER_COOKIE_BYTES));
 	}
@@ -876,7 +853,7 @@ static int read_count(struct pg_ledger *l, int i, const struct args *a, int64_t 
 
 	if (res == NULL)
 		return -1;
-	*v = PQntuples(res) > 0 ? col_i64(res, 0, 0) : 0;
+	*v = PQntuples(res) > 0 ? pgq_i64(res, 0, 0) : 0;
 	PQclear(res);
 	return 0;
 }
@@ -903,12 +880,12 @@ static int batch_of(struct pg_ledger *l, const char *key_id, uint64_t serial, in
 	if ((res = xq(l, S_BATCH_OF, &a, PGRES_TUPLES_OK)) == NULL)
 		return -1;
 	*batch = 0;
-	if (PQntuples(res) > 0 && col_i64(res, 0, 2) >= (int64_t)serial) {
-		*batch = col_i64(res, 0, 0);
+	if (PQntuples(res) > 0 && pgq_i64(res, 0, 2) >= (int64_t)serial) {
+		*batch = pgq_i64(res, 0, 0);
 		snprintf(c->key_id, sizeof c->key_id, "%s", key_id);
 		c->id = *batch;
-		c->first = col_i64(res, 0, 1);
-		c->last = col_i64(res, 0, 2);
+		c->first = pgq_i64(res, 0, 1);
+		c->last = pgq_i64(res, 0, 2);
 	}
 	PQclear(res);
 	return 0;
@@ -1064,8 +1041,8 @@ static int raise_alert(struct pg_ledger *l, const struct alert_event *e, int64_t
 		return -1;
 	if (PQntuples(res) > 0) {
 		const char *status = col_text(res, 0, 1), *reason = col_text(res, 0, 2);
-		int64_t closed_ms = col_i64(res, 0, 3);
-		row = col_i64(res, 0, 0);
+		int64_t closed_ms = pgq_i64(res, 0, 3);
+		row = pgq_i64(res, 0, 0);
 		reopen = status != NULL && strcmp(status, "closed") == 0 &&
 			 !(reason != NULL && strcmp(reason, "confirmed-counterfeit") == 0 &&
 			   date_vn_day((time_t)(closed_ms / 1000)) ==
@@ -1099,7 +1076,7 @@ static int raise_alert(struct pg_ledger *l, const struct alert_event *e, int64_t
 		a_i64(&a, e->at_ms);
 		if ((res = xq(l, S_TALERT_ADD, &a, PGRES_TUPLES_OK)) == NULL)
 			return -1;
-		row = PQntuples(res) > 0 ? col_i64(res, 0, 0) : 0;
+		row = PQntuples(res) > 0 ? pgq_i64(res, 0, 0) : 0;
 		PQclear(res);
 		made = 1;
 		if (e->type != ALERT_DUPLICATE)
@@ -1195,8 +1172,8 @@ static int rows_of(struct pg_ledger *l, int i, PGresult *res, struct ledger_net_
 				crypto_generichash(r->client, LEDGER_CLIENT_BYTES,
 						   (const unsigned char *)PQgetvalue(res, k, 0),
 						   (size_t)PQgetlength(res, k, 0), NULL, 0);
-			*scans += col_i64(res, k, 2);
-			int64_t f = col_i64(res, k, 3), t = col_i64(res, k, 4);
+			*scans += pgq_i64(res, k, 2);
+			int64_t f = pgq_i64(res, k, 3), t = pgq_i64(res, k, 4);
 			if (*first == 0 || f < *first)
 				*first = f;
 			if (t > *last)
@@ -1238,10 +1215,10 @@ static int scan_reads(struct pg_ledger *l, struct ledger_scan *s, int *alerted,
 		return -1;
 	*alerted = PQntuples(res[0]) > 0;
 	if (*alerted) {
-		s->scans = col_i64(res[0], 0, 0) + 1;
-		s->clients = col_i64(res[0], 0, 1);
-		s->first_scan_ms = col_i64(res[0], 0, 2);
-		*last = col_i64(res[0], 0, 3);
+		s->scans = pgq_i64(res[0], 0, 0) + 1;
+		s->clients = pgq_i64(res[0], 0, 1);
+		s->first_scan_ms = pgq_i64(res[0], 0, 2);
+		*last = pgq_i64(res[0], 0, 3);
 	}
 	PQclear(res[0]);
 	claim_of(res[2], s->client, s->cookie, s->has_cookie, claimed_ms, yours);
@@ -1438,8 +1415,8 @@ static int run_batch(struct pg_ledger *l, struct ledger_job *job)
 		return -1;
 	if (PQntuples(res) > 0) {
 		const char *h = col_text(res, 0, 1);
-		b->row = col_i64(res, 0, 0);
-		b->registered_ms = col_i64(res, 0, 2);
+		b->row = pgq_i64(res, 0, 0);
+		b->registered_ms = pgq_i64(res, 0, 2);
 		job->status =
 		    h != NULL && strcmp(h, b->header) == 0 ? LEDGER_EXISTS : LEDGER_OVERLAP;
 		PQclear(res);
@@ -1464,7 +1441,7 @@ static int run_batch(struct pg_ledger *l, struct ledger_job *job)
 		a_null(&a);
 	if ((res = xq(l, S_BATCH_ADD, &a, PGRES_TUPLES_OK)) == NULL)
 		return -1;
-	b->row = PQntuples(res) > 0 ? col_i64(res, 0, 0) : 0;
+	b->row = PQntuples(res) > 0 ? pgq_i64(res, 0, 0) : 0;
 	PQclear(res);
 	b->registered_ms = b->at_ms;
 	/* its row of statistics, all zero, so every batch has one */
@@ -2113,18 +2090,18 @@ int pg_ledger_each_batch(struct pg_ledger *l, int64_t after,
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct ledger_batch_row b = {
 		    .key_id = col_text(res, i, 0),
-		    .first = (uint64_t)col_i64(res, i, 1),
-		    .last = (uint64_t)col_i64(res, i, 2),
-		    .registered_ms = col_i64(res, i, 3),
-		    .row = col_i64(res, i, 4),
+		    .first = (uint64_t)pgq_i64(res, i, 1),
+		    .last = (uint64_t)pgq_i64(res, i, 2),
+		    .registered_ms = pgq_i64(res, i, 3),
+		    .row = pgq_i64(res, i, 4),
 		    .batch_id = col_text(res, i, 5),
 		    .product = col_text(res, i, 6),
 		    .producer = col_text(res, i, 7),
 		    .url = col_text(res, i, 8),
-		    .issued = col_i64(res, i, 9),
-		    .last_day = (int32_t)col_i64(res, i, 10),
+		    .issued = pgq_i64(res, i, 9),
+		    .last_day = (int32_t)pgq_i64(res, i, 10),
 		    .header = col_text(res, i, 11),
-		    .has_pins = (int)col_i64(res, i, 12),
+		    .has_pins = (int)pgq_i64(res, i, 12),
 		};
 		if (fn(arg, &b, err) != TEM_OK) {
 			ret = TEM_ERR;
@@ -2154,7 +2131,7 @@ int pg_ledger_claim_info(struct pg_ledger *l, const char *key_id, uint64_t seria
 		goto out;
 	if (PQntuples(res) > 0) {
 		out->in_batch = 1;
-		out->first = (uint64_t)col_i64(res, 0, 0);
+		out->first = (uint64_t)pgq_i64(res, 0, 0);
 		if (!PQgetisnull(res, 0, 1)) {
 			int n = PQgetlength(res, 0, 1);
 			if (n <= 0 || (size_t)n > sizeof out->sealed) {
@@ -2186,14 +2163,14 @@ int pg_ledger_trust_sequence(struct pg_ledger *l, uint64_t *seq, struct tem_err 
 	res = rq(l, "SELECT value FROM meta WHERE name = 'trust-sequence'", 0, NULL,
 		 "the trust list's sequence number", err);
 	if (res != NULL) {
-		if (PQntuples(res) > 0 && col_i64(res, 0, 0) < 0)
+		if (PQntuples(res) > 0 && pgq_i64(res, 0, 0) < 0)
 			err_set(
 			    err,
 			    "%s: the trust list's sequence number in table meta is negative: the "
 			    "ledger is damaged",
 			    l->name);
 		else {
-			*seq = PQntuples(res) > 0 ? (uint64_t)col_i64(res, 0, 0) : 0;
+			*seq = PQntuples(res) > 0 ? (uint64_t)pgq_i64(res, 0, 0) : 0;
 			ret = TEM_OK;
 		}
 		PQclear(res);
@@ -2213,7 +2190,7 @@ void pg_ledger_stats(struct pg_ledger *l, int64_t *scans, int64_t *bytes)
 	res = rq(l, "SELECT pg_database_size(current_database())::int8", 0, NULL,
 		 "the database's size", &err);
 	if (res != NULL && PQntuples(res) == 1)
-		*bytes = col_i64(res, 0, 0);
+		*bytes = pgq_i64(res, 0, 0);
 	PQclear(res);
 	pthread_mutex_unlock(&l->rmu);
 }

@@ -981,8 +981,7 @@ static int chain_rows(struct sq *l, const char *key_id, uint64_t serial, int64_t
 			*first = f;
 		if (t > *last)
 			*last = t;
-		sqlite3_reset(st); /* a statement left on a row would hold a read snapshot open
-				    * past the transaction, and the next BEGIN IMMEDIATE fail */
+		sqlite3_reset(st); /* done with the row (sqlite_commit resets every statement) */
 	}
 	return SQLITE_OK;
 }
@@ -1962,6 +1961,10 @@ static int sqlite_commit(void *db)
 	if (codemap_reserve(l->codes) != 0 || codemap_reserve(l->nets) != 0)
 		return fail_own(l, SQLITE_NOMEM, "cannot index the scans: %s",
 				sqlite3_errstr(SQLITE_NOMEM));
+	/* no statement of the transaction may stay on a row: it would hold a read snapshot
+	 * past COMMIT, and the next BEGIN IMMEDIATE would fail once another process wrote */
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_reset(l->st[i]);
 	if ((rc = step_simple(l, S_COMMIT)) != SQLITE_OK)
 		return rc;
 	codemap_commit(l->codes);

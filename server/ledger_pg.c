@@ -18,6 +18,7 @@
 
 #include "keys/date.h"
 #include "server/alert.h"
+#include "server/alert_rules.h"
 #include "server/ledger_backend.h"
 #include "server/ledger_clients.h"
 #include "server/log.h"
@@ -1012,27 +1013,17 @@ static int flush_rollups(struct pg_ledger *l)
 	return 0;
 }
 
-struct alert_event {
-	enum alert_type type;
-	const char *key_id;
-	uint64_t serial;
-	int64_t batch;
-	int64_t events;
-	int absolute;
-	int64_t clients;
-	int64_t first_ms;
-	int64_t at_ms;
-};
-
-/* server/ledger.c's raise_alert: makes the alert of e open, or counts e in it (a closed one
- * reopened unless closed as confirmed-counterfeit the same Vietnam day). 0 or -1. */
+/* Makes the (key, serial, type) alert of e, or counts e in it, as alert_decide says
+ * (server/alert_rules.h): this engine reads the row and writes. *id gets the alert's id,
+ * *raised 1 when it was made or reopened (both may be NULL). 0 or -1. */
 static int raise_alert(struct pg_ledger *l, const struct alert_event *e, int64_t *id, int *raised)
 {
 	const char *type = alert_type_name(e->type);
+	struct alert_row old = {0};
+	struct alert_write w;
 	struct args a = {0};
 	PGresult *res;
-	int64_t row = 0;
-	int reopen = 0, made = 0;
+	int64_t row;
 
 	a_text(&a, e->key_id);
 	a_i64(&a, (int64_t)e->serial);
@@ -1040,18 +1031,17 @@ static int raise_alert(struct pg_ledger *l, const struct alert_event *e, int64_t
 	if ((res = xq(l, S_TALERT_GET, &a, PGRES_TUPLES_OK)) == NULL)
 		return -1;
 	if (PQntuples(res) > 0) {
-		const char *status = col_text(res, 0, 1), *reason = col_text(res, 0, 2);
-		int64_t closed_ms = pgq_i64(res, 0, 3);
-		row = pgq_i64(res, 0, 0);
-		reopen = status != NULL && strcmp(status, "closed") == 0 &&
-			 !(reason != NULL && strcmp(reason, "confirmed-counterfeit") == 0 &&
-			   date_vn_day((time_t)(closed_ms / 1000)) ==
-			       date_vn_day((time_t)(e->at_ms / 1000)));
+		old.id = pgq_i64(res, 0, 0);
+		old.status = col_text(res, 0, 1);
+		old.reason = col_text(res, 0, 2);
+		old.changed_ms = pgq_i64(res, 0, 3);
 	}
+	alert_decide(e, &old, &w); /* before the clear: old's text is the result's */
 	PQclear(res);
+	row = old.id;
 
-	if (row == 0) {
-		if (e->batch != 0) {
+	if (w.action == ALERT_WRITE_NEW) {
+		if (w.count_code) {
 			int64_t had;
 			struct batch_sum *b;
 			memset(&a, 0, sizeof a);
@@ -1070,79 +1060,65 @@ static int raise_alert(struct pg_ledger *l, const struct alert_event *e, int64_t
 		a_text(&a, type);
 		a_text(&a, e->key_id);
 		a_i64(&a, (int64_t)e->serial);
-		a_i64(&a, e->events);
-		a_i64(&a, e->clients);
-		a_i64(&a, e->first_ms);
-		a_i64(&a, e->at_ms);
+		a_i64(&a, w.events);
+		a_i64(&a, w.clients);
+		a_i64(&a, w.first_ms);
+		a_i64(&a, w.at_ms);
 		if ((res = xq(l, S_TALERT_ADD, &a, PGRES_TUPLES_OK)) == NULL)
 			return -1;
 		row = PQntuples(res) > 0 ? pgq_i64(res, 0, 0) : 0;
 		PQclear(res);
-		made = 1;
-		if (e->type != ALERT_DUPLICATE)
-			log_msg(LOG_LV_WARNING, "alert %lld: %s on %s-%llu (%lld events)",
-				(long long)row, type, e->key_id, (unsigned long long)e->serial,
-				(long long)e->events);
 	} else {
 		memset(&a, 0, sizeof a);
-		a_i64(&a, e->absolute);
-		a_i64(&a, e->events);
-		a_i64(&a, e->clients);
-		a_i64(&a, e->first_ms);
-		a_i64(&a, e->at_ms);
-		a_i64(&a, reopen);
+		a_i64(&a, w.absolute);
+		a_i64(&a, w.events);
+		a_i64(&a, w.clients);
+		a_i64(&a, w.first_ms);
+		a_i64(&a, w.at_ms);
+		a_i64(&a, w.reopen);
 		a_i64(&a, row);
 		a_text(&a, e->key_id);
 		if (xcmd(l, S_TALERT_SET, &a) != 0)
 			return -1;
-		if (reopen) {
+		if (w.action == ALERT_WRITE_REOPEN) {
 			memset(&a, 0, sizeof a);
 			a_i64(&a, row);
 			a_text(&a, e->key_id);
-			a_text(&a, "open");
+			a_text(&a, w.change_to);
 			a_null(&a);
-			a_text(&a, "reopened by a new event");
-			a_text(&a, "temd");
-			a_i64(&a, e->at_ms);
+			a_text(&a, w.change_note);
+			a_text(&a, w.change_by);
+			a_i64(&a, w.at_ms);
 			if (xcmd(l, S_ALERT_CHANGE, &a) != 0)
 				return -1;
-			log_msg(LOG_LV_WARNING, "alert %lld: %s on %s-%llu reopened by a new event",
-				(long long)row, type, e->key_id, (unsigned long long)e->serial);
 		}
 	}
+	alert_log_raised(e, &w, row);
 	if (id != NULL)
 		*id = row;
 	if (raised != NULL)
-		*raised = made || reopen;
+		*raised = w.raised;
 	return 0;
 }
 
+/* The typed alert a counted scan shows, if any (alert_scan_event), raised. 0 or -1. */
 static int scan_alert(struct pg_ledger *l, const struct ledger_scan *s, int64_t batch)
 {
-	struct alert_event e = {
-	    .key_id = s->key_id,
-	    .serial = s->serial,
-	    .batch = batch,
-	    .events = 1,
-	    .clients = s->clients,
-	    .first_ms = s->at_ms,
-	    .at_ms = s->at_ms,
-	};
+	struct alert_event e;
 
-	if (s->verdict == V_DUPLICATE) {
-		e.type = ALERT_DUPLICATE;
-		e.events = s->scans;
-		e.absolute = 1;
-		e.first_ms = s->first_scan_ms;
-	} else if (s->verdict == V_SOLD) {
-		e.type = ALERT_SOLD_SCANNED;
-	} else if (s->facts.base == V_UNREGISTERED) {
-		e.type = ALERT_UNREGISTERED;
-	} else if (s->facts.base == V_REVOKED) {
-		e.type = ALERT_REVOKED_KEY;
-	} else {
-		return 0;
-	}
+	return alert_scan_event(s, batch, &e) ? raise_alert(l, &e, NULL, NULL) : 0;
+}
+
+/* The claim-guessing alert of c's code, whose wrong PINs have just reached its daily limit
+ * (alert_guess_event), raised. 0 or -1. */
+static int guess_alert(struct pg_ledger *l, const struct ledger_claim *c)
+{
+	struct alert_event e;
+	int64_t batch;
+
+	if (batch_of(l, c->key_id, c->serial, &batch) != 0)
+		return -1;
+	alert_guess_event(c, batch, &e);
 	return raise_alert(l, &e, NULL, NULL);
 }
 
@@ -1359,20 +1335,8 @@ static int run_claim(struct pg_ledger *l, struct ledger_claim *c)
 		a_i64(&a, hour);
 		if (xcmd(l, S_FAIL_NET, &a) != 0)
 			return -1;
-		if (code_fails + 1 == c->code_limit) {
-			struct alert_event e = {
-			    .type = ALERT_CLAIM_GUESSING,
-			    .key_id = c->key_id,
-			    .serial = c->serial,
-			    .events = c->code_limit,
-			    .first_ms = c->at_ms,
-			    .at_ms = c->at_ms,
-			};
-			if (batch_of(l, c->key_id, c->serial, &e.batch) != 0)
-				return -1;
-			return raise_alert(l, &e, NULL, NULL);
-		}
-		return 0;
+		/* the wrong PIN that reaches the code's daily limit raises the alert */
+		return code_fails + 1 == c->code_limit ? guess_alert(l, c) : 0;
 	}
 	if (c->claimed_ms > 0) {
 		c->result = c->yours ? CLAIM_YOURS : CLAIM_TAKEN;
@@ -1477,14 +1441,8 @@ static int run_producers(struct pg_ledger *l, struct ledger_job *job)
 static int run_alert(struct pg_ledger *l, struct ledger_job *job)
 {
 	struct ledger_alert *a = &job->u.alert;
-	struct alert_event e = {
-	    .type = (enum alert_type)a->type,
-	    .key_id = a->key_id,
-	    .serial = a->serial,
-	    .events = a->events,
-	    .first_ms = a->first_ms > 0 && a->first_ms < a->at_ms ? a->first_ms : a->at_ms,
-	    .at_ms = a->at_ms,
-	};
+	struct alert_event e;
+	int64_t batch = 0;
 
 	a->id = 0;
 	a->raised = 0;
@@ -1492,8 +1450,9 @@ static int run_alert(struct pg_ledger *l, struct ledger_job *job)
 		job->status = LEDGER_FAILED;
 		return 0;
 	}
-	if (a->serial != 0 && batch_of(l, a->key_id, a->serial, &e.batch) != 0)
+	if (a->serial != 0 && batch_of(l, a->key_id, a->serial, &batch) != 0)
 		return -1;
+	alert_job_event(a, batch, &e);
 	return raise_alert(l, &e, &a->id, &a->raised);
 }
 

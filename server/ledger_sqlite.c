@@ -19,6 +19,7 @@
 
 #include "keys/date.h"
 #include "server/alert.h"
+#include "server/alert_rules.h"
 #include "server/codemap.h"
 #include "server/ledger_sqlite_backup.h"
 #include "server/ledger_sqlite_query.h"
@@ -1517,53 +1518,37 @@ static int roll_up(struct sq *l, const char *key_id, int64_t batch, int64_t at_m
 	return SQLITE_OK;
 }
 
-/* One event (or several) of an alert, as raise_alert counts it. */
-struct alert_event {
-	enum alert_type type;
-	const char *key_id; /* 16 hex digits */
-	uint64_t serial;    /* the code, 0 for an alert on the key */
-	int64_t batch;      /* the code's batch (batch_stats.alerted), 0 for none */
-	int64_t events;     /* events to add; with absolute, what events becomes at least */
-	int absolute;       /* 1: events is a total (a duplicate's counted scans) */
-	int64_t clients;    /* the code's clients, 0 where the type counts none */
-	int64_t first_ms;   /* the first of the events, Unix ms */
-	int64_t at_ms;      /* the latest */
-};
-
-/* Makes the (key, serial, type) alert of e, open, or counts e in the existing one: events
- * added, clients and last_at kept current. A closed alert is reopened (the step kept in
- * alert_changes by "temd") unless it was closed as confirmed-counterfeit on the Vietnam day of
- * e. A code's first alert of any type counts it in batch_stats.alerted. *id gets the alert's
- * id, *raised 1 when it was made or reopened (both may be NULL). SQLITE_OK or the failing
- * bind's or step's code. */
+/* Makes the (key, serial, type) alert of e, or counts e in it, as alert_decide says
+ * (server/alert_rules.h): this engine reads the row and writes. *id gets the alert's id,
+ * *raised 1 when it was made or reopened (both may be NULL). SQLITE_OK or the failing bind's or
+ * step's code. */
 static int raise_alert(struct sq *l, const struct alert_event *e, int64_t *id, int *raised)
 {
 	const char *type = alert_type_name(e->type);
 	sqlite3_stmt *st = stmt(l, S_TALERT_GET);
-	int64_t row = 0;
-	int rc, reopen = 0, made = 0;
+	struct alert_row old = {0};
+	struct alert_write w;
+	int64_t row;
+	int rc;
 
 	bind_text(l, st, ":key", e->key_id);
 	bind_i64(l, st, ":serial", (int64_t)e->serial);
 	bind_text(l, st, ":type", type);
 	rc = step(l, st);
-	if (rc == SQLITE_ROW) {
-		const char *status = (const char *)sqlite3_column_text(st, 1);
-		const char *reason = (const char *)sqlite3_column_text(st, 2);
-		int64_t closed_ms = sqlite3_column_int64(st, 3);
-		row = sqlite3_column_int64(st, 0);
-		reopen = status != NULL && strcmp(status, "closed") == 0 &&
-			 !(reason != NULL && strcmp(reason, "confirmed-counterfeit") == 0 &&
-			   date_vn_day((time_t)(closed_ms / 1000)) ==
-			       date_vn_day((time_t)(e->at_ms / 1000)));
-		sqlite3_reset(st);
-	} else if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return rc;
+	if (rc == SQLITE_ROW) {
+		old.id = sqlite3_column_int64(st, 0);
+		old.status = (const char *)sqlite3_column_text(st, 1);
+		old.reason = (const char *)sqlite3_column_text(st, 2);
+		old.changed_ms = sqlite3_column_int64(st, 3);
 	}
+	alert_decide(e, &old, &w); /* before the reset: old's text is the statement's */
+	sqlite3_reset(st);
+	row = old.id;
 
-	if (row == 0) {
-		/* the code's first alert of any type counts it in its batch's alerted codes */
-		if (e->batch != 0) {
+	if (w.action == ALERT_WRITE_NEW) {
+		if (w.count_code) {
 			int64_t had;
 			st = stmt(l, S_CODE_ALERTED);
 			bind_text(l, st, ":key", e->key_id);
@@ -1585,97 +1570,64 @@ static int raise_alert(struct sq *l, const struct alert_event *e, int64_t *id, i
 		bind_text(l, st, ":type", type);
 		bind_text(l, st, ":key", e->key_id);
 		bind_i64(l, st, ":serial", (int64_t)e->serial);
-		bind_i64(l, st, ":events", e->events);
-		bind_i64(l, st, ":clients", e->clients);
-		bind_i64(l, st, ":first", e->first_ms);
-		bind_i64(l, st, ":at", e->at_ms);
+		bind_i64(l, st, ":events", w.events);
+		bind_i64(l, st, ":clients", w.clients);
+		bind_i64(l, st, ":first", w.first_ms);
+		bind_i64(l, st, ":at", w.at_ms);
 		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 			return rc;
 		row = sqlite3_last_insert_rowid(l->w);
-		made = 1;
-		/* a duplicate says so in its own words already (record_alert) */
-		if (e->type != ALERT_DUPLICATE)
-			log_msg(LOG_LV_WARNING, "alert %lld: %s on %s-%llu (%lld events)",
-				(long long)row, type, e->key_id, (unsigned long long)e->serial,
-				(long long)e->events);
 	} else {
 		st = stmt(l, S_TALERT_SET);
-		bind_i64(l, st, ":absolute", e->absolute);
-		bind_i64(l, st, ":events", e->events);
-		bind_i64(l, st, ":clients", e->clients);
-		bind_i64(l, st, ":first", e->first_ms);
-		bind_i64(l, st, ":at", e->at_ms);
-		bind_i64(l, st, ":reopen", reopen);
+		bind_i64(l, st, ":absolute", w.absolute);
+		bind_i64(l, st, ":events", w.events);
+		bind_i64(l, st, ":clients", w.clients);
+		bind_i64(l, st, ":first", w.first_ms);
+		bind_i64(l, st, ":at", w.at_ms);
+		bind_i64(l, st, ":reopen", w.reopen);
 		bind_i64(l, st, ":id", row);
 		if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 			return rc;
-		if (reopen) {
+		if (w.action == ALERT_WRITE_REOPEN) {
 			st = stmt(l, S_ALERT_CHANGE);
 			bind_i64(l, st, ":id", row);
-			bind_i64(l, st, ":at", e->at_ms);
-			bind_text(l, st, ":by", "temd");
-			bind_text(l, st, ":status", "open");
-			bind_text(l, st, ":note", "reopened by a new event");
+			bind_i64(l, st, ":at", w.at_ms);
+			bind_text(l, st, ":by", w.change_by);
+			bind_text(l, st, ":status", w.change_to);
+			bind_text(l, st, ":note", w.change_note);
 			if ((rc = step_want(l, st, SQLITE_DONE)) != SQLITE_OK)
 				return rc;
-			log_msg(LOG_LV_WARNING, "alert %lld: %s on %s-%llu reopened by a new event",
-				(long long)row, type, e->key_id, (unsigned long long)e->serial);
 		}
 	}
+	alert_log_raised(e, &w, row);
 	if (id != NULL)
 		*id = row;
 	if (raised != NULL)
-		*raised = made || reopen;
+		*raised = w.raised;
 	return SQLITE_OK;
 }
 
-/* The typed alert a counted scan shows, if any: duplicate and sold-then-scanned by its final
- * verdict, unregistered and revoked-key by its base verdict. SQLITE_OK or the failing bind's
- * or step's code. */
+/* The typed alert a counted scan shows, if any (alert_scan_event), raised. SQLITE_OK or the
+ * failing bind's or step's code. */
 static int scan_alert(struct sq *l, const struct ledger_scan *s, int64_t batch)
 {
-	struct alert_event e = {
-	    .key_id = s->key_id,
-	    .serial = s->serial,
-	    .batch = batch,
-	    .events = 1,
-	    .clients = s->clients,
-	    .first_ms = s->at_ms,
-	    .at_ms = s->at_ms,
-	};
+	struct alert_event e;
 
-	if (s->verdict == V_DUPLICATE) {
-		e.type = ALERT_DUPLICATE;
-		e.events = s->scans; /* every counted scan of the code, as code_alerts keeps them */
-		e.absolute = 1;
-		e.first_ms = s->first_scan_ms;
-	} else if (s->verdict == V_SOLD) {
-		e.type = ALERT_SOLD_SCANNED;
-	} else if (s->facts.base == V_UNREGISTERED) {
-		e.type = ALERT_UNREGISTERED;
-	} else if (s->facts.base == V_REVOKED) {
-		e.type = ALERT_REVOKED_KEY;
-	} else {
-		return SQLITE_OK;
-	}
-	return raise_alert(l, &e, NULL, NULL);
+	return alert_scan_event(s, batch, &e) ? raise_alert(l, &e, NULL, NULL) : SQLITE_OK;
 }
 
-/* The claim-guessing alert of c's code, whose wrong PINs have just reached its daily limit:
- * events are those wrong PINs. SQLITE_OK or the failing bind's or step's code. */
+/* The claim-guessing alert of c's code, whose wrong PINs have just reached its daily limit
+ * (alert_guess_event), raised. SQLITE_OK or the failing bind's or step's code. */
 static int guess_alert(struct sq *l, const struct ledger_claim *c)
 {
-	struct alert_event e = {
-	    .type = ALERT_CLAIM_GUESSING,
-	    .key_id = c->key_id,
-	    .serial = c->serial,
-	    .events = c->code_limit,
-	    .first_ms = c->at_ms,
-	    .at_ms = c->at_ms,
-	};
-	int rc = batch_of(l, c->key_id, c->serial, &e.batch);
+	struct alert_event e;
+	int64_t batch;
+	int rc = batch_of(l, c->key_id, c->serial, &batch);
 
-	return rc != SQLITE_OK ? rc : raise_alert(l, &e, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	alert_guess_event(c, batch, &e);
+	return raise_alert(l, &e, NULL, NULL);
 }
 
 /* The JOB_ALERT job (ledger.h, struct ledger_alert): raises or counts the alert. A job the
@@ -1684,14 +1636,8 @@ static int guess_alert(struct sq *l, const struct ledger_claim *c)
 static int run_alert(struct sq *l, struct ledger_job *job)
 {
 	struct ledger_alert *a = &job->u.alert;
-	struct alert_event e = {
-	    .type = (enum alert_type)a->type,
-	    .key_id = a->key_id,
-	    .serial = a->serial,
-	    .events = a->events,
-	    .first_ms = a->first_ms > 0 && a->first_ms < a->at_ms ? a->first_ms : a->at_ms,
-	    .at_ms = a->at_ms,
-	};
+	struct alert_event e;
+	int64_t batch = 0;
 	int rc;
 
 	a->id = 0;
@@ -1700,8 +1646,9 @@ static int run_alert(struct sq *l, struct ledger_job *job)
 		job->status = LEDGER_FAILED;
 		return SQLITE_OK;
 	}
-	if (a->serial != 0 && (rc = batch_of(l, a->key_id, a->serial, &e.batch)) != SQLITE_OK)
+	if (a->serial != 0 && (rc = batch_of(l, a->key_id, a->serial, &batch)) != SQLITE_OK)
 		return rc;
+	alert_job_event(a, batch, &e);
 	return raise_alert(l, &e, &a->id, &a->raised);
 }
 

@@ -1,7 +1,6 @@
 /* date.c — UTC calendar days since 1970-01-01, with strict YYYY-MM-DD and RFC 3339 parsing. */
 #include "keys/date.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,13 +106,28 @@ bad:
 	return err_set(err, "%.40s: not an RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)", s);
 }
 
+/* Writes v % 100 as two digits at p. (The dates below are written digit by digit: every
+ * answer to a scan carries two, and snprintf cost more than the rest of the formatting.) */
+static void two_digits(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 void date_format(int32_t days, char out[11])
 {
 	int y;
-	unsigned m, d;
+	unsigned m, d, yy;
 
 	civil_from_days(days, &y, &m, &d);
-	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, m % 100u, d % 100u);
+	yy = (unsigned)y % 10000u;
+	two_digits(out, yy / 100);
+	two_digits(out + 2, yy);
+	out[4] = '-';
+	two_digits(out + 5, m);
+	out[7] = '-';
+	two_digits(out + 8, d);
+	out[10] = '\0';
 }
 
 int32_t date_from_time(time_t t)
@@ -141,11 +155,16 @@ void date_format_iso(time_t t, char out[21])
 	int64_t s = (int64_t)t;
 	int32_t day = date_from_time(t);
 	int64_t rem = s - (int64_t)day * 86400;
-	char ymd[11];
 
-	date_format(day, ymd);
-	snprintf(out, 21, "%.10sT%02u:%02u:%02uZ", ymd, (unsigned)(rem / 3600) % 100u,
-		 (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+	date_format(day, out);
+	out[10] = 'T';
+	two_digits(out + 11, (unsigned)(rem / 3600));
+	out[13] = ':';
+	two_digits(out + 14, (unsigned)(rem / 60 % 60));
+	out[16] = ':';
+	two_digits(out + 17, (unsigned)(rem % 60));
+	out[19] = 'Z';
+	out[20] = '\0';
 }
 
 int64_t date_now_ms(void)

@@ -221,9 +221,24 @@ int client_cookie_read(const struct client_keys *k, const char *cookie_header,
 	return 0;
 }
 
+/* New cookie ids come from each thread's store of libsodium's random bytes, COOKIE_STORE ids
+ * at a time: a first scan is the common case, and one getrandom(2) a scan cost more than the
+ * rest of the cookie. Each id is wiped from the store as it is handed out. */
+#define COOKIE_STORE 32
+
 void client_cookie_new(unsigned char id[LEDGER_COOKIE_BYTES])
 {
-	randombytes_buf(id, LEDGER_COOKIE_BYTES);
+	static _Thread_local unsigned char store[COOKIE_STORE * LEDGER_COOKIE_BYTES];
+	static _Thread_local unsigned left;
+	unsigned char *next;
+
+	if (left == 0) {
+		randombytes_buf(store, sizeof store);
+		left = COOKIE_STORE;
+	}
+	next = store + --left * LEDGER_COOKIE_BYTES;
+	memcpy(id, next, LEDGER_COOKIE_BYTES);
+	sodium_memzero(next, LEDGER_COOKIE_BYTES);
 }
 
 void client_cookie_value(const struct client_keys *k, const unsigned char id[LEDGER_COOKIE_BYTES],

@@ -36,10 +36,13 @@ static size_t uf_find(size_t *parent, size_t i)
 	return i;
 }
 
+/* Rows counted without allocating: most codes have a few (a scan's own, and its buyer's). */
+#define FEW_ROWS 16
+
 int64_t ledger_count_clients(struct ledger_net_row *rows, size_t n)
 {
-	struct ledger_net_row **byc = NULL;
-	size_t *parent = NULL, nets = 0, nc = 0;
+	struct ledger_net_row *few_byc[FEW_ROWS], **byc = few_byc;
+	size_t few_parent[FEW_ROWS], *parent = few_parent, nets = 0, nc = 0;
 	int64_t groups = -1;
 
 	if (n == 0)
@@ -51,8 +54,8 @@ int64_t ledger_count_clients(struct ledger_net_row *rows, size_t n)
 		rows[i].net = nets;
 	}
 	nets++;
-	if ((parent = malloc(nets * sizeof *parent)) == NULL ||
-	    (byc = malloc(n * sizeof *byc)) == NULL)
+	if (n > FEW_ROWS && ((parent = malloc(nets * sizeof *parent)) == NULL ||
+			     (byc = malloc(n * sizeof *byc)) == NULL))
 		goto out;
 	for (size_t i = 0; i < nets; i++)
 		parent[i] = i;
@@ -75,8 +78,10 @@ int64_t ledger_count_clients(struct ledger_net_row *rows, size_t n)
 	for (size_t i = 0; i < nets; i++)
 		groups += uf_find(parent, i) == i;
 out:
-	free(parent);
-	free(byc);
+	if (parent != few_parent)
+		free(parent);
+	if (byc != few_byc)
+		free(byc);
 	return groups;
 }
 

@@ -525,7 +525,14 @@ struct sq {
 	struct roll_day days[ROLL_SLOTS];
 	struct roll_batch batches[ROLL_SLOTS];
 	size_t ndays, nbatches;
+	/* writer only: run_scan's room for a code's rows, kept from scan to scan (a scan
+	 * allocates nothing once it is large enough; given back when a code needed many) */
+	struct ledger_net_row *rows;
+	size_t rows_cap;
 };
+
+/* The most rows run_scan keeps room for between scans. */
+#define ROWS_KEPT 64
 
 /* A code's value in l->codes: its newest client row's id, and what the code has. */
 #define CODE_ROW     ((UINT64_C(1) << 61) - 1)
@@ -1211,9 +1218,9 @@ static int index_nets(struct sq *l, const char *key_id, uint64_t serial, uint64_
 static int run_scan(struct sq *l, struct ledger_scan *s)
 {
 	static const unsigned char none[1] = {0};
-	struct ledger_net_row *rows = NULL;
+	struct ledger_net_row *rows = l->rows;
 	struct ledger_place place;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = l->rows_cap;
 	int64_t scans = 0, first = 0, last = 0, batch, scan_id = 0, head;
 	uint64_t ck = code_key(l, s->key_id, s->serial), meta = 0;
 	sqlite3_stmt *st;
@@ -1352,7 +1359,13 @@ static int run_scan(struct sq *l, struct ledger_scan *s)
 	if (rc == SQLITE_OK)
 		rc = scan_alert(l, s, batch);
 out:
-	free(rows);
+	if (cap > ROWS_KEPT) {
+		free(rows);
+		rows = NULL;
+		cap = 0;
+	}
+	l->rows = rows;
+	l->rows_cap = cap;
 	return rc;
 }
 
@@ -2455,6 +2468,7 @@ static void sqlite_close(void *db)
 		close(l->lock_fd); /* after SQLite's own files: the lock covers them all */
 	pthread_mutex_destroy(&l->rmu);
 	codemap_free(l->codes);
+	free(l->rows);
 	codemap_free(l->nets);
 	sodium_memzero(l->map_key, sizeof l->map_key);
 	free(l);

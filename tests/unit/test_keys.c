@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "keys/date.h"
 #include "keys/fileio.h"
@@ -344,6 +345,27 @@ static void test_date_parse_is_strict(void **state)
 	assert_string_equal(iso, "2026-11-25T07:33:02Z");
 }
 
+/* date_format and date_format_iso write their digits themselves: every day from 1970 to
+ * 2200 and times across them read back as gmtime/strftime write them. */
+static void test_date_format_matches_libc(void **state)
+{
+	char out[11], iso[21], want[32];
+	struct tm tm;
+
+	(void)state;
+	for (int32_t d = 0; d < 84000; d++) {
+		time_t t = (time_t)d * 86400 + (time_t)(((int64_t)d * 7919) % 86400);
+		int32_t back;
+		date_format(d, out);
+		assert_int_equal(date_parse(out, &back, NULL), TEM_OK);
+		assert_int_equal(back, d);
+		assert_non_null(gmtime_r(&t, &tm));
+		strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		date_format_iso(t, iso);
+		assert_string_equal(iso, want);
+	}
+}
+
 static void test_date_parse_time_reads_rfc3339(void **state)
 {
 	struct tem_err err;
@@ -514,6 +536,7 @@ int main(void)
 	    cmocka_unit_test(test_trust_parse_errors_name_the_line),
 	    cmocka_unit_test(test_fileio_atomic_output_is_whole_or_absent),
 	    cmocka_unit_test(test_date_parse_is_strict),
+	    cmocka_unit_test(test_date_format_matches_libc),
 	    cmocka_unit_test(test_date_parse_time_reads_rfc3339),
 	    cmocka_unit_test(test_date_parse_time_rejects_bad_input),
 	    cmocka_unit_test(test_text_rejects_malformed_utf8_and_controls),

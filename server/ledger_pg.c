@@ -1,6 +1,8 @@
-/* ledger_pg.c — the PostgreSQL ledger (server/ledger_pg.h): schema and migrations, the
- * group-committing writer thread with its advisory locks, the reads temd needs. Every writer
- * statement is prepared once a connection, with bound parameters; results come in binary. */
+/* ledger_pg.c — the PostgreSQL ledger (server/ledger_pg.h): schema and migrations, what the
+ * shared writer (server/ledger.c) runs for a group (run_group: its advisory locks, its jobs, its
+ * roll-ups and COMMIT, again after a deadlock or a lost connection), the reads temd needs. Every
+ * writer statement is prepared once a connection, with bound parameters; results come in
+ * binary. */
 #include "server/ledger_pg.h"
 #include "server/ledger_pg_query.h"
 
@@ -392,12 +394,11 @@ struct batch_sum {
 	int64_t batch, scans, codes, claimed, alerted;
 };
 
-#define PG_RETRIES            3     /* a group lost to a deadlock or a dropped connection */
-#define PG_BACKOFF_MIN        0.1   /* s between reconnection attempts, at first */
-#define PG_BACKOFF_MAX        5.0   /* at most */
-#define LEDGER_REPORT_SECONDS 10.0  /* failures logged at most this often */
-#define PG_STATEMENT_TIMEOUT  "10s" /* as SQLite's busy timeout */
-#define PG_MAX_ARGS           13
+#define PG_RETRIES           3     /* a group lost to a deadlock or a dropped connection */
+#define PG_BACKOFF_MIN       0.1   /* s between reconnection attempts, at first */
+#define PG_BACKOFF_MAX       5.0   /* at most */
+#define PG_STATEMENT_TIMEOUT "10s" /* as SQLite's busy timeout */
+#define PG_MAX_ARGS          13
 
 struct pg_ledger {
 	char *conninfo;
@@ -407,22 +408,11 @@ struct pg_ledger {
 	double backoff;      /* writer only: the wait after the next failed attempt */
 	PGconn *r;           /* the readers' connection (claim info, trust sequence, batches) */
 	pthread_mutex_t rmu; /* guards r */
-	pthread_t writer;
-	int started;
-	pthread_mutex_t mu; /* guards the queue */
-	pthread_cond_t cv;
-	struct ledger_job *head, *tail;
-	int stop;
-	atomic_llong scans;
-	atomic_long streak;
-	atomic_llong failed;
-	atomic_int down; /* 1 while the writer has no connection */
-	long unreported;
-	double reported, recovered;
-	char why[512];    /* writer only: the failure of the statement in use */
-	char sqlstate[6]; /* its SQLSTATE, "" when not the server's */
-	int commit_sent;  /* writer only: COMMIT was sent in the current attempt */
-	double pinged;    /* writer only: when be_idle last checked the connection (monotonic s) */
+	atomic_int down;     /* 1 while the writer has no connection */
+	char why[512];       /* writer only: the failure of the statement in use */
+	char sqlstate[6];    /* its SQLSTATE, "" when not the server's */
+	int commit_sent;     /* writer only: COMMIT was sent in the current attempt */
+	double pinged; /* writer only: when be_idle last checked the connection (monotonic s) */
 	struct batch_seen seen[BATCH_CACHE];
 	struct day_sum *days; /* writer only: the group's day_stats sums */
 	size_t ndays, capdays;
@@ -1542,20 +1532,6 @@ static int run_alert_update(struct pg_ledger *l, struct ledger_job *job)
 	return 0;
 }
 
-static void log_committed(const struct ledger_job *job)
-{
-	const struct ledger_alert_update *u = &job->u.alert_update;
-
-	if (job->kind != JOB_ALERT_UPDATE || job->status != LEDGER_OK)
-		return;
-	log_msg(LOG_LV_NOTICE, "alert %lld set %s%s%s by token %s", (long long)u->id,
-		alert_status_name((enum alert_status)u->status),
-		u->reason != ALERT_REASON_NONE ? ": " : "",
-		u->reason != ALERT_REASON_NONE ? alert_reason_name((enum alert_reason)u->reason)
-					       : "",
-		u->by);
-}
-
 static int run_job(struct pg_ledger *l, struct ledger_job *job)
 {
 	job->status = LEDGER_OK;
@@ -1678,12 +1654,10 @@ static int simple(struct pg_ledger *l, const char *q)
 /* Runs the jobs first up to end in one transaction (locks, jobs, roll-ups, COMMIT). 0 when
  * committed; -1 with the failure kept and the transaction rolled back or the connection gone
  * (l->commit_sent says whether COMMIT had been sent: then the outcome is not known). */
-static int run_txn(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end,
-		   long long *counted)
+static int run_txn(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end)
 {
 	int rc;
 
-	*counted = 0;
 	l->commit_sent = 0;
 	l->ndays = l->nbsums = 0;
 	if (writer_conn(l) != 0)
@@ -1691,22 +1665,16 @@ static int run_txn(struct pg_ledger *l, struct ledger_job *first, struct ledger_
 	rc = simple(l, "BEGIN");
 	if (rc == 0)
 		rc = take_locks(l, first, end);
-	for (struct ledger_job *job = first; rc == 0 && job != end; job = job->next) {
+	for (struct ledger_job *job = first; rc == 0 && job != end; job = job->next)
 		rc = run_job(l, job);
-		if (job->kind == JOB_SCAN)
-			(*counted)++;
-	}
 	if (rc == 0)
 		rc = flush_rollups(l);
 	if (rc == 0) {
 		l->commit_sent = 1;
 		rc = simple(l, "COMMIT");
 	}
-	if (rc == 0) {
-		for (struct ledger_job *job = first; job != end; job = job->next)
-			log_committed(job);
+	if (rc == 0)
 		return 0;
-	}
 	memset(l->seen, 0, sizeof l->seen);
 	if (PQstatus(l->w) == CONNECTION_OK && PQtransactionStatus(l->w) != PQTRANS_IDLE) {
 		PGresult *res = PQexec(l->w, "ROLLBACK");
@@ -1734,129 +1702,19 @@ static int retryable(struct pg_ledger *l)
 	return 0;
 }
 
-static void report_failure(struct pg_ledger *l)
-{
-	double now = date_mono_seconds();
-
-	atomic_fetch_add(&l->streak, 1);
-	atomic_fetch_add(&l->failed, 1);
-	l->unreported++;
-	if (l->reported > 0 && now - l->reported < LEDGER_REPORT_SECONDS)
-		return;
-	char since[64] = "";
-	if (l->unreported > 1)
-		snprintf(since, sizeof since, ", %ld failed since the last report", l->unreported);
-	log_msg(LOG_LV_ERROR,
-		"%s: transaction failed: %s%s%s%s%s; its scans were answered 503 and not counted",
-		l->name, l->why, l->sqlstate[0] ? " (SQLSTATE " : "", l->sqlstate,
-		l->sqlstate[0] ? ")" : "", since);
-	l->unreported = 0;
-	l->reported = now;
-}
-
-static void note_success(struct pg_ledger *l)
-{
-	long streak = atomic_exchange(&l->streak, 0);
-	double now;
-
-	if (streak == 0)
-		return;
-	now = date_mono_seconds();
-	if (l->recovered > 0 && now - l->recovered < LEDGER_REPORT_SECONDS)
-		return;
-	log_msg(LOG_LV_NOTICE, "%s: writes again, after %ld failed transaction(s)", l->name,
-		streak);
-	l->recovered = now;
-}
-
 /* Runs the jobs first up to end as one transaction, again after a passing failure (at most
- * PG_RETRIES times). 0 when committed, else -1 (reported). */
+ * PG_RETRIES times). 0 when committed, else -1 (the failure kept for be_describe). */
 static int run_group(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end)
 {
-	long long counted;
-
 	for (int attempt = 0;; attempt++) {
-		if (run_txn(l, first, end, &counted) == 0) {
-			note_success(l);
-			atomic_fetch_add(&l->scans, counted);
+		if (run_txn(l, first, end) == 0)
 			return 0;
-		}
 		if (attempt >= PG_RETRIES || !retryable(l))
-			break;
+			return -1;
 	}
-	return -1;
-}
-
-/* The writer: takes every waiting job, runs them in one transaction (run_group), commits,
- * answers. A group that fails for good is tried job by job when the connection stands (only
- * the jobs that fail alone get LEDGER_FAILED); with no connection every job of it fails. While
- * the server is away, the writer wakes at each backoff to connect again, so pg_ledger_failing
- * tells the truth without scans coming. */
-static void *writer_main(void *arg)
-{
-	struct pg_ledger *l = arg;
-
-	for (;;) {
-		struct ledger_job *group, *job, *next;
-
-		pthread_mutex_lock(&l->mu);
-		while (l->head == NULL && !l->stop) {
-			struct timespec ts;
-			if (!atomic_load(&l->down)) {
-				pthread_cond_wait(&l->cv, &l->mu);
-				continue;
-			}
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += (long)(l->backoff * 1e9);
-			ts.tv_sec += ts.tv_nsec / 1000000000L;
-			ts.tv_nsec %= 1000000000L;
-			if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT &&
-			    l->head == NULL && !l->stop) {
-				pthread_mutex_unlock(&l->mu);
-				writer_conn(l);
-				pthread_mutex_lock(&l->mu);
-			}
-		}
-		group = l->head;
-		l->head = l->tail = NULL;
-		pthread_mutex_unlock(&l->mu);
-		if (group == NULL)
-			break;
-
-		if (run_group(l, group, NULL) != 0) {
-			int alone = group->next != NULL && l->w != NULL &&
-				    PQstatus(l->w) == CONNECTION_OK && !l->commit_sent;
-			if (!alone) {
-				report_failure(l);
-				for (job = group; job != NULL; job = job->next)
-					job->status = LEDGER_FAILED;
-			} else {
-				for (job = group; job != NULL; job = job->next) {
-					if (run_group(l, job, job->next) == 0)
-						continue;
-					report_failure(l);
-					job->status = LEDGER_FAILED;
-				}
-			}
-		}
-		for (job = group; job != NULL; job = next) {
-			next = job->next;
-			if (job->done != NULL)
-				job->done(job, job->arg);
-		}
-	}
-	return NULL;
 }
 
 /* --- open, readers, close ----------------------------------------------------------------- */
-
-int pg_ledger_is_conninfo(const char *db)
-{
-	size_t n = strspn(db, "abcdefghijklmnopqrstuvwxyz_");
-
-	return strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0 ||
-	       (n > 0 && db[n] == '=');
-}
 
 char *pg_ledger_name_of(const char *conninfo, char *buf, size_t cap)
 {
@@ -1915,9 +1773,16 @@ const char *pg_ledger_name(const struct pg_ledger *l)
 	return l->name;
 }
 
-/* pg_ledger_open without the writer thread (the backend table's open: server/ledger.c's
- * writer runs the groups). */
-static int open_db(const char *conninfo, struct pg_ledger **out, struct tem_err *err)
+static void be_close(void *db);
+
+/* The backend table's open (server/ledger.c's writer runs the groups): connects to the
+ * database conninfo names (libpq's URI or keyword string), migrates its schema forward (under a
+ * lock, so two temd starting at once migrate it once), prepares the writer's statements and
+ * opens the readers' connection. TEM_OK with *out set and *scans the counted scans in it, or
+ * TEM_ERR with err naming the database (never its password) and the cause: no server, refused
+ * credentials, a schema newer than this temd understands. */
+static int open_db(const char *conninfo, struct pg_ledger **out, int64_t *scans,
+		   struct tem_err *err)
 {
 	struct pg_ledger *l = calloc(1, sizeof *l);
 	PGresult *res;
@@ -1932,9 +1797,7 @@ static int open_db(const char *conninfo, struct pg_ledger **out, struct tem_err 
 		free(l);
 		return err_set(err, "cannot initialise libsodium");
 	}
-	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->rmu, NULL);
-	pthread_cond_init(&l->cv, NULL);
 	l->backoff = PG_BACKOFF_MIN;
 	name_db(l, conninfo);
 	if ((l->w = connect_db(l, err)) == NULL || migrate(l, l->w, err) != TEM_OK ||
@@ -1948,92 +1811,14 @@ static int open_db(const char *conninfo, struct pg_ledger **out, struct tem_err 
 		PQclear(res);
 		goto fail;
 	}
-	atomic_store(&l->scans, strtoll(PQgetvalue(res, 0, 0), NULL, 10));
+	*scans = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	log_msg(LOG_LV_INFO, "%s: ledger open", l->name);
 	*out = l;
 	return TEM_OK;
 fail:
-	pg_ledger_close(l);
+	be_close(l);
 	return TEM_ERR;
-}
-
-int pg_ledger_open(const char *conninfo, struct pg_ledger **out, struct tem_err *err)
-{
-	struct pg_ledger *l;
-
-	if (open_db(conninfo, &l, err) != TEM_OK) {
-		*out = NULL;
-		return TEM_ERR;
-	}
-	if (pthread_create(&l->writer, NULL, writer_main, l) != 0) {
-		pg_ledger_close(l);
-		*out = NULL;
-		return err_set(err, "cannot start the ledger writer");
-	}
-	l->started = 1;
-	*out = l;
-	return TEM_OK;
-}
-
-void pg_ledger_submit(struct pg_ledger *l, struct ledger_job *job)
-{
-	job->next = NULL;
-	pthread_mutex_lock(&l->mu);
-	if (l->tail != NULL)
-		l->tail->next = job;
-	else
-		l->head = job;
-	l->tail = job;
-	pthread_cond_signal(&l->cv);
-	pthread_mutex_unlock(&l->mu);
-}
-
-struct waiter {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int done;
-};
-
-static void wake(struct ledger_job *job, void *arg)
-{
-	struct waiter *w = arg;
-
-	(void)job;
-	pthread_mutex_lock(&w->mu);
-	w->done = 1;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
-enum ledger_status pg_ledger_run(struct pg_ledger *l, struct ledger_job *job)
-{
-	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-
-	job->done = wake;
-	job->arg = &w;
-	pg_ledger_submit(l, job);
-	pthread_mutex_lock(&w.mu);
-	while (!w.done)
-		pthread_cond_wait(&w.cv, &w.mu);
-	pthread_mutex_unlock(&w.mu);
-	pthread_mutex_destroy(&w.mu);
-	pthread_cond_destroy(&w.cv);
-	return job->status;
-}
-
-int pg_ledger_salt(const struct pg_ledger *l, unsigned char out[LEDGER_SALT_BYTES])
-{
-	(void)l;
-	(void)out;
-	return 0;
-}
-
-int pg_ledger_forget_salt(struct pg_ledger *l, struct tem_err *err)
-{
-	(void)l;
-	(void)err;
-	return TEM_OK;
 }
 
 /* Runs the text q with parameters (text) on the reader, binary results, once more on a new
@@ -2061,11 +1846,14 @@ static PGresult *rq(struct pg_ledger *l, const char *q, int n, const char *const
 	return NULL;
 }
 
-int pg_ledger_each_batch(struct pg_ledger *l, int64_t after,
+/* The backend table's each_batch (ledger_each_batch, ledger_each_batch_after) on the reader
+ * connection. */
+static int be_each_batch(void *db, int64_t after,
 			 int (*fn)(void *arg, const struct ledger_batch_row *b,
 				   struct tem_err *err),
 			 void *arg, struct tem_err *err)
 {
+	struct pg_ledger *l = db;
 	static const char q[] =
 	    "SELECT key_id, first_serial, last_serial, registered, id, batch_id, product, "
 	    "producer, url, issued, last_day, header, (claim_key IS NOT NULL)::int4 FROM batches "
@@ -2114,9 +1902,11 @@ out:
 	return ret;
 }
 
-int pg_ledger_claim_info(struct pg_ledger *l, const char *key_id, uint64_t serial,
+/* ledger_claim_info on the reader connection (a failed read is never taken for "no batch"). */
+static int be_claim_info(void *db, const char *key_id, uint64_t serial,
 			 struct ledger_claim_info *out, struct tem_err *err)
 {
+	struct pg_ledger *l = db;
 	static const char q[] = "SELECT first_serial, claim_key FROM batches WHERE key_id = $1 "
 				"AND first_serial <= $2::int8 AND last_serial >= $2::int8 LIMIT 1";
 	char num[24];
@@ -2153,8 +1943,10 @@ out:
 	return ret;
 }
 
-int pg_ledger_trust_sequence(struct pg_ledger *l, uint64_t *seq, struct tem_err *err)
+/* ledger_trust_sequence on the reader connection: *seq the highest accepted, 0 when none. */
+static int be_trust_sequence(void *db, uint64_t *seq, struct tem_err *err)
 {
+	struct pg_ledger *l = db;
 	PGresult *res;
 	int ret = TEM_ERR;
 
@@ -2179,48 +1971,34 @@ int pg_ledger_trust_sequence(struct pg_ledger *l, uint64_t *seq, struct tem_err 
 	return ret;
 }
 
-void pg_ledger_stats(struct pg_ledger *l, int64_t *scans, int64_t *bytes)
+/* The database's bytes (pg_database_size; 0 when it cannot be read). */
+static int64_t be_bytes(void *db)
 {
+	struct pg_ledger *l = db;
 	struct tem_err err;
 	PGresult *res;
+	int64_t bytes = 0;
 
-	*scans = atomic_load(&l->scans);
-	*bytes = 0;
 	pthread_mutex_lock(&l->rmu);
 	res = rq(l, "SELECT pg_database_size(current_database())::int8", 0, NULL,
 		 "the database's size", &err);
 	if (res != NULL && PQntuples(res) == 1)
-		*bytes = pgq_i64(res, 0, 0);
+		bytes = pgq_i64(res, 0, 0);
 	PQclear(res);
 	pthread_mutex_unlock(&l->rmu);
+	return bytes;
 }
 
-int pg_ledger_failing(struct pg_ledger *l, int64_t *failed)
+/* Closes the connections (the shared writer has stopped). NULL: nothing. */
+static void be_close(void *db)
 {
-	if (failed != NULL)
-		*failed = atomic_load(&l->failed);
-	return atomic_load(&l->streak) > 0 || atomic_load(&l->down);
-}
+	struct pg_ledger *l = db;
 
-void pg_ledger_close(struct pg_ledger *l)
-{
 	if (l == NULL)
 		return;
-	if (l->started) {
-		pthread_mutex_lock(&l->mu);
-		l->stop = 1;
-		pthread_cond_signal(&l->cv);
-		pthread_mutex_unlock(&l->mu);
-		pthread_join(l->writer, NULL);
-		if (l->unreported > 0)
-			log_msg(LOG_LV_ERROR, "%s: %ld failed transaction(s) since the last report",
-				l->name, l->unreported);
-	}
 	PQfinish(l->w);
 	PQfinish(l->r);
-	pthread_mutex_destroy(&l->mu);
 	pthread_mutex_destroy(&l->rmu);
-	pthread_cond_destroy(&l->cv);
 	free(l->days);
 	free(l->bsums);
 	free(l->conninfo);
@@ -2235,16 +2013,10 @@ static int be_open(const char *where, int flags, void **db, int64_t *scans, stru
 
 	(void)flags; /* LEDGER_INIT is a file's: a database is made by its operators */
 	*db = NULL;
-	if (open_db(where, &l, err) != TEM_OK)
+	if (open_db(where, &l, scans, err) != TEM_OK)
 		return TEM_ERR;
-	*scans = atomic_load(&l->scans);
 	*db = l;
 	return TEM_OK;
-}
-
-static void be_close(void *db)
-{
-	pg_ledger_close(db);
 }
 
 /* The shared writer's group: locks, jobs, roll-ups and COMMIT in one transaction, run again
@@ -2300,41 +2072,17 @@ static int be_down(void *db)
 	return atomic_load(&l->down);
 }
 
+/* A PostgreSQL ledger never held the old client salt: 0, out untouched. */
 static int be_salt(void *db, unsigned char out[LEDGER_SALT_BYTES])
 {
-	return pg_ledger_salt(db, out);
+	(void)db;
+	(void)out;
+	return 0;
 }
 
 static void be_forgot_salt(void *db)
 {
 	(void)db;
-}
-
-static int be_each_batch(void *db, int64_t after,
-			 int (*fn)(void *arg, const struct ledger_batch_row *b,
-				   struct tem_err *err),
-			 void *arg, struct tem_err *err)
-{
-	return pg_ledger_each_batch(db, after, fn, arg, err);
-}
-
-static int be_claim_info(void *db, const char *key_id, uint64_t serial,
-			 struct ledger_claim_info *out, struct tem_err *err)
-{
-	return pg_ledger_claim_info(db, key_id, serial, out, err);
-}
-
-static int be_trust_sequence(void *db, uint64_t *seq, struct tem_err *err)
-{
-	return pg_ledger_trust_sequence(db, seq, err);
-}
-
-static int64_t be_bytes(void *db)
-{
-	int64_t scans, bytes;
-
-	pg_ledger_stats(db, &scans, &bytes);
-	return bytes;
 }
 
 /* The regulator reads (lq_*) and the tokens (tokens_*) are server/ledger_pg_query.c's and

@@ -1,5 +1,6 @@
-/* test_ledger_pg.c — the PostgreSQL ledger (server/ledger_pg.c) on a throwaway cluster
- * (tests/pg/cluster.sh, through pg_cluster.h): one sequence of jobs (producers, batches, scans from networks with and
+/* test_ledger_pg.c — the PostgreSQL ledger (server/ledger_pg.c), opened through the ledger
+ * interface (ledger_open on a connection string: the shared writer runs its groups), on a
+ * throwaway cluster (tests/pg/cluster.sh, through pg_cluster.h): one sequence of jobs (producers, batches, scans from networks with and
  * without cookies, duplicates, unregistered and revoked codes, claims with both wrong-PIN
  * limits, sold codes, alerts and their workflow) gives the same answers and the same tables as
  * the SQLite ledger given the same sequence; two ledgers on one database (two temd) count one
@@ -11,8 +12,6 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
-
-#include "server/ledger_pg.h"
 
 /* What a job answered, as one comparable line. */
 static void answer(const struct ledger_job *j, char *out, size_t cap)
@@ -183,7 +182,7 @@ static void same_as_sqlite(void **state)
 	const char *dir;
 	char path[300], lock[320], conninfo[256];
 	struct ledger *sl;
-	struct pg_ledger *pl;
+	struct ledger *pl;
 	struct tem_err err;
 	int n = 0;
 
@@ -194,19 +193,19 @@ static void same_as_sqlite(void **state)
 	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
 	pg_cluster_new_db(conninfo, sizeof conninfo);
 	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
-	if (pg_ledger_open(conninfo, &pl, &err) != TEM_OK)
+	if (ledger_open(conninfo, &pl, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
 	while (n < N_JOBS && build(n, &sj[n])) {
 		build(n, &pj[n]);
 		ledger_run(sl, &sj[n]);
 		pj[n].done = tally_done;
 		pj[n].arg = &t;
-		pg_ledger_submit(pl, &pj[n]);
+		ledger_submit(pl, &pj[n]);
 		n++;
 	}
 	tally_wait(&t, n);
 	ledger_close(sl);
-	pg_ledger_close(pl);
+	ledger_close(pl);
 	for (int i = 0; i < n; i++) {
 		char a[256], b[256];
 		answer(&sj[i], a, sizeof a);
@@ -242,7 +241,7 @@ static void same_as_sqlite(void **state)
 /* --- two servers on one database --------------------------------------------------------- */
 
 struct scanner {
-	struct pg_ledger *l;
+	struct ledger *l;
 	int id, n, ok;
 	uint64_t serial;
 };
@@ -261,7 +260,7 @@ static void *scan_many(void *arg)
 		j.u.scan.client[1] = (unsigned char)i;
 		j.u.scan.at_ms = T0 + i;
 		j.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
-		s->ok += pg_ledger_run(s->l, &j) == LEDGER_OK;
+		s->ok += ledger_run(s->l, &j) == LEDGER_OK;
 	}
 	return NULL;
 }
@@ -280,7 +279,7 @@ static int64_t pg_int(const char *conninfo, const char *q)
 	return v;
 }
 
-static struct ledger_scan scan_on(struct pg_ledger *l, uint64_t serial, unsigned char net)
+static struct ledger_scan scan_on(struct ledger *l, uint64_t serial, unsigned char net)
 {
 	struct ledger_job j;
 
@@ -291,14 +290,14 @@ static struct ledger_scan scan_on(struct pg_ledger *l, uint64_t serial, unsigned
 	j.u.scan.client[0] = net;
 	j.u.scan.at_ms = T0 + net;
 	j.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
-	assert_int_equal(pg_ledger_run(l, &j), LEDGER_OK);
+	assert_int_equal(ledger_run(l, &j), LEDGER_OK);
 	return j.u.scan;
 }
 
 static void two_servers(void **state)
 {
 	char conninfo[256];
-	struct pg_ledger *a, *b;
+	struct ledger *a, *b;
 	struct tem_err err;
 	struct scanner sc[4];
 	pthread_t th[4];
@@ -307,8 +306,8 @@ static void two_servers(void **state)
 	(void)state;
 	SKIP_WITHOUT_PG();
 	pg_cluster_new_db(conninfo, sizeof conninfo);
-	assert_int_equal(pg_ledger_open(conninfo, &a, &err), TEM_OK);
-	assert_int_equal(pg_ledger_open(conninfo, &b, &err), TEM_OK); /* migrated already */
+	assert_int_equal(ledger_open(conninfo, &a, &err), TEM_OK);
+	assert_int_equal(ledger_open(conninfo, &b, &err), TEM_OK); /* migrated already */
 
 	/* one code through one server, then the other: both scans, both clients */
 	s = scan_on(a, 42, 1);
@@ -340,15 +339,15 @@ static void two_servers(void **state)
 					  "AND type = 'duplicate'"),
 			 40);
 	assert_int_equal(pg_int(conninfo, "SELECT sum(scans) FROM day_stats"), 124);
-	pg_ledger_close(a);
-	pg_ledger_close(b);
+	ledger_close(a);
+	ledger_close(b);
 }
 
 /* --- concurrent claims ------------------------------------------------------------------- */
 
 #define CLAIMERS 6
 struct claimer {
-	struct pg_ledger *l;
+	struct ledger *l;
 	pthread_barrier_t *go;
 	int id;
 	uint64_t serial;
@@ -370,22 +369,22 @@ static void *claim_one(void *arg)
 	j.u.claim.net_limit = 20;
 	j.u.claim.pin_right = 1;
 	pthread_barrier_wait(c->go);
-	c->result = pg_ledger_run(c->l, &j) == LEDGER_OK ? j.u.claim.result
-							 : (enum ledger_claim_result) - 1;
+	c->result =
+	    ledger_run(c->l, &j) == LEDGER_OK ? j.u.claim.result : (enum ledger_claim_result) - 1;
 	return NULL;
 }
 
 static void concurrent_claims(void **state)
 {
 	char conninfo[256];
-	struct pg_ledger *l[2];
+	struct ledger *l[2];
 	struct tem_err err;
 
 	(void)state;
 	SKIP_WITHOUT_PG();
 	pg_cluster_new_db(conninfo, sizeof conninfo);
-	assert_int_equal(pg_ledger_open(conninfo, &l[0], &err), TEM_OK);
-	assert_int_equal(pg_ledger_open(conninfo, &l[1], &err), TEM_OK);
+	assert_int_equal(ledger_open(conninfo, &l[0], &err), TEM_OK);
+	assert_int_equal(ledger_open(conninfo, &l[1], &err), TEM_OK);
 	for (uint64_t serial = 1; serial <= 15; serial++) {
 		struct claimer c[CLAIMERS];
 		pthread_t th[CLAIMERS];
@@ -408,8 +407,8 @@ static void concurrent_claims(void **state)
 	}
 	assert_int_equal(pg_int(conninfo, "SELECT count(*) FROM claims"), 15);
 	assert_int_equal(pg_int(conninfo, "SELECT sum(claims) FROM day_stats"), 15);
-	pg_ledger_close(l[0]);
-	pg_ledger_close(l[1]);
+	ledger_close(l[0]);
+	ledger_close(l[1]);
 }
 
 /* --- a server restart -------------------------------------------------------------------- */
@@ -417,7 +416,7 @@ static void concurrent_claims(void **state)
 static void server_restart(void **state)
 {
 	char conninfo[256];
-	struct pg_ledger *l;
+	struct ledger *l;
 	struct tem_err err;
 	struct ledger_job j;
 	int acked = 1, tries = 0;
@@ -426,9 +425,9 @@ static void server_restart(void **state)
 	(void)state;
 	SKIP_WITHOUT_PG();
 	pg_cluster_new_db(conninfo, sizeof conninfo);
-	assert_int_equal(pg_ledger_open(conninfo, &l, &err), TEM_OK);
+	assert_int_equal(ledger_open(conninfo, &l, &err), TEM_OK);
 	scan_on(l, 7, 1);
-	assert_int_equal(pg_ledger_failing(l, NULL), 0);
+	assert_int_equal(ledger_failing(l, NULL), 0);
 
 	/* the server away: a scan fails (503 upstream), the ledger says it is failing */
 	assert_int_equal(pg_cluster_cmd("stop"), 0);
@@ -439,29 +438,29 @@ static void server_restart(void **state)
 	j.u.scan.client[0] = 2;
 	j.u.scan.at_ms = T0;
 	j.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
-	assert_int_equal(pg_ledger_run(l, &j), LEDGER_FAILED);
-	assert_int_equal(pg_ledger_failing(l, &failed), 1);
+	assert_int_equal(ledger_run(l, &j), LEDGER_FAILED);
+	assert_int_equal(ledger_failing(l, &failed), 1);
 	assert_true(failed >= 1);
 
 	/* back: writing goes on within the backoff (bounded: 100 tries, 10 s) */
 	assert_int_equal(pg_cluster_cmd("start"), 0);
 	for (;;) {
 		j.status = LEDGER_FAILED;
-		if (pg_ledger_run(l, &j) == LEDGER_OK) {
+		if (ledger_run(l, &j) == LEDGER_OK) {
 			acked++;
 			break;
 		}
 		assert_true(++tries < 100);
 		usleep(100000); /* the writer's backoff, not a synchronisation: the loop polls */
 	}
-	assert_int_equal(pg_ledger_failing(l, NULL), 0);
+	assert_int_equal(ledger_failing(l, NULL), 0);
 	/* the readers' connection, lost too, is made again at its first read */
 	uint64_t seq = 1;
-	assert_int_equal(pg_ledger_trust_sequence(l, &seq, &err), TEM_OK);
+	assert_int_equal(ledger_trust_sequence(l, &seq, &err), TEM_OK);
 	assert_int_equal(seq, 0);
 	assert_int_equal(pg_int(conninfo, "SELECT sum(scans) FROM code_scans WHERE serial = 7"),
 			 acked);
-	pg_ledger_close(l);
+	ledger_close(l);
 }
 
 int main(void)

@@ -13,6 +13,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include "server/ledger_backend.h"
+
 /* What a job answered, as one comparable line. */
 static void answer(const struct ledger_job *j, char *out, size_t cap)
 {
@@ -231,6 +233,143 @@ static void same_as_sqlite(void **state)
 			fail_msg("%s\nSQLite:\n%s\nPostgreSQL:\n%s", pg_q[q], a.s, b.s);
 		if (a.n == 0)
 			print_message("# empty: %s\n", pg_q[q]);
+		free(a.s);
+		free(b.s);
+	}
+	unlink(lock);
+	scratch_remove(dir);
+}
+
+/* --- groups of scans -------------------------------------------------------------------- */
+
+/* One scan of a group: its group, code, network, cookie id (0 none) and base verdict. */
+struct planned {
+	int group;
+	uint64_t serial;
+	unsigned char net;
+	char cookie;
+	enum verdict base;
+};
+
+/* Groups handed to the engine's run_group as they are (the shared writer's grouping depends
+ * on timing): groups of scans of distinct codes (decided from reads sent at once), with new
+ * codes, repeats, linked cookies, a sold, an unregistered and alerted codes among them; and
+ * groups that hold two or three scans of one code with scans of other codes. Every answer
+ * (verdict, counts, clients) and every table as SQLite's given the same scans one by one. */
+static void groups_as_sqlite(void **state)
+{
+	static const struct planned plan[] = {
+	    {1, 20, 1, 0, V_GENUINE},       {1, 21, 1, 0, V_GENUINE},
+	    {1, 22, 1, 'A', V_GENUINE},     {1, 600, 1, 0, V_UNREGISTERED},
+	    {2, 21, 2, 0, V_GENUINE},       {2, 22, 2, 'A', V_GENUINE},
+	    {2, 23, 1, 0, V_GENUINE},       {2, 20, 2, 0, V_GENUINE},
+	    {3, 21, 3, 0, V_GENUINE},       {3, 22, 3, 0, V_GENUINE},
+	    {3, 24, 1, 0, V_GENUINE},       {4, 21, 4, 0, V_GENUINE},
+	    {4, 22, 4, 'B', V_GENUINE},     {4, 25, 1, 0, V_GENUINE},
+	    {4, 600, 2, 0, V_UNREGISTERED}, {5, 30, 1, 0, V_GENUINE},
+	    {5, 30, 2, 0, V_GENUINE},       {5, 31, 1, 0, V_GENUINE},
+	    {5, 30, 3, 0, V_GENUINE},       {5, 21, 1, 0, V_GENUINE},
+	    {6, 40, 1, 0, V_GENUINE},       {6, 41, 1, 0, V_GENUINE},
+	    {6, 40, 1, 0, V_GENUINE},       {7, 21, 5, 0, V_GENUINE},
+	    {7, 43, 1, 0, V_GENUINE},
+	};
+	enum { NP = sizeof plan / sizeof plan[0], NS = 6 };
+	static struct ledger_job sj[NS + NP], pj[NS + NP];
+	const struct ledger_backend *be = ledger_pg_backend();
+	const char *dir;
+	char path[300], lock[320], conninfo[256];
+	struct ledger *sl;
+	void *db;
+	int64_t scans;
+	struct tem_err err;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	dir = scratch_dir();
+	snprintf(path, sizeof path, "%s/l.db", dir);
+	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
+	pg_cluster_new_db(conninfo, sizeof conninfo);
+	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
+	if (be->open(conninfo, 0, &db, &scans, &err) != TEM_OK)
+		fail_msg("%s", err.msg);
+	/* the producers, the batches (1-100, 101-200), then code 20 claimed: each alone */
+	for (int i = 0; i < NS; i++) {
+		if (i < 5) {
+			build(i, &sj[i]);
+			build(i, &pj[i]);
+		} else {
+			for (int e = 0; e < 2; e++) {
+				struct ledger_job *j = e ? &pj[i] : &sj[i];
+				memset(j, 0, sizeof *j);
+				j->kind = JOB_CLAIM;
+				strcpy(j->u.claim.key_id, KEY);
+				j->u.claim.serial = 20;
+				j->u.claim.net[0] = 9;
+				j->u.claim.at_ms = T0;
+				j->u.claim.code_limit = 3;
+				j->u.claim.net_limit = 4;
+				j->u.claim.pin_right = 1;
+			}
+		}
+		ledger_run(sl, &sj[i]);
+		assert_int_equal(be->run_group(db, &pj[i], NULL), 0);
+	}
+	for (int k = 0, g = 1; k < NP; g++) {
+		int from = NS + k;
+		for (; k < NP && plan[k].group == g; k++) {
+			for (int e = 0; e < 2; e++) {
+				struct ledger_job *j = e ? &pj[NS + k] : &sj[NS + k];
+				struct ledger_scan *sc = &j->u.scan;
+				memset(j, 0, sizeof *j);
+				j->kind = JOB_SCAN;
+				strcpy(sc->key_id, KEY);
+				sc->serial = plan[k].serial;
+				sc->client[0] = plan[k].net;
+				sc->client[1] = 0xAA;
+				sc->cookie[0] = (unsigned char)plan[k].cookie;
+				sc->has_cookie = plan[k].cookie != 0;
+				sc->at_ms = T0 + 60000LL * (k + 1);
+				sc->facts =
+				    (struct verdict_facts){.base = plan[k].base, .threshold = 2};
+			}
+			ledger_run(sl, &sj[NS + k]);
+			if (NS + k > from)
+				pj[NS + k - 1].next = &pj[NS + k];
+		}
+		assert_int_equal(be->run_group(db, &pj[from], NULL), 0);
+	}
+	ledger_close(sl);
+	be->close(db);
+	for (int i = 0; i < NS + NP; i++) {
+		char a[256], b[256];
+		answer(&sj[i], a, sizeof a);
+		answer(&pj[i], b, sizeof b);
+		if (strcmp(a, b) != 0)
+			fail_msg("job %d: SQLite %s, PostgreSQL %s", i, a, b);
+	}
+	/* the groups meant something: a sold code, a duplicate, an alerted code counted on in a
+	 * group of distinct codes, a code scanned three times in one group, a repeat in one
+	 * group, two networks linked by a cookie id */
+	assert_int_equal(pj[NS + 7].u.scan.verdict, V_SOLD);
+	assert_int_equal(pj[NS + 8].u.scan.verdict, V_SEEN);
+	assert_int_equal(pj[NS + 11].u.scan.verdict, V_DUPLICATE);
+	assert_int_equal(pj[NS + 11].u.scan.scans, 4);
+	assert_int_equal(pj[NS + 11].u.scan.clients, 4);
+	assert_int_equal(pj[NS + 12].u.scan.clients, 3);
+	assert_int_equal(pj[NS + 23].u.scan.verdict, V_DUPLICATE);
+	assert_int_equal(pj[NS + 23].u.scan.scans, 6);
+	assert_int_equal(pj[NS + 23].u.scan.clients, 5);
+	assert_int_equal(pj[NS + 18].u.scan.scans, 3);
+	assert_int_equal(pj[NS + 18].u.scan.clients, 3);
+	assert_int_equal(pj[NS + 19].u.scan.scans, 5);
+	assert_int_equal(pj[NS + 22].u.scan.scans, 2);
+	assert_int_equal(pj[NS + 22].u.scan.clients, 1);
+	for (size_t q = 0; q < sizeof sqlite_q / sizeof sqlite_q[0]; q++) {
+		struct text a = {0}, b = {0};
+		sqlite_table(path, sqlite_q[q], &a);
+		pg_table(conninfo, pg_q[q], &b);
+		if (strcmp(a.s, b.s) != 0)
+			fail_msg("%s\nSQLite:\n%s\nPostgreSQL:\n%s", pg_q[q], a.s, b.s);
 		free(a.s);
 		free(b.s);
 	}
@@ -466,9 +605,8 @@ static void server_restart(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(same_as_sqlite),
-	    cmocka_unit_test(two_servers),
-	    cmocka_unit_test(concurrent_claims),
+	    cmocka_unit_test(same_as_sqlite), cmocka_unit_test(groups_as_sqlite),
+	    cmocka_unit_test(two_servers),    cmocka_unit_test(concurrent_claims),
 	    cmocka_unit_test(server_restart),
 	};
 

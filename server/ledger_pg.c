@@ -1,6 +1,8 @@
-/* ledger_pg.c — the PostgreSQL ledger (server/ledger_pg.h): schema and migrations, the
- * group-committing writer thread with its advisory locks, the reads temd needs. Every writer
- * statement is prepared once a connection, with bound parameters; results come in binary. */
+/* ledger_pg.c — the PostgreSQL ledger (server/ledger_pg.h): schema and migrations, what the
+ * shared writer (server/ledger.c) runs for a group (run_group: its advisory locks, its jobs, its
+ * roll-ups and COMMIT, again after a deadlock or a lost connection), the reads temd needs. Every
+ * writer statement is prepared once a connection, with bound parameters; results come in
+ * binary. */
 #include "server/ledger_pg.h"
 #include "server/ledger_pg_query.h"
 
@@ -393,12 +395,11 @@ struct batch_sum {
 	int64_t batch, scans, codes, claimed, alerted;
 };
 
-#define PG_RETRIES            3     /* a group lost to a deadlock or a dropped connection */
-#define PG_BACKOFF_MIN        0.1   /* s between reconnection attempts, at first */
-#define PG_BACKOFF_MAX        5.0   /* at most */
-#define LEDGER_REPORT_SECONDS 10.0  /* failures logged at most this often */
-#define PG_STATEMENT_TIMEOUT  "10s" /* as SQLite's busy timeout */
-#define PG_MAX_ARGS           13
+#define PG_RETRIES           3     /* a group lost to a deadlock or a dropped connection */
+#define PG_BACKOFF_MIN       0.1   /* s between reconnection attempts, at first */
+#define PG_BACKOFF_MAX       5.0   /* at most */
+#define PG_STATEMENT_TIMEOUT "10s" /* as SQLite's busy timeout */
+#define PG_MAX_ARGS          13
 
 struct pg_ledger {
 	char *conninfo;
@@ -408,22 +409,11 @@ struct pg_ledger {
 	double backoff;      /* writer only: the wait after the next failed attempt */
 	PGconn *r;           /* the readers' connection (claim info, trust sequence, batches) */
 	pthread_mutex_t rmu; /* guards r */
-	pthread_t writer;
-	int started;
-	pthread_mutex_t mu; /* guards the queue */
-	pthread_cond_t cv;
-	struct ledger_job *head, *tail;
-	int stop;
-	atomic_llong scans;
-	atomic_long streak;
-	atomic_llong failed;
-	atomic_int down; /* 1 while the writer has no connection */
-	long unreported;
-	double reported, recovered;
-	char why[512];    /* writer only: the failure of the statement in use */
-	char sqlstate[6]; /* its SQLSTATE, "" when not the server's */
-	int commit_sent;  /* writer only: COMMIT was sent in the current attempt */
-	double pinged;    /* writer only: when be_idle last checked the connection (monotonic s) */
+	atomic_int down;     /* 1 while the writer has no connection */
+	char why[512];       /* writer only: the failure of the statement in use */
+	char sqlstate[6];    /* its SQLSTATE, "" when not the server's */
+	int commit_sent;     /* writer only: COMMIT was sent in the current attempt */
+	double pinged; /* writer only: when be_idle last checked the connection (monotonic s) */
 	struct batch_seen seen[BATCH_CACHE];
 	struct day_sum *days; /* writer only: the group's day_stats sums */
 	size_t ndays, capdays;
@@ -525,29 +515,57 @@ static int xcmd(struct pg_ledger *l, int i, const struct args *a)
 	return res != NULL ? 0 : -1;
 }
 
-/* Runs the n writer statements ids[i], each with a[i]'s parameters, in one round trip
- * (libpq's pipeline mode), each expected to return rows (binary). 0 with every res[i] set
- * (the caller clears them); -1 with the failure kept (the first statement's that failed: its
- * SQLSTATE, for retryable) and none set. The connection is out of pipeline mode either way
- * unless it was lost. */
-static int xpipe(struct pg_ledger *l, const int *ids, const struct args *const *a, int n,
-		 PGresult **res)
+/* One statement of a pipeline (xpipe): writer statement id with a's parameters, or, id -1,
+ * the text q without parameters (BEGIN, COMMIT); want is the status it must return. res gets
+ * its result when want is PGRES_TUPLES_OK (the caller clears it). */
+struct pq {
+	int id;
+	const char *q;
+	ExecStatusType want;
+	struct args a;
+	PGresult *res;
+};
+
+/* The statement q[i] names, for messages. */
+static const char *pq_text(const struct pq *q)
+{
+	return q->id >= 0 ? sql[q->id].sql : q->q;
+}
+
+/* Sends the n statements q in one round trip (libpq's pipeline mode), in order: the server
+ * runs each only once the ones before it succeeded. 0 with every rows result kept in q[i].res;
+ * -1 with the failure kept (the first statement's that failed: its SQLSTATE, for retryable)
+ * and no result kept, *failed (may be NULL) the index of the statement that failed, n when it
+ * is not known (the connection lost before its answer). The connection is out of pipeline
+ * mode either way unless it was lost. */
+static int xpipe(struct pg_ledger *l, struct pq *q, int n, int *failed)
 {
 	char name[16];
-	int got = 0, ok = 1, synced = 0;
+	int got = 0, ok = 1, synced = 0, sent = 0;
 
+	if (failed != NULL)
+		*failed = n;
 	for (int i = 0; i < n; i++) {
-		res[i] = NULL;
-		if (a[i]->n != sql[ids[i]].params)
+		q[i].res = NULL;
+		if (q[i].id >= 0 && q[i].a.n != sql[q[i].id].params) {
+			if (failed != NULL)
+				*failed = i;
 			return fail(l, NULL, "%d parameters given to \"%s\", which takes %d",
-				    a[i]->n, sql[ids[i]].sql, sql[ids[i]].params);
+				    q[i].a.n, sql[q[i].id].sql, sql[q[i].id].params);
+		}
 	}
 	if (PQenterPipelineMode(l->w) != 1)
 		return fail(l, NULL, "cannot send statements together: %s", PQerrorMessage(l->w));
-	for (int i = 0; i < n && ok; i++) {
-		snprintf(name, sizeof name, "w%d", ids[i]);
-		if (PQsendQueryPrepared(l->w, name, a[i]->n, a[i]->v, a[i]->len, a[i]->fmt, 1) !=
-		    1) {
+	for (; sent < n && ok; sent++) {
+		const struct args *a = &q[sent].a;
+		int r;
+		if (q[sent].id >= 0) {
+			snprintf(name, sizeof name, "w%d", q[sent].id);
+			r = PQsendQueryPrepared(l->w, name, a->n, a->v, a->len, a->fmt, 1);
+		} else {
+			r = PQsendQueryParams(l->w, q[sent].q, 0, NULL, NULL, NULL, NULL, 1);
+		}
+		if (r != 1) {
 			fail(l, NULL, "%s", PQerrorMessage(l->w));
 			ok = 0;
 		}
@@ -572,16 +590,21 @@ static int xpipe(struct pg_ledger *l, const int *ids, const struct args *const *
 		st = PQresultStatus(r);
 		if (st == PGRES_PIPELINE_SYNC) {
 			synced = 1;
-		} else if (st == PGRES_TUPLES_OK && ok && got < n) {
-			res[got++] = r;
-			continue;
+		} else if (ok && got < n && st == q[got].want) {
+			if (st == PGRES_TUPLES_OK) {
+				q[got++].res = r;
+				continue;
+			}
+			got++;
 		} else if (ok) {
 			ok = 0;
+			if (failed != NULL && got < n)
+				*failed = got;
 			if (st == PGRES_FATAL_ERROR)
 				fail(l, r, "%s", PQresultErrorMessage(r));
 			else
-				fail(l, r, "\"%s\" returned %s",
-				     sql[ids[got < n ? got : n - 1]].sql, PQresStatus(st));
+				fail(l, r, "\"%s\" returned %s", pq_text(&q[got < n ? got : n - 1]),
+				     PQresStatus(st));
 		}
 		PQclear(r);
 	}
@@ -591,9 +614,9 @@ static int xpipe(struct pg_ledger *l, const int *ids, const struct args *const *
 		fail(l, NULL, "cannot leave pipeline mode: %s", PQerrorMessage(l->w));
 	if (synced && ok && got == n && PQpipelineStatus(l->w) == PQ_PIPELINE_OFF)
 		return 0;
-	for (int i = 0; i < got; i++) {
-		PQclear(res[i]);
-		res[i] = NULL;
+	for (int i = 0; i < n; i++) {
+		PQclear(q[i].res);
+		q[i].res = NULL;
 	}
 	if (ok)
 		fail(l, NULL, "%d of %d results received", got, n);
@@ -859,27 +882,37 @@ static int read_count(struct pg_ledger *l, int i, const struct args *a, int64_t 
 	return 0;
 }
 
-/* The id of key_id's batch holding serial into *batch, 0 when none. 0 or -1. */
-static int batch_of(struct pg_ledger *l, const char *key_id, uint64_t serial, int64_t *batch)
+/* batch_of's memory slot for serial of key_id. */
+static struct batch_seen *batch_slot(struct pg_ledger *l, const char *key_id, uint64_t serial)
 {
 	uint32_t h = 2166136261u;
-	struct batch_seen *c;
-	struct args a = {0};
-	PGresult *res;
 
 	for (const char *p = key_id; *p != '\0'; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
 	h = (h ^ (uint32_t)(serial >> 20)) * 16777619u;
-	c = &l->seen[h % BATCH_CACHE];
+	return &l->seen[h % BATCH_CACHE];
+}
+
+/* 1 with *batch set when batch_of's memory holds key_id's batch of serial, else 0. */
+static int batch_known(struct pg_ledger *l, const char *key_id, uint64_t serial, int64_t *batch)
+{
+	struct batch_seen *c = batch_slot(l, key_id, serial);
+
 	if (c->first <= (int64_t)serial && (int64_t)serial <= c->last &&
 	    strcmp(c->key_id, key_id) == 0) {
 		*batch = c->id;
-		return 0;
+		return 1;
 	}
-	a_text(&a, key_id);
-	a_i64(&a, (int64_t)serial);
-	if ((res = xq(l, S_BATCH_OF, &a, PGRES_TUPLES_OK)) == NULL)
-		return -1;
+	return 0;
+}
+
+/* Reads S_BATCH_OF's result res for serial of key_id into *batch (0: in no batch),
+ * remembering the batch found. */
+static void batch_learn(struct pg_ledger *l, const char *key_id, uint64_t serial,
+			const PGresult *res, int64_t *batch)
+{
+	struct batch_seen *c = batch_slot(l, key_id, serial);
+
 	*batch = 0;
 	if (PQntuples(res) > 0 && pgq_i64(res, 0, 2) >= (int64_t)serial) {
 		*batch = pgq_i64(res, 0, 0);
@@ -888,7 +921,33 @@ static int batch_of(struct pg_ledger *l, const char *key_id, uint64_t serial, in
 		c->first = pgq_i64(res, 0, 1);
 		c->last = pgq_i64(res, 0, 2);
 	}
-	PQclear(res);
+}
+
+/* Adds S_BATCH_OF for serial of key_id to q at *k. */
+static void batch_of_add(const char *key_id, uint64_t serial, struct pq *q, int *k)
+{
+	struct pq *p = &q[(*k)++];
+
+	memset(p, 0, sizeof *p);
+	p->id = S_BATCH_OF;
+	p->want = PGRES_TUPLES_OK;
+	a_text(&p->a, key_id);
+	a_i64(&p->a, (int64_t)serial);
+}
+
+/* The id of key_id's batch holding serial into *batch, 0 when none. 0 or -1. */
+static int batch_of(struct pg_ledger *l, const char *key_id, uint64_t serial, int64_t *batch)
+{
+	struct pq q;
+	int k = 0;
+
+	if (batch_known(l, key_id, serial, batch))
+		return 0;
+	batch_of_add(key_id, serial, &q, &k);
+	if ((q.res = xq(l, S_BATCH_OF, &q.a, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	batch_learn(l, key_id, serial, q.res, batch);
+	PQclear(q.res);
 	return 0;
 }
 
@@ -977,8 +1036,9 @@ static int bsum_cmp(const void *a, const void *b)
 	return x->batch < y->batch ? -1 : x->batch > y->batch;
 }
 
-/* Writes the group's roll-ups, in key order. 0 or -1. */
-static int flush_rollups(struct pg_ledger *l)
+/* Adds the group's roll-ups to q at *k (room for l->ndays + l->nbsums), in key order, so two
+ * servers' groups lock the shared rows in one order. */
+static void rollups_add(struct pg_ledger *l, struct pq *q, int *k)
 {
 	if (l->ndays > 1)
 		qsort(l->days, l->ndays, sizeof *l->days, day_cmp);
@@ -986,31 +1046,49 @@ static int flush_rollups(struct pg_ledger *l)
 		qsort(l->bsums, l->nbsums, sizeof *l->bsums, bsum_cmp);
 	for (size_t i = 0; i < l->ndays; i++) {
 		const struct day_sum *d = &l->days[i];
-		struct args a = {0};
-		a_text(&a, d->key_id);
-		a_i64(&a, d->day);
-		a_i64(&a, d->batch);
-		a_i64(&a, d->scans);
-		a_i64(&a, d->codes);
-		for (int k = 0; k < VERDICT_COLS; k++)
-			a_i64(&a, d->v[k]);
-		a_i64(&a, d->claims);
-		if (xcmd(l, S_DAY_STATS, &a) != 0)
-			return -1;
+		struct pq *p = &q[(*k)++];
+		memset(p, 0, sizeof *p);
+		p->id = S_DAY_STATS;
+		p->want = PGRES_COMMAND_OK;
+		a_text(&p->a, d->key_id);
+		a_i64(&p->a, d->day);
+		a_i64(&p->a, d->batch);
+		a_i64(&p->a, d->scans);
+		a_i64(&p->a, d->codes);
+		for (int c = 0; c < VERDICT_COLS; c++)
+			a_i64(&p->a, d->v[c]);
+		a_i64(&p->a, d->claims);
 	}
 	for (size_t i = 0; i < l->nbsums; i++) {
 		const struct batch_sum *b = &l->bsums[i];
-		struct args a = {0};
-		a_text(&a, b->key_id);
-		a_i64(&a, b->batch);
-		a_i64(&a, b->scans);
-		a_i64(&a, b->codes);
-		a_i64(&a, b->claimed);
-		a_i64(&a, b->alerted);
-		if (xcmd(l, S_BATCH_STATS, &a) != 0)
-			return -1;
+		struct pq *p = &q[(*k)++];
+		memset(p, 0, sizeof *p);
+		p->id = S_BATCH_STATS;
+		p->want = PGRES_COMMAND_OK;
+		a_text(&p->a, b->key_id);
+		a_i64(&p->a, b->batch);
+		a_i64(&p->a, b->scans);
+		a_i64(&p->a, b->codes);
+		a_i64(&p->a, b->claimed);
+		a_i64(&p->a, b->alerted);
 	}
-	return 0;
+}
+
+/* Writes the group's roll-ups (rollups_add) in one round trip. 0 or -1. */
+static int flush_rollups(struct pg_ledger *l)
+{
+	size_t n = l->ndays + l->nbsums;
+	struct pq *q;
+	int k = 0, rc;
+
+	if (n == 0)
+		return 0;
+	if ((q = malloc(n * sizeof *q)) == NULL)
+		return fail(l, NULL, "cannot write the statistics: out of memory");
+	rollups_add(l, q, &k);
+	rc = xpipe(l, q, k, NULL);
+	free(q);
+	return rc;
 }
 
 /* Makes the (key, serial, type) alert of e, or counts e in it, as alert_decide says
@@ -1172,122 +1250,201 @@ static int read_rows(struct pg_ledger *l, int i, const struct args *a, struct le
 	return rows_of(l, i, res, rows, n, scans, first, last);
 }
 
-/* What a scan reads before deciding, in one round trip (xpipe): the code's alert row, its
- * rows when it has none (S_ROWS), its claim. *alerted, the alert's counts into s and *last;
- * the rows as read_rows reads them (S_NET_ROWS, the network's, read after for an alerted
- * code); the claim into *claimed_ms and *yours. 0 or -1. */
-static int scan_reads(struct pg_ledger *l, struct ledger_scan *s, int *alerted,
-		      struct ledger_net_row **rows, size_t *n, int64_t *scans, int64_t *first,
-		      int64_t *last, int64_t *claimed_ms, int *yours)
+/* A counted scan while its group runs: what it read, what was decided. */
+struct scan_state {
+	struct ledger_scan *s;
+	int alerted;                 /* the code has an alert row (its counts come from it) */
+	int yours;                   /* the code's claim is the scanner's */
+	struct ledger_net_row *rows; /* the code's rows (alerted: the network's), n of them */
+	size_t n;
+	int64_t scans, first, last; /* the rows' scans added up, the first and latest */
+	int64_t batch;              /* the batch holding the code, 0 none */
+	int batch_known;            /* batch was found in batch_of's memory */
+	int new_code;               /* the code's first scan */
+	struct ledger_place place;
+	int q;  /* the index of its first read in the group's pipeline */
+	int qb; /* and of its S_BATCH_OF, -1 none */
+	int qn; /* and of its S_NET_ROWS (alerted), -1 none */
+};
+
+/* Adds the three reads a scan needs before deciding to q at *k (the code's alert row, its rows
+ * when it has none, its claim). */
+static void scan_reads_add(const struct ledger_scan *s, struct pq *q, int *k)
 {
 	static const int ids[3] = {S_ALERT_GET, S_ROWS, S_CLAIM_GET};
-	struct args a = {0};
-	const struct args *as[3] = {&a, &a, &a};
-	PGresult *res[3];
 
-	a_text(&a, s->key_id);
-	a_i64(&a, (int64_t)s->serial);
-	if (xpipe(l, ids, as, 3, res) != 0)
-		return -1;
-	*alerted = PQntuples(res[0]) > 0;
-	if (*alerted) {
-		s->scans = pgq_i64(res[0], 0, 0) + 1;
-		s->clients = pgq_i64(res[0], 0, 1);
-		s->first_scan_ms = pgq_i64(res[0], 0, 2);
-		*last = pgq_i64(res[0], 0, 3);
+	for (int i = 0; i < 3; i++) {
+		struct pq *p = &q[(*k)++];
+		memset(p, 0, sizeof *p);
+		p->id = ids[i];
+		p->want = PGRES_TUPLES_OK;
+		a_text(&p->a, s->key_id);
+		a_i64(&p->a, (int64_t)s->serial);
 	}
-	PQclear(res[0]);
-	claim_of(res[2], s->client, s->cookie, s->has_cookie, claimed_ms, yours);
-	PQclear(res[2]);
-	if (!*alerted)
-		return rows_of(l, S_ROWS, res[1], rows, n, scans, first, last);
-	PQclear(res[1]);
-	a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
-	return read_rows(l, S_NET_ROWS, &a, rows, n, scans, first, last);
 }
 
-/* A counted scan, decided exactly as server/ledger.c's run_scan decides it (the code's
- * advisory lock is held: its rows are this transaction's to read and change). 0 or -1. */
-static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
+/* Adds S_NET_ROWS for an alerted code's scan (the rows of its network) to q at *k. */
+static void net_rows_add(const struct ledger_scan *s, struct pq *q, int *k)
 {
-	struct ledger_net_row *rows = NULL;
-	struct ledger_place place;
-	size_t n = 0;
-	int64_t scans = 0, first = 0, last = 0, batch;
-	struct args a = {0};
-	int rc = -1, alerted, new_code, yours;
-	const char *vname;
+	struct pq *p = &q[(*k)++];
 
-	if (scan_reads(l, s, &alerted, &rows, &n, &scans, &first, &last, &s->claimed_ms, &yours) !=
-	    0)
-		goto out;
-	new_code = !alerted && n == 0;
+	memset(p, 0, sizeof *p);
+	p->id = S_NET_ROWS;
+	p->want = PGRES_TUPLES_OK;
+	a_text(&p->a, s->key_id);
+	a_i64(&p->a, (int64_t)s->serial);
+	a_blob(&p->a, s->client, LEDGER_CLIENT_BYTES);
+}
 
-	if (!alerted) {
-		s->scans = scans + 1;
-		s->first_scan_ms = first != 0 && first < s->at_ms ? first : s->at_ms;
+/* Reads scan_reads_add's three results r[0..2] (cleared here) into st: *alerted, the alert's
+ * counts into s and last; the claim; the rows (rows_of) unless alerted. 0 or -1. */
+static int scan_reads_take(struct pg_ledger *l, struct scan_state *st, PGresult **r)
+{
+	struct ledger_scan *s = st->s;
+
+	st->alerted = PQntuples(r[0]) > 0;
+	if (st->alerted) {
+		s->scans = pgq_i64(r[0], 0, 0) + 1;
+		s->clients = pgq_i64(r[0], 0, 1);
+		s->first_scan_ms = pgq_i64(r[0], 0, 2);
+		st->last = pgq_i64(r[0], 0, 3);
 	}
-	if (ledger_place_scan(s, rows, n, alerted, &place) != 0) {
-		fail(l, NULL, "cannot count a code's clients: out of memory");
-		goto out;
+	PQclear(r[0]);
+	r[0] = NULL;
+	claim_of(r[2], s->client, s->cookie, s->has_cookie, &s->claimed_ms, &st->yours);
+	PQclear(r[2]);
+	r[2] = NULL;
+	if (st->alerted) {
+		PQclear(r[1]);
+		r[1] = NULL;
+		return 0;
 	}
+	PGresult *rows = r[1];
+	r[1] = NULL;
+	return rows_of(l, S_ROWS, rows, &st->rows, &st->n, &st->scans, &st->first, &st->last);
+}
 
+/* Decides st's scan from what it read, exactly as server/ledger.c's run_scan decides it (the
+ * code's advisory lock is held: its rows are this transaction's to read and change): its
+ * counts, its clients, its row (st->place), its verdict. 0 or -1. */
+static int scan_decide(struct pg_ledger *l, struct scan_state *st)
+{
+	struct ledger_scan *s = st->s;
+
+	st->new_code = !st->alerted && st->n == 0;
+	if (!st->alerted) {
+		s->scans = st->scans + 1;
+		s->first_scan_ms = st->first != 0 && st->first < s->at_ms ? st->first : s->at_ms;
+	}
+	if (ledger_place_scan(s, st->rows, st->n, st->alerted, &st->place) != 0)
+		return fail(l, NULL, "cannot count a code's clients: out of memory");
 	s->facts.other_clients = s->clients - 1;
-	s->facts.claimed_by_this = yours;
+	s->facts.claimed_by_this = st->yours;
 	s->facts.claimed = s->claimed_ms > 0;
 	s->verdict = verdict_decide(&s->facts);
-	vname = verdict_name(s->verdict);
+	return 0;
+}
 
-	/* a first scan by this client: its scans row and its code_scans row in one statement;
-	 * a repeat: the code_scans row's count */
-	memset(&a, 0, sizeof a);
-	a_text(&a, s->key_id);
-	a_i64(&a, (int64_t)s->serial);
-	if (!place.repeat) {
-		a_i64(&a, s->at_ms);
-		a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
-		a_text(&a, vname);
+/* Adds st's writes to q at *k: a first scan by this client, its scans row and its code_scans
+ * row in one statement (a repeat: the code_scans row's count); the code's alert counts when it
+ * is a duplicate or alerted already. */
+static void scan_writes_add(const struct scan_state *st, struct pq *q, int *k)
+{
+	const struct ledger_scan *s = st->s;
+	const char *vname = verdict_name(s->verdict);
+	struct pq *p = &q[(*k)++];
+	struct args *a = &p->a;
+
+	memset(p, 0, sizeof *p);
+	p->id = st->place.repeat ? S_CLIENT : S_SCAN_CLIENT;
+	p->want = PGRES_COMMAND_OK;
+	a_text(a, s->key_id);
+	a_i64(a, (int64_t)s->serial);
+	if (!st->place.repeat) {
+		a_i64(a, s->at_ms);
+		a_blob(a, s->client, LEDGER_CLIENT_BYTES);
+		a_text(a, vname);
 	} else {
-		a_blob(&a, s->client, LEDGER_CLIENT_BYTES);
+		a_blob(a, s->client, LEDGER_CLIENT_BYTES);
 	}
-	if (place.want.has_cookie)
-		a_blob(&a, s->cookie, LEDGER_COOKIE_BYTES);
+	if (st->place.want.has_cookie)
+		a_blob(a, s->cookie, LEDGER_COOKIE_BYTES);
 	else
-		a_blob(&a, "", 0);
-	if (place.repeat) {
-		a_i64(&a, s->at_ms);
-		a_i64(&a, 0);
-		a_text(&a, vname);
+		a_blob(a, "", 0);
+	if (st->place.repeat) {
+		a_i64(a, s->at_ms);
+		a_i64(a, 0);
+		a_text(a, vname);
 	}
-	if (xcmd(l, place.repeat ? S_CLIENT : S_SCAN_CLIENT, &a) != 0)
-		goto out;
-	if (s->verdict == V_DUPLICATE && !alerted)
+	if (s->verdict == V_DUPLICATE || st->alerted) {
+		p = &q[(*k)++];
+		memset(p, 0, sizeof *p);
+		p->id = S_ALERT;
+		p->want = PGRES_COMMAND_OK;
+		a_text(&p->a, s->key_id);
+		a_i64(&p->a, (int64_t)s->serial);
+		a_i64(&p->a, s->scans);
+		a_i64(&p->a, s->clients);
+		a_i64(&p->a, s->first_scan_ms);
+		a_i64(&p->a, s->at_ms);
+	}
+}
+
+/* What follows st's writes: the duplicate's log line, the scan counted in the roll-ups (its
+ * batch in st->batch), its typed alert raised. 0 or -1. */
+static int scan_after(struct pg_ledger *l, struct scan_state *st)
+{
+	struct ledger_scan *s = st->s;
+
+	if (s->verdict == V_DUPLICATE && !st->alerted)
 		log_msg(LOG_LV_WARNING,
 			"alert: code %s-%llu scanned from %lld networks (%lld scans since %lld): "
 			"a duplicate",
 			s->key_id, (unsigned long long)s->serial, (long long)s->clients,
 			(long long)s->scans, (long long)(s->first_scan_ms / 1000));
-	if (s->verdict == V_DUPLICATE || alerted) {
-		memset(&a, 0, sizeof a);
-		a_text(&a, s->key_id);
-		a_i64(&a, (int64_t)s->serial);
-		a_i64(&a, s->scans);
-		a_i64(&a, s->clients);
-		a_i64(&a, s->first_scan_ms);
-		a_i64(&a, s->at_ms);
-		if (xcmd(l, S_ALERT, &a) != 0)
+	if (roll_up(l, s->key_id, st->batch, s->at_ms, verdict_name(s->verdict),
+		    st->last == 0 || date_vn_day((time_t)(st->last / 1000)) !=
+					 date_vn_day((time_t)(s->at_ms / 1000)),
+		    st->new_code, 0) != 0)
+		return -1;
+	return scan_alert(l, s, st->batch);
+}
+
+/* A counted scan alone: its reads in one round trip (and its network's rows after, for an
+ * alerted code), decided, written. 0 or -1. */
+static int run_scan(struct pg_ledger *l, struct ledger_scan *s)
+{
+	struct scan_state st = {.s = s};
+	struct pq q[3];
+	PGresult *r[3];
+	int k = 0, rc = -1;
+
+	scan_reads_add(s, q, &k);
+	if (xpipe(l, q, k, NULL) != 0)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		r[i] = q[i].res;
+	if (scan_reads_take(l, &st, r) != 0)
+		goto out;
+	if (st.alerted) {
+		k = 0;
+		net_rows_add(s, q, &k);
+		if (read_rows(l, S_NET_ROWS, &q[0].a, &st.rows, &st.n, &st.scans, &st.first,
+			      &st.last) != 0)
 			goto out;
 	}
-	if (batch_of(l, s->key_id, s->serial, &batch) != 0 ||
-	    roll_up(l, s->key_id, batch, s->at_ms, vname,
-		    last == 0 || date_vn_day((time_t)(last / 1000)) !=
-				     date_vn_day((time_t)(s->at_ms / 1000)),
-		    new_code, 0) != 0 ||
-	    scan_alert(l, s, batch) != 0)
+	if (scan_decide(l, &st) != 0)
+		goto out;
+	k = 0;
+	scan_writes_add(&st, q, &k);
+	for (int i = 0; i < k; i++)
+		if (xcmd(l, q[i].id, &q[i].a) != 0)
+			goto out;
+	if (batch_of(l, s->key_id, s->serial, &st.batch) != 0 || scan_after(l, &st) != 0)
 		goto out;
 	rc = 0;
 out:
-	free(rows);
+	free(st.rows);
 	return rc;
 }
 
@@ -1501,20 +1658,6 @@ static int run_alert_update(struct pg_ledger *l, struct ledger_job *job)
 	return 0;
 }
 
-static void log_committed(const struct ledger_job *job)
-{
-	const struct ledger_alert_update *u = &job->u.alert_update;
-
-	if (job->kind != JOB_ALERT_UPDATE || job->status != LEDGER_OK)
-		return;
-	log_msg(LOG_LV_NOTICE, "alert %lld set %s%s%s by token %s", (long long)u->id,
-		alert_status_name((enum alert_status)u->status),
-		u->reason != ALERT_REASON_NONE ? ": " : "",
-		u->reason != ALERT_REASON_NONE ? alert_reason_name((enum alert_reason)u->reason)
-					       : "",
-		u->by);
-}
-
 static int run_job(struct pg_ledger *l, struct ledger_job *job)
 {
 	job->status = LEDGER_OK;
@@ -1560,24 +1703,24 @@ static int64_t code_lock(const char *key_id, uint64_t serial)
 	return lock_key("code", key_id, &serial, sizeof serial);
 }
 
-/* Takes the advisory locks of the jobs first up to end, in sorted order: a code's (scans,
- * claims, alerts), a claimer network's (its wrong-PIN limit), a key's batches, the producers.
- * 0 or -1. */
-static int take_locks(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end)
+/* The advisory lock keys of the jobs first up to end, as an int8 array literal for S_LOCKS
+ * into *lit (the caller frees it; NULL when they need none): a code's (scans, claims,
+ * alerts), a claimer network's (its wrong-PIN limit), a key's batches, the producers. 0 or -1
+ * (out of memory). */
+static int lock_literal(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end,
+			char **lit)
 {
 	size_t n = 0, cap = 0, len = 0;
 	int64_t *keys = NULL;
-	char *lit = NULL;
-	struct args a = {0};
-	int rc = -1;
 
+	*lit = NULL;
 	for (struct ledger_job *j = first; j != end; j = j->next)
 		cap += 2;
 	if (cap == 0)
 		return 0;
-	if ((keys = malloc(cap * sizeof *keys)) == NULL || (lit = malloc(cap * 22 + 3)) == NULL) {
-		fail(l, NULL, "cannot lock the group's codes: out of memory");
-		goto out;
+	if ((keys = malloc(cap * sizeof *keys)) == NULL || (*lit = malloc(cap * 22 + 3)) == NULL) {
+		free(keys);
+		return fail(l, NULL, "cannot lock the group's codes: out of memory");
 	}
 	for (struct ledger_job *j = first; j != end; j = j->next) {
 		switch (j->kind) {
@@ -1601,23 +1744,38 @@ static int take_locks(struct pg_ledger *l, struct ledger_job *first, struct ledg
 			break;
 		}
 	}
-	lit[len++] = '{';
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)sprintf(lit + len, "%s%lld", i ? "," : "", (long long)keys[i]);
-	lit[len++] = '}';
-	lit[len] = '\0';
-	a_text(&a, lit);
-	if (n > 0) {
-		PGresult *res = xq(l, S_LOCKS, &a, PGRES_TUPLES_OK);
-		if (res == NULL)
-			goto out;
-		PQclear(res);
+	if (n == 0) {
+		free(keys);
+		free(*lit);
+		*lit = NULL;
+		return 0;
 	}
-	rc = 0;
-out:
+	(*lit)[len++] = '{';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(*lit + len, "%s%lld", i ? "," : "", (long long)keys[i]);
+	(*lit)[len++] = '}';
+	(*lit)[len] = '\0';
 	free(keys);
+	return 0;
+}
+
+/* Takes the advisory locks of the jobs first up to end (lock_literal), in sorted order. 0 or
+ * -1. */
+static int take_locks(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end)
+{
+	struct args a = {0};
+	PGresult *res;
+	char *lit;
+
+	if (lock_literal(l, first, end, &lit) != 0)
+		return -1;
+	if (lit == NULL)
+		return 0;
+	a_text(&a, lit);
+	res = xq(l, S_LOCKS, &a, PGRES_TUPLES_OK);
 	free(lit);
-	return rc;
+	PQclear(res);
+	return res != NULL ? 0 : -1;
 }
 
 /* Runs text q (BEGIN, COMMIT, ROLLBACK) on the writer. 0 or -1 with the failure kept. */
@@ -1634,38 +1792,170 @@ static int simple(struct pg_ledger *l, const char *q)
 	return -1;
 }
 
+/* 1 when the jobs first up to end are two or more scans, no two of one code: a group
+ * run_scans can decide from reads sent all at once (a scan must see the rows an earlier scan
+ * of its code in the group wrote: such a group runs its scans one at a time). */
+static int scans_apart(struct ledger_job *first, struct ledger_job *end)
+{
+	if (first == end || first->next == end)
+		return 0;
+	for (struct ledger_job *j = first; j != end; j = j->next) {
+		if (j->kind != JOB_SCAN)
+			return 0;
+		for (struct ledger_job *o = first; o != j; o = o->next)
+			if (o->u.scan.serial == j->u.scan.serial &&
+			    strcmp(o->u.scan.key_id, j->u.scan.key_id) == 0)
+				return 0;
+	}
+	return 1;
+}
+
+/* A group of scans_apart scans in about two round trips whatever its size: BEGIN, its advisory
+ * locks and every scan's reads (and its batch, when batch_of's memory lacks it) in one
+ * pipeline; then, for the codes alerted already, their networks' rows in another; every scan
+ * decided as run_scan decides it, its roll-ups counted and its typed alert raised (statements
+ * of their own, only for the scans that raise one); then every write, the roll-ups and COMMIT
+ * in one pipeline. The statements' order differs from run_scan's only between tables no other
+ * statement of the group reads. 0 when committed; -1 with the failure kept (l->commit_sent 1
+ * when COMMIT may have run). */
+static int run_scans(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end)
+{
+	struct scan_state *st = NULL;
+	struct pq *q = NULL, *w = NULL;
+	size_t n = 0, nw = 0;
+	char *lit = NULL;
+	int k = 0, rc = -1, alerted = 0, failed;
+
+	for (struct ledger_job *j = first; j != end; j = j->next)
+		n++;
+	if ((st = calloc(n, sizeof *st)) == NULL || (q = calloc(2 + 4 * n, sizeof *q)) == NULL) {
+		fail(l, NULL, "cannot run a group of scans: out of memory");
+		goto out;
+	}
+	if (lock_literal(l, first, end, &lit) != 0)
+		goto out;
+	q[k].id = -1;
+	q[k].q = "BEGIN";
+	q[k++].want = PGRES_COMMAND_OK;
+	q[k].id = S_LOCKS;
+	q[k].want = PGRES_TUPLES_OK;
+	a_text(&q[k++].a, lit);
+	n = 0;
+	for (struct ledger_job *j = first; j != end; j = j->next, n++) {
+		j->status = LEDGER_OK;
+		st[n].s = &j->u.scan;
+		st[n].q = k;
+		st[n].qn = -1;
+		scan_reads_add(st[n].s, q, &k);
+		st[n].qb = -1;
+		if (!batch_known(l, st[n].s->key_id, st[n].s->serial, &st[n].batch)) {
+			st[n].qb = k;
+			batch_of_add(st[n].s->key_id, st[n].s->serial, q, &k);
+		}
+	}
+	if (xpipe(l, q, k, NULL) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		PGresult *r[3];
+		for (int c = 0; c < 3; c++) {
+			r[c] = q[st[i].q + c].res;
+			q[st[i].q + c].res = NULL;
+		}
+		if (scan_reads_take(l, &st[i], r) != 0)
+			goto out;
+		if (st[i].qb >= 0)
+			batch_learn(l, st[i].s->key_id, st[i].s->serial, q[st[i].qb].res,
+				    &st[i].batch);
+		alerted += st[i].alerted;
+	}
+	if (alerted > 0) {
+		for (int i = 0; i < k; i++) {
+			PQclear(q[i].res);
+			q[i].res = NULL;
+		}
+		k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (st[i].alerted) {
+				st[i].qn = k;
+				net_rows_add(st[i].s, q, &k);
+			}
+		if (xpipe(l, q, k, NULL) != 0)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			if (st[i].qn < 0)
+				continue;
+			PGresult *res = q[st[i].qn].res;
+			q[st[i].qn].res = NULL;
+			if (rows_of(l, S_NET_ROWS, res, &st[i].rows, &st[i].n, &st[i].scans,
+				    &st[i].first, &st[i].last) != 0)
+				goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (scan_decide(l, &st[i]) != 0 || scan_after(l, &st[i]) != 0)
+			goto out;
+
+	nw = 2 * n + l->ndays + l->nbsums + 1;
+	if ((w = calloc(nw, sizeof *w)) == NULL) {
+		fail(l, NULL, "cannot run a group of scans: out of memory");
+		goto out;
+	}
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		scan_writes_add(&st[i], w, &k);
+	rollups_add(l, w, &k);
+	w[k].id = -1;
+	w[k].q = "COMMIT";
+	w[k++].want = PGRES_COMMAND_OK;
+	l->commit_sent = 1;
+	if (xpipe(l, w, k, &failed) != 0) {
+		if (failed < k - 1)
+			l->commit_sent = 0; /* the server skipped COMMIT after the failure */
+		goto out;
+	}
+	rc = 0;
+out:
+	for (int i = 0; q != NULL && i < (int)(2 + 4 * n); i++)
+		PQclear(q[i].res);
+	for (size_t i = 0; st != NULL && i < n; i++)
+		free(st[i].rows);
+	free(st);
+	free(q);
+	free(w);
+	free(lit);
+	return rc;
+}
+
 /* Runs the jobs first up to end in one transaction (locks, jobs, roll-ups, COMMIT). 0 when
  * committed; -1 with the failure kept and the transaction rolled back or the connection gone
  * (l->commit_sent says whether COMMIT had been sent: then the outcome is not known). */
-static int run_txn(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end,
-		   long long *counted)
+static int run_txn(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end)
 {
 	int rc;
 
-	*counted = 0;
 	l->commit_sent = 0;
 	l->ndays = l->nbsums = 0;
 	if (writer_conn(l) != 0)
 		return -1;
+	if (scans_apart(first, end)) {
+		if (run_scans(l, first, end) == 0)
+			return 0;
+		goto fail;
+	}
 	rc = simple(l, "BEGIN");
 	if (rc == 0)
 		rc = take_locks(l, first, end);
-	for (struct ledger_job *job = first; rc == 0 && job != end; job = job->next) {
+	for (struct ledger_job *job = first; rc == 0 && job != end; job = job->next)
 		rc = run_job(l, job);
-		if (job->kind == JOB_SCAN)
-			(*counted)++;
-	}
 	if (rc == 0)
 		rc = flush_rollups(l);
 	if (rc == 0) {
 		l->commit_sent = 1;
 		rc = simple(l, "COMMIT");
 	}
-	if (rc == 0) {
-		for (struct ledger_job *job = first; job != end; job = job->next)
-			log_committed(job);
+	if (rc == 0)
 		return 0;
-	}
+fail:
 	memset(l->seen, 0, sizeof l->seen);
 	if (PQstatus(l->w) == CONNECTION_OK && PQtransactionStatus(l->w) != PQTRANS_IDLE) {
 		PGresult *res = PQexec(l->w, "ROLLBACK");
@@ -1693,129 +1983,19 @@ static int retryable(struct pg_ledger *l)
 	return 0;
 }
 
-static void report_failure(struct pg_ledger *l)
-{
-	double now = date_mono_seconds();
-
-	atomic_fetch_add(&l->streak, 1);
-	atomic_fetch_add(&l->failed, 1);
-	l->unreported++;
-	if (l->reported > 0 && now - l->reported < LEDGER_REPORT_SECONDS)
-		return;
-	char since[64] = "";
-	if (l->unreported > 1)
-		snprintf(since, sizeof since, ", %ld failed since the last report", l->unreported);
-	log_msg(LOG_LV_ERROR,
-		"%s: transaction failed: %s%s%s%s%s; its scans were answered 503 and not counted",
-		l->name, l->why, l->sqlstate[0] ? " (SQLSTATE " : "", l->sqlstate,
-		l->sqlstate[0] ? ")" : "", since);
-	l->unreported = 0;
-	l->reported = now;
-}
-
-static void note_success(struct pg_ledger *l)
-{
-	long streak = atomic_exchange(&l->streak, 0);
-	double now;
-
-	if (streak == 0)
-		return;
-	now = date_mono_seconds();
-	if (l->recovered > 0 && now - l->recovered < LEDGER_REPORT_SECONDS)
-		return;
-	log_msg(LOG_LV_NOTICE, "%s: writes again, after %ld failed transaction(s)", l->name,
-		streak);
-	l->recovered = now;
-}
-
 /* Runs the jobs first up to end as one transaction, again after a passing failure (at most
- * PG_RETRIES times). 0 when committed, else -1 (reported). */
+ * PG_RETRIES times). 0 when committed, else -1 (the failure kept for be_describe). */
 static int run_group(struct pg_ledger *l, struct ledger_job *first, struct ledger_job *end)
 {
-	long long counted;
-
 	for (int attempt = 0;; attempt++) {
-		if (run_txn(l, first, end, &counted) == 0) {
-			note_success(l);
-			atomic_fetch_add(&l->scans, counted);
+		if (run_txn(l, first, end) == 0)
 			return 0;
-		}
 		if (attempt >= PG_RETRIES || !retryable(l))
-			break;
+			return -1;
 	}
-	return -1;
-}
-
-/* The writer: takes every waiting job, runs them in one transaction (run_group), commits,
- * answers. A group that fails for good is tried job by job when the connection stands (only
- * the jobs that fail alone get LEDGER_FAILED); with no connection every job of it fails. While
- * the server is away, the writer wakes at each backoff to connect again, so pg_ledger_failing
- * tells the truth without scans coming. */
-static void *writer_main(void *arg)
-{
-	struct pg_ledger *l = arg;
-
-	for (;;) {
-		struct ledger_job *group, *job, *next;
-
-		pthread_mutex_lock(&l->mu);
-		while (l->head == NULL && !l->stop) {
-			struct timespec ts;
-			if (!atomic_load(&l->down)) {
-				pthread_cond_wait(&l->cv, &l->mu);
-				continue;
-			}
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += (long)(l->backoff * 1e9);
-			ts.tv_sec += ts.tv_nsec / 1000000000L;
-			ts.tv_nsec %= 1000000000L;
-			if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT &&
-			    l->head == NULL && !l->stop) {
-				pthread_mutex_unlock(&l->mu);
-				writer_conn(l);
-				pthread_mutex_lock(&l->mu);
-			}
-		}
-		group = l->head;
-		l->head = l->tail = NULL;
-		pthread_mutex_unlock(&l->mu);
-		if (group == NULL)
-			break;
-
-		if (run_group(l, group, NULL) != 0) {
-			int alone = group->next != NULL && l->w != NULL &&
-				    PQstatus(l->w) == CONNECTION_OK && !l->commit_sent;
-			if (!alone) {
-				report_failure(l);
-				for (job = group; job != NULL; job = job->next)
-					job->status = LEDGER_FAILED;
-			} else {
-				for (job = group; job != NULL; job = job->next) {
-					if (run_group(l, job, job->next) == 0)
-						continue;
-					report_failure(l);
-					job->status = LEDGER_FAILED;
-				}
-			}
-		}
-		for (job = group; job != NULL; job = next) {
-			next = job->next;
-			if (job->done != NULL)
-				job->done(job, job->arg);
-		}
-	}
-	return NULL;
 }
 
 /* --- open, readers, close ----------------------------------------------------------------- */
-
-int pg_ledger_is_conninfo(const char *db)
-{
-	size_t n = strspn(db, "abcdefghijklmnopqrstuvwxyz_");
-
-	return strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0 ||
-	       (n > 0 && db[n] == '=');
-}
 
 char *pg_ledger_name_of(const char *conninfo, char *buf, size_t cap)
 {
@@ -1874,9 +2054,16 @@ const char *pg_ledger_name(const struct pg_ledger *l)
 	return l->name;
 }
 
-/* pg_ledger_open without the writer thread (the backend table's open: server/ledger.c's
- * writer runs the groups). */
-static int open_db(const char *conninfo, struct pg_ledger **out, struct tem_err *err)
+static void be_close(void *db);
+
+/* The backend table's open (server/ledger.c's writer runs the groups): connects to the
+ * database conninfo names (libpq's URI or keyword string), migrates its schema forward (under a
+ * lock, so two temd starting at once migrate it once), prepares the writer's statements and
+ * opens the readers' connection. TEM_OK with *out set and *scans the counted scans in it, or
+ * TEM_ERR with err naming the database (never its password) and the cause: no server, refused
+ * credentials, a schema newer than this temd understands. */
+static int open_db(const char *conninfo, struct pg_ledger **out, int64_t *scans,
+		   struct tem_err *err)
 {
 	struct pg_ledger *l = calloc(1, sizeof *l);
 	PGresult *res;
@@ -1891,9 +2078,7 @@ static int open_db(const char *conninfo, struct pg_ledger **out, struct tem_err 
 		free(l);
 		return err_set(err, "cannot initialise libsodium");
 	}
-	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->rmu, NULL);
-	pthread_cond_init(&l->cv, NULL);
 	l->backoff = PG_BACKOFF_MIN;
 	name_db(l, conninfo);
 	if ((l->w = connect_db(l, err)) == NULL || migrate(l, l->w, err) != TEM_OK ||
@@ -1907,92 +2092,14 @@ static int open_db(const char *conninfo, struct pg_ledger **out, struct tem_err 
 		PQclear(res);
 		goto fail;
 	}
-	atomic_store(&l->scans, strtoll(PQgetvalue(res, 0, 0), NULL, 10));
+	*scans = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	log_msg(LOG_LV_INFO, "%s: ledger open", l->name);
 	*out = l;
 	return TEM_OK;
 fail:
-	pg_ledger_close(l);
+	be_close(l);
 	return TEM_ERR;
-}
-
-int pg_ledger_open(const char *conninfo, struct pg_ledger **out, struct tem_err *err)
-{
-	struct pg_ledger *l;
-
-	if (open_db(conninfo, &l, err) != TEM_OK) {
-		*out = NULL;
-		return TEM_ERR;
-	}
-	if (pthread_create(&l->writer, NULL, writer_main, l) != 0) {
-		pg_ledger_close(l);
-		*out = NULL;
-		return err_set(err, "cannot start the ledger writer");
-	}
-	l->started = 1;
-	*out = l;
-	return TEM_OK;
-}
-
-void pg_ledger_submit(struct pg_ledger *l, struct ledger_job *job)
-{
-	job->next = NULL;
-	pthread_mutex_lock(&l->mu);
-	if (l->tail != NULL)
-		l->tail->next = job;
-	else
-		l->head = job;
-	l->tail = job;
-	pthread_cond_signal(&l->cv);
-	pthread_mutex_unlock(&l->mu);
-}
-
-struct waiter {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int done;
-};
-
-static void wake(struct ledger_job *job, void *arg)
-{
-	struct waiter *w = arg;
-
-	(void)job;
-	pthread_mutex_lock(&w->mu);
-	w->done = 1;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
-enum ledger_status pg_ledger_run(struct pg_ledger *l, struct ledger_job *job)
-{
-	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-
-	job->done = wake;
-	job->arg = &w;
-	pg_ledger_submit(l, job);
-	pthread_mutex_lock(&w.mu);
-	while (!w.done)
-		pthread_cond_wait(&w.cv, &w.mu);
-	pthread_mutex_unlock(&w.mu);
-	pthread_mutex_destroy(&w.mu);
-	pthread_cond_destroy(&w.cv);
-	return job->status;
-}
-
-int pg_ledger_salt(const struct pg_ledger *l, unsigned char out[LEDGER_SALT_BYTES])
-{
-	(void)l;
-	(void)out;
-	return 0;
-}
-
-int pg_ledger_forget_salt(struct pg_ledger *l, struct tem_err *err)
-{
-	(void)l;
-	(void)err;
-	return TEM_OK;
 }
 
 /* Runs the text q with parameters (text) on the reader, binary results, once more on a new
@@ -2020,11 +2127,14 @@ static PGresult *rq(struct pg_ledger *l, const char *q, int n, const char *const
 	return NULL;
 }
 
-int pg_ledger_each_batch(struct pg_ledger *l, int64_t after,
+/* The backend table's each_batch (ledger_each_batch, ledger_each_batch_after) on the reader
+ * connection. */
+static int be_each_batch(void *db, int64_t after,
 			 int (*fn)(void *arg, const struct ledger_batch_row *b,
 				   struct tem_err *err),
 			 void *arg, struct tem_err *err)
 {
+	struct pg_ledger *l = db;
 	static const char q[] =
 	    "SELECT key_id, first_serial, last_serial, registered, id, batch_id, product, "
 	    "producer, url, issued, last_day, header, (claim_key IS NOT NULL)::int4 FROM batches "
@@ -2073,9 +2183,11 @@ out:
 	return ret;
 }
 
-int pg_ledger_claim_info(struct pg_ledger *l, const char *key_id, uint64_t serial,
+/* ledger_claim_info on the reader connection (a failed read is never taken for "no batch"). */
+static int be_claim_info(void *db, const char *key_id, uint64_t serial,
 			 struct ledger_claim_info *out, struct tem_err *err)
 {
+	struct pg_ledger *l = db;
 	static const char q[] = "SELECT first_serial, claim_key FROM batches WHERE key_id = $1 "
 				"AND first_serial <= $2::int8 AND last_serial >= $2::int8 LIMIT 1";
 	char num[24];
@@ -2112,8 +2224,10 @@ out:
 	return ret;
 }
 
-int pg_ledger_trust_sequence(struct pg_ledger *l, uint64_t *seq, struct tem_err *err)
+/* ledger_trust_sequence on the reader connection: *seq the highest accepted, 0 when none. */
+static int be_trust_sequence(void *db, uint64_t *seq, struct tem_err *err)
 {
+	struct pg_ledger *l = db;
 	PGresult *res;
 	int ret = TEM_ERR;
 
@@ -2138,48 +2252,34 @@ int pg_ledger_trust_sequence(struct pg_ledger *l, uint64_t *seq, struct tem_err 
 	return ret;
 }
 
-void pg_ledger_stats(struct pg_ledger *l, int64_t *scans, int64_t *bytes)
+/* The database's bytes (pg_database_size; 0 when it cannot be read). */
+static int64_t be_bytes(void *db)
 {
+	struct pg_ledger *l = db;
 	struct tem_err err;
 	PGresult *res;
+	int64_t bytes = 0;
 
-	*scans = atomic_load(&l->scans);
-	*bytes = 0;
 	pthread_mutex_lock(&l->rmu);
 	res = rq(l, "SELECT pg_database_size(current_database())::int8", 0, NULL,
 		 "the database's size", &err);
 	if (res != NULL && PQntuples(res) == 1)
-		*bytes = pgq_i64(res, 0, 0);
+		bytes = pgq_i64(res, 0, 0);
 	PQclear(res);
 	pthread_mutex_unlock(&l->rmu);
+	return bytes;
 }
 
-int pg_ledger_failing(struct pg_ledger *l, int64_t *failed)
+/* Closes the connections (the shared writer has stopped). NULL: nothing. */
+static void be_close(void *db)
 {
-	if (failed != NULL)
-		*failed = atomic_load(&l->failed);
-	return atomic_load(&l->streak) > 0 || atomic_load(&l->down);
-}
+	struct pg_ledger *l = db;
 
-void pg_ledger_close(struct pg_ledger *l)
-{
 	if (l == NULL)
 		return;
-	if (l->started) {
-		pthread_mutex_lock(&l->mu);
-		l->stop = 1;
-		pthread_cond_signal(&l->cv);
-		pthread_mutex_unlock(&l->mu);
-		pthread_join(l->writer, NULL);
-		if (l->unreported > 0)
-			log_msg(LOG_LV_ERROR, "%s: %ld failed transaction(s) since the last report",
-				l->name, l->unreported);
-	}
 	PQfinish(l->w);
 	PQfinish(l->r);
-	pthread_mutex_destroy(&l->mu);
 	pthread_mutex_destroy(&l->rmu);
-	pthread_cond_destroy(&l->cv);
 	free(l->days);
 	free(l->bsums);
 	free(l->conninfo);
@@ -2194,16 +2294,10 @@ static int be_open(const char *where, int flags, void **db, int64_t *scans, stru
 
 	(void)flags; /* LEDGER_INIT is a file's: a database is made by its operators */
 	*db = NULL;
-	if (open_db(where, &l, err) != TEM_OK)
+	if (open_db(where, &l, scans, err) != TEM_OK)
 		return TEM_ERR;
-	*scans = atomic_load(&l->scans);
 	*db = l;
 	return TEM_OK;
-}
-
-static void be_close(void *db)
-{
-	pg_ledger_close(db);
 }
 
 /* The shared writer's group: locks, jobs, roll-ups and COMMIT in one transaction, run again
@@ -2259,41 +2353,17 @@ static int be_down(void *db)
 	return atomic_load(&l->down);
 }
 
+/* A PostgreSQL ledger never held the old client salt: 0, out untouched. */
 static int be_salt(void *db, unsigned char out[LEDGER_SALT_BYTES])
 {
-	return pg_ledger_salt(db, out);
+	(void)db;
+	(void)out;
+	return 0;
 }
 
 static void be_forgot_salt(void *db)
 {
 	(void)db;
-}
-
-static int be_each_batch(void *db, int64_t after,
-			 int (*fn)(void *arg, const struct ledger_batch_row *b,
-				   struct tem_err *err),
-			 void *arg, struct tem_err *err)
-{
-	return pg_ledger_each_batch(db, after, fn, arg, err);
-}
-
-static int be_claim_info(void *db, const char *key_id, uint64_t serial,
-			 struct ledger_claim_info *out, struct tem_err *err)
-{
-	return pg_ledger_claim_info(db, key_id, serial, out, err);
-}
-
-static int be_trust_sequence(void *db, uint64_t *seq, struct tem_err *err)
-{
-	return pg_ledger_trust_sequence(db, seq, err);
-}
-
-static int64_t be_bytes(void *db)
-{
-	int64_t scans, bytes;
-
-	pg_ledger_stats(db, &scans, &bytes);
-	return bytes;
 }
 
 /* The regulator reads (lq_*) and the tokens (tokens_*) are server/ledger_pg_query.c's and

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/ledger_pg.h"
+#include "server/ledger.h"
 
 #define CHUNK_ROWS 1000 /* rows a chunk's INSERT writes, and a transaction commits */
 #define MAX_COLS   16
@@ -103,7 +103,7 @@ static int plain_name(const char *name)
 int pg_import_open(const char *conninfo, struct pg_import **out, struct tem_err *err)
 {
 	struct pg_import *im = calloc(1, sizeof *im);
-	struct pg_ledger *l = NULL;
+	struct ledger *l = NULL;
 	char q[128];
 	int64_t got;
 
@@ -111,9 +111,9 @@ int pg_import_open(const char *conninfo, struct pg_import **out, struct tem_err 
 	if (im == NULL)
 		return err_set(err, "out of memory");
 	/* the schema, made or migrated as temd would (and refused when newer than this temd) */
-	if (pg_ledger_open(conninfo, &l, err) != TEM_OK)
+	if (ledger_open(conninfo, &l, err) != TEM_OK)
 		goto fail;
-	pg_ledger_close(l);
+	ledger_close(l);
 	im->c = PQconnectdb(conninfo);
 	if (im->c == NULL || PQstatus(im->c) != CONNECTION_OK) {
 		err_set(err, "cannot connect to the PostgreSQL database: %s",

@@ -14,7 +14,7 @@
 
 struct pg_import;
 
-/* Connects to conninfo, makes or migrates the ledger's schema there (pg_ledger_open), and
+/* Connects to conninfo, makes or migrates the ledger's schema there (ledger_open), and
  * takes the copy's session lock (one copy at a time into a database). TEM_OK with *out set
  * (pg_import_close frees it), or TEM_ERR with err naming the database (never its password). */
 int pg_import_open(const char *conninfo, struct pg_import **out, struct tem_err *err);

@@ -2,8 +2,7 @@
  * every engine's groups: while jobs come together, the writer waits up to
  * LEDGER_GROUP_WINDOW_US after it is free again for more jobs to share one commit, or until
  * LEDGER_GROUP_MAX are waiting; a lone job is committed at once. Every call is made under the
- * writer's queue lock except ledger_window_done. (server/ledger_pg.c's own writer thread, which
- * only pg_ledger_open's callers use, the copy's import and the engine's unit tests, has none.) */
+ * writer's queue lock except ledger_window_done. */
 #ifndef TEM_LEDGER_WINDOW_H
 #define TEM_LEDGER_WINDOW_H
 

@@ -1,5 +1,6 @@
-/* test_ledger_pg.c — the PostgreSQL ledger (server/ledger_pg.c) on a throwaway cluster
- * (tests/pg/cluster.sh, through pg_cluster.h): one sequence of jobs (producers, batches, scans from networks with and
+/* test_ledger_pg.c — the PostgreSQL ledger (server/ledger_pg.c), opened through the ledger
+ * interface (ledger_open on a connection string: the shared writer runs its groups), on a
+ * throwaway cluster (tests/pg/cluster.sh, through pg_cluster.h): one sequence of jobs (producers, batches, scans from networks with and
  * without cookies, duplicates, unregistered and revoked codes, claims with both wrong-PIN
  * limits, sold codes, alerts and their workflow) gives the same answers and the same tables as
  * the SQLite ledger given the same sequence; two ledgers on one database (two temd) count one
@@ -12,7 +13,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include "server/ledger_pg.h"
+#include "server/ledger_backend.h"
 
 /* What a job answered, as one comparable line. */
 static void answer(const struct ledger_job *j, char *out, size_t cap)
@@ -183,7 +184,7 @@ static void same_as_sqlite(void **state)
 	const char *dir;
 	char path[300], lock[320], conninfo[256];
 	struct ledger *sl;
-	struct pg_ledger *pl;
+	struct ledger *pl;
 	struct tem_err err;
 	int n = 0;
 
@@ -194,19 +195,19 @@ static void same_as_sqlite(void **state)
 	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
 	pg_cluster_new_db(conninfo, sizeof conninfo);
 	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
-	if (pg_ledger_open(conninfo, &pl, &err) != TEM_OK)
+	if (ledger_open(conninfo, &pl, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
 	while (n < N_JOBS && build(n, &sj[n])) {
 		build(n, &pj[n]);
 		ledger_run(sl, &sj[n]);
 		pj[n].done = tally_done;
 		pj[n].arg = &t;
-		pg_ledger_submit(pl, &pj[n]);
+		ledger_submit(pl, &pj[n]);
 		n++;
 	}
 	tally_wait(&t, n);
 	ledger_close(sl);
-	pg_ledger_close(pl);
+	ledger_close(pl);
 	for (int i = 0; i < n; i++) {
 		char a[256], b[256];
 		answer(&sj[i], a, sizeof a);
@@ -239,10 +240,147 @@ static void same_as_sqlite(void **state)
 	scratch_remove(dir);
 }
 
+/* --- groups of scans -------------------------------------------------------------------- */
+
+/* One scan of a group: its group, code, network, cookie id (0 none) and base verdict. */
+struct planned {
+	int group;
+	uint64_t serial;
+	unsigned char net;
+	char cookie;
+	enum verdict base;
+};
+
+/* Groups handed to the engine's run_group as they are (the shared writer's grouping depends
+ * on timing): groups of scans of distinct codes (decided from reads sent at once), with new
+ * codes, repeats, linked cookies, a sold, an unregistered and alerted codes among them; and
+ * groups that hold two or three scans of one code with scans of other codes. Every answer
+ * (verdict, counts, clients) and every table as SQLite's given the same scans one by one. */
+static void groups_as_sqlite(void **state)
+{
+	static const struct planned plan[] = {
+	    {1, 20, 1, 0, V_GENUINE},       {1, 21, 1, 0, V_GENUINE},
+	    {1, 22, 1, 'A', V_GENUINE},     {1, 600, 1, 0, V_UNREGISTERED},
+	    {2, 21, 2, 0, V_GENUINE},       {2, 22, 2, 'A', V_GENUINE},
+	    {2, 23, 1, 0, V_GENUINE},       {2, 20, 2, 0, V_GENUINE},
+	    {3, 21, 3, 0, V_GENUINE},       {3, 22, 3, 0, V_GENUINE},
+	    {3, 24, 1, 0, V_GENUINE},       {4, 21, 4, 0, V_GENUINE},
+	    {4, 22, 4, 'B', V_GENUINE},     {4, 25, 1, 0, V_GENUINE},
+	    {4, 600, 2, 0, V_UNREGISTERED}, {5, 30, 1, 0, V_GENUINE},
+	    {5, 30, 2, 0, V_GENUINE},       {5, 31, 1, 0, V_GENUINE},
+	    {5, 30, 3, 0, V_GENUINE},       {5, 21, 1, 0, V_GENUINE},
+	    {6, 40, 1, 0, V_GENUINE},       {6, 41, 1, 0, V_GENUINE},
+	    {6, 40, 1, 0, V_GENUINE},       {7, 21, 5, 0, V_GENUINE},
+	    {7, 43, 1, 0, V_GENUINE},
+	};
+	enum { NP = sizeof plan / sizeof plan[0], NS = 6 };
+	static struct ledger_job sj[NS + NP], pj[NS + NP];
+	const struct ledger_backend *be = ledger_pg_backend();
+	const char *dir;
+	char path[300], lock[320], conninfo[256];
+	struct ledger *sl;
+	void *db;
+	int64_t scans;
+	struct tem_err err;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	dir = scratch_dir();
+	snprintf(path, sizeof path, "%s/l.db", dir);
+	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
+	pg_cluster_new_db(conninfo, sizeof conninfo);
+	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
+	if (be->open(conninfo, 0, &db, &scans, &err) != TEM_OK)
+		fail_msg("%s", err.msg);
+	/* the producers, the batches (1-100, 101-200), then code 20 claimed: each alone */
+	for (int i = 0; i < NS; i++) {
+		if (i < 5) {
+			build(i, &sj[i]);
+			build(i, &pj[i]);
+		} else {
+			for (int e = 0; e < 2; e++) {
+				struct ledger_job *j = e ? &pj[i] : &sj[i];
+				memset(j, 0, sizeof *j);
+				j->kind = JOB_CLAIM;
+				strcpy(j->u.claim.key_id, KEY);
+				j->u.claim.serial = 20;
+				j->u.claim.net[0] = 9;
+				j->u.claim.at_ms = T0;
+				j->u.claim.code_limit = 3;
+				j->u.claim.net_limit = 4;
+				j->u.claim.pin_right = 1;
+			}
+		}
+		ledger_run(sl, &sj[i]);
+		assert_int_equal(be->run_group(db, &pj[i], NULL), 0);
+	}
+	for (int k = 0, g = 1; k < NP; g++) {
+		int from = NS + k;
+		for (; k < NP && plan[k].group == g; k++) {
+			for (int e = 0; e < 2; e++) {
+				struct ledger_job *j = e ? &pj[NS + k] : &sj[NS + k];
+				struct ledger_scan *sc = &j->u.scan;
+				memset(j, 0, sizeof *j);
+				j->kind = JOB_SCAN;
+				strcpy(sc->key_id, KEY);
+				sc->serial = plan[k].serial;
+				sc->client[0] = plan[k].net;
+				sc->client[1] = 0xAA;
+				sc->cookie[0] = (unsigned char)plan[k].cookie;
+				sc->has_cookie = plan[k].cookie != 0;
+				sc->at_ms = T0 + 60000LL * (k + 1);
+				sc->facts =
+				    (struct verdict_facts){.base = plan[k].base, .threshold = 2};
+			}
+			ledger_run(sl, &sj[NS + k]);
+			if (NS + k > from)
+				pj[NS + k - 1].next = &pj[NS + k];
+		}
+		assert_int_equal(be->run_group(db, &pj[from], NULL), 0);
+	}
+	ledger_close(sl);
+	be->close(db);
+	for (int i = 0; i < NS + NP; i++) {
+		char a[256], b[256];
+		answer(&sj[i], a, sizeof a);
+		answer(&pj[i], b, sizeof b);
+		if (strcmp(a, b) != 0)
+			fail_msg("job %d: SQLite %s, PostgreSQL %s", i, a, b);
+	}
+	/* the groups meant something: a sold code, a duplicate, an alerted code counted on in a
+	 * group of distinct codes, a code scanned three times in one group, a repeat in one
+	 * group, two networks linked by a cookie id */
+	assert_int_equal(pj[NS + 7].u.scan.verdict, V_SOLD);
+	assert_int_equal(pj[NS + 8].u.scan.verdict, V_SEEN);
+	assert_int_equal(pj[NS + 11].u.scan.verdict, V_DUPLICATE);
+	assert_int_equal(pj[NS + 11].u.scan.scans, 4);
+	assert_int_equal(pj[NS + 11].u.scan.clients, 4);
+	assert_int_equal(pj[NS + 12].u.scan.clients, 3);
+	assert_int_equal(pj[NS + 23].u.scan.verdict, V_DUPLICATE);
+	assert_int_equal(pj[NS + 23].u.scan.scans, 6);
+	assert_int_equal(pj[NS + 23].u.scan.clients, 5);
+	assert_int_equal(pj[NS + 18].u.scan.scans, 3);
+	assert_int_equal(pj[NS + 18].u.scan.clients, 3);
+	assert_int_equal(pj[NS + 19].u.scan.scans, 5);
+	assert_int_equal(pj[NS + 22].u.scan.scans, 2);
+	assert_int_equal(pj[NS + 22].u.scan.clients, 1);
+	for (size_t q = 0; q < sizeof sqlite_q / sizeof sqlite_q[0]; q++) {
+		struct text a = {0}, b = {0};
+		sqlite_table(path, sqlite_q[q], &a);
+		pg_table(conninfo, pg_q[q], &b);
+		if (strcmp(a.s, b.s) != 0)
+			fail_msg("%s\nSQLite:\n%s\nPostgreSQL:\n%s", pg_q[q], a.s, b.s);
+		free(a.s);
+		free(b.s);
+	}
+	unlink(lock);
+	scratch_remove(dir);
+}
+
 /* --- two servers on one database --------------------------------------------------------- */
 
 struct scanner {
-	struct pg_ledger *l;
+	struct ledger *l;
 	int id, n, ok;
 	uint64_t serial;
 };
@@ -261,7 +399,7 @@ static void *scan_many(void *arg)
 		j.u.scan.client[1] = (unsigned char)i;
 		j.u.scan.at_ms = T0 + i;
 		j.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
-		s->ok += pg_ledger_run(s->l, &j) == LEDGER_OK;
+		s->ok += ledger_run(s->l, &j) == LEDGER_OK;
 	}
 	return NULL;
 }
@@ -280,7 +418,7 @@ static int64_t pg_int(const char *conninfo, const char *q)
 	return v;
 }
 
-static struct ledger_scan scan_on(struct pg_ledger *l, uint64_t serial, unsigned char net)
+static struct ledger_scan scan_on(struct ledger *l, uint64_t serial, unsigned char net)
 {
 	struct ledger_job j;
 
@@ -291,14 +429,14 @@ static struct ledger_scan scan_on(struct pg_ledger *l, uint64_t serial, unsigned
 	j.u.scan.client[0] = net;
 	j.u.scan.at_ms = T0 + net;
 	j.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
-	assert_int_equal(pg_ledger_run(l, &j), LEDGER_OK);
+	assert_int_equal(ledger_run(l, &j), LEDGER_OK);
 	return j.u.scan;
 }
 
 static void two_servers(void **state)
 {
 	char conninfo[256];
-	struct pg_ledger *a, *b;
+	struct ledger *a, *b;
 	struct tem_err err;
 	struct scanner sc[4];
 	pthread_t th[4];
@@ -307,8 +445,8 @@ static void two_servers(void **state)
 	(void)state;
 	SKIP_WITHOUT_PG();
 	pg_cluster_new_db(conninfo, sizeof conninfo);
-	assert_int_equal(pg_ledger_open(conninfo, &a, &err), TEM_OK);
-	assert_int_equal(pg_ledger_open(conninfo, &b, &err), TEM_OK); /* migrated already */
+	assert_int_equal(ledger_open(conninfo, &a, &err), TEM_OK);
+	assert_int_equal(ledger_open(conninfo, &b, &err), TEM_OK); /* migrated already */
 
 	/* one code through one server, then the other: both scans, both clients */
 	s = scan_on(a, 42, 1);
@@ -340,15 +478,15 @@ static void two_servers(void **state)
 					  "AND type = 'duplicate'"),
 			 40);
 	assert_int_equal(pg_int(conninfo, "SELECT sum(scans) FROM day_stats"), 124);
-	pg_ledger_close(a);
-	pg_ledger_close(b);
+	ledger_close(a);
+	ledger_close(b);
 }
 
 /* --- concurrent claims ------------------------------------------------------------------- */
 
 #define CLAIMERS 6
 struct claimer {
-	struct pg_ledger *l;
+	struct ledger *l;
 	pthread_barrier_t *go;
 	int id;
 	uint64_t serial;
@@ -370,22 +508,22 @@ static void *claim_one(void *arg)
 	j.u.claim.net_limit = 20;
 	j.u.claim.pin_right = 1;
 	pthread_barrier_wait(c->go);
-	c->result = pg_ledger_run(c->l, &j) == LEDGER_OK ? j.u.claim.result
-							 : (enum ledger_claim_result) - 1;
+	c->result =
+	    ledger_run(c->l, &j) == LEDGER_OK ? j.u.claim.result : (enum ledger_claim_result) - 1;
 	return NULL;
 }
 
 static void concurrent_claims(void **state)
 {
 	char conninfo[256];
-	struct pg_ledger *l[2];
+	struct ledger *l[2];
 	struct tem_err err;
 
 	(void)state;
 	SKIP_WITHOUT_PG();
 	pg_cluster_new_db(conninfo, sizeof conninfo);
-	assert_int_equal(pg_ledger_open(conninfo, &l[0], &err), TEM_OK);
-	assert_int_equal(pg_ledger_open(conninfo, &l[1], &err), TEM_OK);
+	assert_int_equal(ledger_open(conninfo, &l[0], &err), TEM_OK);
+	assert_int_equal(ledger_open(conninfo, &l[1], &err), TEM_OK);
 	for (uint64_t serial = 1; serial <= 15; serial++) {
 		struct claimer c[CLAIMERS];
 		pthread_t th[CLAIMERS];
@@ -408,8 +546,8 @@ static void concurrent_claims(void **state)
 	}
 	assert_int_equal(pg_int(conninfo, "SELECT count(*) FROM claims"), 15);
 	assert_int_equal(pg_int(conninfo, "SELECT sum(claims) FROM day_stats"), 15);
-	pg_ledger_close(l[0]);
-	pg_ledger_close(l[1]);
+	ledger_close(l[0]);
+	ledger_close(l[1]);
 }
 
 /* --- a server restart -------------------------------------------------------------------- */
@@ -417,7 +555,7 @@ static void concurrent_claims(void **state)
 static void server_restart(void **state)
 {
 	char conninfo[256];
-	struct pg_ledger *l;
+	struct ledger *l;
 	struct tem_err err;
 	struct ledger_job j;
 	int acked = 1, tries = 0;
@@ -426,9 +564,9 @@ static void server_restart(void **state)
 	(void)state;
 	SKIP_WITHOUT_PG();
 	pg_cluster_new_db(conninfo, sizeof conninfo);
-	assert_int_equal(pg_ledger_open(conninfo, &l, &err), TEM_OK);
+	assert_int_equal(ledger_open(conninfo, &l, &err), TEM_OK);
 	scan_on(l, 7, 1);
-	assert_int_equal(pg_ledger_failing(l, NULL), 0);
+	assert_int_equal(ledger_failing(l, NULL), 0);
 
 	/* the server away: a scan fails (503 upstream), the ledger says it is failing */
 	assert_int_equal(pg_cluster_cmd("stop"), 0);
@@ -439,37 +577,36 @@ static void server_restart(void **state)
 	j.u.scan.client[0] = 2;
 	j.u.scan.at_ms = T0;
 	j.u.scan.facts = (struct verdict_facts){.base = V_GENUINE, .threshold = 2};
-	assert_int_equal(pg_ledger_run(l, &j), LEDGER_FAILED);
-	assert_int_equal(pg_ledger_failing(l, &failed), 1);
+	assert_int_equal(ledger_run(l, &j), LEDGER_FAILED);
+	assert_int_equal(ledger_failing(l, &failed), 1);
 	assert_true(failed >= 1);
 
 	/* back: writing goes on within the backoff (bounded: 100 tries, 10 s) */
 	assert_int_equal(pg_cluster_cmd("start"), 0);
 	for (;;) {
 		j.status = LEDGER_FAILED;
-		if (pg_ledger_run(l, &j) == LEDGER_OK) {
+		if (ledger_run(l, &j) == LEDGER_OK) {
 			acked++;
 			break;
 		}
 		assert_true(++tries < 100);
 		usleep(100000); /* the writer's backoff, not a synchronisation: the loop polls */
 	}
-	assert_int_equal(pg_ledger_failing(l, NULL), 0);
+	assert_int_equal(ledger_failing(l, NULL), 0);
 	/* the readers' connection, lost too, is made again at its first read */
 	uint64_t seq = 1;
-	assert_int_equal(pg_ledger_trust_sequence(l, &seq, &err), TEM_OK);
+	assert_int_equal(ledger_trust_sequence(l, &seq, &err), TEM_OK);
 	assert_int_equal(seq, 0);
 	assert_int_equal(pg_int(conninfo, "SELECT sum(scans) FROM code_scans WHERE serial = 7"),
 			 acked);
-	pg_ledger_close(l);
+	ledger_close(l);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(same_as_sqlite),
-	    cmocka_unit_test(two_servers),
-	    cmocka_unit_test(concurrent_claims),
+	    cmocka_unit_test(same_as_sqlite), cmocka_unit_test(groups_as_sqlite),
+	    cmocka_unit_test(two_servers),    cmocka_unit_test(concurrent_claims),
 	    cmocka_unit_test(server_restart),
 	};
 

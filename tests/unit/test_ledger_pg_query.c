@@ -12,7 +12,6 @@
 
 #include <pthread.h>
 
-#include "server/ledger_pg.h"
 #include "server/ledger_pg_query.h"
 #include "server/ledger_query.h"
 #include "server/ledger_tokens.h"
@@ -412,7 +411,7 @@ static void same_text(const char *what, const char *a, const char *b)
 	}
 }
 
-static int run_sequence(struct ledger *sl, struct pg_ledger *pl)
+static int run_sequence(struct ledger *sl, struct ledger *pl)
 {
 	static struct ledger_job sj[N_JOBS], pj[N_JOBS];
 	int n = 0;
@@ -420,7 +419,7 @@ static int run_sequence(struct ledger *sl, struct pg_ledger *pl)
 	while (n < N_JOBS && build(n, &sj[n])) {
 		build(n, &pj[n]);
 		ledger_run(sl, &sj[n]);
-		pg_ledger_run(pl, &pj[n]);
+		ledger_run(pl, &pj[n]);
 		assert_int_equal(sj[n].status, pj[n].status);
 		n++;
 	}
@@ -450,7 +449,7 @@ static int run_sequence(struct ledger *sl, struct pg_ledger *pl)
 			}
 		}
 		assert_int_equal(ledger_run(sl, &j[0]), LEDGER_OK);
-		assert_int_equal(pg_ledger_run(pl, &j[1]), LEDGER_OK);
+		assert_int_equal(ledger_run(pl, &j[1]), LEDGER_OK);
 		if (i == 1)
 			assert_int_equal(j[1].u.scan.verdict, V_SOLD);
 	}
@@ -466,8 +465,9 @@ static void reads_as_sqlite(void **state)
 {
 	const char *dir;
 	char path[300], lock[320], conninfo[256];
-	struct ledger *sl;
-	struct pg_ledger *pl;
+	struct ledger *sl, *pw;
+	void *pl;
+	int64_t scans;
 	struct tem_err err;
 	struct text a = {0}, b = {0};
 
@@ -478,9 +478,11 @@ static void reads_as_sqlite(void **state)
 	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
 	pg_cluster_new_db(conninfo, sizeof conninfo);
 	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
-	if (pg_ledger_open(conninfo, &pl, &err) != TEM_OK)
+	/* the jobs through the shared writer; the reads on the engine's own state */
+	if (ledger_open(conninfo, &pw, &err) != TEM_OK ||
+	    ledger_pg_backend()->open(conninfo, 0, &pl, &scans, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
-	run_sequence(sl, pl);
+	run_sequence(sl, pw);
 	assert_int_equal(lq_open(sl, &err), TEM_OK);
 	if (pg_lq_open(pl, conninfo, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
@@ -536,7 +538,8 @@ static void reads_as_sqlite(void **state)
 	pg_lq_close(pl);
 	pg_lq_close(pl); /* harmless twice */
 	ledger_close(sl);
-	pg_ledger_close(pl);
+	ledger_close(pw);
+	ledger_pg_backend()->close(pl);
 	unlink(lock);
 	scratch_remove(dir);
 }
@@ -614,8 +617,7 @@ static void tokens_as_sqlite(void **state)
 {
 	const char *dir;
 	char path[300], lock[320], conninfo[256], empty[256];
-	struct ledger *sl;
-	struct pg_ledger *pl;
+	struct ledger *sl, *pl;
 	struct tem_err err;
 	struct text a = {0}, b = {0};
 	void *tdb;
@@ -632,7 +634,7 @@ static void tokens_as_sqlite(void **state)
 	assert_non_null(strstr(err.msg, "not a tem ledger"));
 	assert_null(strstr(err.msg, "password"));
 	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
-	if (pg_ledger_open(conninfo, &pl, &err) != TEM_OK)
+	if (ledger_open(conninfo, &pl, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
 	/* while temd runs on each */
 	token_steps(&sqlite_reads, path, &a);
@@ -646,7 +648,7 @@ static void tokens_as_sqlite(void **state)
 	free(a.s);
 	free(b.s);
 	ledger_close(sl);
-	pg_ledger_close(pl);
+	ledger_close(pl);
 	unlink(lock);
 	scratch_remove(dir);
 }

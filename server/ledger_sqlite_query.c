@@ -278,18 +278,6 @@ static int q_bind_any(struct rd *r, sqlite3_stmt *st, const char *name, int as_t
 	return TEM_OK;
 }
 
-/* Binds an integer. */
-static int q_int(struct rd *r, sqlite3_stmt *st, const char *name, int64_t i)
-{
-	return q_bind_any(r, st, name, 0, NULL, i);
-}
-
-/* Binds a text, or NULL when t is NULL. */
-static int q_text(struct rd *r, sqlite3_stmt *st, const char *name, const char *t)
-{
-	return q_bind_any(r, st, name, 1, t, 0);
-}
-
 /* Runs a statement without rows (BEGIN, COMMIT, ROLLBACK). */
 static int q_simple(struct rd *r, int q)
 {
@@ -337,19 +325,6 @@ static int rd_end(struct rd *r, int ret)
 	}
 	ledger_pool_give(r->lp, r->c);
 	return ret;
-}
-
-/* Binds a list's common parameters. */
-static int bind_filter(struct rd *r, sqlite3_stmt *st, const struct lq_filter *f, int64_t after,
-		       size_t limit)
-{
-	return q_int(r, st, ":after", after) != TEM_OK ||
-		       q_text(r, st, ":key", lr_producer_key(f)) != TEM_OK ||
-		       q_int(r, st, ":from", f != NULL ? f->from_ms : 0) != TEM_OK ||
-		       q_int(r, st, ":to", f != NULL ? f->to_ms : 0) != TEM_OK ||
-		       q_int(r, st, ":n", (int64_t)lr_limit(limit) + 1) != TEM_OK
-		   ? TEM_ERR
-		   : TEM_OK;
 }
 
 /* --- the rows (server/ledger_rows.h): SQLite's column getters --- */
@@ -403,6 +378,61 @@ static int walk(struct rd *r, sqlite3_stmt *st, struct lr_sink *s, size_t limit,
 	return rc == TEM_OK ? TEM_OK : TEM_ERR;
 }
 
+/* One named parameter of a read: an integer, or a text when as_text (NULL: SQL NULL). A
+ * statement without the name leaves it out (a filter it does not have). */
+struct param {
+	const char *name;
+	int as_text;
+	const char *t;
+	int64_t i;
+};
+
+#define P_INT(name, v)                                                                             \
+	{                                                                                          \
+		name, 0, NULL, (int64_t)(v)                                                        \
+	}
+#define P_TEXT(name, v)                                                                            \
+	{                                                                                          \
+		name, 1, (v), 0                                                                    \
+	}
+/* A list's common parameters: the position after, the producer, the time bounds, the page
+ * size and one more row (to tell whether a next page exists). */
+#define P_LIST(f, after, limit)                                                                    \
+	P_INT(":after", after), P_TEXT(":key", lr_producer_key(f)),                                \
+	    P_INT(":from", (f) != NULL ? (f)->from_ms : 0),                                        \
+	    P_INT(":to", (f) != NULL ? (f)->to_ms : 0), P_INT(":n", lr_limit(limit) + 1)
+#define NPARAMS(p) (sizeof(p) / sizeof(p)[0])
+
+/* Binds the n parameters p to st, in order. */
+static int bind_all(struct rd *r, sqlite3_stmt *st, const struct param *p, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (q_bind_any(r, st, p[k].name, p[k].as_text, p[k].t, p[k].i) != TEM_OK)
+			return TEM_ERR;
+	return TEM_OK;
+}
+
+/* Runs statement q with the n parameters p in a read call on l and gives its rows to s
+ * (lr_walk: at most limit with *next, or LR_ALL), then a statistics read's empty days after
+ * them. */
+static int read_rows(void *l, int q, const struct param *p, size_t n, struct lr_sink *s,
+		     size_t limit, int64_t *next, struct tem_err *err)
+{
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+
+	if (next != NULL)
+		*next = 0;
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, q)) != NULL && bind_all(&r, st, p, n) == TEM_OK)
+		ret = walk(&r, st, s, limit, next);
+	if (ret == TEM_OK)
+		ret = lr_stat_end(s, err);
+	return rd_end(&r, ret);
+}
+
 /* --- batches --- */
 
 int sqlite_lq_batches(void *l, const struct lq_filter *f, int64_t after, size_t limit,
@@ -410,28 +440,12 @@ int sqlite_lq_batches(void *l, const struct lq_filter *f, int64_t after, size_t 
 		      void *arg, int64_t *next, struct tem_err *err)
 {
 	struct lr_sink s = {.kind = LR_BATCH, .fn.batch = fn, .arg = arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	const struct param p[] = {P_LIST(f, after, limit)};
 
-	*next = 0;
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_BATCHES)) != NULL && bind_filter(&r, st, f, after, limit) == TEM_OK)
-		ret = walk(&r, st, &s, limit, next);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_BATCHES, p, NPARAMS(p), &s, limit, next, err);
 }
 
 /* --- one code --- */
-
-/* Binds :key and :serial. */
-static int bind_code(struct rd *r, sqlite3_stmt *st, const char *key_id, uint64_t serial)
-{
-	return q_text(r, st, ":key", key_id) != TEM_OK ||
-		       q_int(r, st, ":serial", (int64_t)serial) != TEM_OK
-		   ? TEM_ERR
-		   : TEM_OK;
-}
 
 /* The reads of lq_code, in r's transaction; head is the code's chain head (bound where a read
  * has :head). */
@@ -442,13 +456,14 @@ static int code_reads(struct rd *r, const char *key_id, uint64_t serial, int64_t
 					     [LR_CODE_COUNTS] = Q_CODE_COUNTS,
 					     [LR_CODE_CLAIM] = Q_CODE_CLAIM,
 					     [LR_CODE_LAST] = Q_CODE_LAST};
+	const struct param p[] = {P_TEXT(":key", key_id), P_INT(":serial", serial),
+				  P_INT(":head", head)};
 	struct lr_rows rows = {&getters, NULL, -1};
 	int k;
 
 	for (int part = 0; part < LR_CODE_PARTS; part++) {
 		if ((rows.src = q_get(r, q[part])) == NULL ||
-		    bind_code(r, rows.src, key_id, serial) != TEM_OK ||
-		    q_int(r, rows.src, ":head", head) != TEM_OK)
+		    bind_all(r, rows.src, p, NPARAMS(p)) != TEM_OK)
 			return TEM_ERR;
 		if ((k = col_step(&rows)) < 0)
 			return rd_fail(r, "cannot read");
@@ -475,20 +490,12 @@ int sqlite_lq_code_scans(void *l, const char *key_id, uint64_t serial, int64_t a
 			 void *arg, int64_t *next, struct tem_err *err)
 {
 	struct lr_sink s = {.kind = LR_SCAN, .fn.scan = fn, .arg = arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int64_t head;
-	int ret = TEM_ERR;
+	int64_t head = sqlite_code_head(l, key_id, serial); /* before the snapshot */
+	const struct param p[] = {P_INT(":after", after), P_INT(":n", lr_limit(limit) + 1),
+				  P_TEXT(":key", key_id), P_INT(":serial", serial),
+				  P_INT(":head", head)};
 
-	*next = 0;
-	head = sqlite_code_head(l, key_id, serial); /* before the snapshot */
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_CODE_SCANS)) != NULL &&
-	    bind_filter(&r, st, NULL, after, limit) == TEM_OK &&
-	    bind_code(&r, st, key_id, serial) == TEM_OK && q_int(&r, st, ":head", head) == TEM_OK)
-		ret = walk(&r, st, &s, limit, next);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_CODE_SCANS, p, NPARAMS(p), &s, limit, next, err);
 }
 
 int sqlite_lq_scans(void *l, const struct lq_filter *f, int64_t after, size_t limit,
@@ -496,16 +503,9 @@ int sqlite_lq_scans(void *l, const struct lq_filter *f, int64_t after, size_t li
 		    int64_t *next, struct tem_err *err)
 {
 	struct lr_sink s = {.kind = LR_SCAN, .fn.scan = fn, .arg = arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	const struct param p[] = {P_LIST(f, after, limit)};
 
-	*next = 0;
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_SCANS)) != NULL && bind_filter(&r, st, f, after, limit) == TEM_OK)
-		ret = walk(&r, st, &s, limit, next);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_SCANS, p, NPARAMS(p), &s, limit, next, err);
 }
 
 /* --- alerts --- */
@@ -515,20 +515,11 @@ int sqlite_lq_alerts(void *l, const struct lq_filter *f, int64_t after, size_t l
 		     int64_t *next, struct tem_err *err)
 {
 	struct lr_sink s = {.kind = LR_ALERT, .fn.alert = fn, .arg = arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	const struct param p[] = {P_LIST(f, after, limit), P_TEXT(":type", lr_type_name(f)),
+				  P_TEXT(":status", lr_status_name(f))};
 	int since = f != NULL && f->from_ms > 0;
 
-	*next = 0;
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, since ? Q_ALERTS_SINCE : Q_ALERTS)) != NULL &&
-	    bind_filter(&r, st, f, after, limit) == TEM_OK &&
-	    q_text(&r, st, ":type", lr_type_name(f)) == TEM_OK &&
-	    q_text(&r, st, ":status", lr_status_name(f)) == TEM_OK)
-		ret = walk(&r, st, &s, limit, next);
-	return rd_end(&r, ret);
+	return read_rows(l, since ? Q_ALERTS_SINCE : Q_ALERTS, p, NPARAMS(p), &s, limit, next, err);
 }
 
 int sqlite_lq_alert(void *l, const struct lq_filter *f, int64_t id,
@@ -536,18 +527,11 @@ int sqlite_lq_alert(void *l, const struct lq_filter *f, int64_t id,
 		    int *found, struct tem_err *err)
 {
 	struct lr_sink s = {.kind = LR_ALERT, .fn.alert = fn, .arg = arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	const struct param p[] = {P_INT(":id", id), P_TEXT(":key", lr_producer_key(f))};
+	int ret = read_rows(l, Q_ALERT, p, NPARAMS(p), &s, 1, NULL, err);
 
-	*found = 0;
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_ALERT)) != NULL && q_int(&r, st, ":id", id) == TEM_OK &&
-	    q_text(&r, st, ":key", lr_producer_key(f)) == TEM_OK)
-		ret = walk(&r, st, &s, 1, NULL);
 	*found = s.n > 0;
-	return rd_end(&r, ret);
+	return ret;
 }
 
 int sqlite_lq_alert_changes(void *l, int64_t id,
@@ -556,15 +540,9 @@ int sqlite_lq_alert_changes(void *l, int64_t id,
 			    void *arg, struct tem_err *err)
 {
 	struct lr_sink s = {.kind = LR_CHANGE, .fn.change = fn, .arg = arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	const struct param p[] = {P_INT(":id", id)};
 
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_CHANGES)) != NULL && q_int(&r, st, ":id", id) == TEM_OK)
-		ret = walk(&r, st, &s, LR_ALL, NULL);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_CHANGES, p, NPARAMS(p), &s, LR_ALL, NULL, err);
 }
 
 int sqlite_lq_code_alerts(void *l, const char *key_id, uint64_t serial,
@@ -572,15 +550,9 @@ int sqlite_lq_code_alerts(void *l, const char *key_id, uint64_t serial,
 			  void *arg, struct tem_err *err)
 {
 	struct lr_sink s = {.kind = LR_ALERT, .fn.alert = fn, .arg = arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	const struct param p[] = {P_TEXT(":key", key_id), P_INT(":serial", serial)};
 
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_CODE_ALERTS)) != NULL && bind_code(&r, st, key_id, serial) == TEM_OK)
-		ret = walk(&r, st, &s, LR_ALL, NULL);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_CODE_ALERTS, p, NPARAMS(p), &s, LR_ALL, NULL, err);
 }
 
 /* --- statistics --- */
@@ -593,23 +565,14 @@ int sqlite_lq_stats(void *l, const struct lq_filter *f, int32_t from_day, int32_
 	static const int q[] = {[LQ_BY_DAY] = Q_STATS_DAY,
 				[LQ_BY_PRODUCER] = Q_STATS_PRODUCER,
 				[LQ_BY_BATCH] = Q_STATS_BATCH};
+	const struct param p[] = {P_INT(":from", from_day), P_INT(":to", to_day),
+				  P_TEXT(":key", lr_producer_key(f))};
 	struct lr_sink s;
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
 
 	if ((unsigned)by > LQ_BY_BATCH)
 		return err_set(err, "statistics by an unknown bucket");
 	lr_stat_sink(&s, by, from_day, to_day, fn, arg, NULL);
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, q[by])) != NULL && q_int(&r, st, ":from", from_day) == TEM_OK &&
-	    q_int(&r, st, ":to", to_day) == TEM_OK &&
-	    q_text(&r, st, ":key", lr_producer_key(f)) == TEM_OK)
-		ret = walk(&r, st, &s, LR_ALL, NULL);
-	if (ret == TEM_OK)
-		ret = lr_stat_end(&s, r.err);
-	return rd_end(&r, ret);
+	return read_rows(l, q[by], p, NPARAMS(p), &s, LR_ALL, NULL, err);
 }
 
 /* --- producers --- */
@@ -619,14 +582,7 @@ int sqlite_lq_producers(void *l, const struct lq_filter *f,
 			void *arg, struct tem_err *err)
 {
 	struct lr_sink s = {.kind = LR_PRODUCER, .fn.producer = fn, .arg = arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	const struct param p[] = {P_TEXT(":key", lr_producer_key(f))};
 
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_PRODUCERS)) != NULL &&
-	    q_text(&r, st, ":key", lr_producer_key(f)) == TEM_OK)
-		ret = walk(&r, st, &s, LR_ALL, NULL);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_PRODUCERS, p, NPARAMS(p), &s, LR_ALL, NULL, err);
 }

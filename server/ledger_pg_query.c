@@ -3,8 +3,10 @@
  * (server/ledger_sqlite_query.c), every statement prepared once per read connection with bound
  * parameters (text in, binary out), each call one REPEATABLE READ, READ ONLY transaction on a
  * connection of the ledger's read pool (server/ledger_pool.h: at most LQ_CONNS, opened as
- * needed; each made again here when the server restarted), lists read in keyset order (LIMIT n + 1 tells whether a next page
- * exists). Aggregates are cast to int8, so every number comes back as a binary integer. */
+ * needed; each made again here when the server restarted), lists read in keyset order (LIMIT
+ * n + 1 tells whether a next page exists). Aggregates are cast to int8, so every number comes
+ * back as a binary integer. Only the SQL and libpq's column getters are here:
+ * server/ledger_rows.c makes the rows into their structs for both engines. */
 #include "server/ledger_pg_query.h"
 
 #include <endian.h>
@@ -15,6 +17,7 @@
 
 #include "server/ledger_pg.h"
 #include "server/ledger_pool.h"
+#include "server/ledger_rows.h"
 
 #define PGQ_MAX_ARGS 8
 
@@ -37,13 +40,13 @@ enum {
 	Q_COUNT
 };
 
-/* The columns every alert read gives, in the order alert_row reads them. */
+/* The columns every alert read gives, in the order of LR_ALERT (server/ledger_rows.h). */
 #define ALERT_COLS                                                                                 \
 	"SELECT a.id, a.type, a.key_id, a.serial, coalesce(p.name, ''), a.events, a.clients, "     \
 	"a.first_at, a.last_at, a.status, coalesce(a.reason, ''), coalesce(a.note, ''), "          \
 	"coalesce(a.updated_by, ''), coalesce(a.updated_at, 0)::int8 FROM alerts a "               \
 	"LEFT JOIN producers p ON p.key_id = a.key_id "
-/* The sums of a statistics bucket, in the order stat_sums reads them. */
+/* The sums of a statistics bucket, in the order of LR_STAT (server/ledger_rows.h). */
 #define STAT_SUMS                                                                                  \
 	"sum(scans)::int8 AS scans, sum(codes)::int8 AS codes, sum(genuine)::int8 AS genuine, "    \
 	"sum(seen)::int8 AS seen, sum(duplicate)::int8 AS duplicate, sum(sold)::int8 AS sold, "    \
@@ -416,152 +419,83 @@ static PGresult *q_run(struct rd *r, int q, const struct args *a)
 	return NULL;
 }
 
-/* The filter's producer or NULL. */
-static const char *fkey(const struct lq_filter *f)
-{
-	return f != NULL && f->producer != NULL && f->producer[0] != '\0' ? f->producer : NULL;
-}
-
-static size_t clamp(size_t limit)
-{
-	if (limit == 0)
-		return LQ_LIMIT_DEFAULT;
-	return limit > LQ_LIMIT_MAX ? LQ_LIMIT_MAX : limit;
-}
-
 /* A list's common parameters: $1 after, $2 key, $3 from, $4 to, $5 limit + 1. */
 static void list_args(struct args *a, const struct lq_filter *f, int64_t after, size_t limit)
 {
 	a->n = 0;
 	a_i64(a, after);
-	a_text(a, fkey(f));
+	a_text(a, lr_producer_key(f));
 	a_i64(a, f != NULL ? f->from_ms : 0);
 	a_i64(a, f != NULL ? f->to_ms : 0);
-	a_i64(a, (int64_t)clamp(limit) + 1);
+	a_i64(a, (int64_t)lr_limit(limit) + 1);
+}
+
+/* --- the rows (server/ledger_rows.h): libpq's column getters on a binary result --- */
+
+static int col_step(struct lr_rows *rows)
+{
+	return ++rows->row < PQntuples(rows->src) ? 1 : 0;
+}
+
+static int64_t col_i64(const struct lr_rows *rows, int c)
+{
+	return pgq_i64(rows->src, rows->row, c);
 }
 
 /* A text column, "" for NULL. */
-static const char *col_text(const PGresult *res, int r, int c)
+static const char *col_text(const struct lr_rows *rows, int c)
 {
-	return PQgetisnull(res, r, c) ? "" : PQgetvalue(res, r, c);
+	return PQgetisnull(rows->src, rows->row, c) ? "" : PQgetvalue(rows->src, rows->row, c);
 }
 
-/* Reads a verdict's stored name back (V_COUNT for a name temd never writes). */
-static enum verdict verdict_of(const char *s)
+static size_t col_blob(const struct lr_rows *rows, int c, const void **p)
 {
-	for (int v = 0; v < V_COUNT; v++)
-		if (s != NULL && strcmp(s, verdict_name((enum verdict)v)) == 0)
-			return (enum verdict)v;
-	return V_COUNT;
+	int n = PQgetisnull(rows->src, rows->row, c) ? 0 : PQgetlength(rows->src, rows->row, c);
+
+	*p = n > 0 ? PQgetvalue(rows->src, rows->row, c) : NULL;
+	return n > 0 ? (size_t)n : 0;
 }
 
-/* Copies a client hash column into out (zeros when it is not a client hash). */
-static void col_client(const PGresult *res, int r, int c, unsigned char out[LEDGER_CLIENT_BYTES])
+static const struct lr_getters getters = {col_step, col_i64, col_text, col_blob};
+
+/* Runs statement q with a in a read call on l and gives its rows to s (lr_walk: at most
+ * limit with *next, or LR_ALL), then a statistics read's empty days after them. */
+static int read_rows(void *l, int q, const struct args *a, struct lr_sink *s, size_t limit,
+		     int64_t *next, struct tem_err *err)
 {
-	int n = PQgetisnull(res, r, c) ? 0 : PQgetlength(res, r, c);
-
-	memset(out, 0, LEDGER_CLIENT_BYTES);
-	if (n > 0)
-		memcpy(out, PQgetvalue(res, r, c),
-		       n < LEDGER_CLIENT_BYTES ? (size_t)n : LEDGER_CLIENT_BYTES);
-}
-
-typedef int (*row_fn)(struct rd *r, const PGresult *res, int i, void *ctx);
-
-/* Gives at most limit rows of res to row, *next the position (column 0) of the last one given
- * when a further row exists (else 0). */
-static int walk(struct rd *r, const PGresult *res, size_t limit, row_fn row, void *ctx,
-		int64_t *next)
-{
-	int n = PQntuples(res);
-
-	limit = clamp(limit);
-	if (next != NULL)
-		*next = 0;
-	for (int i = 0; i < n; i++) {
-		if ((size_t)i == limit) {
-			if (next != NULL)
-				*next = pgq_i64(res, i - 1, 0);
-			return TEM_OK;
-		}
-		if (row(r, res, i, ctx) != TEM_OK) {
-			r->failed = 1;
-			return TEM_ERR;
-		}
-	}
-	return TEM_OK;
-}
-
-/* Gives every row of res to row. */
-static int walk_all(struct rd *r, const PGresult *res, row_fn row, void *ctx)
-{
-	for (int i = 0; i < PQntuples(res); i++)
-		if (row(r, res, i, ctx) != TEM_OK) {
-			r->failed = 1;
-			return TEM_ERR;
-		}
-	return TEM_OK;
-}
-
-/* Runs statement q with a in a read call on l and gives its rows to row: at most limit with
- * *next when next is not NULL or all_rows is 0, else every row. */
-static int read_list(void *l, int q, const struct args *a, size_t limit, int all_rows, row_fn row,
-		     void *ctx, int64_t *next, struct tem_err *err)
-{
+	struct lr_rows rows = {&getters, NULL, -1};
 	struct rd r;
-	PGresult *res;
 	int ret = TEM_ERR;
 
 	if (next != NULL)
 		*next = 0;
 	if (rd_begin(&r, l, err) != TEM_OK)
 		return rd_end(&r, TEM_ERR);
-	if ((res = q_run(&r, q, a)) != NULL) {
-		ret = all_rows ? walk_all(&r, res, row, ctx) : walk(&r, res, limit, row, ctx, next);
-		PQclear(res);
+	s->where = r.p->name;
+	if ((rows.src = q_run(&r, q, a)) != NULL) {
+		ret = lr_walk(&rows, s, limit, next, err);
+		if (ret != TEM_OK) {
+			r.failed = 1;
+			ret = TEM_ERR;
+		}
+		PQclear(rows.src);
 	}
+	if (ret == TEM_OK)
+		ret = lr_stat_end(s, err);
 	return rd_end(&r, ret);
 }
 
 /* --- batches --- */
 
-struct batch_ctx {
-	int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err);
-	void *arg;
-};
-
-static int batch_row(struct rd *r, const PGresult *res, int i, void *ctx)
-{
-	struct batch_ctx *x = ctx;
-	struct lq_batch b;
-
-	b.row = pgq_i64(res, i, 0);
-	b.key_id = col_text(res, i, 1);
-	b.producer = col_text(res, i, 2);
-	b.product = col_text(res, i, 3);
-	b.batch_id = col_text(res, i, 4);
-	b.first = (uint64_t)pgq_i64(res, i, 5);
-	b.last = (uint64_t)pgq_i64(res, i, 6);
-	b.issued = pgq_i64(res, i, 7);
-	b.last_day = (int32_t)pgq_i64(res, i, 8);
-	b.registered_ms = pgq_i64(res, i, 9);
-	b.has_pins = (int)pgq_i64(res, i, 10);
-	b.scans = pgq_i64(res, i, 11);
-	b.scanned = pgq_i64(res, i, 12);
-	b.claimed = pgq_i64(res, i, 13);
-	b.alerted = pgq_i64(res, i, 14);
-	return x->fn(x->arg, &b, r->err);
-}
-
 int pg_lq_batches(void *l, const struct lq_filter *f, int64_t after, size_t limit,
 		  int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err), void *arg,
 		  int64_t *next, struct tem_err *err)
 {
-	struct batch_ctx x = {fn, arg};
+	struct lr_sink s = {.kind = LR_BATCH, .fn.batch = fn, .arg = arg};
 	struct args a;
 
 	list_args(&a, f, after, limit);
-	return read_list(l, Q_BATCHES, &a, limit, 0, batch_row, &x, next, err);
+	return read_rows(l, Q_BATCHES, &a, &s, limit, next, err);
 }
 
 /* --- one code --- */
@@ -576,38 +510,21 @@ static void code_args(struct args *a, const char *key_id, uint64_t serial)
 /* The reads of lq_code, in r's transaction. */
 static int code_reads(struct rd *r, const char *key_id, uint64_t serial, struct lq_code *out)
 {
+	static const int q[LR_CODE_PARTS] = {[LR_CODE_BATCH] = Q_CODE_BATCH,
+					     [LR_CODE_COUNTS] = Q_CODE_COUNTS,
+					     [LR_CODE_CLAIM] = Q_CODE_CLAIM,
+					     [LR_CODE_LAST] = Q_CODE_LAST};
+	struct lr_rows rows = {&getters, NULL, 0};
 	struct args a;
-	PGresult *res;
 
 	code_args(&a, key_id, serial);
-	if ((res = q_run(r, Q_CODE_BATCH, &a)) == NULL)
-		return TEM_ERR;
-	if (PQntuples(res) == 1 && (uint64_t)pgq_i64(res, 0, 1) >= serial) {
-		out->in_batch = 1;
-		out->batch_row = pgq_i64(res, 0, 0);
+	for (int part = 0; part < LR_CODE_PARTS; part++) {
+		if ((rows.src = q_run(r, q[part], &a)) == NULL)
+			return TEM_ERR;
+		if (PQntuples(rows.src) == 1)
+			lr_code_part(&rows, (enum lr_code_part)part, serial, out);
+		PQclear(rows.src);
 	}
-	PQclear(res);
-	if ((res = q_run(r, Q_CODE_COUNTS, &a)) == NULL)
-		return TEM_ERR;
-	if (PQntuples(res) == 1) {
-		out->scans = pgq_i64(res, 0, 0);
-		out->clients = pgq_i64(res, 0, 1);
-		out->first_scan_ms = pgq_i64(res, 0, 2);
-		out->last_scan_ms = pgq_i64(res, 0, 3);
-	}
-	PQclear(res);
-	if ((res = q_run(r, Q_CODE_CLAIM, &a)) == NULL)
-		return TEM_ERR;
-	if (PQntuples(res) == 1) {
-		out->claimed_ms = pgq_i64(res, 0, 0);
-		col_client(res, 0, 1, out->claimer);
-	}
-	PQclear(res);
-	if ((res = q_run(r, Q_CODE_LAST, &a)) == NULL)
-		return TEM_ERR;
-	if (PQntuples(res) == 1)
-		out->last_verdict = verdict_of(col_text(res, 0, 0));
-	PQclear(res);
 	return TEM_OK;
 }
 
@@ -616,247 +533,89 @@ int pg_lq_code(void *l, const char *key_id, uint64_t serial, struct lq_code *out
 {
 	struct rd r;
 
-	memset(out, 0, sizeof *out);
-	out->last_verdict = V_COUNT;
+	lr_code_init(out);
 	if (rd_begin(&r, l, err) != TEM_OK)
 		return rd_end(&r, TEM_ERR);
 	return rd_end(&r, code_reads(&r, key_id, serial, out));
-}
-
-struct scan_ctx {
-	int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err);
-	void *arg;
-};
-
-static int scan_row(struct rd *r, const PGresult *res, int i, void *ctx)
-{
-	struct scan_ctx *x = ctx;
-	struct lq_scan s;
-
-	s.id = pgq_i64(res, i, 0);
-	s.key_id = col_text(res, i, 1);
-	s.serial = (uint64_t)pgq_i64(res, i, 2);
-	s.at_ms = pgq_i64(res, i, 3);
-	col_client(res, i, 4, s.client);
-	s.verdict = verdict_of(col_text(res, i, 5));
-	s.client_scans = pgq_i64(res, i, 6);
-	s.client_last_ms = pgq_i64(res, i, 7);
-	return x->fn(x->arg, &s, r->err);
 }
 
 int pg_lq_code_scans(void *l, const char *key_id, uint64_t serial, int64_t after, size_t limit,
 		     int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
 		     int64_t *next, struct tem_err *err)
 {
-	struct scan_ctx x = {fn, arg};
+	struct lr_sink s = {.kind = LR_SCAN, .fn.scan = fn, .arg = arg};
 	struct args a;
 
 	code_args(&a, key_id, serial);
 	a_i64(&a, after);
-	a_i64(&a, (int64_t)clamp(limit) + 1);
-	return read_list(l, Q_CODE_SCANS, &a, limit, 0, scan_row, &x, next, err);
+	a_i64(&a, (int64_t)lr_limit(limit) + 1);
+	return read_rows(l, Q_CODE_SCANS, &a, &s, limit, next, err);
 }
 
 int pg_lq_scans(void *l, const struct lq_filter *f, int64_t after, size_t limit,
 		int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
 		int64_t *next, struct tem_err *err)
 {
-	struct scan_ctx x = {fn, arg};
+	struct lr_sink s = {.kind = LR_SCAN, .fn.scan = fn, .arg = arg};
 	struct args a;
 
 	list_args(&a, f, after, limit);
-	return read_list(l, Q_SCANS, &a, limit, 0, scan_row, &x, next, err);
+	return read_rows(l, Q_SCANS, &a, &s, limit, next, err);
 }
 
 /* --- alerts --- */
-
-struct alert_ctx {
-	int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err);
-	void *arg;
-	int n; /* rows given */
-};
-
-static int alert_row(struct rd *r, const PGresult *res, int i, void *ctx)
-{
-	struct alert_ctx *x = ctx;
-	struct lq_alert a;
-	int t, s, why;
-	const char *type = col_text(res, i, 1), *status = col_text(res, i, 9),
-		   *reason = col_text(res, i, 10);
-
-	a.id = pgq_i64(res, i, 0);
-	a.key_id = col_text(res, i, 2);
-	a.serial = (uint64_t)pgq_i64(res, i, 3);
-	a.producer = col_text(res, i, 4);
-	a.events = pgq_i64(res, i, 5);
-	a.clients = pgq_i64(res, i, 6);
-	a.first_ms = pgq_i64(res, i, 7);
-	a.last_ms = pgq_i64(res, i, 8);
-	a.note = col_text(res, i, 11);
-	a.updated_by = col_text(res, i, 12);
-	a.updated_ms = pgq_i64(res, i, 13);
-	if (alert_type_parse(type, (enum alert_type *)&t) != 0 ||
-	    alert_status_parse(status, (enum alert_status *)&s) != 0)
-		return err_set(r->err,
-			       "%s: alert %lld has type \"%s\", status \"%s\": the ledger is "
-			       "damaged",
-			       r->p->name, (long long)a.id, type, status);
-	a.type = (enum alert_type)t;
-	a.status = (enum alert_status)s;
-	a.reason = ALERT_REASON_NONE;
-	if (reason[0] != '\0' && alert_reason_parse(reason, (enum alert_reason *)&why) == 0)
-		a.reason = (enum alert_reason)why;
-	x->n++;
-	return x->fn(x->arg, &a, r->err);
-}
 
 int pg_lq_alerts(void *l, const struct lq_filter *f, int64_t after, size_t limit,
 		 int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
 		 int64_t *next, struct tem_err *err)
 {
-	struct alert_ctx x = {fn, arg, 0};
+	struct lr_sink s = {.kind = LR_ALERT, .fn.alert = fn, .arg = arg};
 	struct args a;
 
 	list_args(&a, f, after, limit);
-	a_text(&a, f != NULL && f->type >= 0 && f->type < ALERT_TYPES
-		       ? alert_type_name((enum alert_type)f->type)
-		       : NULL);
-	a_text(&a, f != NULL && f->status >= 0 && f->status < ALERT_STATUSES
-		       ? alert_status_name((enum alert_status)f->status)
-		       : NULL);
-	return read_list(l, Q_ALERTS, &a, limit, 0, alert_row, &x, next, err);
+	a_text(&a, lr_type_name(f));
+	a_text(&a, lr_status_name(f));
+	return read_rows(l, Q_ALERTS, &a, &s, limit, next, err);
 }
 
 int pg_lq_alert(void *l, const struct lq_filter *f, int64_t id,
 		int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
 		int *found, struct tem_err *err)
 {
-	struct alert_ctx x = {fn, arg, 0};
+	struct lr_sink s = {.kind = LR_ALERT, .fn.alert = fn, .arg = arg};
 	struct args a = {0};
 	int ret;
 
 	a_i64(&a, id);
-	a_text(&a, fkey(f));
-	ret = read_list(l, Q_ALERT, &a, 1, 0, alert_row, &x, NULL, err);
-	*found = x.n > 0;
+	a_text(&a, lr_producer_key(f));
+	ret = read_rows(l, Q_ALERT, &a, &s, 1, NULL, err);
+	*found = s.n > 0;
 	return ret;
-}
-
-struct change_ctx {
-	int (*fn)(void *arg, const struct lq_alert_change *c, struct tem_err *err);
-	void *arg;
-};
-
-static int change_row(struct rd *r, const PGresult *res, int i, void *ctx)
-{
-	struct change_ctx *x = ctx;
-	struct lq_alert_change c;
-	const char *status = col_text(res, i, 2), *reason = col_text(res, i, 3);
-	int s, why;
-
-	c.at_ms = pgq_i64(res, i, 0);
-	c.by = col_text(res, i, 1);
-	c.note = col_text(res, i, 4);
-	if (alert_status_parse(status, (enum alert_status *)&s) != 0)
-		return err_set(r->err,
-			       "%s: an alert change has status \"%s\": the ledger is damaged",
-			       r->p->name, status);
-	c.status = (enum alert_status)s;
-	c.reason = ALERT_REASON_NONE;
-	if (reason[0] != '\0' && alert_reason_parse(reason, (enum alert_reason *)&why) == 0)
-		c.reason = (enum alert_reason)why;
-	return x->fn(x->arg, &c, r->err);
 }
 
 int pg_lq_alert_changes(void *l, int64_t id,
 			int (*fn)(void *arg, const struct lq_alert_change *c, struct tem_err *err),
 			void *arg, struct tem_err *err)
 {
-	struct change_ctx x = {fn, arg};
+	struct lr_sink s = {.kind = LR_CHANGE, .fn.change = fn, .arg = arg};
 	struct args a = {0};
 
 	a_i64(&a, id);
-	return read_list(l, Q_CHANGES, &a, 0, 1, change_row, &x, NULL, err);
+	return read_rows(l, Q_CHANGES, &a, &s, LR_ALL, NULL, err);
 }
 
 int pg_lq_code_alerts(void *l, const char *key_id, uint64_t serial,
 		      int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err),
 		      void *arg, struct tem_err *err)
 {
-	struct alert_ctx x = {fn, arg, 0};
+	struct lr_sink s = {.kind = LR_ALERT, .fn.alert = fn, .arg = arg};
 	struct args a;
 
 	code_args(&a, key_id, serial);
-	return read_list(l, Q_CODE_ALERTS, &a, 0, 1, alert_row, &x, NULL, err);
+	return read_rows(l, Q_CODE_ALERTS, &a, &s, LR_ALL, NULL, err);
 }
 
 /* --- statistics --- */
-
-/* Reads the ten sums from column c on into s. */
-static void stat_sums(const PGresult *res, int i, int c, struct lq_stat *s)
-{
-	static const enum verdict order[] = {V_GENUINE,      V_SEEN,    V_DUPLICATE, V_SOLD,
-					     V_UNREGISTERED, V_EXPIRED, V_REVOKED};
-
-	s->scans = pgq_i64(res, i, c);
-	s->codes = pgq_i64(res, i, c + 1);
-	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
-		s->verdicts[order[k]] = pgq_i64(res, i, c + 2 + (int)k);
-	s->claims = pgq_i64(res, i, c + 9);
-}
-
-struct stat_ctx {
-	int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err);
-	void *arg;
-	enum lq_by by;
-	int32_t day, to_day; /* LQ_BY_DAY: the next day to give */
-};
-
-/* Gives the empty days before day (LQ_BY_DAY). */
-static int stat_gap(struct rd *r, struct stat_ctx *x, int32_t day)
-{
-	struct lq_stat s;
-
-	for (; x->day < day && x->day <= x->to_day; x->day++) {
-		memset(&s, 0, sizeof s);
-		s.day = x->day;
-		s.key_id = s.producer = s.batch_id = "";
-		if (x->fn(x->arg, &s, r->err) != TEM_OK)
-			return TEM_ERR;
-	}
-	return TEM_OK;
-}
-
-static int stat_row(struct rd *r, const PGresult *res, int i, void *ctx)
-{
-	struct stat_ctx *x = ctx;
-	struct lq_stat s;
-
-	memset(&s, 0, sizeof s);
-	s.key_id = s.producer = s.batch_id = "";
-	switch (x->by) {
-	case LQ_BY_DAY:
-		s.day = (int32_t)pgq_i64(res, i, 0);
-		if (stat_gap(r, x, s.day) != TEM_OK)
-			return TEM_ERR;
-		x->day = s.day + 1;
-		stat_sums(res, i, 1, &s);
-		break;
-	case LQ_BY_PRODUCER:
-		s.key_id = col_text(res, i, 0);
-		s.producer = col_text(res, i, 1);
-		stat_sums(res, i, 2, &s);
-		break;
-	case LQ_BY_BATCH:
-		s.key_id = col_text(res, i, 0);
-		s.producer = col_text(res, i, 1);
-		s.batch_row = pgq_i64(res, i, 2);
-		s.batch_id = col_text(res, i, 3);
-		stat_sums(res, i, 4, &s);
-		break;
-	}
-	return x->fn(x->arg, &s, r->err);
-}
 
 int pg_lq_stats(void *l, const struct lq_filter *f, int32_t from_day, int32_t to_day, enum lq_by by,
 		int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err), void *arg,
@@ -865,60 +624,27 @@ int pg_lq_stats(void *l, const struct lq_filter *f, int32_t from_day, int32_t to
 	static const int q[] = {[LQ_BY_DAY] = Q_STATS_DAY,
 				[LQ_BY_PRODUCER] = Q_STATS_PRODUCER,
 				[LQ_BY_BATCH] = Q_STATS_BATCH};
-	struct stat_ctx x = {fn, arg, by, from_day, to_day};
+	struct lr_sink s;
 	struct args a = {0};
-	struct rd r;
-	PGresult *res;
-	int ret = TEM_ERR;
 
 	if ((unsigned)by > LQ_BY_BATCH)
 		return err_set(err, "statistics by an unknown bucket");
+	lr_stat_sink(&s, by, from_day, to_day, fn, arg, NULL);
 	a_i64(&a, from_day);
 	a_i64(&a, to_day);
-	a_text(&a, fkey(f));
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((res = q_run(&r, q[by], &a)) != NULL) {
-		ret = walk_all(&r, res, stat_row, &x);
-		PQclear(res);
-	}
-	if (ret == TEM_OK && by == LQ_BY_DAY && to_day < INT32_MAX)
-		ret = stat_gap(&r, &x, to_day + 1);
-	return rd_end(&r, ret);
+	a_text(&a, lr_producer_key(f));
+	return read_rows(l, q[by], &a, &s, LR_ALL, NULL, err);
 }
 
 /* --- producers --- */
-
-struct producer_ctx {
-	int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err);
-	void *arg;
-};
-
-static int producer_row(struct rd *r, const PGresult *res, int i, void *ctx)
-{
-	struct producer_ctx *x = ctx;
-	struct lq_producer p;
-
-	p.key_id = col_text(res, i, 0);
-	p.name = col_text(res, i, 1);
-	p.valid_from = (int32_t)pgq_i64(res, i, 2);
-	p.revoked = (int32_t)pgq_i64(res, i, 3);
-	p.batches = pgq_i64(res, i, 4);
-	p.codes = pgq_i64(res, i, 5);
-	p.scans = pgq_i64(res, i, 6);
-	p.scanned = pgq_i64(res, i, 7);
-	p.claimed = pgq_i64(res, i, 8);
-	p.open_alerts = pgq_i64(res, i, 9);
-	return x->fn(x->arg, &p, r->err);
-}
 
 int pg_lq_producers(void *l, const struct lq_filter *f,
 		    int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err),
 		    void *arg, struct tem_err *err)
 {
-	struct producer_ctx x = {fn, arg};
+	struct lr_sink s = {.kind = LR_PRODUCER, .fn.producer = fn, .arg = arg};
 	struct args a = {0};
 
-	a_text(&a, fkey(f));
-	return read_list(l, Q_PRODUCERS, &a, 0, 1, producer_row, &x, NULL, err);
+	a_text(&a, lr_producer_key(f));
+	return read_rows(l, Q_PRODUCERS, &a, &s, LR_ALL, NULL, err);
 }

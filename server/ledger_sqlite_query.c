@@ -2,8 +2,9 @@
  * the sqlite_lq_* entries of ledger_sqlite_backend): every statement prepared once per read
  * connection with bound parameters, each call one read transaction on a read-only connection
  * of the ledger's read pool (server/ledger_pool.h, at most LQ_CONNS), lists read in keyset
- * order (LIMIT n + 1 tells whether a next page exists). The indexes these reads rest on are
- * migration 7 of server/ledger_sqlite.c. */
+ * order (LIMIT n + 1 tells whether a next page exists). Only the SQL and SQLite's column
+ * getters are here: server/ledger_rows.c makes the rows into their structs for both engines.
+ * The indexes these reads rest on are migration 7 of server/ledger_sqlite.c. */
 #include "server/ledger_sqlite_query.h"
 
 #include <sqlite3.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "server/ledger_pool.h"
+#include "server/ledger_rows.h"
 
 enum {
 	Q_BEGIN,
@@ -35,7 +37,7 @@ enum {
 	Q_COUNT
 };
 
-/* The columns every alert read gives, in the order alert_row reads them. */
+/* The columns every alert read gives, in the order of LR_ALERT (server/ledger_rows.h). */
 #define ALERT_COLS                                                                                 \
 	"SELECT a.id, a.type, a.key_id, a.serial, coalesce(p.name, ''), a.events, a.clients, "     \
 	"a.first_at, a.last_at, a.status, coalesce(a.reason, ''), coalesce(a.note, ''), "          \
@@ -46,7 +48,7 @@ enum {
 	"(:after = 0 OR a.id < :after) AND (:key IS NULL OR a.key_id = :key) "                     \
 	"AND (:type IS NULL OR a.type = :type) AND (:status IS NULL OR a.status = :status) "       \
 	"AND (:to = 0 OR a.last_at < :to) "
-/* The sums of a statistics bucket, in the order stat_sums reads them. */
+/* The sums of a statistics bucket, in the order of LR_STAT (server/ledger_rows.h). */
 #define STAT_SUMS                                                                                  \
 	"sum(scans) AS scans, sum(codes) AS codes, sum(genuine) AS genuine, sum(seen) AS seen, "   \
 	"sum(duplicate) AS duplicate, sum(sold) AS sold, sum(unregistered) AS unregistered, "      \
@@ -276,18 +278,6 @@ static int q_bind_any(struct rd *r, sqlite3_stmt *st, const char *name, int as_t
 	return TEM_OK;
 }
 
-/* Binds an integer. */
-static int q_int(struct rd *r, sqlite3_stmt *st, const char *name, int64_t i)
-{
-	return q_bind_any(r, st, name, 0, NULL, i);
-}
-
-/* Binds a text, or NULL when t is NULL. */
-static int q_text(struct rd *r, sqlite3_stmt *st, const char *name, const char *t)
-{
-	return q_bind_any(r, st, name, 1, t, 0);
-}
-
 /* Runs a statement without rows (BEGIN, COMMIT, ROLLBACK). */
 static int q_simple(struct rd *r, int q)
 {
@@ -337,199 +327,149 @@ static int rd_end(struct rd *r, int ret)
 	return ret;
 }
 
-/* The filter's producer or NULL. */
-static const char *fkey(const struct lq_filter *f)
+/* --- the rows (server/ledger_rows.h): SQLite's column getters --- */
+
+static int col_step(struct lr_rows *rows)
 {
-	return f != NULL && f->producer != NULL && f->producer[0] != '\0' ? f->producer : NULL;
+	int rc = sqlite3_step(rows->src);
+
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Binds a list's common parameters. */
-static int bind_filter(struct rd *r, sqlite3_stmt *st, const struct lq_filter *f, int64_t after,
-		       size_t limit)
+static int64_t col_i64(const struct lr_rows *rows, int i)
 {
-	if (limit == 0)
-		limit = LQ_LIMIT_DEFAULT;
-	if (limit > LQ_LIMIT_MAX)
-		limit = LQ_LIMIT_MAX;
-	return q_int(r, st, ":after", after) != TEM_OK ||
-		       q_text(r, st, ":key", fkey(f)) != TEM_OK ||
-		       q_int(r, st, ":from", f != NULL ? f->from_ms : 0) != TEM_OK ||
-		       q_int(r, st, ":to", f != NULL ? f->to_ms : 0) != TEM_OK ||
-		       q_int(r, st, ":n", (int64_t)limit + 1) != TEM_OK
-		   ? TEM_ERR
-		   : TEM_OK;
+	return sqlite3_column_int64(rows->src, i);
 }
 
 /* A text column, "" for NULL; NULL when SQLite ran out of memory reading it. */
-static const char *col_text(sqlite3_stmt *st, int i)
+static const char *col_text(const struct lr_rows *rows, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = (const char *)sqlite3_column_text(rows->src, i);
 
-	if (s == NULL && sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (s == NULL && sqlite3_column_type(rows->src, i) == SQLITE_NULL)
 		return "";
 	return s;
 }
 
-/* Reads a verdict's stored name back (V_COUNT for a name temd never writes). */
-static enum verdict verdict_of(const char *s)
+static size_t col_blob(const struct lr_rows *rows, int i, const void **p)
 {
-	for (int v = 0; v < V_COUNT; v++)
-		if (s != NULL && strcmp(s, verdict_name((enum verdict)v)) == 0)
-			return (enum verdict)v;
-	return V_COUNT;
+	int n;
+
+	*p = sqlite3_column_blob(rows->src, i);
+	n = sqlite3_column_bytes(rows->src, i);
+	return *p != NULL && n > 0 ? (size_t)n : 0;
 }
 
-/* Copies a client hash column into out (zeros when it is not a client hash). */
-static void col_client(sqlite3_stmt *st, int i, unsigned char out[LEDGER_CLIENT_BYTES])
-{
-	const void *b = sqlite3_column_blob(st, i);
-	int n = sqlite3_column_bytes(st, i);
+static const struct lr_getters getters = {col_step, col_i64, col_text, col_blob};
 
-	memset(out, 0, LEDGER_CLIENT_BYTES);
-	if (b != NULL && n > 0)
-		memcpy(out, b, n < LEDGER_CLIENT_BYTES ? (size_t)n : LEDGER_CLIENT_BYTES);
-}
-
-/* Steps a list statement: calls row for at most limit rows, sets *next to the position of the
- * last one given when a further row exists (else 0). pos_col is the position's column. */
-static int walk(struct rd *r, sqlite3_stmt *st, size_t limit, int pos_col,
-		int (*row)(struct rd *r, sqlite3_stmt *st, void *ctx), void *ctx, int64_t *next)
+/* Steps st, giving its rows to s (lr_walk: at most limit, or LR_ALL). TEM_OK, or TEM_ERR with
+ * r's error set. */
+static int walk(struct rd *r, sqlite3_stmt *st, struct lr_sink *s, size_t limit, int64_t *next)
 {
-	size_t n = 0;
-	int64_t last = 0;
+	struct lr_rows rows = {&getters, st, -1};
 	int rc;
 
-	if (limit == 0)
-		limit = LQ_LIMIT_DEFAULT;
-	if (limit > LQ_LIMIT_MAX)
-		limit = LQ_LIMIT_MAX;
+	s->where = r->p->path;
+	rc = lr_walk(&rows, s, limit, next, r->err);
+	if (rc == LR_STEP_FAILED)
+		return rd_fail(r, "cannot read");
+	if (rc != TEM_OK)
+		r->failed = 1;
+	return rc == TEM_OK ? TEM_OK : TEM_ERR;
+}
+
+/* One named parameter of a read: an integer, or a text when as_text (NULL: SQL NULL). A
+ * statement without the name leaves it out (a filter it does not have). */
+struct param {
+	const char *name;
+	int as_text;
+	const char *t;
+	int64_t i;
+};
+
+#define P_INT(name, v)                                                                             \
+	{                                                                                          \
+		name, 0, NULL, (int64_t)(v)                                                        \
+	}
+#define P_TEXT(name, v)                                                                            \
+	{                                                                                          \
+		name, 1, (v), 0                                                                    \
+	}
+/* A list's common parameters: the position after, the producer, the time bounds, the page
+ * size and one more row (to tell whether a next page exists). */
+#define P_LIST(f, after, limit)                                                                    \
+	P_INT(":after", after), P_TEXT(":key", lr_producer_key(f)),                                \
+	    P_INT(":from", (f) != NULL ? (f)->from_ms : 0),                                        \
+	    P_INT(":to", (f) != NULL ? (f)->to_ms : 0), P_INT(":n", lr_limit(limit) + 1)
+#define NPARAMS(p) (sizeof(p) / sizeof(p)[0])
+
+/* Binds the n parameters p to st, in order. */
+static int bind_all(struct rd *r, sqlite3_stmt *st, const struct param *p, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (q_bind_any(r, st, p[k].name, p[k].as_text, p[k].t, p[k].i) != TEM_OK)
+			return TEM_ERR;
+	return TEM_OK;
+}
+
+/* Runs statement q with the n parameters p in a read call on l and gives its rows to s
+ * (lr_walk: at most limit with *next, or LR_ALL), then a statistics read's empty days after
+ * them. */
+static int read_rows(void *l, int q, const struct param *p, size_t n, struct lr_sink *s,
+		     size_t limit, int64_t *next, struct tem_err *err)
+{
+	struct rd r;
+	sqlite3_stmt *st;
+	int ret = TEM_ERR;
+
 	if (next != NULL)
 		*next = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == limit) {
-			if (next != NULL)
-				*next = last;
-			return TEM_OK;
-		}
-		last = sqlite3_column_int64(st, pos_col);
-		if (row(r, st, ctx) != TEM_OK) {
-			r->failed = 1;
-			return TEM_ERR;
-		}
-		n++;
-	}
-	return rc == SQLITE_DONE ? TEM_OK : rd_fail(r, "cannot read");
+	if (rd_begin(&r, l, err) != TEM_OK)
+		return rd_end(&r, TEM_ERR);
+	if ((st = q_get(&r, q)) != NULL && bind_all(&r, st, p, n) == TEM_OK)
+		ret = walk(&r, st, s, limit, next);
+	if (ret == TEM_OK)
+		ret = lr_stat_end(s, err);
+	return rd_end(&r, ret);
 }
 
 /* --- batches --- */
-
-struct batch_ctx {
-	int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err);
-	void *arg;
-};
-
-static int batch_row(struct rd *r, sqlite3_stmt *st, void *ctx)
-{
-	struct batch_ctx *x = ctx;
-	struct lq_batch b;
-
-	b.row = sqlite3_column_int64(st, 0);
-	b.key_id = col_text(st, 1);
-	b.producer = col_text(st, 2);
-	b.product = col_text(st, 3);
-	b.batch_id = col_text(st, 4);
-	b.first = (uint64_t)sqlite3_column_int64(st, 5);
-	b.last = (uint64_t)sqlite3_column_int64(st, 6);
-	b.issued = sqlite3_column_int64(st, 7);
-	b.last_day = sqlite3_column_int(st, 8);
-	b.registered_ms = sqlite3_column_int64(st, 9);
-	b.has_pins = sqlite3_column_int(st, 10);
-	b.scans = sqlite3_column_int64(st, 11);
-	b.scanned = sqlite3_column_int64(st, 12);
-	b.claimed = sqlite3_column_int64(st, 13);
-	b.alerted = sqlite3_column_int64(st, 14);
-	if (b.key_id == NULL || b.producer == NULL || b.product == NULL || b.batch_id == NULL)
-		return err_set(r->err, "%s: cannot read batch %lld: out of memory", r->p->path,
-			       (long long)b.row);
-	return x->fn(x->arg, &b, r->err);
-}
 
 int sqlite_lq_batches(void *l, const struct lq_filter *f, int64_t after, size_t limit,
 		      int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err),
 		      void *arg, int64_t *next, struct tem_err *err)
 {
-	struct batch_ctx x = {fn, arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	struct lr_sink s = {.kind = LR_BATCH, .fn.batch = fn, .arg = arg};
+	const struct param p[] = {P_LIST(f, after, limit)};
 
-	*next = 0;
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_BATCHES)) != NULL && bind_filter(&r, st, f, after, limit) == TEM_OK)
-		ret = walk(&r, st, limit, 0, batch_row, &x, next);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_BATCHES, p, NPARAMS(p), &s, limit, next, err);
 }
 
 /* --- one code --- */
 
-/* Binds :key and :serial. */
-static int bind_code(struct rd *r, sqlite3_stmt *st, const char *key_id, uint64_t serial)
-{
-	return q_text(r, st, ":key", key_id) != TEM_OK ||
-		       q_int(r, st, ":serial", (int64_t)serial) != TEM_OK
-		   ? TEM_ERR
-		   : TEM_OK;
-}
-
-/* Steps st once: 1 with a row, 0 without, -1 on failure (r's error set). */
-static int step1(struct rd *r, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	rd_fail(r, "cannot read");
-	return -1;
-}
-
-/* The reads of lq_code, in r's transaction. */
+/* The reads of lq_code, in r's transaction; head is the code's chain head (bound where a read
+ * has :head). */
 static int code_reads(struct rd *r, const char *key_id, uint64_t serial, int64_t head,
 		      struct lq_code *out)
 {
-	sqlite3_stmt *st;
+	static const int q[LR_CODE_PARTS] = {[LR_CODE_BATCH] = Q_CODE_BATCH,
+					     [LR_CODE_COUNTS] = Q_CODE_COUNTS,
+					     [LR_CODE_CLAIM] = Q_CODE_CLAIM,
+					     [LR_CODE_LAST] = Q_CODE_LAST};
+	const struct param p[] = {P_TEXT(":key", key_id), P_INT(":serial", serial),
+				  P_INT(":head", head)};
+	struct lr_rows rows = {&getters, NULL, -1};
 	int k;
 
-	if ((st = q_get(r, Q_CODE_BATCH)) == NULL || bind_code(r, st, key_id, serial) != TEM_OK ||
-	    (k = step1(r, st)) < 0)
-		return TEM_ERR;
-	if (k == 1 && (uint64_t)sqlite3_column_int64(st, 1) >= serial) {
-		out->in_batch = 1;
-		out->batch_row = sqlite3_column_int64(st, 0);
+	for (int part = 0; part < LR_CODE_PARTS; part++) {
+		if ((rows.src = q_get(r, q[part])) == NULL ||
+		    bind_all(r, rows.src, p, NPARAMS(p)) != TEM_OK)
+			return TEM_ERR;
+		if ((k = col_step(&rows)) < 0)
+			return rd_fail(r, "cannot read");
+		if (k == 1)
+			lr_code_part(&rows, (enum lr_code_part)part, serial, out);
 	}
-	if ((st = q_get(r, Q_CODE_COUNTS)) == NULL || bind_code(r, st, key_id, serial) != TEM_OK ||
-	    q_int(r, st, ":head", head) != TEM_OK || (k = step1(r, st)) < 0)
-		return TEM_ERR;
-	if (k == 1) {
-		out->scans = sqlite3_column_int64(st, 0);
-		out->clients = sqlite3_column_int64(st, 1);
-		out->first_scan_ms = sqlite3_column_int64(st, 2);
-		out->last_scan_ms = sqlite3_column_int64(st, 3);
-	}
-	if ((st = q_get(r, Q_CODE_CLAIM)) == NULL || bind_code(r, st, key_id, serial) != TEM_OK ||
-	    (k = step1(r, st)) < 0)
-		return TEM_ERR;
-	if (k == 1) {
-		out->claimed_ms = sqlite3_column_int64(st, 0);
-		col_client(st, 1, out->claimer);
-	}
-	if ((st = q_get(r, Q_CODE_LAST)) == NULL || bind_code(r, st, key_id, serial) != TEM_OK ||
-	    q_int(r, st, ":head", head) != TEM_OK || (k = step1(r, st)) < 0)
-		return TEM_ERR;
-	if (k == 1)
-		out->last_verdict = verdict_of((const char *)sqlite3_column_text(st, 0));
 	return TEM_OK;
 }
 
@@ -539,207 +479,59 @@ int sqlite_lq_code(void *l, const char *key_id, uint64_t serial, struct lq_code 
 	int64_t head = sqlite_code_head(l, key_id, serial); /* before the snapshot */
 	struct rd r;
 
-	memset(out, 0, sizeof *out);
-	out->last_verdict = V_COUNT;
+	lr_code_init(out);
 	if (rd_begin(&r, l, err) != TEM_OK)
 		return rd_end(&r, TEM_ERR);
 	return rd_end(&r, code_reads(&r, key_id, serial, head, out));
-}
-
-struct scan_ctx {
-	int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err);
-	void *arg;
-};
-
-static int scan_row(struct rd *r, sqlite3_stmt *st, void *ctx)
-{
-	struct scan_ctx *x = ctx;
-	struct lq_scan s;
-
-	s.id = sqlite3_column_int64(st, 0);
-	s.key_id = col_text(st, 1);
-	s.serial = (uint64_t)sqlite3_column_int64(st, 2);
-	s.at_ms = sqlite3_column_int64(st, 3);
-	col_client(st, 4, s.client);
-	s.verdict = verdict_of((const char *)sqlite3_column_text(st, 5));
-	s.client_scans = sqlite3_column_int64(st, 6);
-	s.client_last_ms = sqlite3_column_int64(st, 7);
-	if (s.key_id == NULL)
-		return err_set(r->err, "%s: cannot read scan %lld: out of memory", r->p->path,
-			       (long long)s.id);
-	return x->fn(x->arg, &s, r->err);
 }
 
 int sqlite_lq_code_scans(void *l, const char *key_id, uint64_t serial, int64_t after, size_t limit,
 			 int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err),
 			 void *arg, int64_t *next, struct tem_err *err)
 {
-	struct scan_ctx x = {fn, arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int64_t head;
-	int ret = TEM_ERR;
+	struct lr_sink s = {.kind = LR_SCAN, .fn.scan = fn, .arg = arg};
+	int64_t head = sqlite_code_head(l, key_id, serial); /* before the snapshot */
+	const struct param p[] = {P_INT(":after", after), P_INT(":n", lr_limit(limit) + 1),
+				  P_TEXT(":key", key_id), P_INT(":serial", serial),
+				  P_INT(":head", head)};
 
-	*next = 0;
-	head = sqlite_code_head(l, key_id, serial); /* before the snapshot */
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_CODE_SCANS)) != NULL &&
-	    bind_filter(&r, st, NULL, after, limit) == TEM_OK &&
-	    bind_code(&r, st, key_id, serial) == TEM_OK && q_int(&r, st, ":head", head) == TEM_OK)
-		ret = walk(&r, st, limit, 0, scan_row, &x, next);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_CODE_SCANS, p, NPARAMS(p), &s, limit, next, err);
 }
 
 int sqlite_lq_scans(void *l, const struct lq_filter *f, int64_t after, size_t limit,
 		    int (*fn)(void *arg, const struct lq_scan *s, struct tem_err *err), void *arg,
 		    int64_t *next, struct tem_err *err)
 {
-	struct scan_ctx x = {fn, arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	struct lr_sink s = {.kind = LR_SCAN, .fn.scan = fn, .arg = arg};
+	const struct param p[] = {P_LIST(f, after, limit)};
 
-	*next = 0;
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_SCANS)) != NULL && bind_filter(&r, st, f, after, limit) == TEM_OK)
-		ret = walk(&r, st, limit, 0, scan_row, &x, next);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_SCANS, p, NPARAMS(p), &s, limit, next, err);
 }
 
 /* --- alerts --- */
-
-struct alert_ctx {
-	int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err);
-	void *arg;
-	int n; /* rows given */
-};
-
-static int alert_row(struct rd *r, sqlite3_stmt *st, void *ctx)
-{
-	struct alert_ctx *x = ctx;
-	struct lq_alert a;
-	int t, s, why;
-	const char *type = col_text(st, 1), *status = col_text(st, 9), *reason = col_text(st, 10);
-
-	a.id = sqlite3_column_int64(st, 0);
-	a.key_id = col_text(st, 2);
-	a.serial = (uint64_t)sqlite3_column_int64(st, 3);
-	a.producer = col_text(st, 4);
-	a.events = sqlite3_column_int64(st, 5);
-	a.clients = sqlite3_column_int64(st, 6);
-	a.first_ms = sqlite3_column_int64(st, 7);
-	a.last_ms = sqlite3_column_int64(st, 8);
-	a.note = col_text(st, 11);
-	a.updated_by = col_text(st, 12);
-	a.updated_ms = sqlite3_column_int64(st, 13);
-	if (a.key_id == NULL || a.producer == NULL || a.note == NULL || a.updated_by == NULL ||
-	    type == NULL || status == NULL || reason == NULL)
-		return err_set(r->err, "%s: cannot read alert %lld: out of memory", r->p->path,
-			       (long long)a.id);
-	if (alert_type_parse(type, (enum alert_type *)&t) != 0 ||
-	    alert_status_parse(status, (enum alert_status *)&s) != 0)
-		return err_set(r->err,
-			       "%s: alert %lld has type \"%s\", status \"%s\": the ledger is "
-			       "damaged",
-			       r->p->path, (long long)a.id, type, status);
-	a.type = (enum alert_type)t;
-	a.status = (enum alert_status)s;
-	a.reason = ALERT_REASON_NONE;
-	if (reason[0] != '\0' && alert_reason_parse(reason, (enum alert_reason *)&why) == 0)
-		a.reason = (enum alert_reason)why;
-	x->n++;
-	return x->fn(x->arg, &a, r->err);
-}
 
 int sqlite_lq_alerts(void *l, const struct lq_filter *f, int64_t after, size_t limit,
 		     int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
 		     int64_t *next, struct tem_err *err)
 {
-	struct alert_ctx x = {fn, arg, 0};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	struct lr_sink s = {.kind = LR_ALERT, .fn.alert = fn, .arg = arg};
+	const struct param p[] = {P_LIST(f, after, limit), P_TEXT(":type", lr_type_name(f)),
+				  P_TEXT(":status", lr_status_name(f))};
 	int since = f != NULL && f->from_ms > 0;
 
-	*next = 0;
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, since ? Q_ALERTS_SINCE : Q_ALERTS)) != NULL &&
-	    bind_filter(&r, st, f, after, limit) == TEM_OK &&
-	    q_text(&r, st, ":type",
-		   f != NULL && f->type >= 0 && f->type < ALERT_TYPES
-		       ? alert_type_name((enum alert_type)f->type)
-		       : NULL) == TEM_OK &&
-	    q_text(&r, st, ":status",
-		   f != NULL && f->status >= 0 && f->status < ALERT_STATUSES
-		       ? alert_status_name((enum alert_status)f->status)
-		       : NULL) == TEM_OK)
-		ret = walk(&r, st, limit, 0, alert_row, &x, next);
-	return rd_end(&r, ret);
+	return read_rows(l, since ? Q_ALERTS_SINCE : Q_ALERTS, p, NPARAMS(p), &s, limit, next, err);
 }
 
 int sqlite_lq_alert(void *l, const struct lq_filter *f, int64_t id,
 		    int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err), void *arg,
 		    int *found, struct tem_err *err)
 {
-	struct alert_ctx x = {fn, arg, 0};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	struct lr_sink s = {.kind = LR_ALERT, .fn.alert = fn, .arg = arg};
+	const struct param p[] = {P_INT(":id", id), P_TEXT(":key", lr_producer_key(f))};
+	int ret = read_rows(l, Q_ALERT, p, NPARAMS(p), &s, 1, NULL, err);
 
-	*found = 0;
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_ALERT)) != NULL && q_int(&r, st, ":id", id) == TEM_OK &&
-	    q_text(&r, st, ":key", fkey(f)) == TEM_OK)
-		ret = walk(&r, st, 1, 0, alert_row, &x, NULL);
-	*found = x.n > 0;
-	return rd_end(&r, ret);
-}
-
-struct change_ctx {
-	int (*fn)(void *arg, const struct lq_alert_change *c, struct tem_err *err);
-	void *arg;
-};
-
-static int change_row(struct rd *r, sqlite3_stmt *st, void *ctx)
-{
-	struct change_ctx *x = ctx;
-	struct lq_alert_change c;
-	const char *status = col_text(st, 2), *reason = col_text(st, 3);
-	int s, why;
-
-	c.at_ms = sqlite3_column_int64(st, 0);
-	c.by = col_text(st, 1);
-	c.note = col_text(st, 4);
-	if (c.by == NULL || status == NULL || reason == NULL || c.note == NULL)
-		return err_set(r->err, "%s: cannot read an alert's change: out of memory",
-			       r->p->path);
-	if (alert_status_parse(status, (enum alert_status *)&s) != 0)
-		return err_set(r->err,
-			       "%s: an alert change has status \"%s\": the ledger is damaged",
-			       r->p->path, status);
-	c.status = (enum alert_status)s;
-	c.reason = ALERT_REASON_NONE;
-	if (reason[0] != '\0' && alert_reason_parse(reason, (enum alert_reason *)&why) == 0)
-		c.reason = (enum alert_reason)why;
-	return x->fn(x->arg, &c, r->err);
-}
-
-/* Steps st to its end, calling row for each row. */
-static int walk_all(struct rd *r, sqlite3_stmt *st,
-		    int (*row)(struct rd *r, sqlite3_stmt *st, void *ctx), void *ctx)
-{
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (row(r, st, ctx) != TEM_OK) {
-			r->failed = 1;
-			return TEM_ERR;
-		}
-	return rc == SQLITE_DONE ? TEM_OK : rd_fail(r, "cannot read");
+	*found = s.n > 0;
+	return ret;
 }
 
 int sqlite_lq_alert_changes(void *l, int64_t id,
@@ -747,103 +539,23 @@ int sqlite_lq_alert_changes(void *l, int64_t id,
 				      struct tem_err *err),
 			    void *arg, struct tem_err *err)
 {
-	struct change_ctx x = {fn, arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	struct lr_sink s = {.kind = LR_CHANGE, .fn.change = fn, .arg = arg};
+	const struct param p[] = {P_INT(":id", id)};
 
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_CHANGES)) != NULL && q_int(&r, st, ":id", id) == TEM_OK)
-		ret = walk_all(&r, st, change_row, &x);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_CHANGES, p, NPARAMS(p), &s, LR_ALL, NULL, err);
 }
 
 int sqlite_lq_code_alerts(void *l, const char *key_id, uint64_t serial,
 			  int (*fn)(void *arg, const struct lq_alert *a, struct tem_err *err),
 			  void *arg, struct tem_err *err)
 {
-	struct alert_ctx x = {fn, arg, 0};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	struct lr_sink s = {.kind = LR_ALERT, .fn.alert = fn, .arg = arg};
+	const struct param p[] = {P_TEXT(":key", key_id), P_INT(":serial", serial)};
 
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_CODE_ALERTS)) != NULL && bind_code(&r, st, key_id, serial) == TEM_OK)
-		ret = walk_all(&r, st, alert_row, &x);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_CODE_ALERTS, p, NPARAMS(p), &s, LR_ALL, NULL, err);
 }
 
 /* --- statistics --- */
-
-/* Reads the ten sums from column i on into s. */
-static void stat_sums(sqlite3_stmt *st, int i, struct lq_stat *s)
-{
-	static const enum verdict order[] = {V_GENUINE,      V_SEEN,    V_DUPLICATE, V_SOLD,
-					     V_UNREGISTERED, V_EXPIRED, V_REVOKED};
-
-	s->scans = sqlite3_column_int64(st, i);
-	s->codes = sqlite3_column_int64(st, i + 1);
-	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
-		s->verdicts[order[k]] = sqlite3_column_int64(st, i + 2 + (int)k);
-	s->claims = sqlite3_column_int64(st, i + 9);
-}
-
-struct stat_ctx {
-	int (*fn)(void *arg, const struct lq_stat *s, struct tem_err *err);
-	void *arg;
-	enum lq_by by;
-	int32_t day, to_day; /* LQ_BY_DAY: the next day to give */
-};
-
-/* Gives the empty days before day (LQ_BY_DAY). */
-static int stat_gap(struct rd *r, struct stat_ctx *x, int32_t day)
-{
-	struct lq_stat s;
-
-	for (; x->day < day && x->day <= x->to_day; x->day++) {
-		memset(&s, 0, sizeof s);
-		s.day = x->day;
-		s.key_id = s.producer = s.batch_id = "";
-		if (x->fn(x->arg, &s, r->err) != TEM_OK)
-			return TEM_ERR;
-	}
-	return TEM_OK;
-}
-
-static int stat_row(struct rd *r, sqlite3_stmt *st, void *ctx)
-{
-	struct stat_ctx *x = ctx;
-	struct lq_stat s;
-
-	memset(&s, 0, sizeof s);
-	s.key_id = s.producer = s.batch_id = "";
-	switch (x->by) {
-	case LQ_BY_DAY:
-		s.day = sqlite3_column_int(st, 0);
-		if (stat_gap(r, x, s.day) != TEM_OK)
-			return TEM_ERR;
-		x->day = s.day + 1;
-		stat_sums(st, 1, &s);
-		break;
-	case LQ_BY_PRODUCER:
-		s.key_id = col_text(st, 0);
-		s.producer = col_text(st, 1);
-		stat_sums(st, 2, &s);
-		break;
-	case LQ_BY_BATCH:
-		s.key_id = col_text(st, 0);
-		s.producer = col_text(st, 1);
-		s.batch_row = sqlite3_column_int64(st, 2);
-		s.batch_id = col_text(st, 3);
-		stat_sums(st, 4, &s);
-		break;
-	}
-	if (s.key_id == NULL || s.producer == NULL || s.batch_id == NULL)
-		return err_set(r->err, "%s: cannot read statistics: out of memory", r->p->path);
-	return x->fn(x->arg, &s, r->err);
-}
 
 int sqlite_lq_stats(void *l, const struct lq_filter *f, int32_t from_day, int32_t to_day,
 		    enum lq_by by,
@@ -853,62 +565,24 @@ int sqlite_lq_stats(void *l, const struct lq_filter *f, int32_t from_day, int32_
 	static const int q[] = {[LQ_BY_DAY] = Q_STATS_DAY,
 				[LQ_BY_PRODUCER] = Q_STATS_PRODUCER,
 				[LQ_BY_BATCH] = Q_STATS_BATCH};
-	struct stat_ctx x = {fn, arg, by, from_day, to_day};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	const struct param p[] = {P_INT(":from", from_day), P_INT(":to", to_day),
+				  P_TEXT(":key", lr_producer_key(f))};
+	struct lr_sink s;
 
 	if ((unsigned)by > LQ_BY_BATCH)
 		return err_set(err, "statistics by an unknown bucket");
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, q[by])) != NULL && q_int(&r, st, ":from", from_day) == TEM_OK &&
-	    q_int(&r, st, ":to", to_day) == TEM_OK && q_text(&r, st, ":key", fkey(f)) == TEM_OK)
-		ret = walk_all(&r, st, stat_row, &x);
-	if (ret == TEM_OK && by == LQ_BY_DAY && to_day < INT32_MAX)
-		ret = stat_gap(&r, &x, to_day + 1);
-	return rd_end(&r, ret);
+	lr_stat_sink(&s, by, from_day, to_day, fn, arg, NULL);
+	return read_rows(l, q[by], p, NPARAMS(p), &s, LR_ALL, NULL, err);
 }
 
 /* --- producers --- */
-
-struct producer_ctx {
-	int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err);
-	void *arg;
-};
-
-static int producer_row(struct rd *r, sqlite3_stmt *st, void *ctx)
-{
-	struct producer_ctx *x = ctx;
-	struct lq_producer p;
-
-	p.key_id = col_text(st, 0);
-	p.name = col_text(st, 1);
-	p.valid_from = sqlite3_column_int(st, 2);
-	p.revoked = sqlite3_column_int(st, 3);
-	p.batches = sqlite3_column_int64(st, 4);
-	p.codes = sqlite3_column_int64(st, 5);
-	p.scans = sqlite3_column_int64(st, 6);
-	p.scanned = sqlite3_column_int64(st, 7);
-	p.claimed = sqlite3_column_int64(st, 8);
-	p.open_alerts = sqlite3_column_int64(st, 9);
-	if (p.key_id == NULL || p.name == NULL)
-		return err_set(r->err, "%s: cannot read the producers: out of memory", r->p->path);
-	return x->fn(x->arg, &p, r->err);
-}
 
 int sqlite_lq_producers(void *l, const struct lq_filter *f,
 			int (*fn)(void *arg, const struct lq_producer *p, struct tem_err *err),
 			void *arg, struct tem_err *err)
 {
-	struct producer_ctx x = {fn, arg};
-	struct rd r;
-	sqlite3_stmt *st;
-	int ret = TEM_ERR;
+	struct lr_sink s = {.kind = LR_PRODUCER, .fn.producer = fn, .arg = arg};
+	const struct param p[] = {P_TEXT(":key", lr_producer_key(f))};
 
-	if (rd_begin(&r, l, err) != TEM_OK)
-		return rd_end(&r, TEM_ERR);
-	if ((st = q_get(&r, Q_PRODUCERS)) != NULL && q_text(&r, st, ":key", fkey(f)) == TEM_OK)
-		ret = walk_all(&r, st, producer_row, &x);
-	return rd_end(&r, ret);
+	return read_rows(l, Q_PRODUCERS, p, NPARAMS(p), &s, LR_ALL, NULL, err);
 }

@@ -173,7 +173,7 @@ expect_eq "a right PIN for a short id shows the label is real" "200" "$code"
 expect_grep "saying the label is real" 'this label is real' page.html
 expect_grep "and offering to claim it" 'name="claim" value="1"' page.html
 code=$(curl -s -m 10 -o page.html -w '%{http_code}' -A typed-phone --data-urlencode "id=$KEY-$S4" \
-	--data-urlencode "pin=$(printf '%010d' $(((${P4#0} + 7) % 10000000000)))" "$URL/")
+	--data-urlencode "pin=$(printf '%010d' $(((1$P4 - 10000000000 + 7) % 10000000000)))" "$URL/")
 expect_eq "a wrong one says so (403)" 403 "$code"
 expect_grep "in Vietnamese by default" 'Mã mua hàng không đúng' page.html
 code=$(curl -s -m 10 -o page.html -w '%{http_code}' -A typed-phone --data-urlencode "id=$KEY-$S4" \

@@ -6,20 +6,22 @@
  * of ledger_query.h is asked of both with the same filters and pages, and their rows compared
  * field by field (each row printed as one line of every field); the same token steps (add, a
  * name in force twice, find, revoke, each) give the same answers; after a server restart the
- * reads and the token lookups connect again. Skipped (saying why) only
- * when PostgreSQL 15 is absent. */
+ * reads and the token lookups connect again. PostgreSQL's reads are the ones its backend table
+ * (ledger_pg_backend) gives temd, every entry of it present and called. Skipped (saying why)
+ * only when PostgreSQL 15 is absent. */
 #include "tests/unit/pg_cluster.h"
 
 #include <pthread.h>
 
-#include "server/ledger_pg_query.h"
+#include "server/ledger_backend.h"
+#include "server/ledger_pg.h"
 #include "server/ledger_query.h"
 #include "server/ledger_tokens.h"
 
 /* --- both engines behind one table --------------------------------------------------------
  * SQLite's reads through the public interface (struct ledger, ledger_query.h); PostgreSQL's
- * are the pg_lq_* and pg_tokens_* entries themselves, so the table also checks that their
- * signatures are the backend table's. */
+ * from the engine's own backend table (ledger_pg_backend), so every read the engine serves is
+ * the one tested, and a read the table gains is caught below (READ_ENTRIES). */
 
 static int s_batches(void *db, const struct lq_filter *f, int64_t after, size_t limit,
 		     int (*fn)(void *arg, const struct lq_batch *b, struct tem_err *err), void *arg,
@@ -143,27 +145,41 @@ static const struct ledger_backend sqlite_reads = {
     .tokens_each = s_tokens_each,
 };
 
-static const struct ledger_backend pg_reads = {
-    .name = "PostgreSQL",
-    .lq_open = pg_lq_open,
-    .lq_close = pg_lq_close,
-    .lq_batches = pg_lq_batches,
-    .lq_code = pg_lq_code,
-    .lq_code_scans = pg_lq_code_scans,
-    .lq_scans = pg_lq_scans,
-    .lq_alerts = pg_lq_alerts,
-    .lq_alert = pg_lq_alert,
-    .lq_alert_changes = pg_lq_alert_changes,
-    .lq_code_alerts = pg_lq_code_alerts,
-    .lq_stats = pg_lq_stats,
-    .lq_producers = pg_lq_producers,
-    .tokens_open = pg_tokens_open,
-    .tokens_close = pg_tokens_close,
-    .tokens_find = pg_tokens_find,
-    .tokens_add = pg_tokens_add,
-    .tokens_revoke = pg_tokens_revoke,
-    .tokens_each = pg_tokens_each,
-};
+/* Every entry of the backend table that reads or keeps tokens, from lq_open to tokens_each:
+ * read_all and token_steps call each of them. A read added to struct ledger_backend fails
+ * this build until it is counted here and called there. */
+#define READ_ENTRIES 18
+_Static_assert(offsetof(struct ledger_backend, tokens_each) -
+		       offsetof(struct ledger_backend, lq_open) ==
+		   (READ_ENTRIES - 1) * sizeof(void (*)(void)),
+	       "struct ledger_backend has a read this test does not know: count it in "
+	       "READ_ENTRIES and call it in read_all or token_steps");
+_Static_assert(offsetof(struct ledger_backend, tokens_each) + sizeof(void (*)(void)) ==
+		   sizeof(struct ledger_backend),
+	       "struct ledger_backend has entries after tokens_each this test does not know");
+
+/* PostgreSQL's reads: the engine's own table, as temd dispatches to it (server/ledger.c). */
+static const struct ledger_backend *pg_reads;
+
+/* Fails unless be serves every read and token entry. */
+static void serves_every_read(const struct ledger_backend *be)
+{
+	const void *const entries[READ_ENTRIES] = {
+	    (const void *)be->lq_open,          (const void *)be->lq_close,
+	    (const void *)be->lq_batches,       (const void *)be->lq_code,
+	    (const void *)be->lq_code_scans,    (const void *)be->lq_scans,
+	    (const void *)be->lq_alerts,        (const void *)be->lq_alert,
+	    (const void *)be->lq_alert_changes, (const void *)be->lq_code_alerts,
+	    (const void *)be->lq_stats,         (const void *)be->lq_producers,
+	    (const void *)be->tokens_open,      (const void *)be->tokens_close,
+	    (const void *)be->tokens_find,      (const void *)be->tokens_add,
+	    (const void *)be->tokens_revoke,    (const void *)be->tokens_each,
+	};
+
+	for (int i = 0; i < READ_ENTRIES; i++)
+		if (entries[i] == NULL)
+			fail_msg("%s: read entry %d of the backend table is missing", be->name, i);
+}
 
 /* --- every row as a line of text ------------------------------------------------------------ */
 
@@ -473,6 +489,7 @@ static void reads_as_sqlite(void **state)
 
 	(void)state;
 	SKIP_WITHOUT_PG();
+	serves_every_read(pg_reads);
 	dir = scratch_dir();
 	snprintf(path, sizeof path, "%s/l.db", dir);
 	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
@@ -484,10 +501,10 @@ static void reads_as_sqlite(void **state)
 		fail_msg("%s", err.msg);
 	run_sequence(sl, pw);
 	assert_int_equal(lq_open(sl, &err), TEM_OK);
-	if (pg_lq_open(pl, conninfo, &err) != TEM_OK)
+	if (pg_reads->lq_open(pl, conninfo, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
 	read_all(&sqlite_reads, sl, &a);
-	read_all(&pg_reads, pl, &b);
+	read_all(pg_reads, pl, &b);
 	same_text("regulator reads", a.s, b.s);
 	/* the reads saw rows of every kind, not only empty lists */
 	assert_true(a.rows > 200);
@@ -511,7 +528,8 @@ static void reads_as_sqlite(void **state)
 		lq_filter_all(&f);
 		static int not_attached;
 		assert_int_equal(
-		    pg_lq_batches(&not_attached, &f, 0, 0, batch_line, &a, &next, &err), TEM_ERR);
+		    pg_reads->lq_batches(&not_attached, &f, 0, 0, batch_line, &a, &next, &err),
+		    TEM_ERR);
 		assert_non_null(strstr(err.msg, "not open"));
 	}
 	/* a restarted server: the next read and the next token lookup connect again */
@@ -520,23 +538,24 @@ static void reads_as_sqlite(void **state)
 		struct token_row row;
 		unsigned char h[TOKENS_HASH_BYTES] = {0};
 		void *tdb;
-		assert_int_equal(pg_tokens_open(conninfo, 0, &tdb, &err), TEM_OK);
-		assert_int_equal(pg_tokens_find(tdb, h, &row, &err), TEM_NO);
+		assert_int_equal(pg_reads->tokens_open(conninfo, 0, &tdb, &err), TEM_OK);
+		assert_int_equal(pg_reads->tokens_find(tdb, h, &row, &err), TEM_NO);
 		assert_int_equal(pg_cluster_cmd("stop"), 0);
-		assert_int_equal(pg_lq_producers(pl, NULL, producer_line, &c, &err), TEM_ERR);
+		assert_int_equal(pg_reads->lq_producers(pl, NULL, producer_line, &c, &err),
+				 TEM_ERR);
 		assert_non_null(strstr(err.msg, "PostgreSQL database"));
-		assert_int_equal(pg_tokens_find(tdb, h, &row, &err), TEM_ERR);
+		assert_int_equal(pg_reads->tokens_find(tdb, h, &row, &err), TEM_ERR);
 		assert_int_equal(pg_cluster_cmd("start"), 0);
-		if (pg_lq_producers(pl, NULL, producer_line, &c, &err) != TEM_OK)
+		if (pg_reads->lq_producers(pl, NULL, producer_line, &c, &err) != TEM_OK)
 			fail_msg("%s", err.msg);
 		assert_int_equal(c.rows, 2);
-		if (pg_tokens_find(tdb, h, &row, &err) != TEM_NO)
+		if (pg_reads->tokens_find(tdb, h, &row, &err) != TEM_NO)
 			fail_msg("%s", err.msg);
-		pg_tokens_close(tdb);
+		pg_reads->tokens_close(tdb);
 		free(c.s);
 	}
-	pg_lq_close(pl);
-	pg_lq_close(pl); /* harmless twice */
+	pg_reads->lq_close(pl);
+	pg_reads->lq_close(pl); /* harmless twice */
 	ledger_close(sl);
 	ledger_close(pw);
 	ledger_pg_backend()->close(pl);
@@ -630,7 +649,7 @@ static void tokens_as_sqlite(void **state)
 	pg_cluster_new_db(conninfo, sizeof conninfo);
 	pg_cluster_new_db(empty, sizeof empty);
 	/* a database temd never made is refused, never made into a ledger */
-	assert_int_equal(pg_tokens_open(empty, 1, &tdb, &err), TEM_ERR);
+	assert_int_equal(pg_reads->tokens_open(empty, 1, &tdb, &err), TEM_ERR);
 	assert_non_null(strstr(err.msg, "not a tem ledger"));
 	assert_null(strstr(err.msg, "password"));
 	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
@@ -638,7 +657,7 @@ static void tokens_as_sqlite(void **state)
 		fail_msg("%s", err.msg);
 	/* while temd runs on each */
 	token_steps(&sqlite_reads, path, &a);
-	token_steps(&pg_reads, conninfo, &b);
+	token_steps(pg_reads, conninfo, &b);
 	same_text("tokens", a.s, b.s);
 	assert_non_null(strstr(a.s, "add again: 1\n"));    /* TEM_NO */
 	assert_non_null(strstr(a.s, "revoke again: 1\n")); /* TEM_NO */
@@ -662,5 +681,6 @@ int main(void)
 
 	if (sodium_init() < 0)
 		return 1;
+	pg_reads = ledger_pg_backend();
 	return cmocka_run_group_tests(tests, pg_cluster_setup, pg_cluster_teardown);
 }

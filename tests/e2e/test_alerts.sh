@@ -46,7 +46,7 @@ expect_eq "a code of an unregistered batch" unregistered "$(json verdict)"
 # claim-guessing: five wrong PINs on code 3 (the daily limit), then a refused sixth
 C3=$(code_at b.txt 3)
 P3=$(pin b.txt.claim $((FS + 2)))
-W3=$(printf '%010d' $(((${P3#0} + 1) % 10000000000)))
+W3=$(printf '%010d' $(((1$P3 - 10000000000 + 1) % 10000000000)))
 got=""
 for i in 1 2 3 4 5 6; do
 	claim "$C3" "$W3" --interface "127.0.$((10 + i)).1"

@@ -85,7 +85,7 @@ expect_eq "and nothing changed: the claimer is still the claimer" "true" "$(json
 C2=$(code_at b.txt 2)
 S2=$(serial_of 2)
 P2=$(pin b.txt.claim "$S2")
-W2=$(printf '%010d' $(((${P2#0} + 1) % 10000000000)))
+W2=$(printf '%010d' $(((1$P2 - 10000000000 + 1) % 10000000000)))
 codes403=""
 for i in 1 2 3 4 5; do
 	claim "$C2" "$W2" -A "guesser-$i"

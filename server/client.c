@@ -35,6 +35,31 @@ void client_keys_init(struct client_keys *k, const unsigned char salt[LEDGER_SAL
 	memcpy(k->salt, salt, LEDGER_SALT_BYTES);
 	/* crypto_kdf_KEYBYTES == LEDGER_SALT_BYTES (32); the subkey length is within its range */
 	crypto_kdf_derive_from_key(k->mac, sizeof k->mac, 1, "temcooki", salt);
+	crypto_kdf_derive_from_key(k->tag, sizeof k->tag, 2, "temcooki", salt);
+}
+
+_Static_assert(crypto_generichash_BYTES == CLIENT_COOKIE_TAG &&
+		   crypto_auth_BYTES == CLIENT_COOKIE_TAG,
+	       "both tags fill the cookie's one tag field");
+
+/* A cookie id's tag: keyed BLAKE2b, a quarter of the HMAC's cost (a new buyer's every scan
+ * answers with one). */
+static void cookie_tag(const struct client_keys *k, const unsigned char id[LEDGER_COOKIE_BYTES],
+		       unsigned char out[CLIENT_COOKIE_TAG])
+{
+	crypto_generichash(out, CLIENT_COOKIE_TAG, id, LEDGER_COOKIE_BYTES, k->tag, sizeof k->tag);
+}
+
+/* 1 when tag is id's: its BLAKE2b tag, or the HMAC tag cookies had before it. */
+static int cookie_tag_ok(const struct client_keys *k, const unsigned char id[LEDGER_COOKIE_BYTES],
+			 const unsigned char tag[CLIENT_COOKIE_TAG])
+{
+	unsigned char want[CLIENT_COOKIE_TAG];
+
+	cookie_tag(k, id, want);
+	if (crypto_verify_32(want, tag) == 0)
+		return 1;
+	return crypto_auth_verify(tag, id, LEDGER_COOKIE_BYTES, k->mac) == 0;
 }
 
 /* Parses one address into out (bits: the whole address); IPv4-mapped IPv6 becomes IPv4.
@@ -210,8 +235,7 @@ int client_cookie_read(const struct client_keys *k, const char *cookie_header,
 			    sodium_base642bin(raw, sizeof raw, v, n, NULL, &got, &end,
 					      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 			    got != sizeof raw || end != v + n ||
-			    crypto_auth_verify(raw + LEDGER_COOKIE_BYTES, raw, LEDGER_COOKIE_BYTES,
-					       k->mac) != 0)
+			    !cookie_tag_ok(k, raw, raw + LEDGER_COOKIE_BYTES))
 				return 0;
 			memcpy(id, raw, LEDGER_COOKIE_BYTES);
 			return 1;
@@ -247,7 +271,7 @@ void client_cookie_value(const struct client_keys *k, const unsigned char id[LED
 	unsigned char raw[CLIENT_COOKIE_RAW];
 
 	memcpy(raw, id, LEDGER_COOKIE_BYTES);
-	crypto_auth(raw + LEDGER_COOKIE_BYTES, raw, LEDGER_COOKIE_BYTES, k->mac);
+	cookie_tag(k, id, raw + LEDGER_COOKIE_BYTES);
 	sodium_bin2base64(out, CLIENT_COOKIE_LEN + 1, raw, sizeof raw,
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }

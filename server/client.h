@@ -15,14 +15,18 @@
 #include "server/ledger.h"
 
 #define CLIENT_COOKIE      "tem_client"
-#define CLIENT_COOKIE_RAW  (LEDGER_COOKIE_BYTES + crypto_auth_BYTES) /* id, then its tag */
+#define CLIENT_COOKIE_TAG  32 /* crypto_generichash_BYTES; crypto_auth_BYTES for older ones */
+#define CLIENT_COOKIE_RAW  (LEDGER_COOKIE_BYTES + CLIENT_COOKIE_TAG) /* id, then its tag */
 #define CLIENT_COOKIE_LEN  64 /* base64url, no padding, of CLIENT_COOKIE_RAW bytes */
 #define CLIENT_PROXIES_MAX 32 /* addresses or ranges --trust-proxy takes */
 
 /* The keys of client ids and cookies, both from the ledger's salt. */
 struct client_keys {
-	unsigned char salt[LEDGER_SALT_BYTES];   /* keys the network prefix hash */
-	unsigned char mac[crypto_auth_KEYBYTES]; /* cookie MAC key: crypto_kdf, "temcooki" */
+	unsigned char salt[LEDGER_SALT_BYTES]; /* keys the network prefix hash */
+	/* a cookie's tag: keyed BLAKE2b (crypto_generichash) under tag; cookies issued before it
+	 * (an HMAC-SHA-512-256, crypto_auth, under mac) are still read until they expire */
+	unsigned char tag[crypto_generichash_KEYBYTES]; /* crypto_kdf, "temcooki", subkey 2 */
+	unsigned char mac[crypto_auth_KEYBYTES];        /* crypto_kdf, "temcooki", subkey 1 */
 };
 
 /* An address, or a range of them (CIDR). IPv4 is kept as IPv4 (mapped IPv6 unwrapped). */

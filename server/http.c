@@ -104,24 +104,67 @@ enum MHD_Result http_response(struct request *rq, unsigned status, const char *t
 	return ret;
 }
 
+/* A JSON answer as jansson writes it: in stack while it fits (most answers), on the heap once
+ * it grows past (pages of a list). json_dumps would grow a heap buffer a few times for every
+ * answer, then copy it once more. */
+#define JSON_ANSWER_STACK 2048
+
+struct json_out {
+	char *buf;  /* stack, or the heap once grown */
+	size_t len; /* bytes written */
+	size_t cap; /* bytes buf holds */
+	char stack[JSON_ANSWER_STACK];
+};
+
+/* json_dump_callback's writer: appends n bytes, keeping room for the answer's newline. */
+static int json_out_put(const char *s, size_t n, void *arg)
+{
+	struct json_out *o = arg;
+
+	if (n >= o->cap - o->len) {
+		size_t cap = o->cap;
+		char *grown;
+		while (n >= cap - o->len)
+			cap *= 2;
+		if (o->buf == o->stack) {
+			if ((grown = malloc(cap)) != NULL)
+				memcpy(grown, o->stack, o->len);
+		} else {
+			grown = realloc(o->buf, cap);
+		}
+		if (grown == NULL)
+			return -1;
+		o->buf = grown;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	return 0;
+}
+
 enum MHD_Result http_json(struct request *rq, unsigned status, json_t *body)
 {
-	char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-	size_t len;
+	struct json_out o;
+	char *text = NULL;
+	int ok;
 
+	o.buf = o.stack;
+	o.len = 0;
+	o.cap = sizeof o.stack;
+	ok = body != NULL &&
+	     json_dump_callback(body, json_out_put, &o, JSON_COMPACT | JSON_ENSURE_ASCII) == 0;
 	json_decref(body);
-	if (text == NULL)
-		return MHD_NO;
-	len = strlen(text);
-	/* a trailing newline for people reading with curl */
-	char *nl = realloc(text, len + 2);
-	if (nl == NULL) {
-		free(text);
+	if (ok && o.buf != o.stack)
+		text = o.buf;
+	else if (ok && (text = malloc(o.len + 1)) != NULL)
+		memcpy(text, o.stack, o.len);
+	if (text == NULL) {
+		if (o.buf != o.stack)
+			free(o.buf);
 		return MHD_NO;
 	}
-	nl[len] = '\n';
-	nl[len + 1] = '\0';
-	return queue(rq, status, "application/json", nl, len + 1, MHD_RESPMEM_MUST_FREE);
+	text[o.len] = '\n'; /* a trailing newline for people reading with curl */
+	return queue(rq, status, "application/json", text, o.len + 1, MHD_RESPMEM_MUST_FREE);
 }
 
 enum MHD_Result http_error(struct request *rq, unsigned status, const char *code, const char *fmt,
@@ -297,7 +340,7 @@ char *http_header_joined(struct request *rq, const char *name)
 {
 	struct joined j = {.name = name};
 
-	/* the request's headers live in the connection's memory pool (64 KiB): bounded */
+	/* the request's headers live in the connection's memory pool (CONN_POOL): bounded */
 	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, join_line, &j);
 	if (j.failed) {
 		free(j.buf);
@@ -932,6 +975,12 @@ static int ops_start(struct temd *t, struct tem_err *err)
 	return write_port(t->ops, t->cfg.metrics_port_file, err);
 }
 
+/* A connection's memory: its request line and headers, and its answer's headers. Headers up to
+ * HEADERS_MAX get temd's own 431; larger ones that still fit get libmicrohttpd's. libmicrohttpd
+ * zeroes what a request used of it before the next one on the connection, so a larger pool
+ * costs every request (a 64 KiB pool cost about 1 us a scan more; make bench). */
+#define CONN_POOL ((size_t)32 * 1024)
+
 int http_start(struct temd *t, struct tem_err *err)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -965,7 +1014,7 @@ int http_start(struct temd *t, struct tem_err *err)
 	    flags, 0, accept_cb, t, access_cb, t, MHD_OPTION_EXTERNAL_LOGGER, log_cb, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, t->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, t->cfg.threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, t->cfg.timeout, MHD_OPTION_CONNECTION_LIMIT, total,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_POOL, MHD_OPTION_NOTIFY_COMPLETED,
 	    completed_cb, t, MHD_OPTION_NOTIFY_CONNECTION, conn_cb, t, MHD_OPTION_END);
 	if (t->mhd == NULL) {
 		close(t->listen_fd);

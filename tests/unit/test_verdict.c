@@ -407,6 +407,50 @@ static void test_client_cookie_is_macd(void **state)
 	assert_int_equal(client_cookie_read(&k, "other=1", got), 0);
 }
 
+/* A new cookie's tag is keyed BLAKE2b under the cookie key's second subkey; a cookie issued
+ * with the HMAC tag cookies had before is still read (it lives two years), under that key
+ * only. */
+static void test_client_cookie_tags_new_and_older(void **state)
+{
+	unsigned char salt[LEDGER_SALT_BYTES] = {7}, id[16], got[16], raw[CLIENT_COOKIE_RAW];
+	unsigned char key[crypto_generichash_KEYBYTES], mac[crypto_auth_KEYBYTES];
+	struct client_keys k;
+	char value[CLIENT_COOKIE_LEN + 1], hdr[200];
+
+	(void)state;
+	client_keys_init(&k, salt);
+	client_cookie_new(id);
+	client_cookie_value(&k, id, value);
+	assert_int_equal(sodium_base642bin(raw, sizeof raw, value, strlen(value), NULL, NULL, NULL,
+					   sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+			 0);
+	crypto_kdf_derive_from_key(key, sizeof key, 2, "temcooki", salt);
+	unsigned char want[crypto_generichash_BYTES];
+	crypto_generichash(want, sizeof want, id, sizeof id, key, sizeof key);
+	assert_memory_equal(raw + 16, want, sizeof want);
+
+	/* the older tag, made as temd made it before */
+	crypto_kdf_derive_from_key(mac, sizeof mac, 1, "temcooki", salt);
+	memcpy(raw, id, 16);
+	crypto_auth(raw + 16, raw, 16, mac);
+	sodium_bin2base64(value, sizeof value, raw, sizeof raw,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(hdr, sizeof hdr, CLIENT_COOKIE "=%s", value);
+	assert_int_equal(client_cookie_read(&k, hdr, got), 1);
+	assert_memory_equal(id, got, 16);
+	/* the older tag under the new tag's key, or the reverse: refused */
+	crypto_auth(raw + 16, raw, 16, key);
+	sodium_bin2base64(value, sizeof value, raw, sizeof raw,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(hdr, sizeof hdr, CLIENT_COOKIE "=%s", value);
+	assert_int_equal(client_cookie_read(&k, hdr, got), 0);
+	crypto_generichash(raw + 16, crypto_generichash_BYTES, id, sizeof id, mac, sizeof mac);
+	sodium_bin2base64(value, sizeof value, raw, sizeof raw,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(hdr, sizeof hdr, CLIENT_COOKIE "=%s", value);
+	assert_int_equal(client_cookie_read(&k, hdr, got), 0);
+}
+
 /* The address client_address picks for peer (IPv4) and xff, as text. */
 static const char *picked(const struct client_proxies *p, const char *peer, const char *xff)
 {
@@ -520,6 +564,7 @@ int main(void)
 	    cmocka_unit_test(test_verdict_only_trusted_signatures_are_counted),
 	    cmocka_unit_test(test_client_is_a_network_prefix),
 	    cmocka_unit_test(test_client_cookie_is_macd),
+	    cmocka_unit_test(test_client_cookie_tags_new_and_older),
 	    cmocka_unit_test(test_client_address_behind_trusted_proxies),
 	    cmocka_unit_test(test_client_only_a_persons_navigation_counts),
 	    cmocka_unit_test(test_pages_escape_and_choose_a_language),

@@ -89,6 +89,21 @@ static inline void pg_cluster_new_db(char *out, size_t cap)
 	snprintf(out, cap, "host=%s user=tem dbname=t%d", pg_cluster, pg_cluster_ndb);
 }
 
+/* Where a test comparing both engines keeps them: a scratch folder (scratch_remove removes it)
+ * with the SQLite ledger's path and its lock file's, and a fresh database of the cluster. */
+struct pg_pair {
+	const char *dir;
+	char path[300], lock[320], conninfo[256];
+};
+
+static inline void pg_pair_new(struct pg_pair *p)
+{
+	p->dir = scratch_dir();
+	snprintf(p->path, sizeof p->path, "%s/l.db", p->dir);
+	snprintf(p->lock, sizeof p->lock, "%s/l.db.lock", p->dir);
+	pg_cluster_new_db(p->conninfo, sizeof p->conninfo);
+}
+
 /* Skips the running test when the group found no PostgreSQL. */
 #define SKIP_WITHOUT_PG()                                                                          \
 	do {                                                                                       \

@@ -181,8 +181,7 @@ static void same_as_sqlite(void **state)
 {
 	static struct ledger_job sj[N_JOBS], pj[N_JOBS];
 	struct tally t = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-	const char *dir;
-	char path[300], lock[320], conninfo[256];
+	struct pg_pair pp;
 	struct ledger *sl;
 	struct ledger *pl;
 	struct tem_err err;
@@ -190,12 +189,9 @@ static void same_as_sqlite(void **state)
 
 	(void)state;
 	SKIP_WITHOUT_PG();
-	dir = scratch_dir();
-	snprintf(path, sizeof path, "%s/l.db", dir);
-	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
-	pg_cluster_new_db(conninfo, sizeof conninfo);
-	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
-	if (ledger_open(conninfo, &pl, &err) != TEM_OK)
+	pg_pair_new(&pp);
+	assert_int_equal(ledger_open(pp.path, &sl, &err), TEM_OK);
+	if (ledger_open(pp.conninfo, &pl, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
 	while (n < N_JOBS && build(n, &sj[n])) {
 		build(n, &pj[n]);
@@ -227,8 +223,8 @@ static void same_as_sqlite(void **state)
 	assert_int_equal(pj[36].status, LEDGER_MISSING);
 	for (size_t q = 0; q < sizeof sqlite_q / sizeof sqlite_q[0]; q++) {
 		struct text a = {0}, b = {0};
-		sqlite_table(path, sqlite_q[q], &a);
-		pg_table(conninfo, pg_q[q], &b);
+		sqlite_table(pp.path, sqlite_q[q], &a);
+		pg_table(pp.conninfo, pg_q[q], &b);
 		if (strcmp(a.s, b.s) != 0)
 			fail_msg("%s\nSQLite:\n%s\nPostgreSQL:\n%s", pg_q[q], a.s, b.s);
 		if (a.n == 0)
@@ -236,8 +232,8 @@ static void same_as_sqlite(void **state)
 		free(a.s);
 		free(b.s);
 	}
-	unlink(lock);
-	scratch_remove(dir);
+	unlink(pp.lock);
+	scratch_remove(pp.dir);
 }
 
 /* --- groups of scans -------------------------------------------------------------------- */
@@ -276,8 +272,7 @@ static void groups_as_sqlite(void **state)
 	enum { NP = sizeof plan / sizeof plan[0], NS = 6 };
 	static struct ledger_job sj[NS + NP], pj[NS + NP];
 	const struct ledger_backend *be = ledger_pg_backend();
-	const char *dir;
-	char path[300], lock[320], conninfo[256];
+	struct pg_pair pp;
 	struct ledger *sl;
 	void *db;
 	int64_t scans;
@@ -285,12 +280,9 @@ static void groups_as_sqlite(void **state)
 
 	(void)state;
 	SKIP_WITHOUT_PG();
-	dir = scratch_dir();
-	snprintf(path, sizeof path, "%s/l.db", dir);
-	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
-	pg_cluster_new_db(conninfo, sizeof conninfo);
-	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
-	if (be->open(conninfo, 0, &db, &scans, &err) != TEM_OK)
+	pg_pair_new(&pp);
+	assert_int_equal(ledger_open(pp.path, &sl, &err), TEM_OK);
+	if (be->open(pp.conninfo, 0, &db, &scans, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
 	/* the producers, the batches (1-100, 101-200), then code 20 claimed: each alone */
 	for (int i = 0; i < NS; i++) {
@@ -366,15 +358,15 @@ static void groups_as_sqlite(void **state)
 	assert_int_equal(pj[NS + 22].u.scan.clients, 1);
 	for (size_t q = 0; q < sizeof sqlite_q / sizeof sqlite_q[0]; q++) {
 		struct text a = {0}, b = {0};
-		sqlite_table(path, sqlite_q[q], &a);
-		pg_table(conninfo, pg_q[q], &b);
+		sqlite_table(pp.path, sqlite_q[q], &a);
+		pg_table(pp.conninfo, pg_q[q], &b);
 		if (strcmp(a.s, b.s) != 0)
 			fail_msg("%s\nSQLite:\n%s\nPostgreSQL:\n%s", pg_q[q], a.s, b.s);
 		free(a.s);
 		free(b.s);
 	}
-	unlink(lock);
-	scratch_remove(dir);
+	unlink(pp.lock);
+	scratch_remove(pp.dir);
 }
 
 /* --- two servers on one database --------------------------------------------------------- */

@@ -479,8 +479,7 @@ static int run_sequence(struct ledger *sl, struct ledger *pl)
 /* The sequence through both engines; every read gives the same rows on both. */
 static void reads_as_sqlite(void **state)
 {
-	const char *dir;
-	char path[300], lock[320], conninfo[256];
+	struct pg_pair pp;
 	struct ledger *sl, *pw;
 	void *pl;
 	int64_t scans;
@@ -490,18 +489,15 @@ static void reads_as_sqlite(void **state)
 	(void)state;
 	SKIP_WITHOUT_PG();
 	serves_every_read(pg_reads);
-	dir = scratch_dir();
-	snprintf(path, sizeof path, "%s/l.db", dir);
-	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
-	pg_cluster_new_db(conninfo, sizeof conninfo);
-	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
+	pg_pair_new(&pp);
+	assert_int_equal(ledger_open(pp.path, &sl, &err), TEM_OK);
 	/* the jobs through the shared writer; the reads on the engine's own state */
-	if (ledger_open(conninfo, &pw, &err) != TEM_OK ||
-	    ledger_pg_backend()->open(conninfo, 0, &pl, &scans, &err) != TEM_OK)
+	if (ledger_open(pp.conninfo, &pw, &err) != TEM_OK ||
+	    ledger_pg_backend()->open(pp.conninfo, 0, &pl, &scans, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
 	run_sequence(sl, pw);
 	assert_int_equal(lq_open(sl, &err), TEM_OK);
-	if (pg_reads->lq_open(pl, conninfo, &err) != TEM_OK)
+	if (pg_reads->lq_open(pl, pp.conninfo, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
 	read_all(&sqlite_reads, sl, &a);
 	read_all(pg_reads, pl, &b);
@@ -538,7 +534,7 @@ static void reads_as_sqlite(void **state)
 		struct token_row row;
 		unsigned char h[TOKENS_HASH_BYTES] = {0};
 		void *tdb;
-		assert_int_equal(pg_reads->tokens_open(conninfo, 0, &tdb, &err), TEM_OK);
+		assert_int_equal(pg_reads->tokens_open(pp.conninfo, 0, &tdb, &err), TEM_OK);
 		assert_int_equal(pg_reads->tokens_find(tdb, h, &row, &err), TEM_NO);
 		assert_int_equal(pg_cluster_cmd("stop"), 0);
 		assert_int_equal(pg_reads->lq_producers(pl, NULL, producer_line, &c, &err),
@@ -559,8 +555,8 @@ static void reads_as_sqlite(void **state)
 	ledger_close(sl);
 	ledger_close(pw);
 	ledger_pg_backend()->close(pl);
-	unlink(lock);
-	scratch_remove(dir);
+	unlink(pp.lock);
+	scratch_remove(pp.dir);
 }
 
 /* --- tokens ---------------------------------------------------------------------------------- */
@@ -634,8 +630,8 @@ static void token_steps(const struct ledger_backend *be, const char *where, stru
 
 static void tokens_as_sqlite(void **state)
 {
-	const char *dir;
-	char path[300], lock[320], conninfo[256], empty[256];
+	struct pg_pair pp;
+	char empty[256];
 	struct ledger *sl, *pl;
 	struct tem_err err;
 	struct text a = {0}, b = {0};
@@ -643,21 +639,18 @@ static void tokens_as_sqlite(void **state)
 
 	(void)state;
 	SKIP_WITHOUT_PG();
-	dir = scratch_dir();
-	snprintf(path, sizeof path, "%s/l.db", dir);
-	snprintf(lock, sizeof lock, "%s/l.db.lock", dir);
-	pg_cluster_new_db(conninfo, sizeof conninfo);
+	pg_pair_new(&pp);
 	pg_cluster_new_db(empty, sizeof empty);
 	/* a database temd never made is refused, never made into a ledger */
 	assert_int_equal(pg_reads->tokens_open(empty, 1, &tdb, &err), TEM_ERR);
 	assert_non_null(strstr(err.msg, "not a tem ledger"));
 	assert_null(strstr(err.msg, "password"));
-	assert_int_equal(ledger_open(path, &sl, &err), TEM_OK);
-	if (ledger_open(conninfo, &pl, &err) != TEM_OK)
+	assert_int_equal(ledger_open(pp.path, &sl, &err), TEM_OK);
+	if (ledger_open(pp.conninfo, &pl, &err) != TEM_OK)
 		fail_msg("%s", err.msg);
 	/* while temd runs on each */
-	token_steps(&sqlite_reads, path, &a);
-	token_steps(pg_reads, conninfo, &b);
+	token_steps(&sqlite_reads, pp.path, &a);
+	token_steps(pg_reads, pp.conninfo, &b);
 	same_text("tokens", a.s, b.s);
 	assert_non_null(strstr(a.s, "add again: 1\n"));    /* TEM_NO */
 	assert_non_null(strstr(a.s, "revoke again: 1\n")); /* TEM_NO */
@@ -668,8 +661,8 @@ static void tokens_as_sqlite(void **state)
 	free(b.s);
 	ledger_close(sl);
 	ledger_close(pl);
-	unlink(lock);
-	scratch_remove(dir);
+	unlink(pp.lock);
+	scratch_remove(pp.dir);
 }
 
 int main(void)

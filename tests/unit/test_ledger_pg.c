@@ -149,6 +149,23 @@ static void pg_table(const char *conninfo, const char *q, struct text *t)
 	PQfinish(c);
 }
 
+/* Fails the test unless every table of the comparison reads the same in both engines' ledgers;
+ * with say_empty, names the tables that were empty in both. */
+static void same_tables(const struct pg_pair *pp, int say_empty)
+{
+	for (size_t q = 0; q < sizeof sqlite_q / sizeof sqlite_q[0]; q++) {
+		struct text a = {0}, b = {0};
+		sqlite_table(pp->path, sqlite_q[q], &a);
+		pg_table(pp->conninfo, pg_q[q], &b);
+		if (strcmp(a.s, b.s) != 0)
+			fail_msg("%s\nSQLite:\n%s\nPostgreSQL:\n%s", pg_q[q], a.s, b.s);
+		if (say_empty && a.n == 0)
+			print_message("# empty: %s\n", pg_q[q]);
+		free(a.s);
+		free(b.s);
+	}
+}
+
 /* counts jobs done, for jobs submitted all at once */
 struct tally {
 	pthread_mutex_t mu;
@@ -221,17 +238,7 @@ static void same_as_sqlite(void **state)
 	assert_int_equal(pj[3].status, LEDGER_EXISTS);
 	assert_int_equal(pj[4].status, LEDGER_OVERLAP);
 	assert_int_equal(pj[36].status, LEDGER_MISSING);
-	for (size_t q = 0; q < sizeof sqlite_q / sizeof sqlite_q[0]; q++) {
-		struct text a = {0}, b = {0};
-		sqlite_table(pp.path, sqlite_q[q], &a);
-		pg_table(pp.conninfo, pg_q[q], &b);
-		if (strcmp(a.s, b.s) != 0)
-			fail_msg("%s\nSQLite:\n%s\nPostgreSQL:\n%s", pg_q[q], a.s, b.s);
-		if (a.n == 0)
-			print_message("# empty: %s\n", pg_q[q]);
-		free(a.s);
-		free(b.s);
-	}
+	same_tables(&pp, 1);
 	unlink(pp.lock);
 	scratch_remove(pp.dir);
 }
@@ -356,15 +363,7 @@ static void groups_as_sqlite(void **state)
 	assert_int_equal(pj[NS + 19].u.scan.scans, 5);
 	assert_int_equal(pj[NS + 22].u.scan.scans, 2);
 	assert_int_equal(pj[NS + 22].u.scan.clients, 1);
-	for (size_t q = 0; q < sizeof sqlite_q / sizeof sqlite_q[0]; q++) {
-		struct text a = {0}, b = {0};
-		sqlite_table(pp.path, sqlite_q[q], &a);
-		pg_table(pp.conninfo, pg_q[q], &b);
-		if (strcmp(a.s, b.s) != 0)
-			fail_msg("%s\nSQLite:\n%s\nPostgreSQL:\n%s", pg_q[q], a.s, b.s);
-		free(a.s);
-		free(b.s);
-	}
+	same_tables(&pp, 0);
 	unlink(pp.lock);
 	scratch_remove(pp.dir);
 }

@@ -407,6 +407,16 @@ static void test_client_cookie_is_macd(void **state)
 	assert_int_equal(client_cookie_read(&k, "other=1", got), 0);
 }
 
+/* The Cookie header that sends raw (an id and a tag) as the tem_client cookie, into hdr. */
+static void cookie_header(const unsigned char raw[CLIENT_COOKIE_RAW], char hdr[200])
+{
+	char value[CLIENT_COOKIE_LEN + 1];
+
+	sodium_bin2base64(value, sizeof value, raw, CLIENT_COOKIE_RAW,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(hdr, 200, CLIENT_COOKIE "=%s", value);
+}
+
 /* A new cookie's tag is keyed BLAKE2b under the cookie key's second subkey; a cookie issued
  * with the HMAC tag cookies had before is still read (it lives two years), under that key
  * only. */
@@ -433,21 +443,15 @@ static void test_client_cookie_tags_new_and_older(void **state)
 	crypto_kdf_derive_from_key(mac, sizeof mac, 1, "temcooki", salt);
 	memcpy(raw, id, 16);
 	crypto_auth(raw + 16, raw, 16, mac);
-	sodium_bin2base64(value, sizeof value, raw, sizeof raw,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	snprintf(hdr, sizeof hdr, CLIENT_COOKIE "=%s", value);
+	cookie_header(raw, hdr);
 	assert_int_equal(client_cookie_read(&k, hdr, got), 1);
 	assert_memory_equal(id, got, 16);
 	/* the older tag under the new tag's key, or the reverse: refused */
 	crypto_auth(raw + 16, raw, 16, key);
-	sodium_bin2base64(value, sizeof value, raw, sizeof raw,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	snprintf(hdr, sizeof hdr, CLIENT_COOKIE "=%s", value);
+	cookie_header(raw, hdr);
 	assert_int_equal(client_cookie_read(&k, hdr, got), 0);
 	crypto_generichash(raw + 16, crypto_generichash_BYTES, id, sizeof id, mac, sizeof mac);
-	sodium_bin2base64(value, sizeof value, raw, sizeof raw,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	snprintf(hdr, sizeof hdr, CLIENT_COOKIE "=%s", value);
+	cookie_header(raw, hdr);
 	assert_int_equal(client_cookie_read(&k, hdr, got), 0);
 }
 

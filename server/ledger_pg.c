@@ -395,11 +395,10 @@ struct batch_sum {
 	int64_t batch, scans, codes, claimed, alerted;
 };
 
-#define PG_RETRIES           3     /* a group lost to a deadlock or a dropped connection */
-#define PG_BACKOFF_MIN       0.1   /* s between reconnection attempts, at first */
-#define PG_BACKOFF_MAX       5.0   /* at most */
-#define PG_STATEMENT_TIMEOUT "10s" /* as SQLite's busy timeout */
-#define PG_MAX_ARGS          13
+#define PG_RETRIES     3   /* a group lost to a deadlock or a dropped connection */
+#define PG_BACKOFF_MIN 0.1 /* s between reconnection attempts, at first */
+#define PG_BACKOFF_MAX 5.0 /* at most */
+#define PG_MAX_ARGS    13
 
 struct pg_ledger {
 	char *conninfo;
@@ -638,68 +637,10 @@ static const char *col_text(const PGresult *res, int r, int c)
 
 /* --- connections ----------------------------------------------------------------------- */
 
-/* One line of libpq's message about conn, without its newline. */
-static const char *conn_msg(PGconn *conn, char *buf, size_t cap)
-{
-	size_t n;
-
-	snprintf(buf, cap, "%s", conn != NULL ? PQerrorMessage(conn) : "out of memory");
-	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	for (char *p = buf; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
-	return buf;
-}
-
-/* libpq's notices (a table that exists already, skipped) are not temd's to print. */
-static void quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
-/* Connects to conninfo (named name in messages) with the settings every connection needs:
- * synchronous_commit on (a job is answered only once its commit is durable), a statement
- * timeout, UTC. The connection, or NULL with err set. */
-static PGconn *connect_to(const char *conninfo, const char *name, struct tem_err *err)
-{
-	char msg[512];
-	PGconn *c = PQconnectdb(conninfo);
-	PGresult *res;
-
-	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		err_set(err, "%s: cannot connect: %s", name, conn_msg(c, msg, sizeof msg));
-		PQfinish(c);
-		return NULL;
-	}
-	PQsetNoticeProcessor(c, quiet, NULL);
-	res =
-	    PQexec(c, "SET synchronous_commit = on; SET statement_timeout = '" PG_STATEMENT_TIMEOUT
-		      "'; SET TIME ZONE 'UTC'; SET application_name = 'temd'");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		err_set(err, "%s: cannot set up the connection: %s", name,
-			conn_msg(c, msg, sizeof msg));
-		PQclear(res);
-		PQfinish(c);
-		return NULL;
-	}
-	PQclear(res);
-	return c;
-}
-
 /* connect_to l's database. */
 static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
 {
-	return connect_to(l->conninfo, l->name, err);
-}
-
-PGconn *pg_ledger_connect(const char *conninfo, struct tem_err *err)
-{
-	char name[256];
-
-	return connect_to(conninfo, pg_ledger_name_of(conninfo, name, sizeof name), err);
+	return pg_connect_named(l->conninfo, l->name, err);
 }
 
 /* Runs the text q (no parameters) on c expecting want; TEM_OK, or TEM_ERR with err set. */
@@ -711,7 +652,7 @@ static int exec_simple(struct pg_ledger *l, PGconn *c, const char *q, ExecStatus
 	int ok = PQresultStatus(res) == want;
 
 	if (!ok)
-		err_set(err, "%s: %s: %s", l->name, what, conn_msg(c, msg, sizeof msg));
+		err_set(err, "%s: %s: %s", l->name, what, pg_conn_msg(c, msg, sizeof msg));
 	PQclear(res);
 	return ok ? TEM_OK : TEM_ERR;
 }
@@ -736,7 +677,7 @@ static int migrate(struct pg_ledger *l, PGconn *c, struct tem_err *err)
 		char msg[512];
 		err_set(err, "%s: cannot read the schema version: %s", l->name,
 			PQntuples(res) > 1 ? "table schema_version has more than one row"
-					   : conn_msg(c, msg, sizeof msg));
+					   : pg_conn_msg(c, msg, sizeof msg));
 		PQclear(res);
 		goto fail;
 	}
@@ -791,7 +732,7 @@ static int prepare_writer(struct pg_ledger *l, PGconn *c, struct tem_err *err)
 		res = PQprepare(c, name, sql[i].sql, sql[i].params, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			err_set(err, "%s: cannot prepare \"%s\": %s", l->name, sql[i].sql,
-				conn_msg(c, msg, sizeof msg));
+				pg_conn_msg(c, msg, sizeof msg));
 			PQclear(res);
 			return TEM_ERR;
 		}
@@ -1997,23 +1938,6 @@ static int run_group(struct pg_ledger *l, struct ledger_job *first, struct ledge
 
 /* --- open, readers, close ----------------------------------------------------------------- */
 
-char *pg_ledger_name_of(const char *conninfo, char *buf, size_t cap)
-{
-	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
-	const char *db = NULL, *host = NULL;
-
-	for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++) {
-		if (strcmp(o->keyword, "dbname") == 0)
-			db = o->val;
-		else if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-	}
-	snprintf(buf, cap, "PostgreSQL database %s on %s", db != NULL ? db : "(default)",
-		 host != NULL ? host : "(default host)");
-	PQconninfoFree(opts);
-	return buf;
-}
-
 /* l->name: the database and host conninfo names, never its password. */
 static void name_db(struct pg_ledger *l, const char *conninfo)
 {
@@ -2034,24 +1958,6 @@ static int reader_conn(struct pg_ledger *l, struct tem_err *err)
 	}
 	PQfinish(l->r);
 	return (l->r = connect_db(l, err)) != NULL ? 0 : -1;
-}
-
-PGconn *pg_ledger_read_conn(struct pg_ledger *l)
-{
-	struct tem_err err;
-
-	pthread_mutex_lock(&l->rmu);
-	return reader_conn(l, &err) == 0 ? l->r : NULL;
-}
-
-void pg_ledger_read_release(struct pg_ledger *l)
-{
-	pthread_mutex_unlock(&l->rmu);
-}
-
-const char *pg_ledger_name(const struct pg_ledger *l)
-{
-	return l->name;
 }
 
 static void be_close(void *db);
@@ -2088,7 +1994,7 @@ static int open_db(const char *conninfo, struct pg_ledger **out, int64_t *scans,
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		char msg[512];
 		err_set(err, "%s: cannot count the scans: %s", l->name,
-			conn_msg(l->r, msg, sizeof msg));
+			pg_conn_msg(l->r, msg, sizeof msg));
 		PQclear(res);
 		goto fail;
 	}
@@ -2122,7 +2028,7 @@ static PGresult *rq(struct pg_ledger *l, const char *q, int n, const char *const
 	}
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		return res;
-	err_set(err, "%s: cannot read %s: %s", l->name, what, conn_msg(l->r, msg, sizeof msg));
+	err_set(err, "%s: cannot read %s: %s", l->name, what, pg_conn_msg(l->r, msg, sizeof msg));
 	PQclear(res);
 	return NULL;
 }

@@ -1,7 +1,8 @@
 /* ledger_pg.h — the PostgreSQL ledger (libpq), private to server/: its backend table
  * (ledger_pg_backend, server/ledger_backend.h) is opened and run through the ledger interface
  * (server/ledger.h: ledger_open with a connection string, the shared writer), and this header
- * gives the engine's other parts (ledger_pg_query.c, ledger_pg_tokens.c) its connections.
+ * gives every part of the engine (ledger_pg.c, ledger_pg_query.c, ledger_pg_tokens.c) its
+ * connections, made in ledger_pg_conn.c, below them all.
  * Several temd may share one database: every group takes, first in its transaction and in one
  * sorted order, PostgreSQL advisory locks on the codes, networks and keys its jobs count in, so
  * two servers decide a code's counts, verdicts, claims and alerts one after the other, never
@@ -16,29 +17,23 @@
 #include "keys/err.h"
 #include "server/ledger.h"
 
-struct pg_ledger;
-
 /* libpq's connection, as libpq-fe.h declares it (the same typedef: C11 allows it twice), so
  * only server/ledger_pg*.c include libpq-fe.h (tests/layering.sh). */
 typedef struct pg_conn PGconn;
 
-/* --- for the engine's other parts (ledger_pg_query.c, ledger_pg_tokens.c) ---------------
- * The void *db the backend table's entries get (ledger_backend.h) is the struct pg_ledger
- * the table's open made. */
+/* --- connections (server/ledger_pg_conn.c), for every part of the engine ----------------- */
 
-/* Takes the ledger's reader connection for the caller alone (a mutex: the readers wait
- * meanwhile), connected again first when it was lost (a server restart). The connection, set
- * up as every ledger connection (synchronous_commit on, a statement timeout, UTC, binary-safe
- * parameters are the caller's), or NULL when the database cannot be reached now (its cause in
- * PQerrorMessage is gone: say "cannot be reached"). Either way the caller must call
- * pg_ledger_read_release(l) once done with it, and must not keep it after. Never PQfinish it. */
-PGconn *pg_ledger_read_conn(struct pg_ledger *l);
+#define PG_STATEMENT_TIMEOUT "10s" /* as SQLite's busy timeout */
 
-/* Gives back what pg_ledger_read_conn took. */
-void pg_ledger_read_release(struct pg_ledger *l);
+/* One line of libpq's message about conn (NULL: "out of memory"), without its newline, in buf
+ * (cap bytes); returns buf. */
+const char *pg_conn_msg(PGconn *conn, char *buf, size_t cap);
 
-/* "PostgreSQL database DB on HOST", for messages: never a password. Owned by l. */
-const char *pg_ledger_name(const struct pg_ledger *l);
+/* Connects to conninfo, named name in messages, with the settings every ledger connection
+ * needs: synchronous_commit on (a job is answered only once its commit is durable), a
+ * statement timeout, UTC, libpq's notices silenced. The connection (the caller PQfinishes it),
+ * or NULL with err set. */
+PGconn *pg_connect_named(const char *conninfo, const char *name, struct tem_err *err);
 
 /* A new connection of the caller's own to conninfo, set up as the ledger's (synchronous_commit
  * on, statement timeout, UTC, libpq's notices silenced): for a pool of regulator readers or

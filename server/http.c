@@ -412,6 +412,8 @@ static enum MHD_Result accept_cb(void *cls, const struct sockaddr *addr, socklen
 	struct temd *t = cls;
 
 	(void)len;
+	if (atomic_load(&t->stopping))
+		return MHD_NO; /* stopping: closed at once (http_stop) */
 	if (is_proxy(t, addr) || conn_counts_allow(t->conns->counts, addr))
 		return MHD_YES;
 	metrics_connection_refused();
@@ -1040,11 +1042,13 @@ void http_stop(struct temd *t, unsigned drain_seconds)
 	double end = date_mono_seconds() + drain_seconds;
 
 	if (t->mhd != NULL) {
-		atomic_store(&t->stopping, 1); /* every request from now is answered 503 */
-		MHD_quiesce_daemon(t->mhd);    /* and no new connections come: */
-		if (t->listen_fd >= 0)         /* refused at once, not left in the backlog */
-			close(t->listen_fd);
-		t->listen_fd = -1;
+		/* every request from now is answered 503, and every new connection is closed as soon
+		 * as it is accepted (accept_cb). Not MHD_quiesce_daemon: on an epoll daemon with a
+		 * thread pool it races a worker taking the listening socket out of its own epoll set
+		 * (both read and clear one plain flag), and libmicrohttpd aborts the process when the
+		 * worker wins ("Failed to remove listen FD from epoll set"): temd once exited 134
+		 * while stopping under load. MHD_stop_daemon closes the listening socket. */
+		atomic_store(&t->stopping, 1);
 		while (atomic_load(&t->inflight) > 0 && date_mono_seconds() < end)
 			usleep(10000);
 		/* a suspended connection must be resumed before the daemon stops: the ledger's
@@ -1057,6 +1061,7 @@ void http_stop(struct temd *t, unsigned drain_seconds)
 			usleep(1000);
 		MHD_stop_daemon(t->mhd);
 		t->mhd = NULL;
+		t->listen_fd = -1;
 	}
 	if (t->ops != NULL) {
 		MHD_stop_daemon(t->ops);

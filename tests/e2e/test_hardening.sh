@@ -178,6 +178,30 @@ expect_eq "claims are limited apart: the second in an hour gets 429" "429 rate-l
 	"$(claim) $(json error.code)"
 curl -s "$METRICS_URL/metrics" >m.txt
 expect_grep "metrics count the limited scans" '^temd_rate_limited_total{kind="scans"} 2$' m.txt
+
+# --- stopping: while temd drains, a new connection is closed at once ---
+PORT=${URL##*:}
+# a request whose body never comes: temd, stopping, waits for it (up to 10 s)
+bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" &&
+	printf "POST /api/v1/scans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{" >&3 &&
+	exec sleep 8' "$PORT" &
+SLOW=$!
+# its headers read by temd: the connection's receive queue on temd's side is empty
+headers_read() {
+	ss -Htn state established "( sport = :$PORT )" >ss.txt
+	[ -s ss.txt ] && [ "$(awk '{ s += $1 } END { print s }' ss.txt)" = 0 ]
+}
+wait_for 5 headers_read
+kill -TERM "$TEMD_PID"
+draining() { grep -q 'SIGTERM: stopping' "$T/r.log"; }
+wait_for 5 draining
+t0=$(($(date +%s%N) / 1000000))
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$URL/healthz")
+ms=$(($(date +%s%N) / 1000000 - t0))
+alive=$(kill -0 "$TEMD_PID" 2>/dev/null && echo draining || echo gone)
+expect_eq "while temd drains, a new connection is closed at once, unanswered" "000 draining yes" \
+	"$code $alive $([ "$ms" -lt 2000 ] && echo yes || echo "no: $ms ms")"
+kill "$SLOW" 2>/dev/null
 stop_temd TERM
 expect_eq "temd stops cleanly" "0" "$TEMD_STATUS"
 done_testing

@@ -141,20 +141,6 @@ static const char *const qsql[Q_COUNT] = {
 
 /* --- helpers (ledger_pg_query.h) --- */
 
-const char *pgq_msg(PGconn *c, char *buf, size_t cap)
-{
-	size_t n;
-
-	snprintf(buf, cap, "%s", c != NULL ? PQerrorMessage(c) : "out of memory");
-	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	for (char *p = buf; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
-	return buf;
-}
-
 PGconn *pgq_connect(const char *conninfo, int read_only, struct tem_err *err)
 {
 	char msg[512], name[256];
@@ -167,7 +153,7 @@ PGconn *pgq_connect(const char *conninfo, int read_only, struct tem_err *err)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		err_set(err, "%s: cannot set up the connection: %s",
 			pg_ledger_name_of(conninfo, name, sizeof name),
-			pgq_msg(c, msg, sizeof msg));
+			pg_conn_msg(c, msg, sizeof msg));
 		PQclear(res);
 		PQfinish(c);
 		return NULL;
@@ -289,7 +275,7 @@ static int rd_fail(struct rd *r, const char *what, const PGresult *res)
 			for (size_t n = strlen(msg); n > 0 && msg[n - 1] == ' ';)
 				msg[--n] = '\0';
 		} else {
-			pgq_msg(r->c->c, msg, sizeof msg);
+			pg_conn_msg(r->c->c, msg, sizeof msg);
 		}
 		err_set(r->err, "%s: %s: %s", r->p->name, what, msg);
 	}

@@ -63,9 +63,6 @@ struct pg_result;
  * database and the cause. */
 struct pg_conn *pgq_connect(const char *conninfo, int read_only, struct tem_err *err);
 
-/* libpq's latest message about c on one line, in buf (cap bytes); returns buf. */
-const char *pgq_msg(struct pg_conn *c, char *buf, size_t cap);
-
 /* A binary integer column (int2, int4, int8, bool) of row r, 0 when NULL. */
 int64_t pgq_i64(const struct pg_result *res, int r, int c);
 

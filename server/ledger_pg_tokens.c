@@ -48,7 +48,7 @@ static int fail(struct pg_tokens *t, const PGresult *res, const char *what, stru
 		for (size_t n = strlen(msg); n > 0 && msg[n - 1] == ' ';)
 			msg[--n] = '\0';
 	} else {
-		pgq_msg(t->c, msg, sizeof msg);
+		pg_conn_msg(t->c, msg, sizeof msg);
 	}
 	return err_set(err, "%s: %s: %s", t->name, what, msg);
 }

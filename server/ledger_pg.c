@@ -23,6 +23,7 @@
 #include "server/alert_rules.h"
 #include "server/ledger_backend.h"
 #include "server/ledger_clients.h"
+#include "server/ledger_rollup.h"
 #include "server/log.h"
 
 /* Schema migrations, in order: migration i takes schema_version i to i + 1. Never edit one that
@@ -381,20 +382,6 @@ struct batch_seen {
 	int64_t first, last, id;
 };
 
-/* A group's roll-ups, added up before they are written (flush_rollups). */
-#define VERDICT_COLS 7
-static const char *const verdict_cols[VERDICT_COLS] = {
-    "genuine", "seen", "duplicate", "sold", "unregistered", "expired", "revoked"};
-struct day_sum {
-	char key_id[17];
-	int32_t day;
-	int64_t batch, scans, codes, v[VERDICT_COLS], claims;
-};
-struct batch_sum {
-	char key_id[17];
-	int64_t batch, scans, codes, claimed, alerted;
-};
-
 #define PG_RETRIES     3   /* a group lost to a deadlock or a dropped connection */
 #define PG_BACKOFF_MIN 0.1 /* s between reconnection attempts, at first */
 #define PG_BACKOFF_MAX 5.0 /* at most */
@@ -414,10 +401,8 @@ struct pg_ledger {
 	int commit_sent;     /* writer only: COMMIT was sent in the current attempt */
 	double pinged; /* writer only: when be_idle last checked the connection (monotonic s) */
 	struct batch_seen seen[BATCH_CACHE];
-	struct day_sum *days; /* writer only: the group's day_stats sums */
-	size_t ndays, capdays;
-	struct batch_sum *bsums; /* and batch_stats sums */
-	size_t nbsums, capbsums;
+	struct rollups
+	    rollups; /* writer only: the group's, written with its COMMIT (rollups_add) */
 };
 
 /* --- bound parameters and binary results ---------------------------------------------- */
@@ -892,101 +877,32 @@ static int batch_of(struct pg_ledger *l, const char *key_id, uint64_t serial, in
 	return 0;
 }
 
-/* The group's batch_stats sum of (key_id, batch), made when missing; NULL when out of memory. */
-static struct batch_sum *batch_sum(struct pg_ledger *l, const char *key_id, int64_t batch)
-{
-	for (size_t i = 0; i < l->nbsums; i++)
-		if (l->bsums[i].batch == batch && strcmp(l->bsums[i].key_id, key_id) == 0)
-			return &l->bsums[i];
-	if (l->nbsums == l->capbsums) {
-		size_t nc = l->capbsums ? l->capbsums * 2 : 32;
-		struct batch_sum *g = realloc(l->bsums, nc * sizeof *g);
-		if (g == NULL)
-			return NULL;
-		l->bsums = g, l->capbsums = nc;
-	}
-	struct batch_sum *s = &l->bsums[l->nbsums++];
-	memset(s, 0, sizeof *s);
-	snprintf(s->key_id, sizeof s->key_id, "%s", key_id);
-	s->batch = batch;
-	return s;
-}
-
-/* Counts, as server/ledger.c's roll_up: one scan of final verdict verdict ("" none),
- * day_code, batch_code, claims, added to the group's sums. 0 or -1 (out of memory). */
+/* Counts in the group's roll-ups (rollup_count, server/ledger_rollup.h): one scan of final
+ * verdict verdict ("" none), day_code, batch_code, claims. 0 or -1 (out of memory). */
 static int roll_up(struct pg_ledger *l, const char *key_id, int64_t batch, int64_t at_ms,
 		   const char *verdict, int day_code, int batch_code, int claims)
 {
-	int32_t day = date_vn_day((time_t)(at_ms / 1000));
-	int scans = verdict[0] != '\0';
-	struct day_sum *d = NULL;
-
-	for (size_t i = 0; i < l->ndays && d == NULL; i++)
-		if (l->days[i].day == day && l->days[i].batch == batch &&
-		    strcmp(l->days[i].key_id, key_id) == 0)
-			d = &l->days[i];
-	if (d == NULL) {
-		if (l->ndays == l->capdays) {
-			size_t nc = l->capdays ? l->capdays * 2 : 32;
-			struct day_sum *g = realloc(l->days, nc * sizeof *g);
-			if (g == NULL)
-				return fail(l, NULL, "cannot count the statistics: out of memory");
-			l->days = g, l->capdays = nc;
-		}
-		d = &l->days[l->ndays++];
-		memset(d, 0, sizeof *d);
-		snprintf(d->key_id, sizeof d->key_id, "%s", key_id);
-		d->day = day;
-		d->batch = batch;
-	}
-	d->scans += scans;
-	d->codes += day_code;
-	d->claims += claims;
-	for (int i = 0; i < VERDICT_COLS; i++)
-		d->v[i] += strcmp(verdict, verdict_cols[i]) == 0;
-	if (batch != 0) {
-		struct batch_sum *b = batch_sum(l, key_id, batch);
-		if (b == NULL)
-			return fail(l, NULL, "cannot count the statistics: out of memory");
-		b->scans += scans;
-		b->codes += batch_code;
-		b->claimed += claims;
-	}
+	if (rollup_count(&l->rollups, key_id, batch, at_ms, verdict, day_code, batch_code,
+			 claims) != 0)
+		return fail(l, NULL, "cannot count the statistics: out of memory");
 	return 0;
 }
 
-static int day_cmp(const void *a, const void *b)
+/* The group's roll-up rows: as many statements as rollups_add adds. */
+static size_t rollups_n(const struct pg_ledger *l)
 {
-	const struct day_sum *x = a, *y = b;
-	int c = strcmp(x->key_id, y->key_id);
-
-	if (c != 0)
-		return c;
-	if (x->day != y->day)
-		return x->day < y->day ? -1 : 1;
-	return x->batch < y->batch ? -1 : x->batch > y->batch;
+	return l->rollups.ndays + l->rollups.nbatches;
 }
 
-static int bsum_cmp(const void *a, const void *b)
-{
-	const struct batch_sum *x = a, *y = b;
-	int c = strcmp(x->key_id, y->key_id);
-
-	if (c != 0)
-		return c;
-	return x->batch < y->batch ? -1 : x->batch > y->batch;
-}
-
-/* Adds the group's roll-ups to q at *k (room for l->ndays + l->nbsums), in key order, so two
- * servers' groups lock the shared rows in one order. */
+/* Adds the group's roll-ups to q at *k (room for rollups_n), in key order, so two servers'
+ * groups lock the shared rows in one order. */
 static void rollups_add(struct pg_ledger *l, struct pq *q, int *k)
 {
-	if (l->ndays > 1)
-		qsort(l->days, l->ndays, sizeof *l->days, day_cmp);
-	if (l->nbsums > 1)
-		qsort(l->bsums, l->nbsums, sizeof *l->bsums, bsum_cmp);
-	for (size_t i = 0; i < l->ndays; i++) {
-		const struct day_sum *d = &l->days[i];
+	const struct rollups *r = &l->rollups;
+
+	rollup_sort(&l->rollups);
+	for (size_t i = 0; i < r->ndays; i++) {
+		const struct rollup_day *d = &r->days[i];
 		struct pq *p = &q[(*k)++];
 		memset(p, 0, sizeof *p);
 		p->id = S_DAY_STATS;
@@ -996,12 +912,12 @@ static void rollups_add(struct pg_ledger *l, struct pq *q, int *k)
 		a_i64(&p->a, d->batch);
 		a_i64(&p->a, d->scans);
 		a_i64(&p->a, d->codes);
-		for (int c = 0; c < VERDICT_COLS; c++)
+		for (int c = 0; c < ROLLUP_VERDICTS; c++)
 			a_i64(&p->a, d->v[c]);
 		a_i64(&p->a, d->claims);
 	}
-	for (size_t i = 0; i < l->nbsums; i++) {
-		const struct batch_sum *b = &l->bsums[i];
+	for (size_t i = 0; i < r->nbatches; i++) {
+		const struct rollup_batch *b = &r->batches[i];
 		struct pq *p = &q[(*k)++];
 		memset(p, 0, sizeof *p);
 		p->id = S_BATCH_STATS;
@@ -1018,7 +934,7 @@ static void rollups_add(struct pg_ledger *l, struct pq *q, int *k)
 /* Writes the group's roll-ups (rollups_add) in one round trip. 0 or -1. */
 static int flush_rollups(struct pg_ledger *l)
 {
-	size_t n = l->ndays + l->nbsums;
+	size_t n = rollups_n(l);
 	struct pq *q;
 	int k = 0, rc;
 
@@ -1062,14 +978,14 @@ static int raise_alert(struct pg_ledger *l, const struct alert_event *e, int64_t
 	if (w.action == ALERT_WRITE_NEW) {
 		if (w.count_code) {
 			int64_t had;
-			struct batch_sum *b;
+			struct rollup_batch *b;
 			memset(&a, 0, sizeof a);
 			a_text(&a, e->key_id);
 			a_i64(&a, (int64_t)e->serial);
 			if (read_count(l, S_CODE_ALERTED, &a, &had) != 0)
 				return -1;
 			if (!had) {
-				if ((b = batch_sum(l, e->key_id, e->batch)) == NULL)
+				if ((b = rollup_batch(&l->rollups, e->key_id, e->batch)) == NULL)
 					return fail(l, NULL,
 						    "cannot count an alert: out of memory");
 				b->alerted++;
@@ -1507,7 +1423,7 @@ static int run_batch(struct pg_ledger *l, struct ledger_job *job)
 	PQclear(res);
 	b->registered_ms = b->at_ms;
 	/* its row of statistics, all zero, so every batch has one */
-	return batch_sum(l, b->key_id, b->row) != NULL
+	return rollup_batch(&l->rollups, b->key_id, b->row) != NULL
 		   ? 0
 		   : fail(l, NULL, "cannot count a batch: out of memory");
 }
@@ -1836,7 +1752,7 @@ static int run_scans(struct pg_ledger *l, struct ledger_job *first, struct ledge
 		if (scan_decide(l, &st[i]) != 0 || scan_after(l, &st[i]) != 0)
 			goto out;
 
-	nw = 2 * n + l->ndays + l->nbsums + 1;
+	nw = 2 * n + rollups_n(l) + 1;
 	if ((w = calloc(nw, sizeof *w)) == NULL) {
 		fail(l, NULL, "cannot run a group of scans: out of memory");
 		goto out;
@@ -1875,7 +1791,7 @@ static int run_txn(struct pg_ledger *l, struct ledger_job *first, struct ledger_
 	int rc;
 
 	l->commit_sent = 0;
-	l->ndays = l->nbsums = 0;
+	rollup_clear(&l->rollups);
 	if (writer_conn(l) != 0)
 		return -1;
 	if (scans_apart(first, end)) {
@@ -2186,8 +2102,7 @@ static void be_close(void *db)
 	PQfinish(l->w);
 	PQfinish(l->r);
 	pthread_mutex_destroy(&l->rmu);
-	free(l->days);
-	free(l->bsums);
+	rollup_free(&l->rollups);
 	free(l->conninfo);
 	free(l);
 }

@@ -21,6 +21,7 @@
 #include "server/alert.h"
 #include "server/alert_rules.h"
 #include "server/codemap.h"
+#include "server/ledger_rollup.h"
 #include "server/ledger_sqlite_backup.h"
 #include "server/ledger_sqlite_query.h"
 #include "server/ledger_sqlite_tokens.h"
@@ -484,19 +485,6 @@ struct batch_seen {
 	int64_t first, last, id;
 };
 
-/* A transaction's roll-ups gathered before its COMMIT (roll_up): a day_stats row's counts to
- * add, and a batch_stats row's. */
-#define ROLL_SLOTS    32
-#define ROLL_VERDICTS 7
-struct roll_day {
-	int64_t day, batch;
-	char key_id[17];
-	int64_t scans, codes, v[ROLL_VERDICTS], claims;
-};
-struct roll_batch {
-	int64_t batch, scans, codes, claimed;
-};
-
 struct sq {
 	char path[4096];
 	sqlite3 *w;                /* the writer's connection */
@@ -521,10 +509,7 @@ struct sq {
 	 * from thousands of networks costs a scan a few lookups, never a walk of its rows */
 	struct codemap *codes, *nets;
 	unsigned char map_key[crypto_shorthash_KEYBYTES]; /* keys both maps' hashes */
-	/* writer only: the roll-ups the open transaction counted, not yet written (roll_up) */
-	struct roll_day days[ROLL_SLOTS];
-	struct roll_batch batches[ROLL_SLOTS];
-	size_t ndays, nbatches;
+	struct rollups rollups; /* writer only: the open transaction's, written by roll_flush */
 	/* writer only: run_scan's room for a code's rows, kept from scan to scan (a scan
 	 * allocates nothing once it is large enough; given back when a code needed many) */
 	struct ledger_net_row *rows;
@@ -1435,99 +1420,55 @@ static int batch_of(struct sq *l, const char *key_id, uint64_t serial, int64_t *
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* The columns of day_stats counting scans by final verdict, in the order of struct roll_day's v. */
-static const char *const day_verdicts[ROLL_VERDICTS] = {
-    "genuine", "seen", "duplicate", "sold", "unregistered", "expired", "revoked",
+/* day_stats' parameters counting scans by final verdict, in rollup_verdicts' order. */
+static const char *const day_verdict_params[ROLLUP_VERDICTS] = {
+    ":genuine", ":seen", ":duplicate", ":sold", ":unregistered", ":expired", ":revoked",
 };
 
-/* Writes the counts roll_up gathered into day_stats and batch_stats and forgets them. SQLITE_OK
- * or the failing bind's or step's code. */
+/* Writes the transaction's roll-ups (l->rollups, server/ledger_rollup.h) into day_stats and
+ * batch_stats and forgets them; sqlite_commit calls it just before COMMIT. SQLITE_OK or the
+ * failing bind's or step's code. */
 static int roll_flush(struct sq *l)
 {
+	const struct rollups *r = &l->rollups;
 	int rc = SQLITE_OK;
 
-	for (size_t i = 0; i < l->ndays && rc == SQLITE_OK; i++) {
-		const struct roll_day *d = &l->days[i];
+	for (size_t i = 0; i < r->ndays && rc == SQLITE_OK; i++) {
+		const struct rollup_day *d = &r->days[i];
 		sqlite3_stmt *st = stmt(l, S_DAY_STATS);
-		char name[32];
 		bind_i64(l, st, ":day", d->day);
 		bind_text(l, st, ":key", d->key_id);
 		bind_i64(l, st, ":batch", d->batch);
 		bind_i64(l, st, ":scans", d->scans);
 		bind_i64(l, st, ":codes", d->codes);
-		for (int v = 0; v < ROLL_VERDICTS; v++) {
-			snprintf(name, sizeof name, ":%s", day_verdicts[v]);
-			bind_i64(l, st, name, d->v[v]);
-		}
+		for (int v = 0; v < ROLLUP_VERDICTS; v++)
+			bind_i64(l, st, day_verdict_params[v], d->v[v]);
 		bind_i64(l, st, ":claims", d->claims);
 		rc = step_want(l, st, SQLITE_DONE);
 	}
-	for (size_t i = 0; i < l->nbatches && rc == SQLITE_OK; i++) {
-		const struct roll_batch *b = &l->batches[i];
+	for (size_t i = 0; i < r->nbatches && rc == SQLITE_OK; i++) {
+		const struct rollup_batch *b = &r->batches[i];
 		sqlite3_stmt *st = stmt(l, S_BATCH_STATS);
 		bind_i64(l, st, ":batch", b->batch);
 		bind_i64(l, st, ":scans", b->scans);
 		bind_i64(l, st, ":codes", b->codes);
 		bind_i64(l, st, ":claimed", b->claimed);
-		bind_i64(l, st, ":alerted", 0);
+		bind_i64(l, st, ":alerted", b->alerted);
 		rc = step_want(l, st, SQLITE_DONE);
 	}
-	l->ndays = l->nbatches = 0;
+	rollup_clear(&l->rollups);
 	return rc;
 }
 
-/* Counts in day_stats (the Vietnam calendar day of at_ms, key_id, batch) and batch_stats (batch,
- * unless 0): one scan of final verdict verdict (a verdict's name; "" counts no scan), day_code
- * 1 when the code is new to that day, batch_code 1 when it was never scanned before, claims
- * (0 or 1) a new claim. Gathered in memory and written once a transaction (roll_flush, from
- * sqlite_commit: the counts still commit with what they count); only a transaction with
- * more distinct rows than ROLL_SLOTS writes some earlier. SQLITE_OK or the failing bind's or
- * step's code. */
+/* Counts in the transaction's roll-ups (rollup_count): one scan of final verdict verdict ("" no
+ * scan), day_code, batch_code, claims. SQLITE_OK, or SQLITE_NOMEM (recorded). */
 static int roll_up(struct sq *l, const char *key_id, int64_t batch, int64_t at_ms,
 		   const char *verdict, int day_code, int batch_code, int claims)
 {
-	int64_t day = date_vn_day((time_t)(at_ms / 1000));
-	struct roll_day *d = NULL;
-	int rc;
-
-	for (size_t i = 0; i < l->ndays && d == NULL; i++)
-		if (l->days[i].day == day && l->days[i].batch == batch &&
-		    strcmp(l->days[i].key_id, key_id) == 0)
-			d = &l->days[i];
-	if (d == NULL) {
-		if ((l->ndays == ROLL_SLOTS || l->nbatches == ROLL_SLOTS) &&
-		    (rc = roll_flush(l)) != SQLITE_OK)
-			return rc;
-		d = &l->days[l->ndays++];
-		memset(d, 0, sizeof *d);
-		d->day = day;
-		d->batch = batch;
-		snprintf(d->key_id, sizeof d->key_id, "%s", key_id);
-	}
-	if (verdict[0] != '\0') {
-		d->scans++;
-		for (int v = 0; v < ROLL_VERDICTS; v++)
-			if (strcmp(verdict, day_verdicts[v]) == 0)
-				d->v[v]++;
-	}
-	d->codes += day_code;
-	d->claims += claims;
-	if (batch == 0)
-		return SQLITE_OK;
-	struct roll_batch *b = NULL;
-	for (size_t i = 0; i < l->nbatches && b == NULL; i++)
-		if (l->batches[i].batch == batch)
-			b = &l->batches[i];
-	if (b == NULL) {
-		if (l->nbatches == ROLL_SLOTS && (rc = roll_flush(l)) != SQLITE_OK)
-			return rc;
-		b = &l->batches[l->nbatches++];
-		memset(b, 0, sizeof *b);
-		b->batch = batch;
-	}
-	b->scans += verdict[0] != '\0';
-	b->codes += batch_code;
-	b->claimed += claims;
+	if (rollup_count(&l->rollups, key_id, batch, at_ms, verdict, day_code, batch_code,
+			 claims) != 0)
+		return fail_own(l, SQLITE_NOMEM, "cannot count the statistics: %s",
+				sqlite3_errstr(SQLITE_NOMEM));
 	return SQLITE_OK;
 }
 
@@ -1945,7 +1886,7 @@ static void sqlite_rollback(void *db)
 	struct sq *l = db;
 
 	memset(l->seen, 0, sizeof l->seen); /* it may name a batch rolled back */
-	l->ndays = l->nbatches = 0;
+	rollup_clear(&l->rollups);
 	if (l->codes != NULL) {
 		codemap_drop(l->codes);
 		codemap_drop(l->nets);
@@ -2469,6 +2410,7 @@ static void sqlite_close(void *db)
 	pthread_mutex_destroy(&l->rmu);
 	codemap_free(l->codes);
 	free(l->rows);
+	rollup_free(&l->rollups);
 	codemap_free(l->nets);
 	sodium_memzero(l->map_key, sizeof l->map_key);
 	free(l);

@@ -267,7 +267,7 @@ static void *writer_main(void *arg)
 				pthread_cond_wait(&l->cv, &l->mu);
 				continue;
 			}
-			clock_gettime(CLOCK_REALTIME, &ts);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_sec += 1;
 			if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT &&
 			    l->head == NULL && !l->stop) {
@@ -349,7 +349,13 @@ int ledger_open_flags(const char *where, int flags, struct ledger **out, struct 
 	l->be = be;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->tmu, NULL);
-	pthread_cond_init(&l->cv, NULL);
+	/* the writer's timed waits (its idle call, the group window) run on the monotonic clock:
+	 * setting the time of day never stretches them */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (be->open(l->where, flags, &l->db, &scans, err) != TEM_OK)
 		goto fail;
 	atomic_store(&l->scans, scans);

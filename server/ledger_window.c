@@ -6,7 +6,7 @@
 int ledger_window_add(struct ledger_window *w)
 {
 	if (w->queued++ == 0) {
-		clock_gettime(CLOCK_REALTIME, &w->first_at);
+		clock_gettime(CLOCK_MONOTONIC, &w->first_at);
 		return 1;
 	}
 	return w->queued == LEDGER_GROUP_MAX;
@@ -30,12 +30,10 @@ void ledger_window_wait(struct ledger_window *w, pthread_cond_t *cv, pthread_mut
 	while (w->queued < LEDGER_GROUP_MAX && !*stop) {
 		struct timespec now;
 		long long left;
-		clock_gettime(CLOCK_REALTIME, &now);
+		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = (long long)(until.tv_sec - now.tv_sec) * 1000000000LL +
 		       (until.tv_nsec - now.tv_nsec);
-		/* closed, or the clock was set back: never wait longer than the window */
-		if (left <= 0 || left > LEDGER_GROUP_WINDOW_US * 1000LL ||
-		    pthread_cond_timedwait(cv, mu, &until) == ETIMEDOUT)
+		if (left <= 0 || pthread_cond_timedwait(cv, mu, &until) == ETIMEDOUT)
 			break;
 	}
 }
@@ -48,5 +46,5 @@ void ledger_window_take(struct ledger_window *w)
 
 void ledger_window_done(struct ledger_window *w)
 {
-	clock_gettime(CLOCK_REALTIME, &w->free_at);
+	clock_gettime(CLOCK_MONOTONIC, &w->free_at);
 }

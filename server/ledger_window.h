@@ -22,16 +22,17 @@
 struct ledger_window {
 	size_t queued;            /* jobs waiting */
 	size_t last_group;        /* the jobs of the group the writer took last */
-	struct timespec first_at; /* CLOCK_REALTIME when the first waiting job came */
-	struct timespec free_at;  /* CLOCK_REALTIME when the writer finished its last group */
+	struct timespec first_at; /* CLOCK_MONOTONIC when the first waiting job came */
+	struct timespec free_at;  /* CLOCK_MONOTONIC when the writer finished its last group */
 };
 
 /* Counts a job queued (submit). 1 when the writer must be woken: it is the first waiting
  * job, or the group is full; 0 when the writer needs no wake-up for it. */
 int ledger_window_add(struct ledger_window *w);
 
-/* The writer, with jobs waiting: waits on cv (mu held, as pthread_cond_timedwait wants) until
- * the window closes, the group fills or *stop is set. Returns at once after a lone job. */
+/* The writer, with jobs waiting: waits on cv (made on CLOCK_MONOTONIC; mu held, as
+ * pthread_cond_timedwait wants) until the window closes, the group fills or *stop is set.
+ * Returns at once after a lone job. */
 void ledger_window_wait(struct ledger_window *w, pthread_cond_t *cv, pthread_mutex_t *mu,
 			const int *stop);
 

@@ -625,7 +625,7 @@ static const char *col_text(const PGresult *res, int r, int c)
 /* connect_to l's database. */
 static PGconn *connect_db(struct pg_ledger *l, struct tem_err *err)
 {
-	return pg_connect_named(l->conninfo, l->name, err);
+	return pg_connect_named(l->conninfo, l->name, 0, err);
 }
 
 /* Runs the text q (no parameters) on c expecting want; TEM_OK, or TEM_ERR with err set. */

@@ -31,15 +31,16 @@ const char *pg_conn_msg(PGconn *conn, char *buf, size_t cap);
 
 /* Connects to conninfo, named name in messages, with the settings every ledger connection
  * needs: synchronous_commit on (a job is answered only once its commit is durable), a
- * statement timeout, UTC, libpq's notices silenced. The connection (the caller PQfinishes it),
- * or NULL with err set. */
-PGconn *pg_connect_named(const char *conninfo, const char *name, struct tem_err *err);
+ * statement timeout, UTC, libpq's notices silenced; with read_only 1, every transaction read
+ * only too. The connection (the caller PQfinishes it), or NULL with err set. */
+PGconn *pg_connect_named(const char *conninfo, const char *name, int read_only,
+			 struct tem_err *err);
 
 /* A new connection of the caller's own to conninfo, set up as the ledger's (synchronous_commit
- * on, statement timeout, UTC, libpq's notices silenced): for a pool of regulator readers or
- * the tokens' connection. The connection (the caller PQfinishes it), or NULL with err naming
+ * on, statement timeout, UTC, libpq's notices silenced; read_only 1: every transaction read
+ * only): for a pool of regulator readers or the tokens' connection. The connection (the caller PQfinishes it), or NULL with err naming
  * the database (never its password) and libpq's cause. Neither makes nor migrates a ledger. */
-PGconn *pg_ledger_connect(const char *conninfo, struct tem_err *err);
+PGconn *pg_ledger_connect(const char *conninfo, int read_only, struct tem_err *err);
 
 /* Writes the name of the database conninfo names ("PostgreSQL database DB on HOST", never a
  * password) into buf (cap bytes); returns buf. */

@@ -21,6 +21,11 @@ const char *pg_conn_msg(PGconn *conn, char *buf, size_t cap)
 	return buf;
 }
 
+/* What every ledger connection is set up with (pg_connect_named). */
+#define SETUP                                                                                      \
+	"SET synchronous_commit = on; SET statement_timeout = '" PG_STATEMENT_TIMEOUT              \
+	"'; SET TIME ZONE 'UTC'; SET application_name = 'temd'"
+
 /* libpq's notices (a table that exists already, skipped) are not temd's to print. */
 static void quiet(void *arg, const char *msg)
 {
@@ -28,7 +33,7 @@ static void quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-PGconn *pg_connect_named(const char *conninfo, const char *name, struct tem_err *err)
+PGconn *pg_connect_named(const char *conninfo, const char *name, int read_only, struct tem_err *err)
 {
 	char msg[512];
 	PGconn *c = PQconnectdb(conninfo);
@@ -40,9 +45,7 @@ PGconn *pg_connect_named(const char *conninfo, const char *name, struct tem_err 
 		return NULL;
 	}
 	PQsetNoticeProcessor(c, quiet, NULL);
-	res =
-	    PQexec(c, "SET synchronous_commit = on; SET statement_timeout = '" PG_STATEMENT_TIMEOUT
-		      "'; SET TIME ZONE 'UTC'; SET application_name = 'temd'");
+	res = PQexec(c, read_only ? SETUP "; SET default_transaction_read_only = on" : SETUP);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		err_set(err, "%s: cannot set up the connection: %s", name,
 			pg_conn_msg(c, msg, sizeof msg));
@@ -54,11 +57,12 @@ PGconn *pg_connect_named(const char *conninfo, const char *name, struct tem_err 
 	return c;
 }
 
-PGconn *pg_ledger_connect(const char *conninfo, struct tem_err *err)
+PGconn *pg_ledger_connect(const char *conninfo, int read_only, struct tem_err *err)
 {
 	char name[256];
 
-	return pg_connect_named(conninfo, pg_ledger_name_of(conninfo, name, sizeof name), err);
+	return pg_connect_named(conninfo, pg_ledger_name_of(conninfo, name, sizeof name), read_only,
+				err);
 }
 
 char *pg_ledger_name_of(const char *conninfo, char *buf, size_t cap)

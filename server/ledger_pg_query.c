@@ -141,27 +141,6 @@ static const char *const qsql[Q_COUNT] = {
 
 /* --- helpers (ledger_pg_query.h) --- */
 
-PGconn *pgq_connect(const char *conninfo, int read_only, struct tem_err *err)
-{
-	char msg[512], name[256];
-	PGconn *c = pg_ledger_connect(conninfo, err);
-	PGresult *res;
-
-	if (c == NULL || !read_only)
-		return c;
-	res = PQexec(c, "SET default_transaction_read_only = on");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		err_set(err, "%s: cannot set up the connection: %s",
-			pg_ledger_name_of(conninfo, name, sizeof name),
-			pg_conn_msg(c, msg, sizeof msg));
-		PQclear(res);
-		PQfinish(c);
-		return NULL;
-	}
-	PQclear(res);
-	return c;
-}
-
 int64_t pgq_i64(const PGresult *res, int r, int c)
 {
 	const char *p = PQgetvalue(res, r, c);
@@ -302,7 +281,7 @@ static int rd_connect(struct rd *r)
 		return TEM_OK;
 	PQfinish(r->c->c);
 	memset(r->c->prepared, 0, sizeof r->c->prepared);
-	if ((r->c->c = pgq_connect(r->p->conninfo, 1, r->err)) == NULL) {
+	if ((r->c->c = pg_ledger_connect(r->p->conninfo, 1, r->err)) == NULL) {
 		r->failed = 1;
 		return TEM_ERR;
 	}

@@ -52,16 +52,10 @@ int pg_tokens_revoke(void *tdb, const char *name, int64_t now_ms, struct tem_err
 int pg_tokens_each(void *tdb, int (*fn)(void *arg, const struct token_row *row), void *arg,
 		   struct tem_err *err);
 
-/* --- helpers both files use (libpq's PGconn and PGresult, by their struct names: only
+/* --- helpers both files use (libpq's PGresult, by its struct name: only
  * server/ledger_pg*.c include libpq-fe.h) --- */
 
-struct pg_conn;
 struct pg_result;
-
-/* Connects to conninfo as pg_ledger_connect (server/ledger_pg.h) does, and with every
- * transaction read only when read_only is 1. The connection, or NULL with err naming the
- * database and the cause. */
-struct pg_conn *pgq_connect(const char *conninfo, int read_only, struct tem_err *err);
 
 /* A binary integer column (int2, int4, int8, bool) of row r, 0 when NULL. */
 int64_t pgq_i64(const struct pg_result *res, int r, int c);

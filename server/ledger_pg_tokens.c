@@ -60,7 +60,7 @@ static int connect_tokens(struct pg_tokens *t, struct tem_err *err)
 		return TEM_OK;
 	PQfinish(t->c);
 	memset(t->prepared, 0, sizeof t->prepared);
-	t->c = pgq_connect(t->conninfo, !t->write, err);
+	t->c = pg_ledger_connect(t->conninfo, !t->write, err);
 	return t->c != NULL ? TEM_OK : TEM_ERR;
 }
 

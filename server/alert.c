@@ -3,6 +3,8 @@
 
 #include "server/alert.h"
 
+#include "keys/keys.h"
+
 static const char *const type_names[ALERT_TYPES] = {
     [ALERT_DUPLICATE] = "duplicate",         [ALERT_SOLD_SCANNED] = "sold-then-scanned",
     [ALERT_UNREGISTERED] = "unregistered",   [ALERT_REVOKED_KEY] = "revoked-key",
@@ -78,13 +80,12 @@ int alert_reason_parse(const char *s, enum alert_reason *out)
 
 int alert_job_valid(int type, const char *key_id, long long events)
 {
-	size_t i;
+	unsigned char id[KEYS_ID_BYTES];
+	char canonical[KEYS_ID_HEX_LEN + 1];
 
-	if (type < 0 || type >= ALERT_TYPES || events < 1)
+	if (type < 0 || type >= ALERT_TYPES || events < 1 ||
+	    keys_id_parse(key_id, strlen(key_id), id, NULL) != TEM_OK)
 		return 0;
-	for (i = 0; i < 16; i++)
-		if (!((key_id[i] >= '0' && key_id[i] <= '9') ||
-		      (key_id[i] >= 'A' && key_id[i] <= 'F')))
-			return 0;
-	return key_id[i] == '\0';
+	keys_id_hex(id, canonical); /* the form every key id in the ledger has */
+	return strcmp(canonical, key_id) == 0;
 }

@@ -106,8 +106,8 @@ bad:
 	return err_set(err, "%.40s: not an RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)", s);
 }
 
-/* Writes v % 100 as two digits at p. (The dates below are written digit by digit: every
- * answer to a scan carries two, and snprintf cost more than the rest of the formatting.) */
+/* Writes v % 100 as two digits at p. (The dates below are written digit by digit, not with
+ * snprintf: every answer to a scan carries two.) */
 static void two_digits(char *p, unsigned v)
 {
 	p[0] = (char)('0' + v / 10 % 10);

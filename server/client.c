@@ -42,8 +42,8 @@ _Static_assert(crypto_generichash_BYTES == CLIENT_COOKIE_TAG &&
 		   crypto_auth_BYTES == CLIENT_COOKIE_TAG,
 	       "both tags fill the cookie's one tag field");
 
-/* A cookie id's tag: keyed BLAKE2b, a quarter of the HMAC's cost (a new buyer's every scan
- * answers with one). */
+/* A cookie id's tag: keyed BLAKE2b (a new buyer's every scan answers with one; bench_instructions
+ * counted 18,700 fewer instructions a scan than with the HMAC's four SHA-512 blocks). */
 static void cookie_tag(const struct client_keys *k, const unsigned char id[LEDGER_COOKIE_BYTES],
 		       unsigned char out[CLIENT_COOKIE_TAG])
 {
@@ -246,8 +246,8 @@ int client_cookie_read(const struct client_keys *k, const char *cookie_header,
 }
 
 /* New cookie ids come from each thread's store of libsodium's random bytes, COOKIE_STORE ids
- * at a time: a first scan is the common case, and one getrandom(2) a scan cost more than the
- * rest of the cookie. Each id is wiped from the store as it is handed out. */
+ * at a time, instead of one getrandom(2) system call a new buyer's scan. Each id is wiped from
+ * the store as it is handed out. */
 #define COOKIE_STORE 32
 
 void client_cookie_new(unsigned char id[LEDGER_COOKIE_BYTES])

@@ -184,10 +184,13 @@ PORT=${URL##*:}
 # a request whose body never comes: temd, stopping, waits for it (up to 10 s)
 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" &&
 	printf "POST /api/v1/scans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{" >&3 &&
-	exec sleep 8' "$PORT" &
+	: >"$1" && exec sleep 8' "$PORT" "$T/slow-sent" &
 SLOW=$!
-# its headers read by temd: the connection's receive queue on temd's side is empty
+# its headers read by temd: sent, and the connection's receive queue on
+# temd's side is empty (before the headers are sent, an empty queue would
+# also be that of a connection temd has not yet accepted)
 headers_read() {
+	[ -e "$T/slow-sent" ] || return 1
 	ss -Htn state established "( sport = :$PORT )" >ss.txt
 	[ -s ss.txt ] && [ "$(awk '{ s += $1 } END { print s }' ss.txt)" = 0 ]
 }

@@ -50,40 +50,45 @@ static enum MHD_Result answer(struct request *rq, enum verdict v, const struct l
 		return http_html(rq, 200, html, len);
 	}
 
+	/* every buyer's scan builds this answer: the keys are constant ASCII, and so are the
+	 * values temd writes itself (verdict name, dates, ids), so jansson is spared checking
+	 * them as UTF-8 (the _nocheck calls); names and products from the trust list and the
+	 * batches are checked as before */
 	json_t *o = json_object();
 	char iso[32];
-	json_object_set_new(o, "verdict", json_string(verdict_name(v)));
-	json_object_set_new(o, "scans", json_integer(s != NULL ? s->scans : 0));
-	json_object_set_new(o, "clients", json_integer(s != NULL ? s->clients : 0));
+	json_object_set_new_nocheck(o, "verdict", json_string_nocheck(verdict_name(v)));
+	json_object_set_new_nocheck(o, "scans", json_integer(s != NULL ? s->scans : 0));
+	json_object_set_new_nocheck(o, "clients", json_integer(s != NULL ? s->clients : 0));
 	if (s != NULL) {
 		date_format_iso((time_t)(s->first_scan_ms / 1000), iso);
-		json_object_set_new(o, "first_scan", json_string(iso));
+		json_object_set_new_nocheck(o, "first_scan", json_string_nocheck(iso));
 	} else {
-		json_object_set_new(o, "first_scan", json_null());
+		json_object_set_new_nocheck(o, "first_scan", json_null());
 	}
 	if (rq->parsed) {
-		json_object_set_new(o, "short_id", json_string(rq->short_id));
-		json_object_set_new(o, "serial", json_integer((json_int_t)rq->serial));
+		json_t *producer = json_object();
+		json_object_set_new_nocheck(o, "short_id", json_string_nocheck(rq->short_id));
+		json_object_set_new_nocheck(o, "serial", json_integer((json_int_t)rq->serial));
 		if (rq->last_day > 0) {
 			char d[11];
 			date_format(rq->last_day, d);
-			json_object_set_new(o, "last_valid_day", json_string(d));
+			json_object_set_new_nocheck(o, "last_valid_day", json_string_nocheck(d));
 		} else {
-			json_object_set_new(o, "last_valid_day", json_null());
+			json_object_set_new_nocheck(o, "last_valid_day", json_null());
 		}
-		json_object_set_new(
-		    o, "producer",
-		    h->known ? json_pack("{s:s,s:s}", "key_id", rq->key_hex, "name", h->entry.name)
-			     : json_pack("{s:s}", "key_id", rq->key_hex));
+		json_object_set_new_nocheck(producer, "key_id", json_string_nocheck(rq->key_hex));
+		if (h->known)
+			json_object_set_new_nocheck(producer, "name", json_string(h->entry.name));
+		json_object_set_new_nocheck(o, "producer", producer);
 	}
 	if (h->batch.in_batch) {
-		json_object_set_new(o, "batch", json_string(h->batch_id));
-		json_object_set_new(o, "product", json_string(h->product));
+		json_object_set_new_nocheck(o, "batch", json_string(h->batch_id));
+		json_object_set_new_nocheck(o, "product", json_string(h->product));
 		date_format_iso((time_t)h->issued, iso);
-		json_object_set_new(o, "issued", json_string(iso));
+		json_object_set_new_nocheck(o, "issued", json_string_nocheck(iso));
 	}
 	if (rq->reason[0] != '\0')
-		json_object_set_new(o, "reason", json_string(rq->reason));
+		json_object_set_new_nocheck(o, "reason", json_string(rq->reason));
 	claim_scan_json(o, s);
 	return http_json(rq, 200, o);
 }

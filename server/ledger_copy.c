@@ -220,7 +220,8 @@ static int parse_rows(const char *s, int64_t *out)
 	return TEM_OK;
 }
 
-int ledger_copy_main(int argc, char **argv)
+/* `temd ledger copy ...` (ledger_main): argv[0] is "copy". */
+static int ledger_copy_main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
 					     {"from", required_argument, NULL, 'f'},

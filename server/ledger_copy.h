@@ -26,14 +26,11 @@ struct ledger_row {
 	const struct ledger_value *v;
 };
 
-/* `temd ledger copy --from FILE --to CONNINFO [--limit-rows N]`: argv[0] is "copy". Copies,
- * verifies and says what it did (progress on stderr). Returns the exit status: 0 copied and
- * verified (or already copied), 1 refused or failed, 2 a usage error, 3 stopped by the test
- * hook --limit-rows (run again to finish). */
-int ledger_copy_main(int argc, char **argv);
-
-/* `temd ledger ...`: argv[0] is "ledger", argv[1] its subcommand (only "copy" so far).
- * Returns the exit status as ledger_copy_main, 2 for an unknown subcommand. */
+/* `temd ledger ...`: argv[0] is "ledger", argv[1] its subcommand (only "copy" so far:
+ * `temd ledger copy --from FILE --to CONNINFO [--limit-rows N]`, which copies, verifies and
+ * says what it did, progress on stderr). Returns the exit status: 0 copied and verified (or
+ * already copied), 1 refused or failed, 2 a usage error or an unknown subcommand, 3 stopped
+ * by the test hook --limit-rows (run again to finish). */
 int ledger_main(int argc, char **argv);
 
 #endif

@@ -53,7 +53,10 @@ int sqlite_pages_ok(sqlite3 *db, const char *pragma, char *what, size_t cap)
 	return ok;
 }
 
-int sqlite_check_copy(const char *path, struct tem_err *err)
+/* Checks a copy of a SQLite ledger at path (a backup): every page (integrity_check) and that it
+ * is a tem ledger (schema version 1 or more). TEM_OK, or TEM_ERR with err giving the first
+ * complaint. */
+static int sqlite_check_copy(const char *path, struct tem_err *err)
 {
 	sqlite3 *db = NULL;
 	char what[160];

@@ -16,11 +16,6 @@ struct sqlite3;
 int sqlite_backup(const char *path, const char *out, int force, struct backup_result *res,
 		  struct tem_err *err);
 
-/* Checks a copy of a SQLite ledger at path (a backup): every page (integrity_check) and that it
- * is a tem ledger (schema version 1 or more). TEM_OK, or TEM_ERR with err giving the first
- * complaint. */
-int sqlite_check_copy(const char *path, struct tem_err *err);
-
 /* Reads db's schema version (PRAGMA user_version) into *v. SQLITE_OK, or the failing call's
  * code with its message on db (*v untouched): a failed read is never taken for version 0. */
 int sqlite_user_version(struct sqlite3 *db, int *v);

@@ -980,8 +980,9 @@ static int ops_start(struct temd *t, struct tem_err *err)
 /* A connection's memory: its request line and headers, and its answer's headers. Headers up to
  * HEADERS_MAX get temd's own 431; larger ones that still fit get libmicrohttpd's. libmicrohttpd
  * zeroes the whole pool, and half of it again, before the next request on the connection, so
- * a larger pool costs every request (at 64 KiB: 49,000 more instructions a scan in
- * bench_instructions, about 0.3 us). */
+ * a larger pool costs every request: at 32 KiB, perf puts that zeroing at about 0.5 us a scan
+ * (bench_instructions counts 49,600 instructions for it, but callgrind counts its rep stosb
+ * byte by byte: the count overstates the time). */
 #define CONN_POOL ((size_t)32 * 1024)
 
 int http_start(struct temd *t, struct tem_err *err)

@@ -510,6 +510,18 @@ struct pq {
 	PGresult *res;
 };
 
+/* Takes q[*k] (and moves *k on) for the prepared statement id (-1: the caller sets q->q),
+ * whose result must be want; its arguments empty, for the caller to add. */
+static struct pq *pq_next(struct pq *q, int *k, int id, ExecStatusType want)
+{
+	struct pq *p = &q[(*k)++];
+
+	memset(p, 0, sizeof *p);
+	p->id = id;
+	p->want = want;
+	return p;
+}
+
 /* The statement q[i] names, for messages. */
 static const char *pq_text(const struct pq *q)
 {
@@ -852,11 +864,8 @@ static void batch_learn(struct pg_ledger *l, const char *key_id, uint64_t serial
 /* Adds S_BATCH_OF for serial of key_id to q at *k. */
 static void batch_of_add(const char *key_id, uint64_t serial, struct pq *q, int *k)
 {
-	struct pq *p = &q[(*k)++];
+	struct pq *p = pq_next(q, k, S_BATCH_OF, PGRES_TUPLES_OK);
 
-	memset(p, 0, sizeof *p);
-	p->id = S_BATCH_OF;
-	p->want = PGRES_TUPLES_OK;
 	a_text(&p->a, key_id);
 	a_i64(&p->a, (int64_t)serial);
 }
@@ -903,10 +912,7 @@ static void rollups_add(struct pg_ledger *l, struct pq *q, int *k)
 	rollup_sort(&l->rollups);
 	for (size_t i = 0; i < r->ndays; i++) {
 		const struct rollup_day *d = &r->days[i];
-		struct pq *p = &q[(*k)++];
-		memset(p, 0, sizeof *p);
-		p->id = S_DAY_STATS;
-		p->want = PGRES_COMMAND_OK;
+		struct pq *p = pq_next(q, k, S_DAY_STATS, PGRES_COMMAND_OK);
 		a_text(&p->a, d->key_id);
 		a_i64(&p->a, d->day);
 		a_i64(&p->a, d->batch);
@@ -918,10 +924,7 @@ static void rollups_add(struct pg_ledger *l, struct pq *q, int *k)
 	}
 	for (size_t i = 0; i < r->nbatches; i++) {
 		const struct rollup_batch *b = &r->batches[i];
-		struct pq *p = &q[(*k)++];
-		memset(p, 0, sizeof *p);
-		p->id = S_BATCH_STATS;
-		p->want = PGRES_COMMAND_OK;
+		struct pq *p = pq_next(q, k, S_BATCH_STATS, PGRES_COMMAND_OK);
 		a_text(&p->a, b->key_id);
 		a_i64(&p->a, b->batch);
 		a_i64(&p->a, b->scans);
@@ -1131,10 +1134,7 @@ static void scan_reads_add(const struct ledger_scan *s, struct pq *q, int *k)
 	static const int ids[3] = {S_ALERT_GET, S_ROWS, S_CLAIM_GET};
 
 	for (int i = 0; i < 3; i++) {
-		struct pq *p = &q[(*k)++];
-		memset(p, 0, sizeof *p);
-		p->id = ids[i];
-		p->want = PGRES_TUPLES_OK;
+		struct pq *p = pq_next(q, k, ids[i], PGRES_TUPLES_OK);
 		a_text(&p->a, s->key_id);
 		a_i64(&p->a, (int64_t)s->serial);
 	}
@@ -1143,11 +1143,8 @@ static void scan_reads_add(const struct ledger_scan *s, struct pq *q, int *k)
 /* Adds S_NET_ROWS for an alerted code's scan (the rows of its network) to q at *k. */
 static void net_rows_add(const struct ledger_scan *s, struct pq *q, int *k)
 {
-	struct pq *p = &q[(*k)++];
+	struct pq *p = pq_next(q, k, S_NET_ROWS, PGRES_TUPLES_OK);
 
-	memset(p, 0, sizeof *p);
-	p->id = S_NET_ROWS;
-	p->want = PGRES_TUPLES_OK;
 	a_text(&p->a, s->key_id);
 	a_i64(&p->a, (int64_t)s->serial);
 	a_blob(&p->a, s->client, LEDGER_CLIENT_BYTES);
@@ -1209,12 +1206,9 @@ static void scan_writes_add(const struct scan_state *st, struct pq *q, int *k)
 {
 	const struct ledger_scan *s = st->s;
 	const char *vname = verdict_name(s->verdict);
-	struct pq *p = &q[(*k)++];
+	struct pq *p = pq_next(q, k, st->place.repeat ? S_CLIENT : S_SCAN_CLIENT, PGRES_COMMAND_OK);
 	struct args *a = &p->a;
 
-	memset(p, 0, sizeof *p);
-	p->id = st->place.repeat ? S_CLIENT : S_SCAN_CLIENT;
-	p->want = PGRES_COMMAND_OK;
 	a_text(a, s->key_id);
 	a_i64(a, (int64_t)s->serial);
 	if (!st->place.repeat) {
@@ -1234,10 +1228,7 @@ static void scan_writes_add(const struct scan_state *st, struct pq *q, int *k)
 		a_text(a, vname);
 	}
 	if (s->verdict == V_DUPLICATE || st->alerted) {
-		p = &q[(*k)++];
-		memset(p, 0, sizeof *p);
-		p->id = S_ALERT;
-		p->want = PGRES_COMMAND_OK;
+		p = pq_next(q, k, S_ALERT, PGRES_COMMAND_OK);
 		a_text(&p->a, s->key_id);
 		a_i64(&p->a, (int64_t)s->serial);
 		a_i64(&p->a, s->scans);
@@ -1691,12 +1682,8 @@ static int run_scans(struct pg_ledger *l, struct ledger_job *first, struct ledge
 	}
 	if (lock_literal(l, first, end, &lit) != 0)
 		goto out;
-	q[k].id = -1;
-	q[k].q = "BEGIN";
-	q[k++].want = PGRES_COMMAND_OK;
-	q[k].id = S_LOCKS;
-	q[k].want = PGRES_TUPLES_OK;
-	a_text(&q[k++].a, lit);
+	pq_next(q, &k, -1, PGRES_COMMAND_OK)->q = "BEGIN";
+	a_text(&pq_next(q, &k, S_LOCKS, PGRES_TUPLES_OK)->a, lit);
 	n = 0;
 	for (struct ledger_job *j = first; j != end; j = j->next, n++) {
 		j->status = LEDGER_OK;
@@ -1761,9 +1748,7 @@ static int run_scans(struct pg_ledger *l, struct ledger_job *first, struct ledge
 	for (size_t i = 0; i < n; i++)
 		scan_writes_add(&st[i], w, &k);
 	rollups_add(l, w, &k);
-	w[k].id = -1;
-	w[k].q = "COMMIT";
-	w[k++].want = PGRES_COMMAND_OK;
+	pq_next(w, &k, -1, PGRES_COMMAND_OK)->q = "COMMIT";
 	l->commit_sent = 1;
 	if (xpipe(l, w, k, &failed) != 0) {
 		if (failed < k - 1)
